@@ -1,0 +1,166 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Cookie, Depends, Request, Response, status
+from fastapi.security import OAuth2PasswordRequestForm
+
+from backend.auth import service
+from backend.auth.deps import (
+    CurrentActor,
+    LimiterDep,
+    SettingsDep,
+    client_address,
+)
+from backend.auth.schemas import (
+    Accepted,
+    ChangePasswordIn,
+    EmailIn,
+    LoginIn,
+    LoginOut,
+    MeUpdate,
+    TokenOut,
+    TokenPasswordIn,
+    UserRead,
+)
+from backend.config import Settings
+from backend.db import SessionDep
+
+REFRESH_COOKIE = "stagematch_refresh"
+REFRESH_PATH = "/api/v1/auth"
+
+public = APIRouter(prefix="/auth", tags=["auth"])
+router = APIRouter(tags=["account"])
+ClientAddress = Annotated[str, Depends(client_address)]
+RefreshCookie = Annotated[str | None, Cookie(alias=REFRESH_COOKIE)]
+
+
+def user_read(user) -> UserRead:
+    return UserRead(
+        id=user.id,
+        email=user.email,
+        role=user.organisation.kind,
+        language=user.language,
+        organisation=user.organisation,
+    )
+
+
+def signed_in(response: Response, session: service.Session, settings: Settings) -> LoginOut:
+    response.set_cookie(
+        REFRESH_COOKIE,
+        session.refresh_token,
+        httponly=True,
+        samesite="strict",
+        secure=settings.public_url.startswith("https://"),
+        path=REFRESH_PATH,
+        max_age=settings.refresh_token_days * 86400,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return LoginOut(
+        access_token=session.access_token,
+        expires_in=session.expires_in,
+        user=user_read(session.user),
+    )
+
+
+@public.post("/login", summary="Sign in with e-mail and password")
+async def login(
+    body: LoginIn,
+    response: Response,
+    db: SessionDep,
+    settings: SettingsDep,
+    limiter: LimiterDep,
+    client: ClientAddress,
+) -> LoginOut:
+    """Answers `403 account_not_activated` for an invited account that has not chosen a
+    password yet (the client then offers to resend the activation mail)."""
+    session = await service.login(db, body.email, body.password, client, limiter, settings)
+    return signed_in(response, session, settings)
+
+
+@public.post("/token", summary="OAuth2 password flow (scripts, Swagger UI)")
+async def token(
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    db: SessionDep,
+    settings: SettingsDep,
+    limiter: LimiterDep,
+    client: ClientAddress,
+) -> TokenOut:
+    session = await service.login(db, form.username, form.password, client, limiter, settings)
+    return TokenOut(access_token=session.access_token, expires_in=session.expires_in)
+
+
+@public.post("/refresh", summary="Rotate the refresh cookie, get a new access token")
+async def refresh(
+    response: Response, db: SessionDep, settings: SettingsDep, cookie: RefreshCookie = None
+) -> LoginOut:
+    session = await service.refresh(db, cookie, settings)
+    return signed_in(response, session, settings)
+
+
+@public.post("/logout", status_code=status.HTTP_204_NO_CONTENT, summary="Sign out")
+async def logout(response: Response, db: SessionDep, cookie: RefreshCookie = None) -> None:
+    await service.logout(db, cookie)
+    response.delete_cookie(REFRESH_COOKIE, path=REFRESH_PATH)
+
+
+@public.post("/activate", summary="Choose a password with the invitation link's token")
+async def activate(
+    body: TokenPasswordIn, response: Response, db: SessionDep, settings: SettingsDep
+) -> LoginOut:
+    session = await service.activate(db, body.token, body.password, settings)
+    return signed_in(response, session, settings)
+
+
+@public.post(
+    "/activation/resend", status_code=status.HTTP_202_ACCEPTED, summary="Mail a new activation link"
+)
+async def resend_activation(
+    body: EmailIn, db: SessionDep, settings: SettingsDep, limiter: LimiterDep, client: ClientAddress
+) -> Accepted:
+    """Always 202, whatever the address: the answer reveals no account."""
+    await service.resend_activation(db, body.email, client, limiter, settings)
+    return Accepted(detail="If the address has an invited account, a new link was mailed")
+
+
+@public.post(
+    "/password/forgot", status_code=status.HTTP_202_ACCEPTED, summary="Mail a password reset link"
+)
+async def forgot_password(
+    body: EmailIn, db: SessionDep, settings: SettingsDep, limiter: LimiterDep, client: ClientAddress
+) -> Accepted:
+    """Always 202, whatever the address: the answer reveals no account."""
+    await service.forgot_password(db, body.email, client, limiter, settings)
+    return Accepted(detail="If the address has an account, a reset link was mailed")
+
+
+@public.post("/password/reset", summary="Choose a new password with the reset link's token")
+async def reset_password(
+    body: TokenPasswordIn, response: Response, db: SessionDep, settings: SettingsDep
+) -> LoginOut:
+    session = await service.reset_password(db, body.token, body.password, settings)
+    return signed_in(response, session, settings)
+
+
+@router.get("/me", summary="Who am I")
+async def me(actor: CurrentActor) -> UserRead:
+    return user_read(actor.user)
+
+
+@router.patch("/me", summary="Change my preferences (language of mail)")
+async def update_me(body: MeUpdate, actor: CurrentActor) -> UserRead:
+    actor.user.language = body.language
+    return user_read(actor.user)
+
+
+@router.post("/me/password", summary="Change my password; every other session ends")
+async def change_password(
+    body: ChangePasswordIn,
+    request: Request,
+    response: Response,
+    actor: CurrentActor,
+    db: SessionDep,
+    settings: SettingsDep,
+) -> LoginOut:
+    session = await service.change_password(
+        db, actor.user, body.current_password, body.new_password, settings
+    )
+    return signed_in(response, session, settings)

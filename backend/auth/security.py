@@ -1,0 +1,139 @@
+"""Passwords (argon2id), access JWTs (HS256, pinned) and opaque tokens (stored as hashes)."""
+
+import asyncio
+import hashlib
+import hmac
+import secrets
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
+from functools import cache
+from typing import Any
+
+from jose import JWTError, jwt
+from passlib.context import CryptContext
+from zxcvbn import zxcvbn
+from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+from backend import clock
+from backend.config import Settings, get_settings
+
+ALGORITHM = "HS256"
+MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 128
+
+
+@cache
+def _password_context() -> CryptContext:
+    settings = get_settings()
+    # Parameters set explicitly: passlib's defaults are far below OWASP's minimum.
+    return CryptContext(
+        schemes=["argon2"],
+        argon2__type="ID",
+        argon2__memory_cost=settings.argon2_memory_kib,
+        argon2__time_cost=settings.argon2_time_cost,
+        argon2__parallelism=settings.argon2_parallelism,
+    )
+
+
+@cache
+def _hash_pool() -> ThreadPoolExecutor:
+    # Hashing is CPU-bound and slow by design: a small bounded pool keeps the event loop free.
+    return ThreadPoolExecutor(get_settings().password_hash_threads, "argon2")
+
+
+async def hash_password(password: str) -> str:
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_hash_pool(), _password_context().hash, password)
+
+
+async def verify_password(password: str, password_hash: str | None) -> bool:
+    loop = asyncio.get_running_loop()
+    if password_hash is None:
+        # Spend the same time as a real check so timing does not tell which accounts exist.
+        await loop.run_in_executor(_hash_pool(), _password_context().hash, password)
+        return False
+    return await loop.run_in_executor(
+        _hash_pool(), _password_context().verify, password, password_hash
+    )
+
+
+@cache
+def _common_passwords() -> frozenset[str]:
+    return frozenset(FREQUENCY_LISTS["passwords"])
+
+
+def password_problems(password: str, *, user_inputs: tuple[str, ...] = ()) -> list[str]:
+    """The rules a password breaks: length, the common-password list, guessability."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return ["too_short"]
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return ["too_long"]
+    if password.lower() in _common_passwords():
+        return ["too_common"]
+    if zxcvbn(password, user_inputs=list(user_inputs))["score"] < 2:
+        return ["too_guessable"]
+    return []
+
+
+def create_access_token(
+    *,
+    user_id: uuid.UUID,
+    organisation_id: uuid.UUID,
+    role: str,
+    token_version: int,
+    settings: Settings,
+) -> tuple[str, int]:
+    issued = clock.now()
+    expires_in = settings.access_token_minutes * 60
+    claims = {
+        "sub": str(user_id),
+        "org": str(organisation_id),
+        "role": role,
+        "tv": token_version,
+        "typ": "access",
+        "iat": int(issued.timestamp()),
+        "exp": int((issued + timedelta(seconds=expires_in)).timestamp()),
+        "jti": secrets.token_hex(16),
+    }
+    return jwt.encode(claims, settings.secret_key, algorithm=ALGORITHM), expires_in
+
+
+def decode_access_token(token: str, settings: Settings) -> dict[str, Any] | None:
+    """The claims of a valid access token, or None; the algorithm list is pinned."""
+    try:
+        claims = jwt.decode(
+            token,
+            settings.secret_key,
+            algorithms=[ALGORITHM],
+            options={
+                "require_exp": True,
+                "require_iat": True,
+                "require_sub": True,
+                "verify_exp": False,
+            },
+        )
+    except JWTError:
+        return None
+    # Expiry checked against our clock (tests move it), not the wall clock python-jose reads.
+    if claims.get("typ") != "access" or not isinstance(claims.get("exp"), int):
+        return None
+    if claims["exp"] <= clock.now().timestamp():
+        return None
+    if not isinstance(claims.get("tv"), int) or not isinstance(claims.get("org"), str):
+        return None
+    return claims
+
+
+def new_opaque_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def hash_token(token: str) -> str:
+    """Keyed hash of an opaque token: a leaked table yields no usable token."""
+    key = get_settings().secret_key.encode()
+    return hmac.new(key, token.encode(), hashlib.sha256).hexdigest()
+
+
+def expires(at: datetime, **delta: float) -> datetime:
+    return at + timedelta(**delta)

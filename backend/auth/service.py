@@ -1,0 +1,338 @@
+"""Accounts: invitation and activation, login, refresh rotation, password reset and change."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
+
+from backend import clock
+from backend.auth import security
+from backend.auth.models import ActionPurpose, ActionToken, RefreshToken, User
+from backend.auth.ratelimit import Limiter, default_rules
+from backend.config import Settings
+from backend.errors import (
+    AccountDisabled,
+    AccountNotActivated,
+    FieldError,
+    InvalidCredentials,
+    LinkExpired,
+    LinkInvalid,
+    LinkUsed,
+    TokenInvalid,
+    WrongPassword,
+)
+from backend.mail import service as mail
+
+
+@dataclass(frozen=True)
+class Session:
+    """What a successful sign-in hands out: an access token and a refresh token."""
+
+    user: User
+    access_token: str
+    expires_in: int
+    refresh_token: str
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+async def user_by_email(session: AsyncSession, email: str) -> User | None:
+    return await session.scalar(
+        select(User)
+        .options(joinedload(User.organisation))
+        .where(User.email == normalize_email(email))
+    )
+
+
+async def user_by_id(session: AsyncSession, user_id: uuid.UUID) -> User | None:
+    return await session.scalar(
+        select(User).options(joinedload(User.organisation)).where(User.id == user_id)
+    )
+
+
+def is_blocked(user: User) -> bool:
+    return user.disabled_at is not None or user.organisation.disabled_at is not None
+
+
+def check_password_rules(password: str, user: User | None = None) -> None:
+    inputs = (user.email, user.organisation.name) if user is not None else ()
+    problems = security.password_problems(password, user_inputs=inputs)
+    if problems:
+        messages = {
+            "too_short": f"At least {security.MIN_PASSWORD_LENGTH} characters",
+            "too_long": f"At most {security.MAX_PASSWORD_LENGTH} characters",
+            "too_common": "This password is one of the most common ones",
+            "too_guessable": "This password is too easy to guess",
+        }
+        raise FieldError(
+            [{"field": "password", "code": problems[0], "message": messages[problems[0]]}],
+            "The password does not meet the rules",
+        )
+
+
+# --- single-use link tokens -------------------------------------------------------------
+
+
+async def issue_link_token(
+    session: AsyncSession, user: User, purpose: ActionPurpose, lifetime: timedelta
+) -> str:
+    """A new single-use token; every older one of the same purpose stops working."""
+    at = clock.now()
+    await session.execute(
+        update(ActionToken)
+        .where(
+            ActionToken.user_id == user.id,
+            ActionToken.purpose == purpose,
+            ActionToken.used_at.is_(None),
+            ActionToken.superseded_at.is_(None),
+        )
+        .values(superseded_at=at)
+    )
+    token = security.new_opaque_token()
+    session.add(
+        ActionToken(
+            user_id=user.id,
+            purpose=purpose,
+            created_at=at,
+            token_hash=security.hash_token(token),
+            expires_at=at + lifetime,
+        )
+    )
+    return token
+
+
+async def consume_link_token(session: AsyncSession, token: str, purpose: ActionPurpose) -> User:
+    """The user of a valid link token, which is used up; otherwise a code the client explains."""
+    found = await session.scalar(
+        select(ActionToken).where(
+            ActionToken.token_hash == security.hash_token(token), ActionToken.purpose == purpose
+        )
+    )
+    if found is None:
+        raise LinkInvalid()
+    if found.used_at is not None or found.superseded_at is not None:
+        raise LinkUsed()
+    if found.expires_at <= clock.now():
+        raise LinkExpired()
+    # Conditional update: of two simultaneous uses of one link, only one succeeds.
+    result = await session.execute(
+        update(ActionToken)
+        .where(ActionToken.id == found.id, ActionToken.used_at.is_(None))
+        .values(used_at=clock.now())
+    )
+    if result.rowcount != 1:
+        raise LinkUsed()
+    user = await user_by_id(session, found.user_id)
+    assert user is not None
+    if is_blocked(user):
+        raise AccountDisabled()
+    return user
+
+
+async def invite(session: AsyncSession, user: User, settings: Settings) -> None:
+    """Mails an activation link; a new invitation replaces the older link."""
+    token = await issue_link_token(
+        session, user, ActionPurpose.activation, timedelta(days=settings.activation_token_days)
+    )
+    mail.enqueue(
+        session,
+        user.email,
+        "invitation",
+        user.language,
+        organisation_name=user.organisation.name,
+        link=mail.link("/activate", token=token),
+        valid_days=settings.activation_token_days,
+    )
+
+
+# --- sessions ------------------------------------------------------------------------------
+
+
+async def start_session(
+    session: AsyncSession, user: User, settings: Settings, family_id: uuid.UUID | None = None
+) -> Session:
+    at = clock.now()
+    refresh = security.new_opaque_token()
+    session.add(
+        RefreshToken(
+            user_id=user.id,
+            family_id=family_id or uuid.uuid4(),
+            token_hash=security.hash_token(refresh),
+            token_version=user.token_version,
+            created_at=at,
+            expires_at=at + timedelta(days=settings.refresh_token_days),
+        )
+    )
+    access, expires_in = security.create_access_token(
+        user_id=user.id,
+        organisation_id=user.organisation_id,
+        role=user.organisation.kind,
+        token_version=user.token_version,
+        settings=settings,
+    )
+    return Session(user, access, expires_in, refresh)
+
+
+async def revoke_all_sessions(session: AsyncSession, user: User) -> None:
+    """Every access token (by the token version) and refresh token issued so far dies."""
+    user.token_version += 1
+    await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.user_id == user.id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=clock.now())
+    )
+
+
+async def login(
+    session: AsyncSession,
+    email: str,
+    password: str,
+    client: str,
+    limiter: Limiter,
+    settings: Settings,
+) -> Session:
+    """Signs in; failures count against the account and the client address."""
+    rules = default_rules()
+    email = normalize_email(email)
+    await limiter.check(rules["login_account"], email)
+    await limiter.check(rules["login_address"], client)
+    user = await user_by_email(session, email)
+    if user is not None and not user.is_activated:
+        # The manual's flow: an invited account answers so, whatever the password, and the
+        # client offers to resend the activation mail.
+        await limiter.hit(rules["login_account"], email)
+        raise AccountNotActivated("Activate the account with the link in the invitation mail")
+    if not await security.verify_password(password, user.password_hash if user else None):
+        await limiter.hit(rules["login_account"], email)
+        await limiter.hit(rules["login_address"], client)
+        raise InvalidCredentials()
+    assert user is not None
+    if is_blocked(user):
+        raise AccountDisabled()
+    await limiter.clear(rules["login_account"], email)
+    user.last_login_at = clock.now()
+    return await start_session(session, user, settings)
+
+
+async def refresh(session: AsyncSession, token: str | None, settings: Settings) -> Session:
+    """Rotates a refresh token; presenting a used one revokes its whole family."""
+    if not token:
+        raise TokenInvalid("No refresh token")
+    found = await session.scalar(
+        select(RefreshToken).where(RefreshToken.token_hash == security.hash_token(token))
+    )
+    if found is None or found.revoked_at is not None or found.expires_at <= clock.now():
+        raise TokenInvalid()
+    user = await user_by_id(session, found.user_id)
+    assert user is not None
+    if found.used_at is not None:
+        await _revoke_family(session, found.family_id)
+        raise TokenInvalid(
+            "Refresh token reused; signed out everywhere for safety", keep_changes=True
+        )
+    if found.token_version != user.token_version or is_blocked(user):
+        raise TokenInvalid()
+    result = await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.id == found.id, RefreshToken.used_at.is_(None))
+        .values(used_at=clock.now())
+    )
+    if result.rowcount != 1:
+        raise TokenInvalid()
+    return await start_session(session, user, settings, family_id=found.family_id)
+
+
+async def _revoke_family(session: AsyncSession, family_id: uuid.UUID) -> None:
+    await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=clock.now())
+    )
+
+
+async def logout(session: AsyncSession, token: str | None) -> None:
+    """Revokes the refresh token's family (this browser's session)."""
+    if not token:
+        return
+    found = await session.scalar(
+        select(RefreshToken).where(RefreshToken.token_hash == security.hash_token(token))
+    )
+    if found is not None:
+        await _revoke_family(session, found.family_id)
+
+
+# --- activation and passwords -----------------------------------------------------------------
+
+
+async def activate(session: AsyncSession, token: str, password: str, settings: Settings) -> Session:
+    """Sets the first password through the invitation link and signs in."""
+    user = await consume_link_token(session, token, ActionPurpose.activation)
+    check_password_rules(password, user)
+    user.password_hash = await security.hash_password(password)
+    user.activated_at = user.activated_at or clock.now()
+    return await start_session(session, user, settings)
+
+
+async def resend_activation(
+    session: AsyncSession, email: str, client: str, limiter: Limiter, settings: Settings
+) -> None:
+    """Mails a fresh activation link to an invited account; silent for any other address."""
+    await _limit_mail_request(limiter, email, client)
+    user = await user_by_email(session, email)
+    if user is not None and not user.is_activated and not is_blocked(user):
+        await invite(session, user, settings)
+
+
+async def forgot_password(
+    session: AsyncSession, email: str, client: str, limiter: Limiter, settings: Settings
+) -> None:
+    """Mails a reset link to an active account; silent for any other address."""
+    await _limit_mail_request(limiter, email, client)
+    user = await user_by_email(session, email)
+    if user is None or not user.is_activated or is_blocked(user):
+        return
+    token = await issue_link_token(
+        session, user, ActionPurpose.password_reset, timedelta(minutes=settings.reset_token_minutes)
+    )
+    mail.enqueue(
+        session,
+        user.email,
+        "password_reset",
+        user.language,
+        link=mail.link("/reset-password", token=token),
+        valid_minutes=settings.reset_token_minutes,
+    )
+
+
+async def _limit_mail_request(limiter: Limiter, email: str, client: str) -> None:
+    rules = default_rules()
+    await limiter.hit_and_check(rules["mail_account"], normalize_email(email))
+    await limiter.hit_and_check(rules["mail_address"], client)
+
+
+async def reset_password(
+    session: AsyncSession, token: str, password: str, settings: Settings
+) -> Session:
+    """Sets a new password through a reset link; every earlier session ends."""
+    user = await consume_link_token(session, token, ActionPurpose.password_reset)
+    check_password_rules(password, user)
+    user.password_hash = await security.hash_password(password)
+    await revoke_all_sessions(session, user)
+    return await start_session(session, user, settings)
+
+
+async def change_password(
+    session: AsyncSession, user: User, current: str, new: str, settings: Settings
+) -> Session:
+    """Changes the password; every session, this one included, is replaced by a new one."""
+    if not await security.verify_password(current, user.password_hash):
+        raise WrongPassword()
+    check_password_rules(new, user)
+    user.password_hash = await security.hash_password(new)
+    await revoke_all_sessions(session, user)
+    return await start_session(session, user, settings)

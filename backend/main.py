@@ -1,0 +1,106 @@
+"""The application: routers, error handlers, the static client, the in-process mail worker."""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from fastapi import APIRouter, Depends, FastAPI
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from backend import errors
+from backend.auth import router as auth_router
+from backend.auth.deps import current_actor
+from backend.auth.ratelimit import create_limiter
+from backend.config import ROOT, Settings, get_settings
+from backend.db import create_engine, create_sessionmaker
+from backend.mail import worker as mail_worker
+from backend.organisations import router as organisations_router
+
+log = logging.getLogger(__name__)
+FRONTEND = ROOT / "frontend"
+
+
+def api_router() -> APIRouter:
+    api = APIRouter(prefix="/api/v1")
+    # Public endpoints sit on their own router; everything else needs a signed-in actor.
+    api.include_router(auth_router.public)
+    private = APIRouter(dependencies=[Depends(current_actor)])
+    private.include_router(auth_router.router)
+    private.include_router(organisations_router.router)
+    api.include_router(private)
+    return api
+
+
+def create_app(
+    settings: Settings | None = None, sessionmaker: async_sessionmaker[AsyncSession] | None = None
+) -> FastAPI:
+    settings = settings or get_settings()
+    engine = None
+    if sessionmaker is None:
+        engine = create_engine(settings)
+        sessionmaker = create_sessionmaker(engine)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        worker = None
+        if settings.mail_worker_in_process:
+            worker = asyncio.create_task(mail_worker.run(sessionmaker, settings, stop))
+        try:
+            yield
+        finally:
+            stop.set()
+            if worker is not None:
+                await worker
+            if engine is not None:
+                await engine.dispose()
+
+    app = FastAPI(
+        title="Stagematch API",
+        version="1.0.0",
+        description="Placement matching for home-care (gezinszorg) work placements.",
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.sessionmaker = sessionmaker
+    app.state.limiter = create_limiter(settings)
+    errors.install(app)
+    app.include_router(api_router())
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    mount_client(app)
+    return app
+
+
+def mount_client(app: FastAPI) -> None:
+    """Serves the static client; unknown paths get index.html so client routes work."""
+    if (FRONTEND / "node_modules").is_dir():
+        app.mount(
+            "/node_modules", StaticFiles(directory=FRONTEND / "node_modules"), name="node_modules"
+        )
+    if (FRONTEND / "src").is_dir():
+        app.mount("/src", StaticFiles(directory=FRONTEND / "src"), name="src")
+    index = FRONTEND / "index.html"
+
+    @app.get("/{path:path}", include_in_schema=False)
+    async def client(path: str) -> FileResponse:
+        if path.startswith("api/"):
+            raise errors.NotFound("No such endpoint")
+        candidate = (FRONTEND / path).resolve()
+        if (
+            path
+            and candidate.is_file()
+            and FRONTEND in candidate.parents
+            and candidate.suffix in {".html", ".css", ".js", ".svg", ".png", ".ico", ".json"}
+        ):
+            return FileResponse(candidate)
+        return FileResponse(index, headers={"Cache-Control": "no-cache"})

@@ -1,0 +1,34 @@
+import enum
+from datetime import datetime
+
+from sqlalchemy import Enum, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from backend.db import Base, IdMixin, TimestampMixin
+
+
+class OrganisationKind(enum.StrEnum):
+    admin = "admin"
+    school = "school"
+    service = "service"
+
+
+class Organisation(IdMixin, TimestampMixin, Base):
+    __tablename__ = "organisation"
+
+    kind: Mapped[OrganisationKind] = mapped_column(
+        Enum(OrganisationKind, native_enum=False, length=16, validate_strings=True), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(320))
+    postcode: Mapped[str | None] = mapped_column(String(4))
+    city: Mapped[str | None] = mapped_column(String(100))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    language: Mapped[str] = mapped_column(String(2), default="nl")
+    # A service's provinces served (ISO 3166-2 codes); empty for schools.
+    provinces: Mapped[list[str]] = mapped_column(default=list)
+    disabled_at: Mapped[datetime | None]
+
+    @property
+    def is_disabled(self) -> bool:
+        return self.disabled_at is not None

@@ -1,0 +1,64 @@
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from backend.auth.deps import AdminActor, SettingsDep
+from backend.auth.schemas import Accepted
+from backend.db import SessionDep
+from backend.organisations import service
+from backend.organisations.models import OrganisationKind
+from backend.organisations.schemas import (
+    OrganisationCreate,
+    OrganisationRead,
+    OrganisationUpdate,
+)
+from backend.schemas import Page, PageParams
+
+router = APIRouter(prefix="/organisations", tags=["organisations"])
+
+
+@router.get("", summary="List and search organisations")
+async def list_organisations(
+    _: AdminActor,
+    db: SessionDep,
+    params: Annotated[PageParams, Query()],
+    q: str | None = Query(None, max_length=200),
+    kind: OrganisationKind | None = None,
+) -> Page[OrganisationRead]:
+    return await service.list_(db, params, q, kind)
+
+
+@router.post(
+    "", status_code=status.HTTP_201_CREATED, summary="Create an organisation and invite its account"
+)
+async def create_organisation(
+    body: OrganisationCreate, _: AdminActor, db: SessionDep, settings: SettingsDep
+) -> OrganisationRead:
+    return await service.create(db, body, settings)
+
+
+@router.get("/{organisation_id}", summary="One organisation")
+async def get_organisation(
+    organisation_id: uuid.UUID, _: AdminActor, db: SessionDep
+) -> OrganisationRead:
+    return await service.get(db, organisation_id)
+
+
+@router.patch("/{organisation_id}", summary="Edit, disable or enable an organisation")
+async def update_organisation(
+    organisation_id: uuid.UUID, body: OrganisationUpdate, _: AdminActor, db: SessionDep
+) -> OrganisationRead:
+    return await service.update(db, organisation_id, body)
+
+
+@router.post(
+    "/{organisation_id}/invitation",
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Resend the activation mail (the older link stops working)",
+)
+async def resend_invitation(
+    organisation_id: uuid.UUID, _: AdminActor, db: SessionDep, settings: SettingsDep
+) -> Accepted:
+    await service.resend_invitation(db, organisation_id, settings)
+    return Accepted(detail="Invitation sent")

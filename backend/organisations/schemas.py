@@ -1,0 +1,59 @@
+import uuid
+from datetime import datetime
+from typing import Literal
+
+from pydantic import EmailStr, Field
+
+from backend.schemas import ReadModel, StrictModel
+
+Province = Literal[
+    "BE-BRU",
+    "BE-VAN",
+    "BE-VLI",
+    "BE-VOV",
+    "BE-VBR",
+    "BE-VWV",
+    "BE-WBR",
+    "BE-WHT",
+    "BE-WLG",
+    "BE-WLX",
+    "BE-WNA",
+]
+
+
+class OrganisationCreate(StrictModel):
+    kind: Literal["school", "service"]
+    name: str = Field(min_length=1, max_length=200)
+    email: EmailStr
+    postcode: str = Field(pattern=r"^\d{4}$")
+    city: str | None = Field(None, max_length=100)
+    phone: str | None = Field(None, max_length=40)
+    language: Literal["nl", "en"] = "nl"
+    provinces: list[Province] = Field(
+        default_factory=list, description="A service's provinces served"
+    )
+
+
+class OrganisationUpdate(StrictModel):
+    name: str | None = Field(None, min_length=1, max_length=200)
+    postcode: str | None = Field(None, pattern=r"^\d{4}$")
+    city: str | None = Field(None, max_length=100)
+    phone: str | None = Field(None, max_length=40)
+    language: Literal["nl", "en"] | None = None
+    provinces: list[Province] | None = None
+    is_disabled: bool | None = None
+
+
+class OrganisationRead(ReadModel):
+    id: uuid.UUID
+    kind: str
+    name: str
+    email: str
+    postcode: str | None
+    city: str | None
+    phone: str | None
+    language: str
+    provinces: list[str]
+    is_disabled: bool
+    account_status: Literal["invited", "active", "disabled"]
+    created_at: datetime

@@ -1,0 +1,151 @@
+"""Organisations and their accounts, managed by the admin."""
+
+import uuid
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend import clock
+from backend.auth import service as auth
+from backend.auth.models import User
+from backend.config import Settings
+from backend.errors import AlreadyActivated, Conflict, EmailTaken, NotFound
+from backend.organisations.models import Organisation, OrganisationKind
+from backend.organisations.schemas import (
+    OrganisationCreate,
+    OrganisationRead,
+    OrganisationUpdate,
+)
+from backend.schemas import Page, PageParams
+
+
+def read(organisation: Organisation, user: User | None) -> OrganisationRead:
+    if organisation.is_disabled:
+        account_status = "disabled"
+    elif user is not None and user.is_activated:
+        account_status = "active"
+    else:
+        account_status = "invited"
+    return OrganisationRead.model_validate(
+        {
+            **{
+                c: getattr(organisation, c)
+                for c in OrganisationRead.model_fields
+                if hasattr(organisation, c)
+            },
+            "account_status": account_status,
+        }
+    )
+
+
+async def _primary_user(session: AsyncSession, organisation_id: uuid.UUID) -> User | None:
+    return await session.scalar(
+        select(User)
+        .where(User.organisation_id == organisation_id)
+        .order_by(User.created_at)
+        .limit(1)
+    )
+
+
+async def create(
+    session: AsyncSession, body: OrganisationCreate, settings: Settings
+) -> OrganisationRead:
+    """Creates the organisation and its account, and mails the activation link."""
+    email = auth.normalize_email(str(body.email))
+    if await auth.user_by_email(session, email) is not None:
+        raise EmailTaken()
+    organisation = Organisation(**body.model_dump(exclude={"email"}), email=email)
+    session.add(organisation)
+    await session.flush()
+    user = User(organisation_id=organisation.id, email=email, language=body.language)
+    user.organisation = organisation
+    session.add(user)
+    try:
+        await session.flush()
+    except IntegrityError:
+        raise EmailTaken() from None
+    await auth.invite(session, user, settings)
+    return read(organisation, user)
+
+
+async def get(session: AsyncSession, organisation_id: uuid.UUID) -> OrganisationRead:
+    organisation = await session.get(Organisation, organisation_id)
+    if organisation is None:
+        raise NotFound("No such organisation")
+    return read(organisation, await _primary_user(session, organisation_id))
+
+
+async def list_(
+    session: AsyncSession,
+    params: PageParams,
+    q: str | None = None,
+    kind: OrganisationKind | None = None,
+) -> Page[OrganisationRead]:
+    query = select(Organisation)
+    if kind is not None:
+        query = query.where(Organisation.kind == kind)
+    if q:
+        pattern = f"%{q.lower()}%"
+        query = query.where(
+            or_(
+                func.lower(Organisation.name).like(pattern),
+                func.lower(Organisation.email).like(pattern),
+                Organisation.postcode.like(pattern),
+            )
+        )
+    total = await session.scalar(select(func.count()).select_from(query.subquery()))
+    organisations = (
+        await session.scalars(
+            query.order_by(Organisation.name).offset(params.offset).limit(params.page_size)
+        )
+    ).all()
+    ids = [o.id for o in organisations]
+    users = {}
+    if ids:
+        # One query for the accounts of the whole page, never one per row.
+        for user in (
+            await session.scalars(
+                select(User).where(User.organisation_id.in_(ids)).order_by(User.created_at.desc())
+            )
+        ).all():
+            users[user.organisation_id] = user
+    return Page(
+        items=[read(o, users.get(o.id)) for o in organisations],
+        total=total or 0,
+        page=params.page,
+        page_size=params.page_size,
+    )
+
+
+async def update(
+    session: AsyncSession, organisation_id: uuid.UUID, body: OrganisationUpdate
+) -> OrganisationRead:
+    organisation = await session.get(Organisation, organisation_id)
+    if organisation is None:
+        raise NotFound("No such organisation")
+    changes = body.model_dump(exclude_unset=True)
+    if "is_disabled" in changes:
+        disabled = changes.pop("is_disabled")
+        if organisation.kind == OrganisationKind.admin and disabled:
+            raise Conflict("The admin organisation cannot be disabled")
+        organisation.disabled_at = (organisation.disabled_at or clock.now()) if disabled else None
+    for field, value in changes.items():
+        if value is not None:
+            setattr(organisation, field, value)
+    await session.flush()
+    return read(organisation, await _primary_user(session, organisation_id))
+
+
+async def resend_invitation(
+    session: AsyncSession, organisation_id: uuid.UUID, settings: Settings
+) -> None:
+    """Mails a new activation link; the older one stops working."""
+    organisation = await session.get(Organisation, organisation_id)
+    user = await _primary_user(session, organisation_id) if organisation else None
+    if organisation is None or user is None:
+        raise NotFound("No such organisation")
+    if user.is_activated:
+        raise AlreadyActivated()
+    user.organisation = organisation
+    await auth.invite(session, user, settings)

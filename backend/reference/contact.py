@@ -1,0 +1,39 @@
+"""Phone numbers (to E.164) and e-mail addresses (to their normalized form)."""
+
+from __future__ import annotations
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+
+class PhoneError(ValueError):
+    """A phone number that cannot be parsed or is not a valid number."""
+
+    code = "invalid_phone"
+
+
+class EmailError(ValueError):
+    """An e-mail address that is not syntactically valid."""
+
+    code = "invalid_email"
+
+
+def normalize_phone(raw: str, region: str = "BE") -> str:
+    """Parse a national or international number and return it as E.164 (+32…)."""
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException as exc:
+        raise PhoneError("not a phone number") from exc
+    # is_valid_number checks length and prefix against the numbering plan, not just the shape.
+    if not phonenumbers.is_valid_number(number):
+        raise PhoneError("not a valid phone number")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def normalize_email(raw: str) -> str:
+    """Validate the syntax (no DNS lookup) and return the normalized address."""
+    try:
+        # Deliverability needs DNS, which is slow and unavailable offline; syntax is enough here.
+        return validate_email(raw.strip(), check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise EmailError(str(exc)) from exc

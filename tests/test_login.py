@@ -1,0 +1,90 @@
+"""Sign-in, the session cookie, /me, sign-out."""
+
+from tests.factories import PASSWORD
+
+
+async def test_login_returns_token_user_and_refresh_cookie(school_client, client):
+    email = school_client.account.email
+    response = await client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["token_type"] == "bearer"
+    assert body["expires_in"] == 900
+    assert body["user"]["email"] == email
+    assert body["user"]["role"] == "school"
+    assert set(body["user"]["organisation"]) == {"id", "kind", "name"}
+    cookie = response.headers["set-cookie"]
+    assert "HttpOnly" in cookie
+    assert "SameSite=strict" in cookie or "samesite=strict" in cookie.lower()
+    assert "Path=/api/v1/auth" in cookie
+
+
+async def test_wrong_password_and_unknown_address_answer_alike(school_client, client):
+    wrong = await client.post(
+        "/api/v1/auth/login",
+        json={"email": school_client.account.email, "password": "verkeerd-wachtwoord"},
+    )
+    unknown = await client.post(
+        "/api/v1/auth/login",
+        json={"email": "niemand@example.be", "password": "verkeerd-wachtwoord"},
+    )
+    assert wrong.status_code == unknown.status_code == 401
+    assert wrong.json() == unknown.json()
+    assert wrong.json()["code"] == "invalid_credentials"
+
+
+async def test_oauth2_form_login_for_scripts(school_client, client):
+    response = await client.post(
+        "/api/v1/auth/token", data={"username": school_client.account.email, "password": PASSWORD}
+    )
+    assert response.status_code == 200
+    token = response.json()["access_token"]
+    me = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert me.json()["email"] == school_client.account.email
+
+
+async def test_me_requires_a_token(client):
+    response = await client.get("/api/v1/me")
+    assert response.status_code == 401
+    assert response.json()["code"] == "not_authenticated"
+
+
+async def test_refresh_rotates_and_reuse_revokes_the_family(school_client, client):
+    login = await client.post(
+        "/api/v1/auth/login", json={"email": school_client.account.email, "password": PASSWORD}
+    )
+    first_cookie = login.cookies["stagematch_refresh"]
+    refreshed = await client.post("/api/v1/auth/refresh")
+    assert refreshed.status_code == 200
+    second_cookie = refreshed.cookies["stagematch_refresh"]
+    assert second_cookie != first_cookie
+
+    # A stolen, already used refresh token: refused, and it ends the rotated one too.
+    client.cookies.clear()
+    client.cookies.set("stagematch_refresh", first_cookie)
+    reuse = await client.post("/api/v1/auth/refresh")
+    assert reuse.status_code == 401
+    client.cookies.clear()
+    client.cookies.set("stagematch_refresh", second_cookie)
+    after = await client.post("/api/v1/auth/refresh")
+    assert after.status_code == 401
+
+
+async def test_logout_revokes_the_refresh_token(school_client, client):
+    await client.post(
+        "/api/v1/auth/login", json={"email": school_client.account.email, "password": PASSWORD}
+    )
+    cookie = client.cookies["stagematch_refresh"]
+    assert (await client.post("/api/v1/auth/logout")).status_code == 204
+    client.cookies.clear()
+    client.cookies.set("stagematch_refresh", cookie)
+    response = await client.post("/api/v1/auth/refresh")
+    assert response.status_code == 401
+
+
+async def test_language_preference(school_client):
+    response = await school_client.patch("/api/v1/me", json={"language": "en"})
+    assert response.json()["language"] == "en"
+    assert (await school_client.get("/api/v1/me")).json()["language"] == "en"
+    bad = await school_client.patch("/api/v1/me", json={"language": "fr"})
+    assert bad.status_code == 422

@@ -1,0 +1,52 @@
+"""Brute force: failed logins, resend and forgot are limited per account and per address."""
+
+import asyncio
+
+import pytest
+
+from backend.auth.ratelimit import Limiter, Rule, create_limiter
+from tests.factories import PASSWORD
+
+
+async def test_repeated_failed_logins_get_429_with_retry_after(school_client, client):
+    email = school_client.account.email
+    for _ in range(5):
+        response = await client.post(
+            "/api/v1/auth/login", json={"email": email, "password": "fout-fout"}
+        )
+        assert response.status_code == 401
+    locked = await client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
+    assert locked.status_code == 429
+    assert locked.json()["code"] == "rate_limited"
+    assert 1 <= int(locked.headers["Retry-After"]) <= 900
+
+
+async def test_forgot_and_resend_are_limited_per_address(client):
+    codes = [
+        (
+            await client.post("/api/v1/auth/password/forgot", json={"email": "x@example.be"})
+        ).status_code
+        for _ in range(4)
+    ]
+    assert codes == [202, 202, 202, 429]
+
+
+@pytest.mark.parametrize("backend", ["memory", "redis"])
+async def test_the_lock_does_not_outlive_its_window(backend, settings):
+    if backend == "redis":
+        limiter = create_limiter(
+            settings.model_copy(update={"redis_url": "redis://127.0.0.1:6379/15"})
+        )
+    else:
+        limiter = create_limiter(settings)
+    assert isinstance(limiter, Limiter)
+    rule = Rule(f"test-window-{backend}", 2, 1)
+    key = "someone@example.be"
+    await limiter.clear(rule, key)
+    await limiter.hit_and_check(rule, key)
+    await limiter.hit_and_check(rule, key)
+    with pytest.raises(Exception) as refused:
+        await limiter.check(rule, key)
+    assert refused.value.headers["Retry-After"] == "1"
+    await asyncio.sleep(1.1)
+    await limiter.check(rule, key)

@@ -1,0 +1,46 @@
+"""Settings: driver selection, refusing default secrets in production, argon2 parameters."""
+
+import pytest
+from passlib.context import CryptContext
+from pydantic import ValidationError
+
+from backend.config import Settings, async_url
+
+
+def test_plain_urls_get_their_async_driver():
+    assert async_url("sqlite:///var/x.db") == "sqlite+aiosqlite:///var/x.db"
+    assert async_url("postgresql://u@h/db") == "postgresql+asyncpg://u@h/db"
+    assert async_url("postgres://u@h/db") == "postgresql+asyncpg://u@h/db"
+
+
+def test_production_refuses_the_default_secret_key():
+    with pytest.raises(ValidationError, match="SECRET_KEY"):
+        Settings(environment="production", _env_file=None)
+    Settings(environment="development", _env_file=None)
+    Settings(environment="production", secret_key="s" * 40, data_key="k" * 44, _env_file=None)
+
+
+def test_argon2_defaults_meet_owasp_minimum():
+    # The code's defaults (the test environment lowers them to keep the suite fast).
+    memory, time_cost, lanes = (
+        Settings.model_fields[f"argon2_{name}"].default
+        for name in ("memory_kib", "time_cost", "parallelism")
+    )
+    assert memory >= 19 * 1024
+    assert time_cost >= 2
+    assert lanes == 1
+    context = CryptContext(
+        schemes=["argon2"],
+        argon2__type="ID",
+        argon2__memory_cost=memory,
+        argon2__time_cost=time_cost,
+        argon2__parallelism=lanes,
+    )
+    assert context.hash("whatever-password").startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+
+
+def test_the_app_hashes_with_the_configured_parameters(settings):
+    from backend.auth.security import _password_context
+
+    expected = f"$argon2id$v=19$m={settings.argon2_memory_kib},t={settings.argon2_time_cost},p=1$"
+    assert _password_context().hash("whatever-password").startswith(expected)
