@@ -6,18 +6,24 @@ import logging
 from collections.abc import AsyncIterator
 
 from fastapi import APIRouter, Depends, FastAPI
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from backend import errors
+from backend import errors, health
+from backend.auth import api_tokens_router
 from backend.auth import router as auth_router
 from backend.auth.deps import current_actor
 from backend.auth.ratelimit import create_limiter
+from backend.campaigns import router as campaigns_router
 from backend.config import ROOT, Settings, get_settings
 from backend.db import create_engine, create_sessionmaker
 from backend.mail import worker as mail_worker
 from backend.organisations import router as organisations_router
+from backend.placements import actions_router, events_router
+from backend.placements import router as placements_router
+from backend.reference import router as reference_router
+from backend.supervisors import router as supervisors_router
 
 log = logging.getLogger(__name__)
 FRONTEND = ROOT / "frontend"
@@ -28,8 +34,18 @@ def api_router() -> APIRouter:
     # Public endpoints sit on their own router; everything else needs a signed-in actor.
     api.include_router(auth_router.public)
     private = APIRouter(dependencies=[Depends(current_actor)])
-    private.include_router(auth_router.router)
-    private.include_router(organisations_router.router)
+    for module in (
+        auth_router,
+        api_tokens_router,
+        organisations_router,
+        campaigns_router,
+        supervisors_router,
+        placements_router,
+        actions_router,
+        events_router,
+        reference_router,
+    ):
+        private.include_router(module.router)
     api.include_router(private)
     return api
 
@@ -72,10 +88,7 @@ def create_app(
     app.state.limiter = create_limiter(settings)
     errors.install(app)
     app.include_router(api_router())
-
-    @app.get("/healthz", include_in_schema=False)
-    async def healthz() -> JSONResponse:
-        return JSONResponse({"status": "ok"})
+    app.include_router(health.router)
 
     mount_client(app)
     return app

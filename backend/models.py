@@ -1,8 +1,27 @@
 """Every table, imported in one place for Alembic and the tests."""
 
-from backend.auth.models import ActionToken, RefreshToken, User
+from backend.audit.models import AuditEntry
+from backend.auth.models import ActionToken, ApiToken, RefreshToken, User
+from backend.campaigns.models import Campaign
 from backend.db import Base
 from backend.mail.models import OutboxMail
 from backend.organisations.models import Organisation
+from backend.placements.models import Acceptance, Invitation, PlacementRequest, RequestEvent
+from backend.supervisors.models import Supervisor
 
-__all__ = ["ActionToken", "Base", "Organisation", "OutboxMail", "RefreshToken", "User"]
+__all__ = [
+    "Acceptance",
+    "ActionToken",
+    "ApiToken",
+    "AuditEntry",
+    "Base",
+    "Campaign",
+    "Invitation",
+    "Organisation",
+    "OutboxMail",
+    "PlacementRequest",
+    "RefreshToken",
+    "RequestEvent",
+    "Supervisor",
+    "User",
+]

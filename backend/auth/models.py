@@ -68,3 +68,23 @@ class RefreshToken(IdMixin, Base):
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+
+
+class ApiToken(IdMixin, Base):
+    """An organisation's token for scripts: shown once, stored as a keyed hash."""
+
+    __tablename__ = "api_token"
+
+    organisation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), index=True
+    )
+    created_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # A short visible prefix so people can tell their tokens apart in the list.
+    prefix: Mapped[str] = mapped_column(String(12))
+    is_read_only: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]

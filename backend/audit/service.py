@@ -1,0 +1,33 @@
+"""The audit log: append-only entries of who did what, when, from where."""
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend import clock
+from backend.audit.models import AuditEntry
+
+
+def record(
+    session: AsyncSession,
+    action: str,
+    *,
+    actor=None,
+    object_type: str | None = None,
+    object_id: Any = None,
+    client_address: str | None = None,
+    **details: Any,
+) -> AuditEntry:
+    """Adds an entry in the caller's transaction; `actor` is an Actor (or None: anonymous)."""
+    entry = AuditEntry(
+        at=clock.now(),
+        action=action,
+        actor_user_id=getattr(getattr(actor, "user", None), "id", None),
+        actor_organisation_id=getattr(actor, "organisation_id", None),
+        object_type=object_type,
+        object_id=str(object_id) if object_id is not None else None,
+        client_address=client_address,
+        details=details,
+    )
+    session.add(entry)
+    return entry

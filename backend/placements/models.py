@@ -1,0 +1,149 @@
+import enum
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from backend.campaigns.models import Campaign
+from backend.db import Base, IdMixin, TimestampMixin
+from backend.organisations.models import Organisation
+from backend.supervisors.models import Supervisor
+
+
+class RequestState(enum.StrEnum):
+    """The stored state; `not_placed` is derived at read time once the decision deadline
+    has passed (SPEC section 4), so no job has to flip rows at the deadline."""
+
+    open = "open"
+    invited = "invited"
+    accepted = "accepted"
+    withdrawn = "withdrawn"  # withdrawn by the school (soft delete: services see it)
+
+
+class InvitationOutcome(enum.StrEnum):
+    pending = "pending"
+    withdrawn = "withdrawn"  # the service withdrew its invitation
+    declined = "declined"  # the service interviewed and does not take the pupil
+    placed_elsewhere = "placed_elsewhere"  # another service accepted
+    request_withdrawn = "request_withdrawn"  # the school withdrew the request
+    accepted = "accepted"  # this service accepted
+
+
+class PlacementRequest(IdMixin, TimestampMixin, Base):
+    __tablename__ = "placement_request"
+    __table_args__ = (
+        # One pupil once per campaign: the keyed hash of the national number.
+        UniqueConstraint("campaign_id", "national_number_hash"),
+        Index("ix_placement_request_school_campaign", "school_id", "campaign_id"),
+        Index("ix_placement_request_campaign_state", "campaign_id", "state"),
+    )
+
+    campaign_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("campaign.id"))
+    school_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisation.id"))
+    supervisor_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("supervisor.id"), index=True)
+
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    # Fernet token (MultiFernet with DATA_KEY); never stored or logged in clear.
+    national_number_encrypted: Mapped[str] = mapped_column(Text)
+    national_number_hash: Mapped[str] = mapped_column(String(64))
+    street: Mapped[str] = mapped_column(String(200))
+    postcode: Mapped[str] = mapped_column(String(4), index=True)
+    city: Mapped[str] = mapped_column(String(100))
+    province: Mapped[str] = mapped_column(String(6), index=True)
+    # From the postcode, kept on the row so the distance filter runs in SQL.
+    latitude: Mapped[float | None]
+    longitude: Mapped[float | None]
+    phone: Mapped[str] = mapped_column(String(20))
+    email: Mapped[str] = mapped_column(String(320))
+    transport_modes: Mapped[list[str]]
+    remarks: Mapped[str | None] = mapped_column(String(2000))
+    start_date: Mapped[date | None]
+    end_date: Mapped[date | None]
+    hours_per_week: Mapped[int]
+    days: Mapped[list[str]]
+    form: Mapped[str | None] = mapped_column(String(12))
+
+    state: Mapped[RequestState] = mapped_column(
+        Enum(RequestState, native_enum=False, length=12, validate_strings=True),
+        default=RequestState.open,
+    )
+    accepted_service_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("organisation.id"), index=True
+    )
+    withdrawn_at: Mapped[datetime | None]
+    # Optimistic concurrency: `If-Match` on PATCH must carry the current version.
+    version: Mapped[int] = mapped_column(default=1)
+
+    campaign: Mapped[Campaign] = relationship(lazy="raise")
+    school: Mapped[Organisation] = relationship(foreign_keys=[school_id], lazy="raise")
+    supervisor: Mapped[Supervisor] = relationship(lazy="raise")
+    accepted_service: Mapped[Organisation | None] = relationship(
+        foreign_keys=[accepted_service_id], lazy="raise"
+    )
+    invitations: Mapped[list["Invitation"]] = relationship(
+        back_populates="request", lazy="raise", order_by="Invitation.invited_at"
+    )
+    acceptances: Mapped[list["Acceptance"]] = relationship(
+        back_populates="request", lazy="raise", order_by="Acceptance.accepted_at"
+    )
+
+
+class Invitation(IdMixin, Base):
+    """A service's invitation of a pupil for an interview; one row per (request, service)."""
+
+    __tablename__ = "invitation"
+    __table_args__ = (UniqueConstraint("request_id", "service_id"),)
+
+    request_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("placement_request.id", ondelete="CASCADE")
+    )
+    service_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisation.id"), index=True)
+    invited_at: Mapped[datetime]
+    outcome: Mapped[InvitationOutcome] = mapped_column(
+        Enum(InvitationOutcome, native_enum=False, length=20, validate_strings=True),
+        default=InvitationOutcome.pending,
+    )
+    ended_at: Mapped[datetime | None]
+
+    request: Mapped[PlacementRequest] = relationship(back_populates="invitations", lazy="raise")
+    service: Mapped[Organisation] = relationship(lazy="raise")
+
+
+class Acceptance(IdMixin, Base):
+    """A service's acceptance; inserted only by the winner of the conditional UPDATE on
+    placement_request. A released acceptance stays as history (released_at set)."""
+
+    __tablename__ = "acceptance"
+
+    request_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("placement_request.id", ondelete="CASCADE"), index=True
+    )
+    service_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisation.id"), index=True)
+    accepted_at: Mapped[datetime]
+    notes: Mapped[str] = mapped_column(Text)
+    contact_name: Mapped[str] = mapped_column(String(200))
+    contact_phone: Mapped[str] = mapped_column(String(20))
+    contact_email: Mapped[str] = mapped_column(String(320))
+    released_at: Mapped[datetime | None]
+    release_reason: Mapped[str | None] = mapped_column(Text)
+
+    request: Mapped[PlacementRequest] = relationship(back_populates="acceptances", lazy="raise")
+    service: Mapped[Organisation] = relationship(lazy="raise")
+
+
+class RequestEvent(IdMixin, Base):
+    """One line of a request's history: who did what, when."""
+
+    __tablename__ = "request_event"
+
+    request_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("placement_request.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(32))
+    actor_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+    actor_organisation_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("organisation.id"))
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)

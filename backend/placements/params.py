@@ -1,0 +1,43 @@
+"""The query parameters of `GET /placement-requests`, for every role (one model, so the
+OpenAPI document shows one list endpoint)."""
+
+import uuid
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from backend.organisations.schemas import Province
+
+
+class RequestListParams(BaseModel):
+    page: int = Field(1, ge=1)
+    page_size: int = Field(50, ge=1, le=200)
+    # every role
+    track: Literal["duaal", "stage"] | None = None
+    q: str | None = Field(None, max_length=100, description="Free text: names, city, postcode")
+    # school and admin
+    status: Literal["open", "invited", "accepted", "not_placed"] | None = None
+    supervisor_id: uuid.UUID | None = None
+    campaign_id: uuid.UUID | None = None
+    # service (browse)
+    province: list[Province] | None = None
+    near: str | None = Field(
+        None,
+        pattern=r"^\d{4}$",
+        description="Postcode to measure from (default: the service's own)",
+    )
+    max_km: float | None = Field(None, gt=0, le=300)
+    transport: list[Literal["car", "e_bike_moped", "bike", "public_transport"]] | None = None
+    days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] | None = None
+    form: Literal["block", "alternating"] | None = None
+    start_from: date | None = None
+    start_to: date | None = None
+    mine: Literal["invited", "accepted", "placed_elsewhere", "withdrawn"] | None = Field(
+        None, description="A service's own lists"
+    )
+    sort: Literal["newest", "oldest", "name", "start_date", "distance", "status"] = "newest"
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.page_size
