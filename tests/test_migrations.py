@@ -11,7 +11,7 @@ from tests.conftest import IS_POSTGRES, ROOT, TEST_DATABASE_URL, fresh_database
 
 def _scratch_url() -> str:
     if IS_POSTGRES:
-        return TEST_DATABASE_URL.rsplit("/", 1)[0] + "/stagematch_migration_check"
+        return TEST_DATABASE_URL + "_migration_check"
     return f"sqlite:///{ROOT / 'var' / f'migration-check-{os.getpid()}.db'}"
 
 
