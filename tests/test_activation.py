@@ -191,3 +191,43 @@ async def test_resend_to_active_account_is_a_conflict(admin_client, school_clien
     )
     assert response.status_code == 409
     assert response.json()["code"] == "already_activated"
+
+
+async def test_disabled_school_token_is_refused_at_the_next_request(admin_client, school_client):
+    me = (await school_client.get("/api/v1/me")).json()
+    assert me["role"] == "school"
+    disabled = await admin_client.patch(
+        f"/api/v1/organisations/{me['organisation']['id']}", json={"is_disabled": True}
+    )
+    assert disabled.json()["account_status"] == "disabled"
+    refused = await school_client.get("/api/v1/me")
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "account_disabled"
+    login = await school_client.post(
+        "/api/v1/auth/login",
+        json={"email": school_client.account.email, "password": "Correct-Paard-Batterij-Niet"},
+    )
+    assert login.status_code == 403
+
+    await admin_client.patch(
+        f"/api/v1/organisations/{me['organisation']['id']}", json={"is_disabled": False}
+    )
+    assert (await school_client.get("/api/v1/me")).status_code == 200
+
+
+async def test_admin_changes_are_audited(admin_client, db):
+    from sqlalchemy import select
+
+    from backend.audit.models import AuditEntry
+
+    created = await invite_school(admin_client)
+    await admin_client.post(f"/api/v1/organisations/{created['id']}/invitation")
+    await admin_client.patch(f"/api/v1/organisations/{created['id']}", json={"name": "VTI"})
+    actions = (
+        await db.scalars(
+            select(AuditEntry.action)
+            .where(AuditEntry.object_id == created["id"])
+            .order_by(AuditEntry.at)
+        )
+    ).all()
+    assert actions == ["organisation_created", "invitation_resent", "organisation_updated"]

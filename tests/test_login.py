@@ -88,3 +88,19 @@ async def test_language_preference(school_client):
     assert (await school_client.get("/api/v1/me")).json()["language"] == "en"
     bad = await school_client.patch("/api/v1/me", json={"language": "fr"})
     assert bad.status_code == 422
+
+
+async def test_logins_and_failed_logins_are_audited(school_client, client, db):
+    from sqlalchemy import select
+
+    from backend.audit.models import AuditEntry
+
+    email = school_client.account.email
+    await client.post("/api/v1/auth/login", json={"email": email, "password": "fout-fout-fout"})
+    await client.post("/api/v1/auth/login", json={"email": "x@example.be", "password": "fout"})
+    entries = (await db.scalars(select(AuditEntry).order_by(AuditEntry.at))).all()
+    actions = [(e.action, e.details.get("email")) for e in entries]
+    # The fixture's own sign-in, then two failures that survive the refused request.
+    assert actions == [("login", None), ("login_failed", email), ("login_failed", "x@example.be")]
+    assert entries[1].actor_user_id == school_client.account.user_id
+    assert entries[1].client_address

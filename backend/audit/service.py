@@ -13,17 +13,21 @@ def record(
     action: str,
     *,
     actor=None,
+    user=None,
     object_type: str | None = None,
     object_id: Any = None,
     client_address: str | None = None,
     **details: Any,
 ) -> AuditEntry:
-    """Adds an entry in the caller's transaction; `actor` is an Actor (or None: anonymous)."""
+    """Adds an entry in the caller's transaction, by `actor` (an Actor) or `user` (a User not
+    signed in yet), or by nobody known."""
+    user = user or getattr(actor, "user", None)
     entry = AuditEntry(
         at=clock.now(),
         action=action,
-        actor_user_id=getattr(getattr(actor, "user", None), "id", None),
-        actor_organisation_id=getattr(actor, "organisation_id", None),
+        actor_user_id=getattr(user, "id", None),
+        actor_organisation_id=getattr(actor, "organisation_id", None)
+        or getattr(user, "organisation_id", None),
         object_type=object_type,
         object_id=str(object_id) if object_id is not None else None,
         client_address=client_address,

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from backend import clock
+from backend.audit import service as audit
 from backend.auth import security
 from backend.auth.models import ActionPurpose, ActionToken, RefreshToken, User
 from backend.auth.ratelimit import Limiter, default_rules
@@ -210,12 +211,25 @@ async def login(
     if not await security.verify_password(password, user.password_hash if user else None):
         await limiter.hit(rules["login_account"], email)
         await limiter.hit(rules["login_address"], client)
-        raise InvalidCredentials()
+        # The address tried is kept (it may not be an account): a trail of guessing.
+        audit.record(
+            session,
+            "login_failed",
+            user=user,
+            object_type="user",
+            object_id=user.id if user else None,
+            client_address=client,
+            email=email,
+        )
+        raise InvalidCredentials(keep_changes=True)
     assert user is not None
     if is_blocked(user):
         raise AccountDisabled()
     await limiter.clear(rules["login_account"], email)
     user.last_login_at = clock.now()
+    audit.record(
+        session, "login", user=user, object_type="user", object_id=user.id, client_address=client
+    )
     return await start_session(session, user, settings)
 
 

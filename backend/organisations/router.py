@@ -33,9 +33,9 @@ async def list_organisations(
     "", status_code=status.HTTP_201_CREATED, summary="Create an organisation and invite its account"
 )
 async def create_organisation(
-    body: OrganisationCreate, _: AdminActor, db: SessionDep, settings: SettingsDep
+    body: OrganisationCreate, actor: AdminActor, db: SessionDep, settings: SettingsDep
 ) -> OrganisationRead:
-    return await service.create(db, body, settings)
+    return await service.create(db, actor, body, settings)
 
 
 @router.get("/{organisation_id}", summary="One organisation")
@@ -47,9 +47,9 @@ async def get_organisation(
 
 @router.patch("/{organisation_id}", summary="Edit, disable or enable an organisation")
 async def update_organisation(
-    organisation_id: uuid.UUID, body: OrganisationUpdate, _: AdminActor, db: SessionDep
+    organisation_id: uuid.UUID, body: OrganisationUpdate, actor: AdminActor, db: SessionDep
 ) -> OrganisationRead:
-    return await service.update(db, organisation_id, body)
+    return await service.update(db, actor, organisation_id, body)
 
 
 @router.post(
@@ -58,7 +58,7 @@ async def update_organisation(
     summary="Resend the activation mail (the older link stops working)",
 )
 async def resend_invitation(
-    organisation_id: uuid.UUID, _: AdminActor, db: SessionDep, settings: SettingsDep
+    organisation_id: uuid.UUID, actor: AdminActor, db: SessionDep, settings: SettingsDep
 ) -> Accepted:
-    await service.resend_invitation(db, organisation_id, settings)
+    await service.resend_invitation(db, actor, organisation_id, settings)
     return Accepted(detail="Invitation sent")

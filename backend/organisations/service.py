@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend import clock
+from backend.audit import service as audit
 from backend.auth import service as auth
 from backend.auth.models import User
 from backend.config import Settings
@@ -49,7 +50,7 @@ async def _primary_user(session: AsyncSession, organisation_id: uuid.UUID) -> Us
 
 
 async def create(
-    session: AsyncSession, body: OrganisationCreate, settings: Settings
+    session: AsyncSession, actor, body: OrganisationCreate, settings: Settings
 ) -> OrganisationRead:
     """Creates the organisation and its account, and mails the activation link."""
     email = auth.normalize_email(str(body.email))
@@ -66,6 +67,15 @@ async def create(
     except IntegrityError:
         raise EmailTaken() from None
     await auth.invite(session, user, settings)
+    audit.record(
+        session,
+        "organisation_created",
+        actor=actor,
+        object_type="organisation",
+        object_id=organisation.id,
+        kind=str(organisation.kind),
+        email=email,
+    )
     return read(organisation, user)
 
 
@@ -119,8 +129,9 @@ async def list_(
 
 
 async def update(
-    session: AsyncSession, organisation_id: uuid.UUID, body: OrganisationUpdate
+    session: AsyncSession, actor, organisation_id: uuid.UUID, body: OrganisationUpdate
 ) -> OrganisationRead:
+    """Edits an organisation; disabling it locks its accounts out at their next request."""
     organisation = await session.get(Organisation, organisation_id)
     if organisation is None:
         raise NotFound("No such organisation")
@@ -134,11 +145,19 @@ async def update(
         if value is not None:
             setattr(organisation, field, value)
     await session.flush()
+    audit.record(
+        session,
+        "organisation_updated",
+        actor=actor,
+        object_type="organisation",
+        object_id=organisation.id,
+        changes=body.model_dump(mode="json", exclude_unset=True),
+    )
     return read(organisation, await _primary_user(session, organisation_id))
 
 
 async def resend_invitation(
-    session: AsyncSession, organisation_id: uuid.UUID, settings: Settings
+    session: AsyncSession, actor, organisation_id: uuid.UUID, settings: Settings
 ) -> None:
     """Mails a new activation link; the older one stops working."""
     organisation = await session.get(Organisation, organisation_id)
@@ -149,3 +168,10 @@ async def resend_invitation(
         raise AlreadyActivated()
     user.organisation = organisation
     await auth.invite(session, user, settings)
+    audit.record(
+        session,
+        "invitation_resent",
+        actor=actor,
+        object_type="organisation",
+        object_id=organisation.id,
+    )
