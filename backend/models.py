@@ -2,10 +2,10 @@
 
 from backend.audit.models import AuditEntry
 from backend.auth.models import ActionToken, ApiToken, RefreshToken, User
-from backend.campaigns.models import Campaign
+from backend.campaigns.models import Campaign, ReminderSent
 from backend.db import Base
 from backend.mail.models import OutboxMail
-from backend.organisations.models import Organisation
+from backend.organisations.models import Organisation, ServiceCapacity
 from backend.placements.models import Acceptance, Invitation, PlacementRequest, RequestEvent
 from backend.supervisors.models import Supervisor
 
@@ -21,7 +21,9 @@ __all__ = [
     "OutboxMail",
     "PlacementRequest",
     "RefreshToken",
+    "ReminderSent",
     "RequestEvent",
+    "ServiceCapacity",
     "Supervisor",
     "User",
 ]

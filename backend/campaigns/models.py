@@ -1,7 +1,8 @@
 import enum
+import uuid
 from datetime import datetime
 
-from sqlalchemy import Enum, String, UniqueConstraint
+from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.db import Base, IdMixin, TimestampMixin
@@ -25,3 +26,18 @@ class Campaign(IdMixin, TimestampMixin, Base):
     opens_at: Mapped[datetime]
     request_deadline: Mapped[datetime]
     decision_deadline: Mapped[datetime]
+
+
+class ReminderSent(Base):
+    """A deadline reminder mailed to an organisation: the primary key makes it once only."""
+
+    __tablename__ = "reminder_sent"
+
+    campaign_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("campaign.id", ondelete="CASCADE"), primary_key=True
+    )
+    deadline: Mapped[str] = mapped_column(String(20), primary_key=True)
+    organisation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), primary_key=True
+    )
+    sent_at: Mapped[datetime]

@@ -1,7 +1,8 @@
 import enum
+import uuid
 from datetime import datetime
 
-from sqlalchemy import Enum, String
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.db import Base, IdMixin, TimestampMixin
@@ -32,3 +33,20 @@ class Organisation(IdMixin, TimestampMixin, Base):
     @property
     def is_disabled(self) -> bool:
         return self.disabled_at is not None
+
+
+class ServiceCapacity(Base):
+    """How many pupils a service can take in a campaign; `used` moves only through
+    conditional UPDATEs, so two simultaneous acceptances cannot both take the last place."""
+
+    __tablename__ = "service_capacity"
+    __table_args__ = (CheckConstraint("used >= 0 AND used <= capacity", name="within_capacity"),)
+
+    service_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), primary_key=True
+    )
+    campaign_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("campaign.id", ondelete="CASCADE"), primary_key=True
+    )
+    capacity: Mapped[int]
+    used: Mapped[int] = mapped_column(default=0)
