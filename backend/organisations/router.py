@@ -9,6 +9,8 @@ from backend.db import SessionDep
 from backend.organisations import service
 from backend.organisations.models import OrganisationKind
 from backend.organisations.schemas import (
+    CapacityIn,
+    CapacityRead,
     OrganisationCreate,
     OrganisationRead,
     OrganisationUpdate,
@@ -62,3 +64,25 @@ async def resend_invitation(
 ) -> Accepted:
     await service.resend_invitation(db, actor, organisation_id, settings)
     return Accepted(detail="Invitation sent")
+
+
+@router.get("/{organisation_id}/capacities", summary="A service's capacity per campaign")
+async def list_capacities(
+    organisation_id: uuid.UUID, _: AdminActor, db: SessionDep
+) -> list[CapacityRead]:
+    return await service.list_capacities(db, organisation_id)
+
+
+@router.put(
+    "/{organisation_id}/capacities/{campaign_id}",
+    summary="Set how many pupils a service can take in a campaign",
+)
+async def set_capacity(
+    organisation_id: uuid.UUID,
+    campaign_id: uuid.UUID,
+    body: CapacityIn,
+    actor: AdminActor,
+    db: SessionDep,
+) -> CapacityRead:
+    """Accepting beyond it answers `409 capacity_full`."""
+    return await service.set_capacity(db, actor, organisation_id, campaign_id, body.capacity)

@@ -57,3 +57,14 @@ class OrganisationRead(ReadModel):
     is_disabled: bool
     account_status: Literal["invited", "active", "disabled"]
     created_at: datetime
+
+
+class CapacityIn(StrictModel):
+    capacity: int = Field(ge=0, le=1000, description="Pupils the service can take")
+
+
+class CapacityRead(ReadModel):
+    campaign_id: uuid.UUID
+    capacity: int
+    used: int
+    remaining: int

@@ -11,14 +11,18 @@ from backend.audit import service as audit
 from backend.auth import service as auth
 from backend.auth.models import User
 from backend.config import Settings
-from backend.errors import AlreadyActivated, Conflict, EmailTaken, NotFound
+from backend.errors import AlreadyActivated, Conflict, EmailTaken, NotFound, error
+from backend.organisations import capacity
 from backend.organisations.models import Organisation, OrganisationKind
 from backend.organisations.schemas import (
+    CapacityRead,
     OrganisationCreate,
     OrganisationRead,
     OrganisationUpdate,
 )
 from backend.schemas import Page, PageParams
+
+NotAService = error(409, "not_a_service", "Only a care service has a capacity")
 
 
 def read(organisation: Organisation, user: User | None) -> OrganisationRead:
@@ -175,3 +179,49 @@ async def resend_invitation(
         object_type="organisation",
         object_id=organisation.id,
     )
+
+
+async def service_organisation(session: AsyncSession, organisation_id: uuid.UUID) -> Organisation:
+    """The organisation, which must be a service (capacities belong to services)."""
+    organisation = await session.get(Organisation, organisation_id)
+    if organisation is None:
+        raise NotFound("No such organisation")
+    if organisation.kind != OrganisationKind.service:
+        raise NotAService()
+    return organisation
+
+
+def capacity_read(found) -> CapacityRead:
+    return CapacityRead(
+        campaign_id=found.campaign_id,
+        capacity=found.capacity,
+        used=found.used,
+        remaining=found.capacity - found.used,
+    )
+
+
+async def list_capacities(session: AsyncSession, organisation_id: uuid.UUID) -> list[CapacityRead]:
+    await service_organisation(session, organisation_id)
+    return [capacity_read(c) for c in await capacity.capacities(session, organisation_id)]
+
+
+async def set_capacity(
+    session: AsyncSession, actor, organisation_id: uuid.UUID, campaign_id: uuid.UUID, value: int
+) -> CapacityRead:
+    """Sets how many pupils a service can take in a campaign."""
+    from backend.campaigns.models import Campaign
+
+    await service_organisation(session, organisation_id)
+    if await session.get(Campaign, campaign_id) is None:
+        raise NotFound("No such campaign")
+    found = await capacity.set_capacity(session, organisation_id, campaign_id, value)
+    audit.record(
+        session,
+        "capacity_set",
+        actor=actor,
+        object_type="organisation",
+        object_id=organisation_id,
+        campaign_id=str(campaign_id),
+        capacity=value,
+    )
+    return capacity_read(found)

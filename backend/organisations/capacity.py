@@ -1,0 +1,87 @@
+"""A service's capacity per campaign: how many pupils it can still accept."""
+
+import uuid
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend.errors import error
+from backend.organisations.models import ServiceCapacity
+
+CapacityFull = error(409, "capacity_full", "The service has no places left in this campaign")
+CapacityBelowUsed = error(
+    409, "capacity_below_used", "The service already accepted more pupils than that"
+)
+
+
+async def take_place(session: AsyncSession, service_id: uuid.UUID, campaign_id: uuid.UUID) -> None:
+    """Takes one place, or raises capacity_full; a service without a set capacity has no
+    limit. One conditional UPDATE, so simultaneous acceptances cannot overbook."""
+    result = await session.execute(
+        update(ServiceCapacity)
+        .where(
+            ServiceCapacity.service_id == service_id,
+            ServiceCapacity.campaign_id == campaign_id,
+            ServiceCapacity.used < ServiceCapacity.capacity,
+        )
+        .values(used=ServiceCapacity.used + 1)
+    )
+    if result.rowcount == 1:
+        return
+    limited = await session.scalar(
+        select(ServiceCapacity.capacity).where(
+            ServiceCapacity.service_id == service_id, ServiceCapacity.campaign_id == campaign_id
+        )
+    )
+    if limited is not None:
+        raise CapacityFull(f"All {limited} places of this campaign are taken")
+
+
+async def free_place(session: AsyncSession, service_id: uuid.UUID, campaign_id: uuid.UUID) -> None:
+    """Gives a place back (a released acceptance)."""
+    await session.execute(
+        update(ServiceCapacity)
+        .where(
+            ServiceCapacity.service_id == service_id,
+            ServiceCapacity.campaign_id == campaign_id,
+            ServiceCapacity.used > 0,
+        )
+        .values(used=ServiceCapacity.used - 1)
+    )
+
+
+async def set_capacity(
+    session: AsyncSession, service_id: uuid.UUID, campaign_id: uuid.UUID, capacity: int
+) -> ServiceCapacity:
+    """Sets a service's capacity for a campaign; never below what it already accepted."""
+    found = await session.get(ServiceCapacity, (service_id, campaign_id))
+    if found is None:
+        from backend.placements.models import PlacementRequest, RequestState
+
+        # A capacity set mid-campaign starts from the pupils already accepted.
+        used = await session.scalar(
+            select(func.count()).where(
+                PlacementRequest.accepted_service_id == service_id,
+                PlacementRequest.campaign_id == campaign_id,
+                PlacementRequest.state == RequestState.accepted,
+            )
+        )
+        found = ServiceCapacity(
+            service_id=service_id, campaign_id=campaign_id, capacity=capacity, used=used
+        )
+        session.add(found)
+    if capacity < found.used:
+        raise CapacityBelowUsed(f"{found.used} pupils are already accepted")
+    found.capacity = capacity
+    await session.flush()
+    return found
+
+
+async def capacities(session: AsyncSession, service_id: uuid.UUID) -> list[ServiceCapacity]:
+    return list(
+        (
+            await session.scalars(
+                select(ServiceCapacity).where(ServiceCapacity.service_id == service_id)
+            )
+        ).all()
+    )
