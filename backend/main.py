@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from backend import errors, health
+from backend.admin import router as admin_router
 from backend.auth import api_tokens_router
 from backend.auth import router as auth_router
 from backend.auth.deps import current_actor
@@ -44,6 +45,7 @@ def api_router() -> APIRouter:
         actions_router,
         events_router,
         reference_router,
+        admin_router,
     ):
         private.include_router(module.router)
     api.include_router(private)

@@ -16,6 +16,7 @@ from backend.mail.models import OutboxMail
 
 log = logging.getLogger(__name__)
 CLAIM_SECONDS = 120
+REMINDER_INTERVAL_SECONDS = 60
 _wakeup: asyncio.Event | None = None
 
 
@@ -139,17 +140,34 @@ async def deliver_due(
     return sent
 
 
+async def send_reminders(sessionmaker: async_sessionmaker[AsyncSession]) -> int:
+    """Queues the deadline reminders that are due (the worker's periodic job)."""
+    # Imported here: reminders write mail through mail.service, which imports this module.
+    from backend.campaigns import reminders
+
+    async with sessionmaker() as session:
+        queued = await reminders.send_due(session)
+        await session.commit()
+    return queued
+
+
 async def run(
     sessionmaker: async_sessionmaker[AsyncSession],
     settings: Settings,
     stop: asyncio.Event | None = None,
 ) -> None:
-    """Delivers mail until `stop` is set: on every wake-up, else every MAIL_POLL_SECONDS."""
+    """Delivers mail until `stop` is set: on every wake-up, else every MAIL_POLL_SECONDS;
+    once a minute it also queues the deadline reminders that are due."""
     global _wakeup
     _wakeup = asyncio.Event()
     stop = stop or asyncio.Event()
+    reminders_checked_at = float("-inf")
+    loop = asyncio.get_running_loop()
     while not stop.is_set():
         try:
+            if loop.time() - reminders_checked_at >= REMINDER_INTERVAL_SECONDS:
+                reminders_checked_at = loop.time()
+                await send_reminders(sessionmaker)
             while await deliver_due(sessionmaker, settings):
                 pass
         except Exception:

@@ -1,0 +1,71 @@
+"""CSV and XLSX downloads of a table (exports)."""
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from typing import Any, Literal
+
+from fastapi.responses import Response
+from openpyxl import Workbook
+
+Format = Literal["csv", "xlsx"]
+MEDIA_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else None
+    # Spreadsheet formula injection: a cell starting with these would run as a formula.
+    if text and text[0] in "=+-@\t\r":
+        return "'" + text
+    return value
+
+
+def to_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+    buffer = io.StringIO()
+    # Semicolons and a BOM: what Excel in a Belgian locale opens correctly.
+    writer = csv.writer(buffer, delimiter=";")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([_cell(v) for v in row])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def to_xlsx(header: Sequence[str], rows: Iterable[Sequence[Any]], title: str = "Export") -> bytes:
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title[:31])
+    sheet.append(list(header))
+    for row in rows:
+        sheet.append([_cell(v) if not hasattr(v, "tzinfo") else _naive(v) for v in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _naive(value: Any) -> Any:
+    # Excel has no time zones: datetimes are written in Brussels local time.
+    from backend.clock import BRUSSELS
+
+    if getattr(value, "tzinfo", None) is not None:
+        return value.astimezone(BRUSSELS).replace(tzinfo=None)
+    return value
+
+
+def download(
+    fmt: Format, filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> Response:
+    body = to_csv(header, rows) if fmt == "csv" else to_xlsx(header, rows, filename)
+    return Response(
+        body,
+        media_type=MEDIA_TYPES[fmt],
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}.{fmt}"',
+            "Cache-Control": "no-store",
+        },
+    )
