@@ -127,22 +127,30 @@ def install(app: FastAPI) -> None:
         )
         return problem(exc.status_code, code, str(exc.detail), headers=exc.headers)
 
+    def _unavailable() -> JSONResponse:
+        return problem(
+            503,
+            "service_unavailable",
+            "The database is unavailable",
+            "Try again in a moment",
+            headers={"Retry-After": "5"},
+        )
+
     @app.exception_handler(OperationalError)
     async def _db_down(_: Request, exc: OperationalError) -> JSONResponse:
         log.warning("database unavailable: %s", exc.__class__.__name__)
-        return problem(
-            503, "service_unavailable", "The database is unavailable", headers={"Retry-After": "5"}
-        )
+        return _unavailable()
+
+    @app.exception_handler(ConnectionError)
+    async def _connection_refused(_: Request, exc: ConnectionError) -> JSONResponse:
+        # asyncpg raises the socket's own error when it cannot reach the server at all.
+        log.warning("database unreachable: %s", exc)
+        return _unavailable()
 
     @app.exception_handler(DBAPIError)
     async def _db_error(_: Request, exc: DBAPIError) -> JSONResponse:
         if exc.connection_invalidated:
-            return problem(
-                503,
-                "service_unavailable",
-                "The database is unavailable",
-                headers={"Retry-After": "5"},
-            )
+            return _unavailable()
         log.exception("database error")
         return problem(500, "internal_error", "Internal error")
 
