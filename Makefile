@@ -3,12 +3,14 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The client's npm packages (Preact, htm, uPlot, axe-core), pinned by package-lock.json.
+NPM_STAMP := frontend/node_modules/.installed
 # Set (as .ci/run does) to run the suite on PostgreSQL too, e.g.
 # TEST_POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/stagematch_test
 TEST_POSTGRES_URL ?=
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-sqlite test-postgres lint format clean
+.PHONY: install run test test-sqlite test-postgres test-node lint format clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,7 +18,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[test]'
 	touch $(STAMP)
 
-install: $(STAMP)
+$(NPM_STAMP): frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund
+	touch $(NPM_STAMP)
+
+install: $(STAMP) $(NPM_STAMP)
 
 run: install
 	$(BIN)/stagematch migrate
@@ -34,10 +40,14 @@ format: install
 test-sqlite: install
 	$(BIN)/pytest -q $(PYTEST_ARGS)
 
+# The browser tests run once, on the SQLite pass.
 test-postgres: install
-	TEST_DATABASE_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest -q $(PYTEST_ARGS)
+	TEST_DATABASE_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest -q -m "not browser" $(PYTEST_ARGS)
 
-test: lint test-sqlite
+test-node: install
+	node --test frontend/tests/
+
+test: lint test-node test-sqlite
 ifneq ($(TEST_POSTGRES_URL),)
 	$(MAKE) --no-print-directory test-postgres
 endif

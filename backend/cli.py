@@ -2,7 +2,6 @@
 
 import argparse
 import asyncio
-import logging
 import signal
 import sys
 
@@ -27,7 +26,10 @@ def migrate(revision: str = "head") -> None:
             from pathlib import Path
 
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-    command.upgrade(alembic_config(), revision)
+    config = alembic_config()
+    # Keep the process's logging (JSON lines in production) instead of alembic.ini's.
+    config.attributes["skip_logging"] = True
+    command.upgrade(config, revision)
 
 
 async def _with_session(fn, *args):
@@ -43,26 +45,37 @@ async def _with_session(fn, *args):
         await engine.dispose()
 
 
-def serve(host: str, port: int, workers: int) -> None:
-    import uvicorn
+def served_app():
+    """The app as `serve` runs it, logging set up first: uvicorn's worker processes import
+    this factory, and a fresh process has no logging configured."""
+    from backend import logging as app_logging
+    from backend.main import create_app
 
     settings = get_settings()
-    if workers > 1:
-        uvicorn.run(
-            "backend.main:create_app",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            proxy_headers=True,
-            log_level="info",
-        )
-    else:
-        from backend.main import create_app
+    app_logging.configure(settings.environment)
+    return create_app(settings)
 
-        uvicorn.run(
-            create_app(settings), host=host, port=port, proxy_headers=True, log_level="info"
-        )
+
+def serve(host: str, port: int, workers: int, forwarded_allow_ips: str | None = None) -> None:
+    import uvicorn
+
+    # log_config=None: uvicorn keeps its hands off logging (ours writes JSON lines), and our
+    # middleware writes the access lines, with the request id.
+    options = {
+        "host": host,
+        "port": port,
+        "proxy_headers": True,
+        "forwarded_allow_ips": forwarded_allow_ips,
+        "log_config": None,
+        "access_log": False,
+        "factory": True,
+    }
+    if workers > 1:
+        # Separate processes: each has its own memory, so rate limits and live events need
+        # REDIS_URL to be shared.
+        uvicorn.run("backend.cli:served_app", workers=workers, **options)
+    else:
+        uvicorn.run(served_app, **options)
 
 
 async def _mail_worker() -> None:
@@ -82,13 +95,28 @@ async def _mail_worker() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    from backend import logging as app_logging
+
+    try:
+        environment = get_settings().environment
+    except ValueError:
+        # Invalid settings: let the command itself report them, readably.
+        environment = "development"
+    app_logging.configure(environment)
     parser = argparse.ArgumentParser(prog="stagematch")
     commands = parser.add_subparsers(dest="command", required=True)
     serve_cmd = commands.add_parser("serve", help="serve the API and the client")
     serve_cmd.add_argument("--host", default="127.0.0.1")
     serve_cmd.add_argument("--port", type=int, default=8000)
-    serve_cmd.add_argument("--workers", type=int, default=1)
+    serve_cmd.add_argument(
+        "--workers", type=int, default=1, help="processes (share state through REDIS_URL)"
+    )
+    serve_cmd.add_argument(
+        "--forwarded-allow-ips",
+        default=None,
+        help="proxies whose X-Forwarded-For is trusted (default 127.0.0.1; '*' behind a proxy "
+        "that alone can reach the API)",
+    )
     migrate_cmd = commands.add_parser("migrate", help="apply database migrations")
     migrate_cmd.add_argument("--revision", default="head")
     admin_cmd = commands.add_parser("create-admin", help="create an active admin account")
@@ -99,10 +127,14 @@ def main(argv: list[str] | None = None) -> int:
         "--if-empty", action="store_true", help="only when the database has no organisation yet"
     )
     commands.add_parser("mail-worker", help="deliver the mail outbox")
+    purge_cmd = commands.add_parser(
+        "purge", help="erase the personal data of campaigns closed longer ago than --older-than"
+    )
+    purge_cmd.add_argument("--older-than", default="18mo", help="e.g. 18mo, 2y, 540d")
     args = parser.parse_args(argv)
 
     if args.command == "serve":
-        serve(args.host, args.port, args.workers)
+        serve(args.host, args.port, args.workers, args.forwarded_allow_ips)
     elif args.command == "migrate":
         migrate(args.revision)
     elif args.command == "create-admin":
@@ -121,6 +153,18 @@ def main(argv: list[str] | None = None) -> int:
             print()
     elif args.command == "mail-worker":
         asyncio.run(_mail_worker())
+    elif args.command == "purge":
+        from backend.admin.retention import parse_age, purge
+
+        try:
+            age = parse_age(args.older_than)
+        except ValueError as exc:
+            parser.error(str(exc))
+        report = asyncio.run(_with_session(purge, age))
+        print(
+            f"purged {report.requests} requests of {len(report.campaigns)} campaigns "
+            f"({', '.join(report.campaigns) or 'none'}); deleted {report.mails} old mails"
+        )
     return 0
 
 

@@ -1,10 +1,85 @@
-from fastapi import APIRouter
-from fastapi.responses import JSONResponse
+"""Probes for orchestrators and load balancers, public and outside the API's schema:
+`/healthz` says the process answers; `/readyz` says it can serve (the database answers and
+is at the latest migration, Redis answers when configured)."""
 
+import asyncio
+import logging
+from functools import cache
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from backend.errors import problem
+
+log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
+CHECK_TIMEOUT_SECONDS = 3.0
+
+
+@cache
+def migration_heads() -> frozenset[str]:
+    """The head revisions of the migrations shipped with this code."""
+    from alembic.script import ScriptDirectory
+
+    from backend.cli import alembic_config
+
+    return frozenset(ScriptDirectory.from_config(alembic_config()).get_heads())
 
 
 @router.get("/healthz")
 async def healthz() -> JSONResponse:
-    """Alive: the process answers."""
-    return JSONResponse({"status": "ok"})
+    """Alive: the process answers (no dependency is checked: restarting would not help)."""
+    return JSONResponse({"status": "ok"}, headers={"Cache-Control": "no-store"})
+
+
+async def _database(request: Request) -> str:
+    try:
+        async with request.app.state.sessionmaker() as session:
+            rows = await asyncio.wait_for(
+                session.scalars(text("SELECT version_num FROM alembic_version")),
+                CHECK_TIMEOUT_SECONDS,
+            )
+            revisions = set(rows)
+    except Exception as exc:
+        # A missing alembic_version table (never migrated) lands here too.
+        log.warning("readiness: database check failed: %s", exc.__class__.__name__)
+        return "unavailable"
+    return "ok" if revisions == migration_heads() else "not_migrated"
+
+
+async def _redis(url: str) -> str:
+    import redis.asyncio as redis
+
+    client = redis.from_url(
+        url, socket_connect_timeout=CHECK_TIMEOUT_SECONDS, socket_timeout=CHECK_TIMEOUT_SECONDS
+    )
+    try:
+        await asyncio.wait_for(client.ping(), CHECK_TIMEOUT_SECONDS)
+    except Exception as exc:
+        log.warning("readiness: Redis check failed: %s", exc.__class__.__name__)
+        return "unavailable"
+    finally:
+        await client.aclose()
+    return "ok"
+
+
+@router.get("/readyz")
+async def readyz(request: Request) -> JSONResponse:
+    """Ready: 200 when every dependency is; else 503 problem+json naming the failing checks."""
+    checks = {"database": await _database(request)}
+    redis_url = request.app.state.settings.redis_url
+    if redis_url:
+        checks["redis"] = await _redis(redis_url)
+    headers = {"Cache-Control": "no-store"}
+    if all(state == "ok" for state in checks.values()):
+        return JSONResponse({"status": "ok", "checks": checks}, headers=headers)
+    failing = ", ".join(f"{name}: {state}" for name, state in checks.items() if state != "ok")
+    return problem(
+        503,
+        "not_ready",
+        "Not ready to serve",
+        failing,
+        headers={**headers, "Retry-After": "5"},
+        checks=checks,
+    )

@@ -11,15 +11,17 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from backend import errors, health
+from backend import logging as app_logging
 from backend.admin import router as admin_router
 from backend.auth import api_tokens_router
 from backend.auth import router as auth_router
-from backend.auth.deps import current_actor
+from backend.auth.deps import token_scope
 from backend.auth.ratelimit import create_limiter
 from backend.campaigns import router as campaigns_router
 from backend.config import ROOT, Settings, get_settings
 from backend.db import create_engine, create_sessionmaker
 from backend.mail import worker as mail_worker
+from backend.openapi import OPENAPI_TAGS, document_errors
 from backend.organisations import router as organisations_router
 from backend.placements import actions_router, events_router
 from backend.placements import router as placements_router
@@ -30,11 +32,38 @@ log = logging.getLogger(__name__)
 FRONTEND = ROOT / "frontend"
 
 
+DESCRIPTION = """Placement matching for home-care (gezinszorg) work placements.
+
+Authenticate with `Authorization: Bearer <token>`: an access token from `POST /auth/login`
+(15 minutes, renewed with the refresh cookie) or an organisation's API token (`smt_...`,
+created under `/api-tokens`) for scripts. Errors are `application/problem+json` with a stable
+`code`; every response carries an `X-Request-ID` to quote when asking for support."""
+
+
+class StagematchAPI(FastAPI):
+    """FastAPI whose outermost layer is the request-id middleware: outside Starlette's error
+    middleware, so that even a 500 carries `X-Request-ID` and gets its access line."""
+
+    def build_middleware_stack(self):
+        return app_logging.RequestContextMiddleware(super().build_middleware_stack())
+
+    _documented: dict | None = None
+
+    def openapi(self) -> dict:
+        # FastAPI regenerates its document when routes change; ours follows each new one.
+        schema = super().openapi()
+        if schema is not self._documented:
+            self._documented = document_errors(schema, self.routes)
+        return schema
+
+
 def api_router() -> APIRouter:
     api = APIRouter(prefix="/api/v1")
-    # Public endpoints sit on their own router; everything else needs a signed-in actor.
+    # Public endpoints sit on their own router; everything else needs a signed-in actor, and
+    # an API token's scope (read-only, no credentials) is enforced here once for all of them.
     api.include_router(auth_router.public)
-    private = APIRouter(dependencies=[Depends(current_actor)])
+    api.include_router(auth_router.meta)
+    private = APIRouter(dependencies=[Depends(token_scope)])
     for module in (
         auth_router,
         api_tokens_router,
@@ -43,12 +72,12 @@ def api_router() -> APIRouter:
         supervisors_router,
         placements_router,
         actions_router,
-        events_router,
         reference_router,
         admin_router,
     ):
         private.include_router(module.router)
     api.include_router(private)
+    api.include_router(events_router.router)
     return api
 
 
@@ -76,11 +105,12 @@ def create_app(
             if engine is not None:
                 await engine.dispose()
 
-    app = FastAPI(
+    app = StagematchAPI(
         title="Stagematch API",
         version="1.0.0",
-        description="Placement matching for home-care (gezinszorg) work placements.",
+        description=DESCRIPTION,
         openapi_url="/api/v1/openapi.json",
+        openapi_tags=OPENAPI_TAGS,
         docs_url="/api/docs",
         redoc_url=None,
         lifespan=lifespan,

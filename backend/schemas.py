@@ -25,7 +25,7 @@ class Page(BaseModel, Generic[T]):
 
 
 class PageParams(BaseModel):
-    page: int = Field(1, ge=1)
+    page: int = Field(1, ge=1, le=100_000)
     page_size: int = Field(50, ge=1, le=200)
 
     @property

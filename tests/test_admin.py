@@ -199,3 +199,11 @@ async def test_every_admin_endpoint_refuses_schools_and_services(
             method, url, params={"campaign_id": str(uuid.uuid4())}, json={}
         )
         assert response.status_code == 403, (method, path, response.status_code)
+
+
+def test_csv_cells_cannot_become_formulas_but_phones_stay_as_they_are():
+    from backend.tabular import to_csv
+
+    text = to_csv(["a", "b", "c"], [["=HYPERLINK(1)", "+32470123456", "-1+2"]]).decode()
+    [_, row] = list(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=";"))
+    assert row == ["'=HYPERLINK(1)", "+32470123456", "'-1+2"]

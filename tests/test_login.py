@@ -104,3 +104,10 @@ async def test_logins_and_failed_logins_are_audited(school_client, client, db):
     assert actions == [("login", None), ("login_failed", email), ("login_failed", "x@example.be")]
     assert entries[1].actor_user_id == school_client.account.user_id
     assert entries[1].client_address
+
+
+async def test_client_config_names_the_support_contact(client, settings):
+    response = await client.get("/api/v1/config")
+    assert response.status_code == 200
+    assert response.json()["support_email"] == settings.support_email
+    assert response.json()["support_hours"] == settings.support_hours

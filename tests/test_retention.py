@@ -120,3 +120,25 @@ async def test_purge_erases_personal_data_of_old_campaigns_and_keeps_counts(
     ).json()
     for key in ("total", "by_status", "by_province", "placement_rate", "acceptances_per_day"):
         assert after[key] == before[key], key
+
+
+def test_purge_command_line(tmp_path):
+    from tests.live_server import run_cli, server_env
+
+    url = f"sqlite:///{tmp_path / 'purge.db'}"
+    env = server_env(url)
+    run_cli(env, "migrate")
+    run_cli(env, "purge", "--older-than", "18mo")
+    import subprocess
+
+    from tests.live_server import STAGEMATCH
+
+    bad = subprocess.run(
+        [STAGEMATCH, "purge", "--older-than", "soon"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert bad.returncode == 2
+    assert "18mo" in bad.stderr

@@ -6,26 +6,47 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend.auth import security
-from backend.auth.models import User
+from backend.auth import api_tokens, security
+from backend.auth.models import ApiToken, User
 from backend.auth.ratelimit import Limiter
 from backend.auth.service import is_blocked, user_by_id
 from backend.config import Settings, get_settings
 from backend.db import SessionDep
-from backend.errors import AccountDisabled, Forbidden, NotAuthenticated, TokenInvalid
+from backend.errors import (
+    AccountDisabled,
+    Forbidden,
+    NotAuthenticated,
+    TokenInvalid,
+    error,
+)
 from backend.organisations.models import OrganisationKind
 
-oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+oauth2_scheme = OAuth2PasswordBearer(
+    tokenUrl="/api/v1/auth/token",
+    auto_error=False,
+    description="An access token from `POST /auth/login` or `/auth/token`, or an organisation "
+    "API token (`smt_...`) from `POST /api-tokens`.",
+)
+
+ReadOnlyToken = error(403, "read_only_token", "This API token may only read")
+SessionRequired = error(403, "session_required", "Not allowed with an API token; sign in")
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# Endpoints that act on a person's own credentials, by module and name (a route's path here
+# lacks the prefixes it was included with): an API token is not that person.
+SESSION_ONLY_ENDPOINTS = frozenset({"backend.auth.router.change_password"})
 
 
 @dataclass(frozen=True)
 class Actor:
-    """The signed-in user (or, later, an API token) acting for one organisation."""
+    """The signed-in user, or an API token, acting for one organisation. With a token, `user`
+    is the token's creator, so that everything keyed on a user keeps working."""
 
     user: User
     organisation_id: uuid.UUID
     role: OrganisationKind
+    api_token: ApiToken | None = None
 
     @property
     def is_admin(self) -> bool:
@@ -57,6 +78,8 @@ async def current_actor(
 ) -> Actor:
     if not token:
         raise NotAuthenticated(headers={"WWW-Authenticate": "Bearer"})
+    if api_tokens.is_api_token(token):
+        return await _api_token_actor(session, token)
     claims = security.decode_access_token(token, settings)
     if claims is None:
         raise TokenInvalid(headers={"WWW-Authenticate": "Bearer"})
@@ -77,7 +100,43 @@ async def current_actor(
     return Actor(user=user, organisation_id=user.organisation_id, role=user.organisation.kind)
 
 
+async def _api_token_actor(session: AsyncSession, raw: str) -> Actor:
+    api_token, user = await api_tokens.authenticate(session, raw)
+    # A disabled organisation (or creator) stops its tokens as it stops its logins.
+    if is_blocked(user):
+        raise AccountDisabled()
+    return Actor(
+        user=user,
+        organisation_id=api_token.organisation_id,
+        role=user.organisation.kind,
+        api_token=api_token,
+    )
+
+
 CurrentActor = Annotated[Actor, Depends(current_actor)]
+
+
+async def token_scope(request: Request, actor: CurrentActor) -> Actor:
+    """The private API's gate: a read-only token writes nothing, and no API token may touch a
+    person's credentials. One dependency of the private router, so no endpoint can forget it."""
+    if actor.api_token is not None:
+        if actor.api_token.is_read_only and request.method in WRITE_METHODS:
+            raise ReadOnlyToken()
+        endpoint = getattr(request.scope.get("route"), "endpoint", None)
+        name = f"{getattr(endpoint, '__module__', '')}.{getattr(endpoint, '__qualname__', '')}"
+        if name in SESSION_ONLY_ENDPOINTS:
+            raise SessionRequired()
+    return actor
+
+
+async def signed_in_user(actor: CurrentActor) -> Actor:
+    if actor.api_token is not None:
+        raise SessionRequired()
+    return actor
+
+
+# A person signed in with a password, not a script with an API token.
+SignedInActor = Annotated[Actor, Depends(signed_in_user)]
 
 
 def require_role(role: OrganisationKind):

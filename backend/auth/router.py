@@ -2,6 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Cookie, Depends, Request, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
+from pydantic import BaseModel
 
 from backend.auth import service
 from backend.auth.deps import (
@@ -28,6 +29,8 @@ REFRESH_COOKIE = "stagematch_refresh"
 REFRESH_PATH = "/api/v1/auth"
 
 public = APIRouter(prefix="/auth", tags=["auth"])
+# Public, outside /auth: what the client needs before anybody signs in.
+meta = APIRouter(tags=["auth"])
 router = APIRouter(tags=["account"])
 ClientAddress = Annotated[str, Depends(client_address)]
 RefreshCookie = Annotated[str | None, Cookie(alias=REFRESH_COOKIE)]
@@ -58,6 +61,24 @@ def signed_in(response: Response, session: service.Session, settings: Settings) 
         access_token=session.access_token,
         expires_in=session.expires_in,
         user=user_read(session.user),
+    )
+
+
+class ClientConfig(BaseModel):
+    support_email: str
+    support_phone: str
+    support_hours: str
+    environment: str
+
+
+@meta.get("/config", summary="What the client shows before sign-in (the support contact)")
+async def client_config(settings: SettingsDep) -> ClientConfig:
+    """The helpline named on the login page (SUPPORT_EMAIL, SUPPORT_PHONE, SUPPORT_HOURS)."""
+    return ClientConfig(
+        support_email=settings.support_email,
+        support_phone=settings.support_phone,
+        support_hours=settings.support_hours,
+        environment=settings.environment,
     )
 
 

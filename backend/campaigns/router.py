@@ -1,3 +1,47 @@
-from fastapi import APIRouter
+import uuid
+from typing import Annotated, Literal
 
-router = APIRouter()
+from fastapi import APIRouter, Query, status
+
+from backend.auth.deps import AdminActor, CurrentActor
+from backend.campaigns import service
+from backend.campaigns.schemas import CampaignCreate, CampaignRead, CampaignUpdate
+from backend.db import SessionDep
+from backend.schemas import Page, PageParams
+
+router = APIRouter(prefix="/campaigns", tags=["campaigns"])
+
+
+@router.get("", summary="Campaigns with their phase and next deadline")
+async def list_campaigns(
+    _: CurrentActor,
+    db: SessionDep,
+    params: Annotated[PageParams, Query()],
+    track: Literal["duaal", "stage"] | None = None,
+    school_year: Annotated[str | None, Query(pattern=r"^\d{4}-\d{4}$")] = None,
+) -> Page[CampaignRead]:
+    return await service.list_(db, params, track, school_year)
+
+
+@router.get("/current", summary="The campaign of a track that matters now (for the banner)")
+async def current_campaign(
+    _: CurrentActor, db: SessionDep, track: Literal["duaal", "stage"]
+) -> CampaignRead:
+    return service.read(await service.current(db, track))
+
+
+@router.get("/{campaign_id}", summary="One campaign")
+async def get_campaign(campaign_id: uuid.UUID, _: CurrentActor, db: SessionDep) -> CampaignRead:
+    return service.read(await service.get(db, campaign_id))
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, summary="Create a campaign")
+async def create_campaign(body: CampaignCreate, actor: AdminActor, db: SessionDep) -> CampaignRead:
+    return service.read(await service.create(db, actor, body))
+
+
+@router.patch("/{campaign_id}", summary="Move a campaign's deadlines")
+async def update_campaign(
+    campaign_id: uuid.UUID, body: CampaignUpdate, actor: AdminActor, db: SessionDep
+) -> CampaignRead:
+    return service.read(await service.update(db, actor, campaign_id, body))

@@ -11,7 +11,7 @@ from backend.organisations.schemas import Province
 
 
 class RequestListParams(BaseModel):
-    page: int = Field(1, ge=1)
+    page: int = Field(1, ge=1, le=100_000)
     page_size: int = Field(50, ge=1, le=200)
     # every role
     track: Literal["duaal", "stage"] | None = None

@@ -1,0 +1,206 @@
+"""Campaigns: one school year of one track with its three moments, set by the admin."""
+
+import uuid
+from datetime import UTC, date, datetime, time
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend import clock
+from backend.audit import service as audit
+from backend.campaigns.models import Campaign, Track
+from backend.campaigns.phase import Phase, next_deadline, phase_of
+from backend.campaigns.schemas import CampaignCreate, CampaignRead, CampaignUpdate
+from backend.clock import BRUSSELS
+from backend.errors import FieldError, NotFound, error
+from backend.schemas import Page, PageParams
+
+# A page far beyond the data is empty, not an integer overflow in the database.
+MAX_OFFSET = 2**31 - 1
+
+DuplicateCampaign = error(409, "duplicate_campaign", "This school year already has that track")
+
+# What a plain date means for each moment, in Brussels wall time.
+_TIME_OF_DATE = {
+    "opens_at": time(0, 0, 0),
+    "request_deadline": time(23, 59, 59),
+    "decision_deadline": time(12, 0, 0),
+}
+MOMENTS = tuple(_TIME_OF_DATE)
+
+
+def to_utc(field: str, value: date | datetime) -> datetime:
+    """A given moment as aware UTC: dates and naive date-times are Brussels wall time."""
+    if not isinstance(value, datetime):
+        value = datetime.combine(value, _TIME_OF_DATE[field])
+    if value.tzinfo is None:
+        # fold=0: an ambiguous wall time of the autumn DST change means the first (summer) one.
+        value = value.replace(tzinfo=BRUSSELS)
+    return value.astimezone(UTC)
+
+
+def read(campaign: Campaign) -> CampaignRead:
+    return CampaignRead(
+        id=campaign.id,
+        school_year=campaign.school_year,
+        track=campaign.track.value,
+        opens_at=campaign.opens_at,
+        request_deadline=campaign.request_deadline,
+        decision_deadline=campaign.decision_deadline,
+        phase=phase_of(campaign).value,
+        next_deadline=next_deadline(campaign),
+        created_at=campaign.created_at,
+        updated_at=campaign.updated_at,
+    )
+
+
+def _check_school_year(school_year: str) -> list[dict[str, str]]:
+    first, second = (int(part) for part in school_year.split("-"))
+    if second != first + 1:
+        return [
+            {
+                "field": "school_year",
+                "code": "invalid_school_year",
+                "message": "Two consecutive years, e.g. 2026-2027",
+            }
+        ]
+    return []
+
+
+def _check_order(moments: dict[str, datetime]) -> list[dict[str, str]]:
+    errors = []
+    if not moments["opens_at"] < moments["request_deadline"]:
+        errors.append(
+            {
+                "field": "request_deadline",
+                "code": "not_after_opens_at",
+                "message": "The request deadline must come after the opening",
+            }
+        )
+    if not moments["request_deadline"] < moments["decision_deadline"]:
+        errors.append(
+            {
+                "field": "decision_deadline",
+                "code": "not_after_request_deadline",
+                "message": "The decision deadline must come after the request deadline",
+            }
+        )
+    return errors
+
+
+async def list_(
+    session: AsyncSession,
+    params: PageParams,
+    track: str | None = None,
+    school_year: str | None = None,
+) -> Page[CampaignRead]:
+    """Every campaign (all roles see them: the deadlines are public), newest first."""
+    conditions = []
+    if track:
+        conditions.append(Campaign.track == Track(track))
+    if school_year:
+        conditions.append(Campaign.school_year == school_year)
+    total = await session.scalar(select(func.count(Campaign.id)).where(*conditions))
+    found = await session.scalars(
+        select(Campaign)
+        .where(*conditions)
+        .order_by(Campaign.opens_at.desc(), Campaign.track)
+        .offset(min(params.offset, MAX_OFFSET))
+        .limit(params.page_size)
+    )
+    return Page(
+        items=[read(c) for c in found],
+        total=total or 0,
+        page=params.page,
+        page_size=params.page_size,
+    )
+
+
+async def get(session: AsyncSession, campaign_id: uuid.UUID) -> Campaign:
+    campaign = await session.get(Campaign, campaign_id)
+    if campaign is None:
+        raise NotFound("No such campaign")
+    return campaign
+
+
+async def current(session: AsyncSession, track: str) -> Campaign:
+    """The campaign of a track that matters now: the working one, else the next to open,
+    else the last closed (for the client's deadline banner)."""
+    campaigns = list(
+        await session.scalars(
+            select(Campaign).where(Campaign.track == Track(track)).order_by(Campaign.opens_at)
+        )
+    )
+    now = clock.now()
+    by_phase: dict[Phase, list[Campaign]] = {}
+    for campaign in campaigns:
+        by_phase.setdefault(phase_of(campaign, now), []).append(campaign)
+    for phase, pick in (
+        (Phase.requests_open, -1),
+        (Phase.decisions_open, -1),
+        (Phase.before_open, 0),
+        (Phase.closed, -1),
+    ):
+        if by_phase.get(phase):
+            return by_phase[phase][pick]
+    raise NotFound(f"No campaign for track {track}")
+
+
+async def create(session: AsyncSession, actor, body: CampaignCreate) -> Campaign:
+    """Creates a campaign; its moments must follow each other, one per (school year, track)."""
+    moments = {field: to_utc(field, getattr(body, field)) for field in MOMENTS}
+    errors = _check_school_year(body.school_year) + _check_order(moments)
+    if errors:
+        raise FieldError(errors)
+    exists = await session.scalar(
+        select(Campaign.id).where(
+            Campaign.school_year == body.school_year, Campaign.track == Track(body.track)
+        )
+    )
+    if exists is not None:
+        raise DuplicateCampaign(f"{body.school_year} already has a {body.track} campaign")
+    campaign = Campaign(school_year=body.school_year, track=Track(body.track), **moments)
+    session.add(campaign)
+    await session.flush()
+    audit.record(
+        session,
+        "campaign_created",
+        actor=actor,
+        object_type="campaign",
+        object_id=campaign.id,
+        **{k: v.isoformat() for k, v in moments.items()},
+    )
+    return campaign
+
+
+async def update(
+    session: AsyncSession, actor, campaign_id: uuid.UUID, body: CampaignUpdate
+) -> Campaign:
+    """Moves a campaign's moments (the phase follows at once); the order must hold."""
+    campaign = await get(session, campaign_id)
+    given = body.model_dump(exclude_unset=True)
+    moments = {field: getattr(campaign, field) for field in MOMENTS}
+    for field, value in given.items():
+        if value is None:
+            raise FieldError.at(field, "required", "A campaign's moment cannot be removed")
+        moments[field] = to_utc(field, value)
+    errors = _check_order(moments)
+    if errors:
+        raise FieldError(errors)
+    changed = {}
+    for field, value in moments.items():
+        if getattr(campaign, field) != value:
+            changed[field] = {"from": getattr(campaign, field).isoformat(), "to": value.isoformat()}
+            setattr(campaign, field, value)
+    if changed:
+        campaign.updated_at = clock.now()
+        await session.flush()
+        audit.record(
+            session,
+            "campaign_updated",
+            actor=actor,
+            object_type="campaign",
+            object_id=campaign.id,
+            changes=changed,
+        )
+    return campaign

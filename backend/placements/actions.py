@@ -1,0 +1,455 @@
+"""The services' transitions of a request: invite, withdraw or decline an invitation, accept,
+release (SPEC section 4). Each consults the one table in `transitions.py`, changes the row with
+a conditional UPDATE (so concurrent transitions serialise on the request's row and the table's
+rules hold at the moment of writing, not only when the request was read), writes a history
+event, queues the mails and publishes a live update after commit."""
+
+import uuid
+from typing import Any
+
+from pydantic import Field, field_validator
+from pydantic_core import PydanticCustomError
+from sqlalchemy import and_, case, exists, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
+
+from backend import clock
+from backend.audit import service as audit
+from backend.auth.deps import Actor
+from backend.campaigns.phase import phase_of
+from backend.organisations import capacity
+from backend.placements import events, notifications
+from backend.placements import service as requests
+from backend.placements.models import (
+    Acceptance,
+    Invitation,
+    InvitationOutcome,
+    PlacementRequest,
+    RequestEvent,
+    RequestState,
+)
+from backend.placements.transitions import TABLE, Action, NotAccepted, NotInvited, check
+from backend.placements.visibility import present
+from backend.reference.contact import EmailError, PhoneError, normalize_email, normalize_phone
+from backend.schemas import StrictModel
+
+# --- input shapes -------------------------------------------------------------------------
+
+
+class ContactPerson(StrictModel):
+    name: str = Field(min_length=1, max_length=200)
+    phone: str = Field(min_length=1, max_length=40)
+    email: str = Field(min_length=1, max_length=320)
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str) -> str:
+        try:
+            return normalize_phone(value)
+        except PhoneError as exc:
+            raise PydanticCustomError(
+                PhoneError.code, "Not a valid phone number: {why}", {"why": str(exc)}
+            ) from None
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        try:
+            return normalize_email(value)
+        except EmailError as exc:
+            raise PydanticCustomError(
+                EmailError.code, "Not a valid e-mail address: {why}", {"why": str(exc)}
+            ) from None
+
+
+class AcceptanceCreate(StrictModel):
+    notes: str = Field(min_length=1, max_length=2000)
+    contact_person: ContactPerson
+
+
+class DeclineBody(StrictModel):
+    reason: str | None = Field(None, max_length=2000)
+
+
+class ReleaseBody(StrictModel):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def respond(
+    session: AsyncSession,
+    actor: Actor,
+    request: PlacementRequest,
+    *,
+    client_address: str | None = None,
+    via: str = "detail",
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The request as `actor` may see it; a national number shown to a service is audited."""
+    body = present(actor, request, extra=extra)
+    if "national_number" in body and actor.role.value == "service":
+        audit.record(
+            session,
+            "national_number_shown",
+            actor=actor,
+            object_type="placement_request",
+            object_id=request.id,
+            client_address=client_address,
+            via=via,
+        )
+    return body
+
+
+async def _reload(session: AsyncSession, request_id: uuid.UUID) -> PlacementRequest:
+    # populate_existing: the conditional UPDATEs bypass the identity map.
+    return (
+        await session.execute(
+            select(PlacementRequest)
+            .where(PlacementRequest.id == request_id)
+            .options(*requests.request_load_options())
+            .execution_options(populate_existing=True)
+        )
+    ).scalar_one()
+
+
+def _check(action: Action, request: PlacementRequest) -> None:
+    check(action, phase_of(request.campaign), request.state, request.campaign)
+
+
+async def _claim(
+    session: AsyncSession,
+    request: PlacementRequest,
+    action: Action,
+    *extra_conditions: Any,
+    **values: Any,
+) -> None:
+    """Takes the request's row (every transition of this module goes through here first, so
+    they run one at a time per request) while the table still allows `action` in its state;
+    otherwise re-reads it and raises the table's answer for the state it has now."""
+    result = await session.execute(
+        update(PlacementRequest)
+        .where(
+            PlacementRequest.id == request.id,
+            PlacementRequest.state.in_(TABLE[action].states),
+            *extra_conditions,
+        )
+        .values(version=PlacementRequest.version + 1, **values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount == 1:
+        return
+    fresh = await _reload(session, request.id)
+    _check(action, fresh)
+    # The state allows the action, so the extra condition failed (no live invitation...).
+    raise (NotAccepted if action == Action.release else NotInvited)()
+
+
+def _pending_of(service_id: uuid.UUID | None = None, *, others_than: uuid.UUID | None = None):
+    conditions = [
+        Invitation.request_id == PlacementRequest.id,
+        Invitation.outcome == InvitationOutcome.pending,
+    ]
+    if service_id is not None:
+        conditions.append(Invitation.service_id == service_id)
+    if others_than is not None:
+        conditions.append(Invitation.service_id != others_than)
+    return exists().where(and_(*conditions))
+
+
+def _history(
+    session: AsyncSession, request: PlacementRequest, actor: Actor, kind: str, **details: Any
+) -> None:
+    session.add(
+        RequestEvent(
+            request_id=request.id,
+            at=clock.now(),
+            kind=kind,
+            actor_user_id=actor.user.id,
+            actor_organisation_id=actor.organisation_id,
+            details={k: v for k, v in details.items() if v is not None},
+        )
+    )
+
+
+def _own_invitation(request: PlacementRequest, actor: Actor) -> Invitation | None:
+    return next((i for i in request.invitations if i.service_id == actor.organisation_id), None)
+
+
+# --- the transitions ----------------------------------------------------------------------
+
+
+async def invite(
+    session: AsyncSession, actor: Actor, request_id: uuid.UUID
+) -> tuple[PlacementRequest, bool]:
+    """Invites the pupil for an interview; a repeated invite is a no-op (returns False), and
+    a service that withdrew or declined may invite again (its invitation becomes live)."""
+    request = await requests.get_visible_request(session, actor, request_id)
+    _check(Action.invite, request)
+    own = _own_invitation(request, actor)
+    if own is not None and own.outcome == InvitationOutcome.pending:
+        return request, False
+
+    await _claim(
+        session,
+        request,
+        Action.invite,
+        state=RequestState.invited,
+    )
+    now = clock.now()
+    # Re-read under the row lock: a double click may have invited meanwhile.
+    own = await session.scalar(
+        select(Invitation)
+        .where(Invitation.request_id == request.id, Invitation.service_id == actor.organisation_id)
+        .execution_options(populate_existing=True)
+    )
+    if own is not None and own.outcome == InvitationOutcome.pending:
+        return await _reload(session, request.id), False
+    if own is None:
+        session.add(
+            Invitation(
+                request_id=request.id,
+                service_id=actor.organisation_id,
+                invited_at=now,
+                outcome=InvitationOutcome.pending,
+            )
+        )
+    else:
+        own.outcome, own.invited_at, own.ended_at = InvitationOutcome.pending, now, None
+    _history(session, request, actor, "invited")
+    await session.flush()
+
+    request = await _reload(session, request.id)
+    notifications.to_school(session, request, notifications.PUPIL_INVITED, actor.user.organisation)
+    events.request_changed(
+        session,
+        request_id=request.id,
+        school_id=request.school_id,
+        kind="invited",
+        available=True,
+    )
+    return request, True
+
+
+async def _end_invitation(
+    session: AsyncSession,
+    actor: Actor,
+    request_id: uuid.UUID,
+    *,
+    action: Action,
+    outcome: InvitationOutcome,
+    kind: str,
+    template: str,
+    reason: str | None = None,
+) -> PlacementRequest:
+    request = await requests.get_visible_request(session, actor, request_id)
+    _check(action, request)
+    await _claim(session, request, action, _pending_of(actor.organisation_id))
+    now = clock.now()
+    await session.execute(
+        update(Invitation)
+        .where(
+            Invitation.request_id == request.id,
+            Invitation.service_id == actor.organisation_id,
+            Invitation.outcome == InvitationOutcome.pending,
+        )
+        .values(outcome=outcome, ended_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    # The last live invitation gone, the request is open again.
+    await session.execute(
+        update(PlacementRequest)
+        .where(
+            PlacementRequest.id == request.id,
+            PlacementRequest.state == RequestState.invited,
+            ~_pending_of(),
+        )
+        .values(state=RequestState.open)
+        .execution_options(synchronize_session=False)
+    )
+    _history(session, request, actor, kind, reason=reason)
+    await session.flush()
+
+    request = await _reload(session, request.id)
+    notifications.to_school(session, request, template, actor.user.organisation, reason=reason)
+    events.request_changed(
+        session, request_id=request.id, school_id=request.school_id, kind=kind, available=True
+    )
+    return request
+
+
+async def withdraw_invitation(
+    session: AsyncSession, actor: Actor, request_id: uuid.UUID
+) -> PlacementRequest:
+    """Ends the service's own live invitation (outcome `withdrawn`); the school is told."""
+    return await _end_invitation(
+        session,
+        actor,
+        request_id,
+        action=Action.withdraw_invitation,
+        outcome=InvitationOutcome.withdrawn,
+        kind="invitation_withdrawn",
+        template=notifications.INVITATION_WITHDRAWN,
+    )
+
+
+async def decline(
+    session: AsyncSession, actor: Actor, request_id: uuid.UUID, reason: str | None = None
+) -> PlacementRequest:
+    """The service interviewed the pupil and does not take it (outcome `declined`)."""
+    return await _end_invitation(
+        session,
+        actor,
+        request_id,
+        action=Action.decline,
+        outcome=InvitationOutcome.declined,
+        kind="declined",
+        template=notifications.PUPIL_DECLINED,
+        reason=reason or None,
+    )
+
+
+async def accept(
+    session: AsyncSession, actor: Actor, request_id: uuid.UUID, body: AcceptanceCreate
+) -> PlacementRequest:
+    """Accepts the pupil: one conditional UPDATE decides, so of many services accepting at
+    the same moment exactly one wins and every other gets `409 already_accepted`."""
+    request = await requests.get_visible_request(session, actor, request_id)
+    _check(Action.accept, request)
+    service_id = actor.organisation_id
+    # The race is decided here, in the database: the row changes only while it is invited
+    # and this service's invitation is live; a concurrent winner's commit makes it fail.
+    await _claim(
+        session,
+        request,
+        Action.accept,
+        _pending_of(service_id),
+        state=RequestState.accepted,
+        accepted_service_id=service_id,
+    )
+    await capacity.take_place(session, service_id, request.campaign_id)
+    now = clock.now()
+    contact = body.contact_person
+    session.add(
+        Acceptance(
+            request_id=request.id,
+            service_id=service_id,
+            accepted_at=now,
+            notes=body.notes,
+            contact_name=contact.name,
+            contact_phone=contact.phone,
+            contact_email=contact.email,
+        )
+    )
+    await session.execute(
+        update(Invitation)
+        .where(
+            Invitation.request_id == request.id,
+            Invitation.service_id == service_id,
+            Invitation.outcome == InvitationOutcome.pending,
+        )
+        .values(outcome=InvitationOutcome.accepted, ended_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    # Read after taking the row: no invitation can be added or ended concurrently now.
+    others = list(
+        (
+            await session.scalars(
+                select(Invitation)
+                .options(joinedload(Invitation.service))
+                .where(
+                    Invitation.request_id == request.id,
+                    Invitation.service_id != service_id,
+                    Invitation.outcome == InvitationOutcome.pending,
+                )
+                .execution_options(populate_existing=True)
+            )
+        ).all()
+    )
+    if others:
+        await session.execute(
+            update(Invitation)
+            .where(Invitation.id.in_([i.id for i in others]))
+            .values(outcome=InvitationOutcome.placed_elsewhere, ended_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    _history(session, request, actor, "accepted", notes=body.notes, contact_name=contact.name)
+    await session.flush()
+
+    request = await _reload(session, request.id)
+    notifications.to_school(
+        session,
+        request,
+        notifications.PUPIL_ACCEPTED,
+        actor.user.organisation,
+        notes=body.notes,
+        contact_name=contact.name,
+        contact_phone=contact.phone,
+        contact_email=contact.email,
+    )
+    notifications.to_services(
+        session, request, notifications.PLACED_ELSEWHERE, [i.service for i in others]
+    )
+    events.request_changed(
+        session,
+        request_id=request.id,
+        school_id=request.school_id,
+        kind="accepted",
+        available=False,
+    )
+    return request
+
+
+async def release(
+    session: AsyncSession, actor: Actor, request_id: uuid.UUID, reason: str
+) -> PlacementRequest:
+    """Undoes the service's own acceptance before the decision deadline, with a reason: the
+    request is `invited` again if live invitations remain, else `open`. The invitations that
+    ended as placed elsewhere stay ended (those services were told; the request is back in
+    every service's list and they may invite again); the releasing service's invitation
+    ends as `withdrawn`."""
+    request = await requests.get_visible_request(session, actor, request_id)
+    _check(Action.release, request)
+    service_id = actor.organisation_id
+    await _claim(
+        session,
+        request,
+        Action.release,
+        PlacementRequest.accepted_service_id == service_id,
+        state=case((_pending_of(others_than=service_id), "invited"), else_="open"),
+        accepted_service_id=None,
+    )
+    now = clock.now()
+    await session.execute(
+        update(Acceptance)
+        .where(
+            Acceptance.request_id == request.id,
+            Acceptance.service_id == service_id,
+            Acceptance.released_at.is_(None),
+        )
+        .values(released_at=now, release_reason=reason)
+        .execution_options(synchronize_session=False)
+    )
+    await session.execute(
+        update(Invitation)
+        .where(
+            Invitation.request_id == request.id,
+            Invitation.service_id == service_id,
+            Invitation.outcome == InvitationOutcome.accepted,
+        )
+        .values(outcome=InvitationOutcome.withdrawn, ended_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    await capacity.free_place(session, service_id, request.campaign_id)
+    _history(session, request, actor, "released", reason=reason)
+    await session.flush()
+
+    request = await _reload(session, request.id)
+    notifications.to_school(
+        session, request, notifications.ACCEPTANCE_RELEASED, actor.user.organisation, reason=reason
+    )
+    events.request_changed(
+        session, request_id=request.id, school_id=request.school_id, kind="released", available=True
+    )
+    return request

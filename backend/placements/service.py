@@ -1,0 +1,553 @@
+"""Placement requests of schools: create, list, read, edit, withdraw, history (SPEC section 4)."""
+
+import hashlib
+import uuid
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy import update as sa_update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from backend import clock
+from backend.audit import service as audit
+from backend.campaigns.models import Campaign, Track
+from backend.campaigns.phase import Phase, phase_of
+from backend.errors import (
+    FieldError,
+    Forbidden,
+    NotFound,
+    PreconditionFailed,
+    PreconditionRequired,
+    error,
+)
+from backend.organisations.models import Organisation, OrganisationKind
+from backend.placements import crypto, events, notifications, validation
+from backend.placements.models import (
+    Acceptance,
+    Invitation,
+    InvitationOutcome,
+    PlacementRequest,
+    RequestEvent,
+    RequestState,
+)
+from backend.placements.params import RequestListParams
+from backend.placements.schemas import RequestCreate, RequestUpdate
+from backend.placements.transitions import Action, check
+from backend.placements.visibility import present_many
+from backend.schemas import Page, PageParams
+
+# A page far beyond the data is empty, not an integer overflow in the database.
+MAX_OFFSET = 2**31 - 1
+
+REQUEST_WITHDRAWN = "request_withdrawn"  # mail template to the inviting services
+
+# The fields a school enters and may edit, and the columns they are stored in.
+_EDITABLE = tuple(f for f in RequestUpdate.model_fields if f != "national_number")
+_COLUMNS = frozenset(
+    {*_EDITABLE, "latitude", "longitude", "national_number_encrypted", "national_number_hash"}
+)
+
+
+def request_load_options() -> list:
+    """Everything `visibility.present` reads, loaded up front (relationships are lazy="raise")."""
+    return [
+        selectinload(PlacementRequest.campaign),
+        selectinload(PlacementRequest.school),
+        selectinload(PlacementRequest.supervisor),
+        selectinload(PlacementRequest.accepted_service),
+        selectinload(PlacementRequest.invitations).selectinload(Invitation.service),
+        selectinload(PlacementRequest.acceptances).selectinload(Acceptance.service),
+    ]
+
+
+def _service_may_know(actor, request: PlacementRequest) -> bool:
+    own = any(i.service_id == actor.organisation_id for i in request.invitations) or any(
+        a.service_id == actor.organisation_id for a in request.acceptances
+    )
+    if own:
+        # Including a request the school withdrew: the service sees it as withdrawn.
+        return True
+    listed = request.state in (RequestState.open, RequestState.invited)
+    return listed and phase_of(request.campaign) in (Phase.requests_open, Phase.decisions_open)
+
+
+async def get_visible_request(
+    session: AsyncSession, actor, request_id: uuid.UUID, *, for_update: bool = False
+) -> PlacementRequest:
+    """The request if the actor may know it exists; otherwise 404, as for a missing one."""
+    query = select(PlacementRequest).where(PlacementRequest.id == request_id)
+    if actor.role == OrganisationKind.school:
+        # Scoped in SQL, so a forgotten check fails closed.
+        query = query.where(
+            PlacementRequest.school_id == actor.organisation_id,
+            PlacementRequest.state != RequestState.withdrawn,
+        )
+    if for_update:
+        query = query.with_for_update(of=PlacementRequest)
+    request = await session.scalar(query.options(*request_load_options()))
+    if request is None:
+        raise NotFound("No such placement request")
+    if actor.role == OrganisationKind.service and not _service_may_know(actor, request):
+        raise NotFound("No such placement request")
+    return request
+
+
+# --- errors of this module ---------------------------------------------------------------
+
+DuplicateRequest = error(
+    409, "duplicate_request", "This pupil already has a request in the campaign"
+)
+NoOpenCampaign = error(409, "no_open_campaign", "There is no campaign for this track yet")
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def add_event(
+    session: AsyncSession, request: PlacementRequest, actor, kind: str, **details: Any
+) -> None:
+    """One line of the request's history (no personal data in `details`)."""
+    session.add(
+        RequestEvent(
+            request_id=request.id,
+            at=clock.now(),
+            kind=kind,
+            actor_user_id=actor.user.id,
+            actor_organisation_id=actor.organisation_id,
+            details={k: v for k, v in details.items() if v is not None},
+        )
+    )
+
+
+async def load(session: AsyncSession, request_id: uuid.UUID) -> PlacementRequest:
+    """The request with everything `present` reads, fresh from the database."""
+    return (
+        await session.execute(
+            select(PlacementRequest)
+            .where(PlacementRequest.id == request_id)
+            .options(*request_load_options())
+            .execution_options(populate_existing=True)
+        )
+    ).scalar_one()
+
+
+async def open_campaign(session: AsyncSession, track: str) -> Campaign:
+    """The campaign of `track` that takes new requests now; otherwise 409 `phase_closed`
+    naming the deadline (the next opening, or the request deadline that passed), or
+    `no_open_campaign` when the track has no campaign at all."""
+    now = clock.now()
+    campaigns = list(
+        await session.scalars(
+            select(Campaign).where(Campaign.track == Track(track)).order_by(Campaign.opens_at)
+        )
+    )
+    if not campaigns:
+        raise NoOpenCampaign(f"No {track} campaign exists")
+    working = [c for c in campaigns if phase_of(c, now) == Phase.requests_open]
+    if working:
+        return working[-1]
+    upcoming = [c for c in campaigns if phase_of(c, now) == Phase.before_open]
+    target = upcoming[0] if upcoming else campaigns[-1]
+    check(Action.create, phase_of(target, now), None, target)
+    raise AssertionError("unreachable: create is only allowed while requests are open")
+
+
+async def ensure_unique(
+    session: AsyncSession,
+    campaign_id: uuid.UUID,
+    number_hash: str,
+    *,
+    except_id: uuid.UUID | None = None,
+) -> None:
+    """409 `duplicate_request` when the pupil already has a request in the campaign."""
+    query = select(PlacementRequest.id).where(
+        PlacementRequest.campaign_id == campaign_id,
+        PlacementRequest.national_number_hash == number_hash,
+    )
+    if except_id is not None:
+        query = query.where(PlacementRequest.id != except_id)
+    if await session.scalar(query.limit(1)) is not None:
+        raise DuplicateRequest(field="national_number")
+
+
+def withdrawn_hash(request_id: uuid.UUID) -> str:
+    # The unique (campaign, hash) constraint would keep a withdrawn pupil from being entered
+    # again; a withdrawn row gets a hash no national number can have.
+    return hashlib.sha256(f"withdrawn:{request_id}".encode()).hexdigest()
+
+
+def _to_row(values: dict[str, Any]) -> dict[str, Any]:
+    """Validated values to the columns of placement_request (the national number encrypted)."""
+    row = dict(values)
+    number = row.pop("national_number", None)
+    if number is not None:
+        row["national_number_encrypted"] = crypto.encrypt(number)
+        row["national_number_hash"] = crypto.blind_index(number)
+    return row
+
+
+async def _flush_unique(session: AsyncSession) -> None:
+    # Two schools' simultaneous inserts of one pupil: the constraint decides, not a 500.
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError:
+        raise DuplicateRequest(field="national_number") from None
+
+
+async def insert_unique(session: AsyncSession, statement, rows: list[dict[str, Any]]) -> None:
+    """A bulk insert of requests; a pupil entered meanwhile answers `duplicate_request`."""
+    try:
+        async with session.begin_nested():
+            await session.execute(statement, rows)
+    except IntegrityError:
+        raise DuplicateRequest(field="national_number") from None
+
+
+# --- the school's writes -------------------------------------------------------------------
+
+
+async def create(session: AsyncSession, actor, body: RequestCreate) -> PlacementRequest:
+    """Enters a pupil in the track's campaign while it takes requests; every field valid."""
+    campaign = await open_campaign(session, body.track)
+    values = await validation.validate(session, actor, campaign, body.model_dump(exclude={"track"}))
+    row = _to_row(values)
+    await ensure_unique(session, campaign.id, row["national_number_hash"])
+    request = PlacementRequest(
+        campaign_id=campaign.id,
+        school_id=actor.organisation_id,
+        state=RequestState.open,
+        version=1,
+        **row,
+    )
+    session.add(request)
+    await _flush_unique(session)
+    add_event(session, request, actor, "created")
+    events.request_changed(
+        session,
+        request_id=request.id,
+        school_id=actor.organisation_id,
+        kind="created",
+        available=True,
+    )
+    return await load(session, request.id)
+
+
+def parse_if_match(header: str | None) -> int:
+    """The version in an If-Match header ("3", W/"3" or 3); 428 when absent."""
+    if header is None or not header.strip():
+        raise PreconditionRequired("Send If-Match with the version (the ETag) you read")
+    text = header.strip().removeprefix("W/").strip('"')
+    if not text.isdigit():
+        raise PreconditionFailed("If-Match does not name a version of this request")
+    return int(text)
+
+
+async def update(
+    session: AsyncSession,
+    actor,
+    request_id: uuid.UUID,
+    body: RequestUpdate,
+    if_match: str | None,
+) -> PlacementRequest:
+    """Edits a request not accepted, until the decision deadline, at the version read."""
+    request = await get_visible_request(session, actor, request_id)
+    expected = parse_if_match(if_match)
+    check(Action.edit, phase_of(request.campaign), request.state, request.campaign)
+    if expected != request.version:
+        raise PreconditionFailed(current_version=request.version)
+
+    given = body.model_dump(exclude_unset=True)
+    current = {field: getattr(request, field) for field in _EDITABLE}
+    merged = {**current, **given}
+    if "national_number" not in given:
+        merged["national_number"] = None  # kept as stored; not re-validated
+    values, errors = validation.field_errors(
+        merged,
+        campaign=request.campaign,
+        supervisor_ids=await validation.own_supervisor_ids(session, request.school_id),
+        check_national_number="national_number" in given,
+    )
+    if "national_number" not in given:
+        errors = [e for e in errors if e["field"] != "national_number"]
+    if errors:
+        raise FieldError(errors)
+    if "national_number" not in given:
+        values.pop("national_number", None)
+    row = _to_row(values)
+    if row.get("national_number_hash") == request.national_number_hash:
+        # The same number again: Fernet's fresh token would look like a change.
+        row.pop("national_number_hash")
+        row.pop("national_number_encrypted")
+    if "national_number_hash" in row:
+        await ensure_unique(
+            session, request.campaign_id, row["national_number_hash"], except_id=request.id
+        )
+    changes = {
+        column: value
+        for column, value in row.items()
+        if column in _COLUMNS and getattr(request, column) != value
+    }
+    changed_fields = sorted(
+        "national_number" if c.startswith("national_number") else c
+        for c in changes
+        if c not in ("latitude", "longitude", "national_number_hash")
+    )
+    # Conditional on the version and a state that may still change: a simultaneous edit or
+    # acceptance wins cleanly, and this one answers 412 or the table's 409.
+    result = await session.execute(
+        sa_update(PlacementRequest)
+        .where(
+            PlacementRequest.id == request.id,
+            PlacementRequest.version == expected,
+            PlacementRequest.state.in_([RequestState.open, RequestState.invited]),
+        )
+        .values(version=PlacementRequest.version + 1, updated_at=clock.now(), **changes)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        fresh = await load(session, request.id)
+        check(Action.edit, phase_of(fresh.campaign), fresh.state, fresh.campaign)
+        raise PreconditionFailed(current_version=fresh.version)
+    add_event(session, request, actor, "updated", fields=changed_fields)
+    events.request_changed(
+        session, request_id=request.id, school_id=request.school_id, kind="updated", available=True
+    )
+    return await load(session, request.id)
+
+
+async def withdraw(
+    session: AsyncSession, actor, request_id: uuid.UUID, if_match: str | None = None
+) -> None:
+    """Withdraws a request not accepted (until the decision deadline): its pending
+    invitations end as `request_withdrawn` and those services are mailed."""
+    request = await get_visible_request(session, actor, request_id)
+    check(Action.withdraw_request, phase_of(request.campaign), request.state, request.campaign)
+    conditions = [
+        PlacementRequest.id == request.id,
+        PlacementRequest.state.in_([RequestState.open, RequestState.invited]),
+    ]
+    if if_match is not None and if_match.strip():
+        expected = parse_if_match(if_match)
+        if expected != request.version:
+            raise PreconditionFailed(current_version=request.version)
+        conditions.append(PlacementRequest.version == expected)
+    now = clock.now()
+    result = await session.execute(
+        sa_update(PlacementRequest)
+        .where(*conditions)
+        .values(
+            state=RequestState.withdrawn,
+            withdrawn_at=now,
+            updated_at=now,
+            version=PlacementRequest.version + 1,
+            national_number_hash=withdrawn_hash(request.id),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        fresh = await load(session, request.id)
+        check(Action.withdraw_request, phase_of(fresh.campaign), fresh.state, fresh.campaign)
+        raise PreconditionFailed(current_version=fresh.version)
+    pending = [i for i in request.invitations if i.outcome == InvitationOutcome.pending]
+    if pending:
+        await session.execute(
+            sa_update(Invitation)
+            .where(
+                Invitation.request_id == request.id,
+                Invitation.outcome == InvitationOutcome.pending,
+            )
+            .values(outcome=InvitationOutcome.request_withdrawn, ended_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    add_event(session, request, actor, "withdrawn")
+    notifications.to_services(session, request, REQUEST_WITHDRAWN, [i.service for i in pending])
+    events.request_changed(
+        session,
+        request_id=request.id,
+        school_id=request.school_id,
+        kind="withdrawn",
+        available=False,
+        services=[i.service_id for i in pending],
+    )
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def _status_condition(status: str, now):
+    live = PlacementRequest.state.in_([RequestState.open, RequestState.invited])
+    match status:
+        case "accepted":
+            return PlacementRequest.state == RequestState.accepted
+        case "not_placed":
+            return and_(live, Campaign.decision_deadline <= now)
+        case _:
+            return and_(
+                PlacementRequest.state == RequestState(status), Campaign.decision_deadline > now
+            )
+
+
+def _like(text: str) -> str:
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def list_conditions(actor, params: RequestListParams) -> list:
+    """The rows a school (its own, not withdrawn) or the admin (all) lists, filtered."""
+    conditions = []
+    if actor.role == OrganisationKind.school:
+        conditions += [
+            PlacementRequest.school_id == actor.organisation_id,
+            PlacementRequest.state != RequestState.withdrawn,
+        ]
+    elif actor.role != OrganisationKind.admin:
+        raise AssertionError("services list through browse.list_for_service")
+    if params.track:
+        conditions.append(Campaign.track == Track(params.track))
+    if params.campaign_id:
+        conditions.append(PlacementRequest.campaign_id == params.campaign_id)
+    if params.supervisor_id:
+        conditions.append(PlacementRequest.supervisor_id == params.supervisor_id)
+    if params.status:
+        conditions.append(_status_condition(params.status, clock.now()))
+    if params.q and params.q.strip():
+        pattern = _like(params.q.strip())
+        conditions.append(
+            or_(
+                *(
+                    func.lower(column).like(pattern, escape="\\")
+                    for column in (
+                        PlacementRequest.first_name,
+                        PlacementRequest.last_name,
+                        PlacementRequest.city,
+                        PlacementRequest.postcode,
+                        PlacementRequest.first_name + " " + PlacementRequest.last_name,
+                    )
+                )
+            )
+        )
+    return conditions
+
+
+_SORTS = {
+    "newest": (PlacementRequest.created_at.desc(), PlacementRequest.id),
+    "oldest": (PlacementRequest.created_at, PlacementRequest.id),
+    "name": (
+        func.lower(PlacementRequest.last_name),
+        func.lower(PlacementRequest.first_name),
+        PlacementRequest.id,
+    ),
+    "start_date": (
+        PlacementRequest.start_date.is_(None),
+        PlacementRequest.start_date,
+        PlacementRequest.id,
+    ),
+    "status": (PlacementRequest.state, PlacementRequest.created_at.desc(), PlacementRequest.id),
+}
+
+
+async def list_requests(
+    session: AsyncSession, actor, params: RequestListParams
+) -> Page[dict[str, Any]]:
+    """The overview: a school's own requests or, for the admin, all; a service's browse
+    list comes from browse.py. The number of statements does not grow with the rows."""
+    if actor.role == OrganisationKind.service:
+        from backend.placements import browse
+
+        return await browse.list_for_service(session, actor, params)
+    conditions = list_conditions(actor, params)
+    base = select(PlacementRequest.id).join(Campaign, Campaign.id == PlacementRequest.campaign_id)
+    total = await session.scalar(
+        select(func.count()).select_from(base.where(*conditions).subquery())
+    )
+    found = await session.scalars(
+        select(PlacementRequest)
+        .join(Campaign, Campaign.id == PlacementRequest.campaign_id)
+        .where(*conditions)
+        .order_by(*_SORTS.get(params.sort, _SORTS["newest"]))
+        .offset(min(params.offset, MAX_OFFSET))
+        .limit(params.page_size)
+        .options(*request_load_options())
+    )
+    return Page(
+        items=present_many(actor, found),
+        total=total or 0,
+        page=params.page,
+        page_size=params.page_size,
+    )
+
+
+async def all_for_export(session: AsyncSession, actor, params: RequestListParams) -> list:
+    """Every request of the overview (no pagination), for the export."""
+    conditions = list_conditions(actor, params)
+    return list(
+        await session.scalars(
+            select(PlacementRequest)
+            .join(Campaign, Campaign.id == PlacementRequest.campaign_id)
+            .where(*conditions)
+            .order_by(*_SORTS.get(params.sort, _SORTS["newest"]))
+            .options(*request_load_options())
+        )
+    )
+
+
+async def history(
+    session: AsyncSession, actor, request_id: uuid.UUID, params: PageParams
+) -> Page[dict[str, Any]]:
+    """The request's events, oldest first: for its school and the admin."""
+    if actor.role == OrganisationKind.service:
+        raise Forbidden("The history is for the school and the admin")
+    request = await get_visible_request(session, actor, request_id)
+    conditions = [RequestEvent.request_id == request.id]
+    total = await session.scalar(select(func.count(RequestEvent.id)).where(*conditions))
+    rows = await session.execute(
+        select(RequestEvent, Organisation.name, Organisation.kind)
+        .outerjoin(Organisation, Organisation.id == RequestEvent.actor_organisation_id)
+        .where(*conditions)
+        .order_by(RequestEvent.at, RequestEvent.id)
+        .offset(min(params.offset, MAX_OFFSET))
+        .limit(params.page_size)
+    )
+    items = [
+        {
+            "id": str(event.id),
+            "at": event.at.isoformat(),
+            "kind": event.kind,
+            "actor": {
+                "organisation_id": str(event.actor_organisation_id),
+                "organisation_name": name,
+                "role": kind.value,
+            }
+            if event.actor_organisation_id
+            else None,
+            "details": event.details or {},
+        }
+        for event, name, kind in rows
+    ]
+    return Page(items=items, total=total or 0, page=params.page, page_size=params.page_size)
+
+
+async def reveal(
+    session: AsyncSession, actor, request_id: uuid.UUID, reason: str, client_address: str
+) -> dict[str, str]:
+    """The admin sees a pupil's national number, phone and e-mail only with a reason, which
+    the audit log keeps."""
+    request = await get_visible_request(session, actor, request_id)
+    audit.record(
+        session,
+        "national_number_revealed",
+        actor=actor,
+        object_type="placement_request",
+        object_id=request.id,
+        client_address=client_address,
+        reason=reason,
+    )
+    return {
+        "id": str(request.id),
+        "national_number": crypto.decrypt(request.national_number_encrypted),
+        "phone": request.phone,
+        "email": request.email,
+    }

@@ -1,0 +1,123 @@
+"""Seeds a database at the scale of a Flemish school year: 500 schools, 150 services,
+10,000 placement requests, in one campaign per track (bulk inserts, a few seconds)."""
+
+import random
+import uuid
+from datetime import date, timedelta
+
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend import clock
+from backend.auth.models import User
+from backend.auth.security import hash_password
+from backend.campaigns.models import Campaign, Track
+from backend.organisations.models import Organisation, OrganisationKind
+from backend.placements import crypto
+from backend.placements.models import Invitation, PlacementRequest, RequestState
+from backend.reference.national_number import make_national_number
+from backend.reference.postcodes import lookup_postcode
+from backend.supervisors.models import Supervisor
+
+PASSWORD = "Bench-Wachtwoord-2026"
+# Postcodes of the Flemish provinces and Brussels, where the schools and pupils live.
+FLEMISH = ("BE-VAN", "BE-VLI", "BE-VOV", "BE-VBR", "BE-VWV", "BE-BRU")
+
+
+def _postcodes() -> list:
+    found = []
+    for code in range(1000, 10000):
+        info = lookup_postcode(f"{code}")
+        if info and info.province in FLEMISH and info.latitude is not None:
+            found.append(info)
+    return found
+
+
+async def seed(session: AsyncSession, schools: int = 500, services: int = 150,
+               requests: int = 10_000, seed: int = 2026) -> dict:
+    """Returns the logins the benchmark uses: {'schools': [...], 'services': [...]}."""
+    rng = random.Random(seed)
+    postcodes = _postcodes()
+    now = clock.now()
+    password_hash = await hash_password(PASSWORD)
+    campaign_ids = {}
+    for track in (Track.duaal, Track.stage):
+        campaign_id = uuid.uuid4()
+        campaign_ids[track] = campaign_id
+        await session.execute(insert(Campaign).values(
+            id=campaign_id, school_year="2026-2027", track=track, created_at=now, updated_at=now,
+            opens_at=now - timedelta(days=150), request_deadline=now + timedelta(days=14),
+            decision_deadline=now + timedelta(days=30)))
+
+    def organisations(kind: OrganisationKind, count: int) -> list[dict]:
+        rows = []
+        for n in range(count):
+            place = rng.choice(postcodes)
+            rows.append({
+                "id": uuid.uuid4(), "kind": kind, "name": f"{kind.value.title()} {n:03d}",
+                "email": f"{kind.value}{n:03d}@bench.example.be", "postcode": place.code,
+                "city": place.municipalities[0].name_nl, "language": "nl",
+                "provinces": [place.province] if kind == OrganisationKind.service else [],
+                "created_at": now, "updated_at": now})
+        return rows
+
+    school_rows = organisations(OrganisationKind.school, schools)
+    service_rows = organisations(OrganisationKind.service, services)
+    await session.execute(insert(Organisation), school_rows + service_rows)
+    await session.execute(insert(User), [
+        {"id": uuid.uuid4(), "organisation_id": o["id"], "email": o["email"],
+         "password_hash": password_hash, "language": "nl", "token_version": 0,
+         "activated_at": now, "created_at": now, "updated_at": now}
+        for o in school_rows + service_rows])
+    supervisors = {}
+    supervisor_rows = []
+    for school in school_rows:
+        supervisor_id = uuid.uuid4()
+        supervisors[school["id"]] = supervisor_id
+        supervisor_rows.append({
+            "id": supervisor_id, "school_id": school["id"], "first_name": "Greet",
+            "last_name": "Begeleider", "phone": "+3250123456",
+            "email": f"begeleider-{school['email']}", "created_at": now, "updated_at": now})
+    await session.execute(insert(Supervisor), supervisor_rows)
+
+    # Encrypting 10,000 numbers costs a few seconds; the benchmark measures reads.
+    request_rows, invitation_rows = [], []
+    for n in range(requests):
+        school = school_rows[n % schools]
+        place = rng.choice(postcodes)
+        track = Track.duaal if n % 4 else Track.stage
+        number = make_national_number(date(2007 + n % 3, 1 + n % 12, 1 + n % 28), 1 + n % 997)
+        request_id = uuid.uuid4()
+        invited = rng.random() < 0.2
+        request_rows.append({
+            "id": request_id, "campaign_id": campaign_ids[track], "school_id": school["id"],
+            "supervisor_id": supervisors[school["id"]], "first_name": f"Leerling{n}",
+            "last_name": "Janssens", "national_number_encrypted": crypto.encrypt(number),
+            "national_number_hash": crypto.blind_index(f"{number}-{n}"),
+            "street": f"Kerkstraat {n % 200 + 1}", "postcode": place.code,
+            "city": place.municipalities[0].name_nl, "province": place.province,
+            "latitude": place.latitude, "longitude": place.longitude, "phone": "+32470123456",
+            "email": f"leerling{n}@bench.example.be",
+            "transport_modes": rng.sample(["car", "e_bike_moped", "bike", "public_transport"],
+                                          rng.randint(1, 3)),
+            "remarks": None, "start_date": date(2027, 2, 1) + timedelta(days=n % 60),
+            "end_date": date(2027, 6, 30), "hours_per_week": 16 + n % 20,
+            "days": rng.sample(["mon", "tue", "wed", "thu", "fri"], rng.randint(2, 4)),
+            "form": ("block", "alternating")[n % 2] if track == Track.duaal else None,
+            "state": RequestState.invited if invited else RequestState.open,
+            "version": 1, "created_at": now - timedelta(minutes=n), "updated_at": now})
+        if invited:
+            invitation_rows.append({
+                "id": uuid.uuid4(), "request_id": request_id,
+                "service_id": rng.choice(service_rows)["id"], "invited_at": now,
+                "outcome": "pending"})
+    for start in range(0, len(request_rows), 1000):
+        await session.execute(insert(PlacementRequest), request_rows[start:start + 1000])
+    if invitation_rows:
+        await session.execute(insert(Invitation), invitation_rows)
+    return {
+        "campaigns": {str(k): str(v) for k, v in campaign_ids.items()},
+        "schools": [o["email"] for o in school_rows],
+        "services": [o["email"] for o in service_rows],
+        "password": PASSWORD,
+    }

@@ -1,0 +1,154 @@
+// One fetch wrapper for the whole client: the access token lives in memory only, the httpOnly
+// refresh cookie renews it, and every problem+json answer becomes an ApiError whose field
+// errors a form can show at the right input.
+
+const BASE = '/api/v1';
+
+export class ApiError extends Error {
+  constructor({ status, code, title, detail, fields, problem }) {
+    super(detail || title || code);
+    this.status = status;
+    this.code = code;
+    this.title = title;
+    this.detail = detail;
+    this.fields = fields; // {field: {code, message}}, the first error of each field
+    this.problem = problem;
+  }
+}
+
+/** Turns an HTTP status and its (problem+json or other) body into an ApiError. Pure. */
+export function toApiError(status, body) {
+  const problem = body && typeof body === 'object' ? body : {};
+  const fields = {};
+  for (const error of Array.isArray(problem.errors) ? problem.errors : []) {
+    if (!error || typeof error.field !== 'string') continue;
+    // "body.email" and "email" name the same input; a field's first error is the one shown.
+    const field = error.field.replace(/^(body|query|path)\./, '');
+    if (!(field in fields)) fields[field] = { code: error.code ?? 'invalid', message: error.message ?? '' };
+  }
+  const fallback = status >= 500 ? 'server_error' : status === 0 ? 'network_error' : 'http_error';
+  return new ApiError({
+    status,
+    code: problem.code || fallback,
+    title: problem.title,
+    detail: problem.detail,
+    fields,
+    problem,
+  });
+}
+
+let accessToken = null;
+let refreshing = null;
+const listeners = new Set();
+
+/** Called with (user | null) whenever the signed-in user changes. */
+export function onSession(listener) {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+export function setSession(login) {
+  accessToken = login ? login.access_token : null;
+  for (const listener of listeners) listener(login ? login.user : null);
+}
+
+export function getAccessToken() {
+  return accessToken;
+}
+
+let unauthenticated = () => {};
+/** What to do when the refresh cookie is gone too (the app sends the user to login). */
+export function onUnauthenticated(handler) {
+  unauthenticated = handler;
+}
+
+export function query(params) {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params || {})) {
+    if (value === undefined || value === null || value === '') continue;
+    for (const item of Array.isArray(value) ? value : [value]) search.append(key, item);
+  }
+  const text = search.toString();
+  return text ? `?${text}` : '';
+}
+
+async function send(path, { method = 'GET', body, headers = {} } = {}) {
+  const init = { method, headers: { Accept: 'application/json', ...headers }, credentials: 'same-origin' };
+  if (accessToken) init.headers.Authorization = `Bearer ${accessToken}`;
+  if (body instanceof FormData) init.body = body;
+  else if (body !== undefined) {
+    init.headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  try {
+    return await fetch(BASE + path, init);
+  } catch {
+    return null; // offline or the server is down
+  }
+}
+
+async function parse(response) {
+  if (response.status === 204) return null;
+  const type = response.headers.get('Content-Type') || '';
+  if (type.includes('json')) return response.json();
+  if (type.startsWith('text/')) return response.text();
+  return response.blob();
+}
+
+/** Rotates the refresh cookie; shared by every request that hit a 401 at the same moment. */
+export function refresh() {
+  if (!refreshing) {
+    refreshing = (async () => {
+      const response = await send('/auth/refresh', { method: 'POST' });
+      if (response && response.ok) {
+        const login = await response.json();
+        setSession(login);
+        return true;
+      }
+      if (accessToken) setSession(null);
+      return false;
+    })().finally(() => {
+      refreshing = null;
+    });
+  }
+  return refreshing;
+}
+
+/**
+ * Calls the API. Answers the parsed body; throws ApiError. A 401 refreshes once and retries;
+ * a second 401 signs out and lets the app send the user to login (and back afterwards).
+ */
+export async function api(path, options = {}) {
+  let response = await send(path, options);
+  if (response && response.status === 401 && !options.public) {
+    if (await refresh()) response = await send(path, options);
+    if (response && response.status === 401) {
+      setSession(null);
+      unauthenticated();
+    }
+  }
+  if (!response) throw toApiError(0, null);
+  const body = await parse(response).catch(() => null);
+  if (!response.ok) throw toApiError(response.status, body);
+  if (options.withHeaders) return { body, headers: response.headers };
+  return body;
+}
+
+/** Downloads an API answer as a file (exports), with the same auth as api(). */
+export async function download(path, filename) {
+  const blob = await api(path, { headers: { Accept: '*/*' } });
+  const url = URL.createObjectURL(blob instanceof Blob ? blob : new Blob([blob]));
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = filename;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+export const get = (path, params) => api(path + query(params));
+export const post = (path, body, options = {}) => api(path, { ...options, method: 'POST', body });
+export const patch = (path, body, options = {}) => api(path, { ...options, method: 'PATCH', body });
+export const put = (path, body, options = {}) => api(path, { ...options, method: 'PUT', body });
+export const del = (path, options = {}) => api(path, { ...options, method: 'DELETE' });

@@ -1,0 +1,30 @@
+// The overview's status column, as the manual describes it: empty while no service acted,
+// then the inviting services, then the accepting service with its notes and contact person.
+import { html } from '../html.js';
+import { t } from '../i18n/index.js';
+
+export function statusOf(request) {
+  return request.status || 'open';
+}
+
+export function StatusBadge({ request, detailed = false }) {
+  const status = statusOf(request);
+  const live = (request.invitations || []).filter((i) => i.outcome === 'pending');
+  if (status === 'accepted' && request.acceptance) {
+    const { service, notes, contact_person: contact } = request.acceptance;
+    return html`
+      <div class="status">
+        <span class="badge badge-accepted">${t('status.accepted_by', { name: service?.name ?? '' })}</span>
+        ${detailed && notes && html`<p class="status-notes">${notes}</p>`}
+        ${detailed && contact && html`<p class="status-contact">${t('status.contact')}: ${contact.name}, ${contact.phone}, <a href=${`mailto:${contact.email}`}>${contact.email}</a></p>`}
+      </div>`;
+  }
+  if (status === 'invited' || live.length) {
+    const names = live.map((i) => i.service?.name).filter(Boolean).join(', ');
+    return html`<span class="badge badge-invited">${names ? t('status.invited_by', { names }) : t('status.invited')}</span>`;
+  }
+  if (status === 'not_placed') return html`<span class="badge badge-not-placed">${t('status.not_placed')}</span>`;
+  if (status === 'withdrawn') return html`<span class="badge badge-withdrawn">${t('status.withdrawn')}</span>`;
+  // Open: the manual's column stays empty; a screen reader still hears the state.
+  return html`<span class="badge badge-open"><span class="visually-hidden">${t('status.open')}</span></span>`;
+}

@@ -1,0 +1,59 @@
+// Form state with the server's field errors: a refused save shows each error at its input,
+// announces a summary and moves focus to the first wrong field.
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { ApiError } from '../api.js';
+import { t } from '../i18n/index.js';
+import { errorText } from './field.js';
+
+export function useForm(initial) {
+  const [values, setValues] = useState(initial);
+  const [serverErrors, setServerErrors] = useState({});
+  const [formError, setFormError] = useState(null);
+  const [busy, setBusy] = useState(false);
+  const [attempt, setAttempt] = useState(0);
+  const ref = useRef(null);
+
+  useEffect(() => {
+    if (!attempt) return;
+    const invalid = ref.current?.querySelector('[aria-invalid="true"], fieldset.has-error input');
+    invalid?.focus();
+  }, [attempt]);
+
+  const set = (name) => (value) => {
+    setValues((v) => ({ ...v, [name]: value }));
+    setServerErrors((errors) => {
+      if (!(name in errors)) return errors;
+      const { [name]: _, ...rest } = errors;
+      return rest;
+    });
+  };
+
+  /** Runs the action; an ApiError spreads over the fields it names and the form's summary. */
+  async function submit(action) {
+    setBusy(true);
+    setFormError(null);
+    try {
+      return await action(values);
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      const fields = {};
+      for (const [field, { code, message }] of Object.entries(error.fields)) {
+        fields[field] = errorText(code, message);
+      }
+      setServerErrors(fields);
+      setFormError(Object.keys(fields).length ? t('form.check_fields') : errorText(error.code, error.detail));
+      setAttempt((n) => n + 1);
+      return undefined;
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  /** Marks client-side errors as a refused attempt (summary, focus on the first). */
+  function refuse() {
+    setFormError(t('form.check_fields'));
+    setAttempt((n) => n + 1);
+  }
+
+  return { values, setValues, set, serverErrors, setServerErrors, formError, setFormError, busy, submit, refuse, ref };
+}

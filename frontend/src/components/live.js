@@ -1,0 +1,39 @@
+// Live updates: the server's event stream (SSE) tells an open list that something changed.
+import { useEffect, useRef } from 'preact/hooks';
+import { getAccessToken, refresh } from '../api.js';
+
+export function useLiveUpdates(onEvent) {
+  const handler = useRef(onEvent);
+  handler.current = onEvent;
+  useEffect(() => {
+    if (typeof EventSource === 'undefined') return;
+    let source = null;
+    let closed = false;
+    let timer = null;
+    const open = () => {
+      // EventSource cannot send headers: the access token travels as a query parameter.
+      source = new EventSource(`/api/v1/events?access_token=${encodeURIComponent(getAccessToken() || '')}`);
+      let debounce = null;
+      const changed = () => {
+        clearTimeout(debounce);
+        debounce = setTimeout(() => handler.current(), 150);
+      };
+      source.onmessage = changed;
+      for (const name of ['invited', 'accepted', 'withdrawn', 'declined', 'released', 'request_changed', 'changed']) {
+        source.addEventListener(name, changed);
+      }
+      source.onerror = () => {
+        // An expired token closes the stream: renew it, then reconnect after a pause.
+        source.close();
+        if (closed) return;
+        timer = setTimeout(() => refresh().then(() => !closed && open()), 5000);
+      };
+    };
+    open();
+    return () => {
+      closed = true;
+      clearTimeout(timer);
+      source?.close();
+    };
+  }, []);
+}

@@ -1,0 +1,27 @@
+// A page: its title in the tab and in the one <h1>, which takes focus after a navigation so
+// screen-reader users hear where they are.
+import { useEffect, useRef } from 'preact/hooks';
+import { html } from '../html.js';
+
+let firstPage = true;
+
+export function Page({ title, actions, children, wide }) {
+  const heading = useRef(null);
+  useEffect(() => {
+    document.title = `${title} · Stagematch`;
+    if (firstPage) firstPage = false;
+    else heading.current?.focus();
+  }, [title]);
+  return html`
+    <div class=${`page${wide ? ' page-wide' : ''}`}>
+      <div class="page-head">
+        <h1 tabindex="-1" ref=${heading}>${title}</h1>
+        ${actions && html`<div class="page-actions">${actions}</div>`}
+      </div>
+      ${children}
+    </div>`;
+}
+
+export function Loading() {
+  return html`<p class="loading" role="status">…</p>`;
+}

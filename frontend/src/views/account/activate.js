@@ -1,0 +1,54 @@
+import { post, setSession } from '../../api.js';
+import { Alert } from '../../components/alert.js';
+import { useForm } from '../../components/form.js';
+import { Page } from '../../components/page.js';
+import { html } from '../../html.js';
+import { t } from '../../i18n/index.js';
+import { navigate } from '../../router.js';
+import { NewPassword, passwordProblem } from './password-fields.js';
+import { useState } from 'preact/hooks';
+
+/** Choosing a password with a mailed token: activation and reset differ only in words. */
+export function ChoosePassword({ search, endpoint, title, intro }) {
+  const token = search.get('token') || '';
+  const form = useForm({ password: '', password_repeat: '' });
+  const [errors, setErrors] = useState({});
+  const linkBroken = ['link_expired', 'link_used', 'link_invalid', 'already_activated'].some(
+    (code) => form.formError === t(`error.${code}`),
+  );
+
+  async function onSubmit(event) {
+    event.preventDefault();
+    const problems = passwordProblem(form.values.password, form.values.password_repeat);
+    setErrors(problems);
+    if (Object.keys(problems).length) return form.refuse();
+    await form.submit(async ({ password }) => {
+      const login = await post(endpoint, { token, password }, { public: true });
+      setSession(login);
+      navigate(`/${login.user.role}`, { replace: true });
+    });
+  }
+
+  if (!token) {
+    return html`<${Page} title=${title}><${Alert}>${t('error.link_invalid')}</${Alert}>
+      <p><a href="/login">${t('login.to_login')}</a></p></${Page}>`;
+  }
+  const shown = { ...errors, ...form.serverErrors };
+  return html`
+    <${Page} title=${title}>
+      <form ref=${form.ref} class="card narrow" onSubmit=${onSubmit} novalidate>
+        <p>${intro}</p>
+        <${Alert}>${form.formError}</${Alert}>
+        ${linkBroken && html`<p><a href="/login">${t('login.to_login')}</a> · ${t('activate.new_link_hint')}</p>`}
+        <${NewPassword} form=${form} errors=${shown} />
+        <div class="actions">
+          <button type="submit" class="primary" disabled=${form.busy}>${t('password.save')}</button>
+        </div>
+      </form>
+    </${Page}>`;
+}
+
+export function Activate({ search }) {
+  return html`<${ChoosePassword} search=${search} endpoint="/auth/activate"
+    title=${t('activate.title')} intro=${t('activate.intro')} />`;
+}

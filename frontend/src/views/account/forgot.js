@@ -1,0 +1,43 @@
+import { useState } from 'preact/hooks';
+import { post } from '../../api.js';
+import { Alert } from '../../components/alert.js';
+import { TextField } from '../../components/field.js';
+import { useForm } from '../../components/form.js';
+import { Page } from '../../components/page.js';
+import { html } from '../../html.js';
+import { t } from '../../i18n/index.js';
+import { isEmail } from '../../lib/rules.js';
+
+export function Forgot() {
+  const form = useForm({ email: '' });
+  const [sent, setSent] = useState(false);
+  const [error, setError] = useState(null);
+
+  async function onSubmit(event) {
+    event.preventDefault();
+    if (!isEmail(form.values.email)) {
+      setError(t('error.value_error.email'));
+      return form.refuse();
+    }
+    setError(null);
+    await form.submit(async (values) => {
+      await post('/auth/password/forgot', values, { public: true });
+      setSent(true);
+    });
+  }
+
+  return html`
+    <${Page} title=${t('forgot.title')}>
+      <form ref=${form.ref} class="card narrow" onSubmit=${onSubmit} novalidate>
+        <p>${t('forgot.intro')}</p>
+        <${Alert}>${form.formError}</${Alert}>
+        <${Alert} kind="success">${sent && t('forgot.sent')}</${Alert}>
+        <${TextField} id="email" type="email" label=${t('field.email')} autocomplete="username" required
+          value=${form.values.email} onInput=${form.set('email')} error=${error || form.serverErrors.email} />
+        <div class="actions">
+          <button type="submit" class="primary" disabled=${form.busy}>${t('forgot.submit')}</button>
+          <a href="/login">${t('login.to_login')}</a>
+        </div>
+      </form>
+    </${Page}>`;
+}

@@ -1,0 +1,94 @@
+// Campaigns (school year + track) and their three deadlines, in Brussels time.
+import { useState } from 'preact/hooks';
+import { get, patch, post } from '../../api.js';
+import { Alert } from '../../components/alert.js';
+import { errorText, SelectField, TextField } from '../../components/field.js';
+import { useForm } from '../../components/form.js';
+import { useLoad } from '../../components/load.js';
+import { Loading, Page } from '../../components/page.js';
+import { html } from '../../html.js';
+import { t } from '../../i18n/index.js';
+import { items, phaseOf } from '../../lib/campaign.js';
+import { formatDateTime } from '../../lib/format.js';
+
+const MOMENTS = ['opens_at', 'request_deadline', 'decision_deadline'];
+
+/** "2026-11-15T23:59" typed in Brussels time -> an ISO instant with the right offset. */
+export function brusselsToIso(local) {
+  if (!local) return null;
+  const guess = new Date(`${local}:00Z`);
+  const shown = new Date(guess.toLocaleString('en-US', { timeZone: 'Europe/Brussels' }));
+  const asUtc = new Date(guess.toLocaleString('en-US', { timeZone: 'UTC' }));
+  return new Date(guess.getTime() - (shown - asUtc)).toISOString();
+}
+
+function toLocal(iso) {
+  if (!iso) return '';
+  const parts = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Brussels', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' }).format(new Date(iso));
+  return parts.replace(' ', 'T');
+}
+
+function CampaignForm({ campaign, onDone, onCancel }) {
+  const form = useForm(campaign
+    ? { school_year: campaign.school_year, track: campaign.track, ...Object.fromEntries(MOMENTS.map((m) => [m, toLocal(campaign[m])])) }
+    : { school_year: '', track: 'duaal', opens_at: '', request_deadline: '', decision_deadline: '' });
+  async function onSubmit(event) {
+    event.preventDefault();
+    await form.submit(async (v) => {
+      const moments = Object.fromEntries(MOMENTS.map((m) => [m, brusselsToIso(v[m])]));
+      if (campaign) await patch(`/campaigns/${campaign.id}`, moments);
+      else await post('/campaigns', { school_year: v.school_year, track: v.track, ...moments });
+      onDone();
+    });
+  }
+  const e = form.serverErrors;
+  return html`
+    <form ref=${form.ref} class="card" onSubmit=${onSubmit} novalidate aria-labelledby="campaign-form-title">
+      <h2 id="campaign-form-title">${campaign ? t('campaigns.edit', { year: campaign.school_year }) : t('campaigns.add')}</h2>
+      <${Alert}>${form.formError}</${Alert}>
+      <div class="form-grid">
+        ${!campaign && html`
+          <${TextField} id="school_year" label=${t('campaigns.school_year')} required value=${form.values.school_year} onInput=${form.set('school_year')} error=${e.school_year} hint="2026-2027" />
+          <${SelectField} id="track" label=${t('track.switch')} value=${form.values.track} onChange=${form.set('track')} error=${e.track}
+            options=${[{ value: 'duaal', label: t('track.duaal') }, { value: 'stage', label: t('track.stage') }]} />`}
+        ${MOMENTS.map((m) => html`<${TextField} id=${m} type="datetime-local" label=${t(`campaigns.${m}`)} required value=${form.values[m]} onInput=${form.set(m)} error=${e[m]} />`)}
+      </div>
+      <p class="hint">${t('campaigns.brussels')}</p>
+      <div class="actions">
+        <button type="submit" class="primary" disabled=${form.busy}>${t('common.save')}</button>
+        <button type="button" onClick=${onCancel}>${t('common.cancel')}</button>
+      </div>
+    </form>`;
+}
+
+export function Campaigns() {
+  const list = useLoad(() => get('/campaigns'), []);
+  const [editing, setEditing] = useState(null);
+  const [message, setMessage] = useState(null);
+  const rows = items(list.data);
+  return html`
+    <${Page} title=${t('campaigns.title')} wide actions=${editing === null && html`<button type="button" class="primary" onClick=${() => setEditing('new')}>${t('campaigns.add')}</button>`}>
+      <${Alert} kind="success">${message}</${Alert}>
+      ${list.error && html`<${Alert}>${errorText(list.error.code, list.error.detail)}</${Alert}>`}
+      ${editing !== null && html`<${CampaignForm} campaign=${editing === 'new' ? null : editing} onCancel=${() => setEditing(null)}
+        onDone=${() => { setEditing(null); setMessage(t('campaigns.saved')); list.reload(); }} />`}
+      ${list.loading && !list.data ? html`<${Loading} />` : rows.length === 0 ? html`<p class="card">${t('campaign.none')}</p>` : html`
+        <div class="table-wrap" tabindex="0">
+          <table>
+            <caption class="visually-hidden">${t('campaigns.title')}</caption>
+            <thead><tr><th scope="col">${t('campaigns.school_year')}</th><th scope="col">${t('track.switch')}</th>
+              ${MOMENTS.map((m) => html`<th scope="col" class="hide-narrow">${t(`campaigns.${m}`)}</th>`)}
+              <th scope="col">${t('field.status')}</th><th scope="col"><span class="visually-hidden">${t('common.actions')}</span></th></tr></thead>
+            <tbody>
+              ${rows.map((c) => html`
+                <tr key=${c.id}>
+                  <td>${c.school_year}</td><td>${t(`track.${c.track}`)}</td>
+                  ${MOMENTS.map((m) => html`<td class="hide-narrow">${formatDateTime(c[m])}</td>`)}
+                  <td>${t(`phase.${phaseOf(c)}`)}</td>
+                  <td><button type="button" class="small" onClick=${() => setEditing(c)} aria-label=${t('campaigns.edit', { year: `${c.school_year} ${t(`track.${c.track}`)}` })}>${t('common.edit')}</button></td>
+                </tr>`)}
+            </tbody>
+          </table>
+        </div>`}
+    </${Page}>`;
+}

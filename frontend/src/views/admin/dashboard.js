@@ -1,0 +1,131 @@
+// The admin's dashboard: counts per status, requests per province and status, acceptances
+// over time. The chart library loads only here (dynamic import), and each chart has a
+// table beside it for screen readers and keyboard users.
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { download, get } from '../../api.js';
+import { Alert } from '../../components/alert.js';
+import { errorText, SelectField } from '../../components/field.js';
+import { useLoad } from '../../components/load.js';
+import { STATUSES } from '../../components/options.js';
+import { Loading, Page } from '../../components/page.js';
+import { html } from '../../html.js';
+import { t } from '../../i18n/index.js';
+import { items } from '../../lib/campaign.js';
+import { formatDate } from '../../lib/format.js';
+
+const COLOURS = { open: '#9aa5b1', invited: '#0b5fa5', accepted: '#1b6e3a', not_placed: '#b3261e' };
+
+function loadChartLibrary() {
+  if (!document.querySelector('link[data-uplot]')) {
+    const css = document.createElement('link');
+    css.rel = 'stylesheet';
+    css.href = '/node_modules/uplot/dist/uPlot.min.css';
+    css.dataset.uplot = '';
+    document.head.append(css);
+  }
+  return import('uplot').then((module) => module.default);
+}
+
+function Chart({ label, build }) {
+  const box = useRef(null);
+  useEffect(() => {
+    let plot = null;
+    let live = true;
+    loadChartLibrary().then((UPlot) => {
+      if (!live || !box.current) return;
+      const width = Math.min(box.current.clientWidth || 600, 900);
+      const { options, data } = build(UPlot);
+      plot = new UPlot({ width, height: 260, ...options }, data, box.current);
+    });
+    return () => {
+      live = false;
+      plot?.destroy();
+    };
+  }, [build]);
+  return html`<div class="chart" role="img" aria-label=${label}><div ref=${box}></div></div>`;
+}
+
+function ProvinceChart({ byProvince }) {
+  const provinces = Object.keys(byProvince).sort();
+  const build = (UPlot) => {
+    const bars = UPlot.paths.bars({ size: [0.8 / STATUSES.length, 40], align: 0 });
+    return {
+      options: {
+        scales: { x: { time: false, range: [-0.5, provinces.length - 0.5] } },
+        axes: [{ values: (_, ticks) => ticks.map((i) => provinces[i] ?? '') , splits: () => provinces.map((_, i) => i) }, {}],
+        series: [{}, ...STATUSES.map((status, n) => ({
+          label: t(`status_filter.${status}`), fill: COLOURS[status], stroke: COLOURS[status], width: 0,
+          paths: (u, sidx, i0, i1) => {
+            // Each status sits beside the others within its province's slot.
+            const shift = (n - (STATUSES.length - 1) / 2) * (0.8 / STATUSES.length);
+            const xs = u.data[0].map((x) => x + shift);
+            const saved = u.data[0];
+            u.data[0] = xs;
+            const p = bars(u, sidx, i0, i1);
+            u.data[0] = saved;
+            return p;
+          },
+          points: { show: false },
+        }))],
+      },
+      data: [provinces.map((_, i) => i), ...STATUSES.map((s) => provinces.map((p) => byProvince[p][s] ?? 0))],
+    };
+  };
+  return html`<${Chart} label=${t('dashboard.by_province')} build=${build} />`;
+}
+
+function AcceptanceChart({ perDay }) {
+  const build = () => ({
+    options: {
+      series: [{}, { label: t('dashboard.acceptances'), stroke: COLOURS.accepted, fill: 'rgba(27,110,58,.12)', width: 2 }],
+    },
+    data: [perDay.map((d) => Date.parse(`${d.date}T12:00:00Z`) / 1000), perDay.map((d) => d.count)],
+  });
+  return html`<${Chart} label=${t('dashboard.acceptances_over_time')} build=${build} />`;
+}
+
+export function Dashboard() {
+  const campaigns = useLoad(() => get('/campaigns'), []);
+  const list = items(campaigns.data);
+  const [chosen, setChosen] = useState('');
+  const campaignId = chosen || list[0]?.id || '';
+  const dashboard = useLoad(() => (campaignId ? get('/admin/dashboard', { campaign_id: campaignId }) : Promise.resolve(null)), [campaignId]);
+  const [error, setError] = useState(null);
+  const d = dashboard.data;
+
+  async function exportFile() {
+    setError(null);
+    try {
+      await download(`/admin/exports/requests?campaign_id=${campaignId}&format=xlsx`, 'aanvragen.xlsx');
+    } catch (err) {
+      setError(errorText(err.code, err.detail));
+    }
+  }
+
+  return html`
+    <${Page} title=${t('nav.dashboard')} wide actions=${campaignId && html`<button type="button" onClick=${exportFile}>${t('overview.export')}</button>`}>
+      <${Alert}>${error}</${Alert}>
+      ${list.length > 0 && html`<div class="filters"><${SelectField} id="campaign" label=${t('dashboard.campaign')} value=${campaignId} onChange=${setChosen}
+        options=${list.map((c) => ({ value: c.id, label: `${c.school_year} · ${t(`track.${c.track}`)}` }))} /></div>`}
+      ${campaigns.loading || dashboard.loading ? html`<${Loading} />` : !d ? html`<p class="card">${t('campaign.none')}</p>` : html`
+        ${d.deadline_within_week && html`<div class="alert alert-info">${t('dashboard.deadline_soon')}</div>`}
+        <div class="stats">
+          <div class="stat"><strong>${d.total}</strong>${t('dashboard.total')}</div>
+          ${STATUSES.map((s) => html`<div class="stat"><strong>${d.by_status?.[s] ?? 0}</strong>${t(`status_filter.${s}`)}</div>`)}
+          <div class="stat"><strong>${Math.round((d.placement_rate ?? 0) * 100)}%</strong>${t('dashboard.placement_rate')}</div>
+        </div>
+        <h2>${t('dashboard.by_province')}</h2>
+        ${Object.keys(d.by_province || {}).length > 0 && html`<${ProvinceChart} byProvince=${d.by_province} />`}
+        <div class="table-wrap" tabindex="0">
+          <table>
+            <caption class="visually-hidden">${t('dashboard.by_province')}</caption>
+            <thead><tr><th scope="col">${t('field.province')}</th>${STATUSES.map((s) => html`<th scope="col">${t(`status_filter.${s}`)}</th>`)}</tr></thead>
+            <tbody>${Object.entries(d.by_province || {}).map(([p, counts]) => html`
+              <tr><td>${t(`province.${p}`)} (${p})</td>${STATUSES.map((s) => html`<td>${counts[s] ?? 0}</td>`)}</tr>`)}</tbody>
+          </table>
+        </div>
+        <h2 style="margin-top:1.5rem">${t('dashboard.acceptances_over_time')}</h2>
+        ${(d.acceptances_per_day || []).length > 0 ? html`<${AcceptanceChart} perDay=${d.acceptances_per_day} />
+          <p class="hint">${d.acceptances_per_day.map((x) => `${formatDate(x.date)}: ${x.count}`).join(' · ')}</p>` : html`<p class="card">${t('dashboard.no_acceptances')}</p>`}`}
+    </${Page}>`;
+}

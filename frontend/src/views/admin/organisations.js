@@ -1,0 +1,120 @@
+// Organisations: list and search, create (which mails the invitation), resend, disable.
+import { useState } from 'preact/hooks';
+import { get, patch, post } from '../../api.js';
+import { Alert } from '../../components/alert.js';
+import { ChoiceGroup, errorText, SelectField, TextField } from '../../components/field.js';
+import { useForm } from '../../components/form.js';
+import { useLoad } from '../../components/load.js';
+import { options, PROVINCES } from '../../components/options.js';
+import { Loading, Page } from '../../components/page.js';
+import { html } from '../../html.js';
+import { t } from '../../i18n/index.js';
+import { items } from '../../lib/campaign.js';
+import { isEmail, isPostcode } from '../../lib/rules.js';
+
+const EMPTY = { kind: 'school', name: '', email: '', postcode: '', city: '', phone: '', provinces: [] };
+
+function CreateForm({ onDone, onCancel }) {
+  const form = useForm(EMPTY);
+  const [errors, setErrors] = useState({});
+  async function onSubmit(event) {
+    event.preventDefault();
+    const v = form.values;
+    const problems = {};
+    if (!v.name.trim()) problems.name = t('error.required');
+    if (!isEmail(v.email)) problems.email = t('error.value_error.email');
+    if (!isPostcode(v.postcode)) problems.postcode = t('error.postcode_format');
+    setErrors(problems);
+    if (Object.keys(problems).length) return form.refuse();
+    await form.submit(async () => {
+      const body = { kind: v.kind, name: v.name, email: v.email, postcode: v.postcode };
+      if (v.city) body.city = v.city;
+      if (v.phone) body.phone = v.phone;
+      if (v.kind === 'service') body.provinces = v.provinces;
+      const created = await post('/organisations', body);
+      onDone(t('orgs.created', { name: created.name, email: created.email }));
+    });
+  }
+  const shown = { ...errors, ...form.serverErrors };
+  return html`
+    <form ref=${form.ref} class="card" onSubmit=${onSubmit} novalidate aria-labelledby="org-form-title">
+      <h2 id="org-form-title">${t('orgs.add')}</h2>
+      <${Alert}>${form.formError}</${Alert}>
+      <${ChoiceGroup} id="kind" legend=${t('orgs.kind')} multiple=${false} value=${form.values.kind} onChange=${form.set('kind')}
+        options=${[{ value: 'school', label: t('kind.school') }, { value: 'service', label: t('kind.service') }]} />
+      <div class="form-grid">
+        <${TextField} id="name" label=${t('field.name')} required value=${form.values.name} onInput=${form.set('name')} error=${shown.name} />
+        <${TextField} id="email" type="email" label=${t('field.email')} required value=${form.values.email} onInput=${form.set('email')} error=${shown.email} hint=${t('orgs.email_hint')} />
+        <${TextField} id="postcode" label=${t('field.postcode')} required value=${form.values.postcode} onInput=${form.set('postcode')} error=${shown.postcode} inputmode="numeric" maxlength="4" />
+        <${TextField} id="city" label=${t('field.city')} value=${form.values.city} onInput=${form.set('city')} error=${shown.city} />
+        <${TextField} id="phone" type="tel" label=${t('field.phone')} value=${form.values.phone} onInput=${form.set('phone')} error=${shown.phone} />
+      </div>
+      ${form.values.kind === 'service' && html`<${ChoiceGroup} id="provinces" legend=${t('orgs.provinces')} options=${options(PROVINCES, 'province')}
+        value=${form.values.provinces} onChange=${form.set('provinces')} error=${shown.provinces} />`}
+      <div class="actions">
+        <button type="submit" class="primary" disabled=${form.busy}>${t('orgs.create_invite')}</button>
+        <button type="button" onClick=${onCancel}>${t('common.cancel')}</button>
+      </div>
+    </form>`;
+}
+
+export function Organisations() {
+  const [kind, setKind] = useState('');
+  const [typed, setTyped] = useState('');
+  const [q, setQ] = useState('');
+  const [adding, setAdding] = useState(false);
+  const [message, setMessage] = useState(null);
+  const [error, setError] = useState(null);
+  const list = useLoad(() => get('/organisations', { kind, q, page_size: 200 }), [kind, q]);
+
+  async function run(action, done) {
+    setError(null);
+    setMessage(null);
+    try {
+      await action();
+      setMessage(done);
+      list.reload();
+    } catch (err) {
+      setError(errorText(err.code, err.detail));
+    }
+  }
+
+  const rows = items(list.data);
+  return html`
+    <${Page} title=${t('orgs.title')} wide actions=${!adding && html`<button type="button" class="primary" onClick=${() => setAdding(true)}>${t('orgs.add')}</button>`}>
+      <${Alert}>${error}</${Alert}>
+      <${Alert} kind="success">${message}</${Alert}>
+      ${adding && html`<${CreateForm} onCancel=${() => setAdding(false)} onDone=${(text) => { setAdding(false); setMessage(text); list.reload(); }} />`}
+      <form class="filters" role="search" onSubmit=${(e) => { e.preventDefault(); setQ(typed); }}>
+        <${TextField} id="q" type="search" label=${t('orgs.search')} value=${typed} onInput=${setTyped} />
+        <${SelectField} id="kind_filter" label=${t('orgs.kind')} value=${kind} onChange=${setKind} placeholder=${t('common.all')}
+          options=${[{ value: 'school', label: t('kind.school') }, { value: 'service', label: t('kind.service') }, { value: 'admin', label: t('kind.admin') }]} />
+        <div class="field"><button type="submit">${t('overview.search_button')}</button></div>
+      </form>
+      ${list.loading && !list.data ? html`<${Loading} />` : html`
+        <div class="table-wrap" tabindex="0">
+          <table>
+            <caption class="visually-hidden">${t('orgs.title')}</caption>
+            <thead><tr><th scope="col">${t('field.name')}</th><th scope="col">${t('orgs.kind')}</th><th scope="col" class="hide-narrow">${t('field.email')}</th>
+              <th scope="col" class="hide-narrow">${t('field.postcode')}</th><th scope="col">${t('orgs.account')}</th><th scope="col"><span class="visually-hidden">${t('common.actions')}</span></th></tr></thead>
+            <tbody>
+              ${rows.map((o) => html`
+                <tr key=${o.id}>
+                  <td>${o.name}</td>
+                  <td>${t(`kind.${o.kind}`)}</td>
+                  <td class="hide-narrow">${o.email}</td>
+                  <td class="hide-narrow">${o.postcode} ${o.city ?? ''}</td>
+                  <td><span class=${`badge badge-${o.account_status === 'active' ? 'accepted' : o.account_status === 'invited' ? 'invited' : 'withdrawn'}`}>${t(`account_status.${o.account_status}`)}</span></td>
+                  <td>
+                    ${o.account_status === 'invited' && html`<button type="button" class="small" aria-label=${t('orgs.resend_named', { name: o.name })}
+                      onClick=${() => run(() => post(`/organisations/${o.id}/invitation`), t('orgs.resent', { email: o.email }))}>${t('orgs.resend')}</button> `}
+                    ${o.kind !== 'admin' && html`<button type="button" class="small" aria-label=${t(o.is_disabled ? 'orgs.enable_named' : 'orgs.disable_named', { name: o.name })}
+                      onClick=${() => run(() => patch(`/organisations/${o.id}`, { is_disabled: !o.is_disabled }), t(o.is_disabled ? 'orgs.enabled' : 'orgs.disabled', { name: o.name }))}>
+                      ${t(o.is_disabled ? 'orgs.enable' : 'orgs.disable')}</button>`}
+                  </td>
+                </tr>`)}
+            </tbody>
+          </table>
+        </div>`}
+    </${Page}>`;
+}

@@ -1,0 +1,99 @@
+// The overview of the school's requests: status column as the manual describes, filters,
+// search, and live changes when a service invites or accepts.
+import { useState } from 'preact/hooks';
+import { download, get } from '../../api.js';
+import { Alert } from '../../components/alert.js';
+import { StatusBadge } from '../../components/badge.js';
+import { DeadlineBanner } from '../../components/banner.js';
+import { errorText, SelectField, TextField } from '../../components/field.js';
+import { useLiveUpdates } from '../../components/live.js';
+import { useLoad } from '../../components/load.js';
+import { options, STATUSES } from '../../components/options.js';
+import { Loading, Page } from '../../components/page.js';
+import { TrackSwitch, useTrack } from '../../components/track.js';
+import { html } from '../../html.js';
+import { t } from '../../i18n/index.js';
+import { currentCampaign, items } from '../../lib/campaign.js';
+import { formatDate } from '../../lib/format.js';
+
+const PAGE_SIZE = 200;
+
+export function Overview() {
+  const [track, setTrack] = useTrack();
+  const [filters, setFilters] = useState({ status: '', supervisor_id: '', q: '' });
+  const [typed, setTyped] = useState('');
+  const [page, setPage] = useState(1);
+  const [error, setError] = useState(null);
+  const campaigns = useLoad(() => get('/campaigns'), []);
+  const supervisors = useLoad(() => get('/supervisors', { page_size: 200 }), []);
+  const list = useLoad(() => get('/placement-requests', { track, ...filters, page, page_size: PAGE_SIZE, sort: 'name' }), [track, filters, page]);
+  useLiveUpdates(() => list.reload());
+
+  const campaign = campaigns.data ? currentCampaign(campaigns.data, track) : null;
+  const rows = items(list.data);
+  const total = list.data?.total ?? rows.length;
+  const setFilter = (name) => (value) => {
+    setPage(1);
+    setFilters((f) => ({ ...f, [name]: value }));
+  };
+  const supervisorName = (r) => r.supervisor ? `${r.supervisor.first_name ?? ''} ${r.supervisor.last_name ?? r.supervisor.name ?? ''}` : '';
+
+  async function exportFile(format) {
+    setError(null);
+    try {
+      await download(`/placement-requests/export?format=${format}&track=${track}`, `aanvragen-${track}.${format}`);
+    } catch (err) {
+      setError(errorText(err.code, err.detail));
+    }
+  }
+
+  return html`
+    <${Page} title=${t('overview.title')} wide
+      actions=${html`<a class="button primary" href="/school/requests/new">${t('nav.new_request')}</a>
+        <button type="button" onClick=${() => exportFile('xlsx')}>${t('overview.export')}</button>`}>
+      <${TrackSwitch} track=${track} onChange=${(v) => { setPage(1); setTrack(v); }} />
+      <${DeadlineBanner} campaign=${campaign} />
+      <${Alert}>${error}</${Alert}>
+      <form class="filters" role="search" onSubmit=${(e) => { e.preventDefault(); setFilter('q')(typed); }}>
+        <${TextField} id="q" type="search" label=${t('overview.search')} value=${typed} onInput=${setTyped}
+          onBlur=${() => typed !== filters.q && setFilter('q')(typed)} />
+        <${SelectField} id="status" label=${t('field.status')} value=${filters.status} onChange=${setFilter('status')}
+          options=${options(STATUSES, 'status_filter')} placeholder=${t('common.all')} />
+        <${SelectField} id="supervisor_filter" label=${t('field.supervisor_id')} value=${filters.supervisor_id}
+          onChange=${setFilter('supervisor_id')} placeholder=${t('common.all')}
+          options=${items(supervisors.data).map((s) => ({ value: s.id, label: `${s.first_name} ${s.last_name}` }))} />
+        <div class="field"><button type="submit">${t('overview.search_button')}</button></div>
+      </form>
+      <p role="status" aria-live="polite" class="hint">${list.loading ? '' : t('overview.count', { count: total })}</p>
+      ${list.error && html`<${Alert}>${errorText(list.error.code, list.error.detail)}</${Alert}>`}
+      ${list.loading && !list.data ? html`<${Loading} />` : rows.length === 0 ? html`<p class="card">${t('overview.none')}</p>` : html`
+        <div class="table-wrap" tabindex="0">
+          <table class="requests">
+            <caption class="visually-hidden">${t('overview.title')}</caption>
+            <thead><tr>
+              <th scope="col">${t('field.name')}</th>
+              <th scope="col" class="hide-narrow">${t('field.city')}</th>
+              <th scope="col" class="hide-narrow">${t('field.supervisor_id')}</th>
+              <th scope="col" class="hide-narrow">${t('request.period')}</th>
+              <th scope="col">${t('field.status')}</th>
+            </tr></thead>
+            <tbody>
+              ${rows.map((r) => html`
+                <tr key=${r.id} data-id=${r.id}>
+                  <td><a href=${`/school/requests/${r.id}`}>${r.last_name} ${r.first_name}</a></td>
+                  <td class="hide-narrow">${r.postcode} ${r.city}</td>
+                  <td class="hide-narrow">${supervisorName(r)}</td>
+                  <td class="hide-narrow">${r.start_date ? `${formatDate(r.start_date)} – ${formatDate(r.end_date)}` : ''}</td>
+                  <td><${StatusBadge} request=${r} detailed /></td>
+                </tr>`)}
+            </tbody>
+          </table>
+        </div>
+        ${total > PAGE_SIZE && html`
+          <nav class="pager" aria-label=${t('common.pages')}>
+            <button type="button" disabled=${page <= 1} onClick=${() => setPage(page - 1)}>${t('common.previous')}</button>
+            <span>${t('common.page_of', { page, pages: Math.ceil(total / PAGE_SIZE) })}</span>
+            <button type="button" disabled=${page * PAGE_SIZE >= total} onClick=${() => setPage(page + 1)}>${t('common.next')}</button>
+          </nav>`}`}
+    </${Page}>`;
+}

@@ -1,0 +1,289 @@
+// The request form with every field of the manual, checked as the user types with the
+// server's rules; the server's own field errors land at the same inputs.
+import { useEffect, useState } from 'preact/hooks';
+import { api, del, get, post } from '../../api.js';
+import { Alert } from '../../components/alert.js';
+import { StatusBadge } from '../../components/badge.js';
+import { DeadlineBanner } from '../../components/banner.js';
+import { Dialog } from '../../components/dialog.js';
+import { ChoiceGroup, errorText, SelectField, TextArea, TextField } from '../../components/field.js';
+import { useForm } from '../../components/form.js';
+import { useLoad } from '../../components/load.js';
+import { DAYS, FORMS, options, PROVINCES, TRANSPORT } from '../../components/options.js';
+import { Loading, Page } from '../../components/page.js';
+import { TrackSwitch, useTrack } from '../../components/track.js';
+import { html } from '../../html.js';
+import { t } from '../../i18n/index.js';
+import { currentCampaign, items, phaseOf } from '../../lib/campaign.js';
+import { brusselsDay, formatDate, formatDateTime } from '../../lib/format.js';
+import { checkNationalNumber, formatNationalNumber } from '../../lib/national-number.js';
+import { checkDates, isEmail, isPostcode } from '../../lib/rules.js';
+import { navigate } from '../../router.js';
+
+const EMPTY = {
+  first_name: '', last_name: '', national_number: '', street: '', postcode: '', city: '', province: '',
+  phone: '', email: '', transport_modes: [], remarks: '', supervisor_id: '', start_date: '', end_date: '',
+  hours_per_week: '', days: [], form: '',
+};
+
+function fromRequest(r) {
+  const values = {};
+  for (const key of Object.keys(EMPTY)) values[key] = r[key] ?? EMPTY[key];
+  values.supervisor_id = r.supervisor_id ?? r.supervisor?.id ?? '';
+  values.hours_per_week = r.hours_per_week == null ? '' : String(r.hours_per_week);
+  values.national_number = r.national_number ? formatNationalNumber(r.national_number) : '';
+  return values;
+}
+
+/** The client's own checks, field -> message, with the same rules as the server. Pure-ish. */
+export function checkRequest(values, track, referenceDate) {
+  const errors = {};
+  for (const field of ['first_name', 'last_name', 'street', 'city', 'phone', 'supervisor_id']) {
+    if (!String(values[field]).trim()) errors[field] = t('error.required');
+  }
+  const nn = checkNationalNumber(values.national_number, referenceDate);
+  if (!values.national_number) errors.national_number = t('error.required');
+  else if (!nn.ok) errors.national_number = t(`nn.${nn.code}`);
+  if (!isPostcode(values.postcode)) errors.postcode = t('error.postcode_format');
+  if (!values.province) errors.province = t('error.required');
+  if (!isEmail(values.email)) errors.email = values.email ? t('error.value_error.email') : t('error.required');
+  if (!values.transport_modes.length) errors.transport_modes = t('error.choose_one');
+  if (!values.days.length) errors.days = t('error.choose_one');
+  const hours = Number(values.hours_per_week);
+  if (!values.hours_per_week || !Number.isInteger(hours) || hours < 1 || hours > 40) errors.hours_per_week = t('error.hours');
+  if (track === 'duaal' && !values.form) errors.form = t('error.choose_one');
+  if (values.remarks.length > 2000) errors.remarks = t('error.max_chars', { max: 2000 });
+  for (const [field, code] of Object.entries(checkDates(values.start_date, values.end_date))) errors[field] = t(`error.${code}`);
+  return errors;
+}
+
+function body(values, track) {
+  const out = { ...values, hours_per_week: Number(values.hours_per_week), start_date: values.start_date || null, end_date: values.end_date || null };
+  if (track === 'stage') delete out.form;
+  return out;
+}
+
+function usePostcode(code) {
+  const [info, setInfo] = useState({ code: '', cities: [], province: '', unknown: false });
+  useEffect(() => {
+    if (!isPostcode(code)) return;
+    let live = true;
+    get(`/reference/postcodes/${code}`).then(
+      (found) => {
+        if (!live) return;
+        const cities = (found.municipalities || found.cities || []).map((m) => (typeof m === 'string' ? m : m.name_nl || m.name));
+        setInfo({ code, cities, province: found.province || '', unknown: false });
+      },
+      (error) => live && setInfo({ code, cities: [], province: '', unknown: error.status === 404 || error.status === 422 }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [code]);
+  return info;
+}
+
+function RequestForm({ existing, track, campaign, supervisors }) {
+  const form = useForm(existing ? fromRequest(existing) : EMPTY);
+  const [touched, setTouched] = useState(new Set());
+  const [showAll, setShowAll] = useState(false);
+  const [saved, setSaved] = useState(null);
+  const [confirmDelete, setConfirmDelete] = useState(false);
+  const v = form.values;
+  const postcode = usePostcode(v.postcode);
+  const referenceDate = brusselsDay(campaign?.opens_at ?? new Date());
+
+  // The postcode fills in the province and, when it has one municipality, the city.
+  useEffect(() => {
+    if (!postcode.code || postcode.code !== v.postcode) return;
+    form.setValues((old) => ({
+      ...old,
+      province: postcode.province || old.province,
+      city: old.city || (postcode.cities.length === 1 ? postcode.cities[0] : old.city),
+    }));
+  }, [postcode]);
+
+  const clientErrors = checkRequest(v, track, referenceDate);
+  if (postcode.unknown && postcode.code === v.postcode) clientErrors.postcode = t('error.unknown_postcode');
+  const errorOf = (field) => form.serverErrors[field] || ((showAll || touched.has(field)) && clientErrors[field]) || undefined;
+
+  async function save(andNext) {
+    setSaved(null);
+    setShowAll(true);
+    if (Object.keys(clientErrors).length) return form.refuse();
+    const result = await form.submit(async (values) => {
+      if (existing) {
+        const headers = { 'If-Match': existing.etag || `"${existing.version}"` };
+        const { track: _ignored, ...changes } = body(values, track);
+        return api(`/placement-requests/${existing.id}`, { method: 'PATCH', body: changes, headers });
+      }
+      return post('/placement-requests', { track, ...body(values, track) });
+    });
+    if (!result) return;
+    if (andNext) {
+      // The next pupil often shares the supervisor; everything else starts empty.
+      form.setValues({ ...EMPTY, supervisor_id: v.supervisor_id });
+      setTouched(new Set());
+      setShowAll(false);
+      setSaved(t('request.saved_next', { name: `${result.first_name} ${result.last_name}` }));
+      document.getElementById('first_name')?.focus();
+    } else navigate('/school/requests');
+  }
+
+  async function remove() {
+    setConfirmDelete(false);
+    await form.submit(async () => {
+      await api(`/placement-requests/${existing.id}`, { method: 'DELETE', headers: { 'If-Match': existing.etag || `"${existing.version}"` } });
+      navigate('/school/requests');
+    });
+  }
+
+  const text = (name, props = {}) => html`
+    <${TextField} id=${name} label=${t(`field.${name}`)} value=${v[name]} onInput=${form.set(name)} error=${errorOf(name)} ...${props} />`;
+  const supervisorOptions = supervisors.map((s) => ({ value: s.id, label: `${s.first_name} ${s.last_name}` }));
+
+  return html`
+    <form ref=${form.ref} onSubmit=${(e) => { e.preventDefault(); save(false); }} novalidate
+      onFocusOut=${(e) => e.target.name && setTouched((old) => new Set(old).add(e.target.name))}>
+      <${Alert}>${form.formError}</${Alert}>
+      <${Alert} kind="success">${saved}</${Alert}>
+      ${supervisors.length === 0 && html`<div class="alert alert-info">${t('request.no_supervisors')} <a href="/school/supervisors">${t('school.manage_supervisors')}</a></div>`}
+      <section class="card">
+        <h2>${t('request.pupil')}</h2>
+        <div class="form-grid">
+          ${text('first_name', { required: true, autocomplete: 'off' })}
+          ${text('last_name', { required: true, autocomplete: 'off' })}
+          ${text('national_number', { required: true, inputmode: 'numeric', autocomplete: 'off', hint: t('request.national_number_hint') })}
+        </div>
+      </section>
+      <section class="card">
+        <h2>${t('request.address')}</h2>
+        <div class="form-grid">
+          ${text('street', { required: true, autocomplete: 'off' })}
+          ${text('postcode', { required: true, inputmode: 'numeric', maxlength: 4, autocomplete: 'off' })}
+          ${text('city', { required: true, list: 'city-suggestions', autocomplete: 'off' })}
+          <datalist id="city-suggestions">${postcode.cities.map((c) => html`<option value=${c} />`)}</datalist>
+          <${SelectField} id="province" label=${t('field.province')} required value=${v.province} onChange=${form.set('province')}
+            options=${options(PROVINCES, 'province')} placeholder=${t('common.choose')} error=${errorOf('province')}
+            hint=${t('request.province_hint')} />
+          ${text('phone', { required: true, type: 'tel', autocomplete: 'off', hint: t('request.private_hint') })}
+          ${text('email', { required: true, type: 'email', autocomplete: 'off', hint: t('request.private_hint') })}
+        </div>
+        <${ChoiceGroup} id="transport_modes" legend=${t('field.transport_modes')} required options=${options(TRANSPORT, 'transport')}
+          value=${v.transport_modes} onChange=${form.set('transport_modes')} error=${errorOf('transport_modes')} />
+        <${TextArea} id="remarks" label=${t('field.remarks')} value=${v.remarks} onInput=${form.set('remarks')}
+          error=${errorOf('remarks')} hint=${t('request.remarks_hint')} maxlength="2000" />
+      </section>
+      <section class="card">
+        <h2>${t('request.placement')}</h2>
+        <div class="form-grid">
+          <${SelectField} id="supervisor_id" label=${t('field.supervisor_id')} required value=${v.supervisor_id}
+            onChange=${form.set('supervisor_id')} options=${supervisorOptions} placeholder=${t('common.choose')} error=${errorOf('supervisor_id')} />
+          ${text('hours_per_week', { required: true, type: 'number', min: 1, max: 40, step: 1 })}
+          ${text('start_date', { type: 'date', hint: t('request.dates_hint') })}
+          ${text('end_date', { type: 'date' })}
+        </div>
+        <${ChoiceGroup} id="days" legend=${t('field.days')} required options=${options(DAYS, 'day')}
+          value=${v.days} onChange=${form.set('days')} error=${errorOf('days')} />
+        ${track === 'duaal' && html`
+          <${ChoiceGroup} id="form" legend=${t('field.form')} required multiple=${false} options=${options(FORMS, 'form')}
+            value=${v.form} onChange=${form.set('form')} error=${errorOf('form')} />`}
+      </section>
+      <div class="actions">
+        ${!existing && html`<button type="button" class="primary" disabled=${form.busy} onClick=${() => save(true)}>${t('request.save_next')}</button>`}
+        <button type="submit" class=${existing ? 'primary' : ''} disabled=${form.busy}>${t('request.save_close')}</button>
+        <a href="/school/requests">${t('common.cancel')}</a>
+        ${existing && html`<button type="button" class="danger" onClick=${() => setConfirmDelete(true)}>${t('request.delete')}</button>`}
+      </div>
+      ${confirmDelete && html`
+        <${Dialog} title=${t('request.delete_title')} onClose=${() => setConfirmDelete(false)}>
+          <p>${t('request.delete_confirm', { name: `${v.first_name} ${v.last_name}` })}</p>
+          <div class="actions">
+            <button type="button" class="primary" onClick=${remove}>${t('common.delete')}</button>
+            <button type="button" onClick=${() => setConfirmDelete(false)}>${t('common.cancel')}</button>
+          </div>
+        </${Dialog}>`}
+    </form>`;
+}
+
+function useFormData(track) {
+  const campaigns = useLoad(() => get('/campaigns'), []);
+  const supervisors = useLoad(() => get('/supervisors', { page_size: 200 }), []);
+  return {
+    loading: campaigns.loading || supervisors.loading,
+    campaign: campaigns.data ? currentCampaign(campaigns.data, track) : null,
+    supervisors: items(supervisors.data),
+  };
+}
+
+export function NewRequest() {
+  const [track, setTrack] = useTrack();
+  const data = useFormData(track);
+  const phase = data.campaign ? phaseOf(data.campaign) : null;
+  return html`
+    <${Page} title=${t('request.new_title')}>
+      <${TrackSwitch} track=${track} onChange=${setTrack} />
+      ${data.loading ? html`<${Loading} />` : html`
+        <${DeadlineBanner} campaign=${data.campaign} />
+        ${phase && phase !== 'requests_open' && html`<div class="alert alert-info">${t('request.phase_no_new')}</div>`}
+        <${RequestForm} key=${track} track=${track} campaign=${data.campaign} supervisors=${data.supervisors} />`}
+    </${Page}>`;
+}
+
+/** Everything the school entered, read-only: shown once a service accepted the pupil. */
+function ReadOnly({ request }) {
+  const row = (label, value) => html`<dt>${label}</dt><dd>${value || '–'}</dd>`;
+  const list = (values, prefix) => (values || []).map((x) => t(`${prefix}.${x}`)).join(', ');
+  const s = request.supervisor;
+  return html`
+    <dl class="facts card">
+      ${row(t('field.national_number'), request.national_number && formatNationalNumber(request.national_number))}
+      ${row(t('request.address'), `${request.street ?? ''}, ${request.postcode} ${request.city}`)}
+      ${row(t('field.province'), t(`province.${request.province}`))}
+      ${row(t('field.phone'), request.phone)}
+      ${row(t('field.email'), request.email)}
+      ${row(t('field.transport_modes'), list(request.transport_modes, 'transport'))}
+      ${row(t('field.remarks'), request.remarks)}
+      ${row(t('field.supervisor_id'), s ? `${s.first_name ?? ''} ${s.last_name ?? s.name ?? ''}` : '')}
+      ${row(t('request.period'), request.start_date ? `${formatDate(request.start_date)} – ${formatDate(request.end_date)}` : '')}
+      ${row(t('field.hours_per_week'), request.hours_per_week)}
+      ${row(t('field.days'), list(request.days, 'day'))}
+      ${request.form && row(t('field.form'), t(`form.${request.form}`))}
+    </dl>`;
+}
+
+function History({ id }) {
+  const history = useLoad(() => get(`/placement-requests/${id}/history`), [id]);
+  const events = items(history.data);
+  if (!events.length) return null;
+  return html`
+    <section class="card">
+      <h2>${t('request.history')}</h2>
+      <ul>${events.map((e) => html`<li><time datetime=${e.at || e.created_at}>${formatDateTime(e.at || e.created_at)}</time> · ${t(`event.${e.kind || e.action || e.type}`)}${e.actor?.name || e.organisation?.name ? ` · ${e.actor?.name || e.organisation?.name}` : ''}</li>`)}</ul>
+    </section>`;
+}
+
+export function EditRequest({ params }) {
+  const request = useLoad(async () => {
+    const { body: found, headers } = await api(`/placement-requests/${params.id}`, { withHeaders: true });
+    return { ...found, etag: headers.get('ETag') };
+  }, [params.id]);
+  const track = request.data?.track ?? request.data?.campaign?.track ?? 'duaal';
+  const data = useFormData(track);
+  if (request.error) return html`<${Page} title=${t('request.edit_title')}><${Alert}>${errorText(request.error.code, request.error.detail)}</${Alert}></${Page}>`;
+  if (!request.data || data.loading) return html`<${Page} title=${t('request.edit_title')}><${Loading} /></${Page}>`;
+  const r = request.data;
+  const name = `${r.first_name} ${r.last_name}`;
+  const phase = data.campaign ? phaseOf(data.campaign) : null;
+  const locked = r.status === 'accepted' || r.status === 'not_placed' || phase === 'closed';
+  return html`
+    <${Page} title=${locked ? name : t('request.edit_named', { name })}>
+      <p>${t(`track.${track}`)} · <${StatusBadge} request=${r} detailed /></p>
+      ${locked ? html`
+        <div class="locked" role="status">${r.status === 'accepted' ? t('request.locked_accepted') : t('request.locked_closed')}</div>
+        <${ReadOnly} request=${r} />
+        <p><a href="/school/requests">${t('request.back')}</a></p>` : html`
+        <${RequestForm} existing=${r} track=${track} campaign=${data.campaign} supervisors=${data.supervisors} />`}
+      <${History} id=${r.id} />
+    </${Page}>`;
+}

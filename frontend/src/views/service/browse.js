@@ -1,0 +1,126 @@
+// A service's browse list (open and invited requests, with the distance to each pupil) and
+// its own lists ("mijn leerlingen").
+import { useState } from 'preact/hooks';
+import { download, get } from '../../api.js';
+import { Alert } from '../../components/alert.js';
+import { ChoiceGroup, errorText, SelectField, TextField } from '../../components/field.js';
+import { useLiveUpdates } from '../../components/live.js';
+import { useLoad } from '../../components/load.js';
+import { DAYS, FORMS, options, PROVINCES, TRANSPORT } from '../../components/options.js';
+import { Loading, Page } from '../../components/page.js';
+import { TrackSwitch, useTrack } from '../../components/track.js';
+import { html } from '../../html.js';
+import { t } from '../../i18n/index.js';
+import { items } from '../../lib/campaign.js';
+import { formatDate } from '../../lib/format.js';
+
+const NO_FILTERS = { province: [], near: '', max_km: '', transport: [], days: [], form: '', start_from: '', start_to: '', q: '' };
+
+function myInvitation(request, user) {
+  return (request.invitations || []).find((i) => !i.service || i.service.id === user.organisation?.id);
+}
+
+export function ServiceStatus({ request, user }) {
+  const mine = myInvitation(request, user);
+  if (request.acceptance && request.acceptance.service?.id === user.organisation?.id) {
+    return html`<span class="badge badge-accepted">${t('service.accepted_by_you')}</span>`;
+  }
+  if (mine) return html`<span class=${`badge badge-${mine.outcome === 'pending' ? 'invited' : 'withdrawn'}`}>${t(`outcome.${mine.outcome}`)}</span>`;
+  return html`<span class="badge badge-open">${t('service.not_invited')}</span>`;
+}
+
+function RequestTable({ rows, user, showDistance = true }) {
+  return html`
+    <div class="table-wrap" tabindex="0">
+      <table>
+        <caption class="visually-hidden">${t('nav.browse')}</caption>
+        <thead><tr>
+          <th scope="col">${t('field.name')}</th>
+          <th scope="col">${t('field.city')}</th>
+          ${showDistance && html`<th scope="col">${t('service.distance')}</th>`}
+          <th scope="col" class="hide-narrow">${t('service.school')}</th>
+          <th scope="col" class="hide-narrow">${t('request.period')}</th>
+          <th scope="col" class="hide-narrow">${t('field.transport_modes')}</th>
+          <th scope="col">${t('field.status')}</th>
+        </tr></thead>
+        <tbody>
+          ${rows.map((r) => html`
+            <tr key=${r.id} data-id=${r.id}>
+              <td><a href=${`/service/requests/${r.id}`}>${r.first_name} ${r.last_name}</a></td>
+              <td>${r.postcode} ${r.city}</td>
+              ${showDistance && html`<td>${r.distance_km == null ? '–' : t('service.km', { km: Math.round(r.distance_km) })}</td>`}
+              <td class="hide-narrow">${r.school?.name ?? ''}</td>
+              <td class="hide-narrow">${r.start_date ? `${formatDate(r.start_date)} – ${formatDate(r.end_date)}` : ''}</td>
+              <td class="hide-narrow">${(r.transport_modes || []).map((m) => t(`transport.${m}`)).join(', ')}</td>
+              <td><${ServiceStatus} request=${r} user=${user} /></td>
+            </tr>`)}
+        </tbody>
+      </table>
+    </div>`;
+}
+
+export function Browse({ user }) {
+  const [track, setTrack] = useTrack();
+  const [draft, setDraft] = useState(NO_FILTERS);
+  const [filters, setFilters] = useState(NO_FILTERS);
+  const list = useLoad(() => get('/placement-requests', { track, ...filters, sort: filters.max_km || filters.near ? 'distance' : 'newest', page_size: 200 }), [track, filters]);
+  useLiveUpdates(() => list.reload());
+  const set = (name) => (value) => setDraft((d) => ({ ...d, [name]: value }));
+  const rows = items(list.data);
+
+  return html`
+    <${Page} title=${t('service.browse_title')} wide>
+      <${TrackSwitch} track=${track} onChange=${setTrack} />
+      <details class="card" open>
+        <summary><strong>${t('service.filters')}</strong></summary>
+        <form class="filters" role="search" onSubmit=${(e) => { e.preventDefault(); setFilters(draft); }}>
+          <${TextField} id="q" type="search" label=${t('overview.search')} value=${draft.q} onInput=${set('q')} />
+          <${TextField} id="near" label=${t('service.near')} value=${draft.near} onInput=${set('near')} inputmode="numeric" maxlength="4" hint=${t('service.near_hint')} />
+          <${TextField} id="max_km" type="number" min="1" max="300" label=${t('service.max_km')} value=${draft.max_km} onInput=${set('max_km')} />
+          <${SelectField} id="form" label=${t('field.form')} value=${draft.form} onChange=${set('form')} options=${options(FORMS, 'form')} placeholder=${t('common.all')} />
+          <${TextField} id="start_from" type="date" label=${t('service.start_from')} value=${draft.start_from} onInput=${set('start_from')} />
+          <${TextField} id="start_to" type="date" label=${t('service.start_to')} value=${draft.start_to} onInput=${set('start_to')} />
+          <${ChoiceGroup} id="province" legend=${t('field.province')} options=${options(PROVINCES, 'province')} value=${draft.province} onChange=${set('province')} />
+          <${ChoiceGroup} id="transport" legend=${t('field.transport_modes')} options=${options(TRANSPORT, 'transport')} value=${draft.transport} onChange=${set('transport')} />
+          <${ChoiceGroup} id="days" legend=${t('field.days')} options=${options(DAYS, 'day')} value=${draft.days} onChange=${set('days')} />
+          <div class="actions field">
+            <button type="submit" class="primary">${t('service.apply_filters')}</button>
+            <button type="button" onClick=${() => { setDraft(NO_FILTERS); setFilters(NO_FILTERS); }}>${t('service.clear_filters')}</button>
+          </div>
+        </form>
+      </details>
+      <p role="status" aria-live="polite" class="hint">${list.loading ? '' : t('overview.count', { count: list.data?.total ?? rows.length })}</p>
+      ${list.error && html`<${Alert}>${errorText(list.error.code, list.error.detail)}</${Alert}>`}
+      ${list.loading && !list.data ? html`<${Loading} />` : rows.length ? html`<${RequestTable} rows=${rows} user=${user} />` : html`<p class="card">${t('overview.none')}</p>`}
+    </${Page}>`;
+}
+
+const MINE = ['invited', 'accepted', 'placed_elsewhere', 'withdrawn'];
+
+export function Mine({ user, search }) {
+  const [track, setTrack] = useTrack();
+  const [tab, setTab] = useState(MINE.includes(search.get('tab')) ? search.get('tab') : 'accepted');
+  const [error, setError] = useState(null);
+  const list = useLoad(() => get('/placement-requests', { track, mine: tab, page_size: 200 }), [track, tab]);
+  useLiveUpdates(() => list.reload());
+  const rows = items(list.data);
+
+  async function exportFile() {
+    setError(null);
+    try {
+      await download(`/placement-requests/export/accepted?format=xlsx&track=${track}`, `mijn-leerlingen-${track}.xlsx`);
+    } catch (err) {
+      setError(errorText(err.code, err.detail));
+    }
+  }
+
+  return html`
+    <${Page} title=${t('service.mine_title')} wide actions=${html`<button type="button" onClick=${exportFile}>${t('overview.export')}</button>`}>
+      <${TrackSwitch} track=${track} onChange=${setTrack} />
+      <${Alert}>${error}</${Alert}>
+      <div class="track-switch" role="group" aria-label=${t('service.mine_lists')}>
+        ${MINE.map((value) => html`<button type="button" aria-pressed=${tab === value ? 'true' : 'false'} onClick=${() => setTab(value)}>${t(`mine.${value}`)}</button>`)}
+      </div>
+      ${list.loading && !list.data ? html`<${Loading} />` : rows.length ? html`<${RequestTable} rows=${rows} user=${user} showDistance=${false} />` : html`<p class="card">${t('overview.none')}</p>`}
+    </${Page}>`;
+}

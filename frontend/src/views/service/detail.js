@@ -1,0 +1,154 @@
+// One request as a service sees it, with the actions its state allows: invite, withdraw,
+// decline, accept (notes and a contact person), release (a reason).
+import { useState } from 'preact/hooks';
+import { get, post } from '../../api.js';
+import { Alert } from '../../components/alert.js';
+import { Dialog } from '../../components/dialog.js';
+import { errorText, TextArea, TextField } from '../../components/field.js';
+import { useForm } from '../../components/form.js';
+import { useLoad } from '../../components/load.js';
+import { Loading, Page } from '../../components/page.js';
+import { html } from '../../html.js';
+import { t } from '../../i18n/index.js';
+import { formatDate } from '../../lib/format.js';
+import { formatNationalNumber } from '../../lib/national-number.js';
+import { isEmail } from '../../lib/rules.js';
+import { ServiceStatus } from './browse.js';
+
+function AcceptDialog({ request, onDone, onClose }) {
+  const form = useForm({ notes: '', 'contact_person.name': '', 'contact_person.phone': '', 'contact_person.email': '' });
+  const [errors, setErrors] = useState({});
+  async function onSubmit(event) {
+    event.preventDefault();
+    const v = form.values;
+    const problems = {};
+    for (const key of Object.keys(v)) if (!v[key].trim()) problems[key] = t('error.required');
+    if (v['contact_person.email'] && !isEmail(v['contact_person.email'])) problems['contact_person.email'] = t('error.value_error.email');
+    setErrors(problems);
+    if (Object.keys(problems).length) return form.refuse();
+    await form.submit(async () => {
+      await post(`/placement-requests/${request.id}/acceptance`, {
+        notes: v.notes,
+        contact_person: { name: v['contact_person.name'], phone: v['contact_person.phone'], email: v['contact_person.email'] },
+      });
+      onDone(t('service.accepted_message', { name: `${request.first_name} ${request.last_name}` }));
+    });
+  }
+  const shown = { ...errors, ...form.serverErrors };
+  const field = (id, type = 'text') => html`<${TextField} id=${id} type=${type} label=${t(`accept.${id}`)} required
+    value=${form.values[id]} onInput=${form.set(id)} error=${shown[id]} />`;
+  return html`
+    <${Dialog} title=${t('accept.title', { name: `${request.first_name} ${request.last_name}` })} onClose=${onClose}>
+      <form ref=${form.ref} onSubmit=${onSubmit} novalidate>
+        <p>${t('accept.intro')}</p>
+        <${Alert}>${form.formError}</${Alert}>
+        <${TextArea} id="notes" label=${t('accept.notes')} value=${form.values.notes} onInput=${form.set('notes')} error=${shown.notes} hint=${t('accept.notes_hint')} />
+        ${field('contact_person.name')}
+        ${field('contact_person.phone', 'tel')}
+        ${field('contact_person.email', 'email')}
+        <div class="actions">
+          <button type="submit" class="primary" disabled=${form.busy}>${t('accept.submit')}</button>
+          <button type="button" onClick=${onClose}>${t('common.cancel')}</button>
+        </div>
+      </form>
+    </${Dialog}>`;
+}
+
+function ReleaseDialog({ request, onDone, onClose }) {
+  const form = useForm({ reason: '' });
+  const [error, setError] = useState(null);
+  async function onSubmit(event) {
+    event.preventDefault();
+    if (!form.values.reason.trim()) {
+      setError(t('error.required'));
+      return form.refuse();
+    }
+    await form.submit(async () => {
+      await post(`/placement-requests/${request.id}/acceptance/release`, { reason: form.values.reason });
+      onDone(t('service.released_message'));
+    });
+  }
+  return html`
+    <${Dialog} title=${t('release.title')} onClose=${onClose}>
+      <form ref=${form.ref} onSubmit=${onSubmit} novalidate>
+        <p>${t('release.intro')}</p>
+        <${Alert}>${form.formError}</${Alert}>
+        <${TextArea} id="reason" label=${t('release.reason')} value=${form.values.reason} onInput=${form.set('reason')} error=${error || form.serverErrors.reason} />
+        <div class="actions">
+          <button type="submit" class="primary danger" disabled=${form.busy}>${t('release.submit')}</button>
+          <button type="button" onClick=${onClose}>${t('common.cancel')}</button>
+        </div>
+      </form>
+    </${Dialog}>`;
+}
+
+export function Detail({ params, user }) {
+  const request = useLoad(() => get(`/placement-requests/${params.id}`), [params.id]);
+  const [dialog, setDialog] = useState(null);
+  const [message, setMessage] = useState(null);
+  const [error, setError] = useState(null);
+  const [busy, setBusy] = useState(false);
+  if (request.error) return html`<${Page} title=${t('request.edit_title')}><${Alert}>${errorText(request.error.code, request.error.detail)}</${Alert}><p><a href="/service">${t('service.back')}</a></p></${Page}>`;
+  if (!request.data) return html`<${Page} title=${t('request.edit_title')}><${Loading} /></${Page}>`;
+  const r = request.data;
+  const mine = (r.invitations || []).find((i) => !i.service || i.service.id === user.organisation?.id);
+  const acceptedByMe = r.acceptance && r.acceptance.service?.id === user.organisation?.id;
+  const pending = mine?.outcome === 'pending';
+
+  async function act(path, done) {
+    setBusy(true);
+    setError(null);
+    setMessage(null);
+    try {
+      await post(`/placement-requests/${r.id}${path}`, {});
+      setMessage(done);
+      request.reload();
+    } catch (err) {
+      setError(errorText(err.code, err.detail));
+    } finally {
+      setBusy(false);
+    }
+  }
+  const finish = (text) => {
+    setDialog(null);
+    setMessage(text);
+    request.reload();
+  };
+
+  const row = (label, value) => value ? html`<dt>${label}</dt><dd>${value}</dd>` : null;
+  const list = (values, prefix) => (values || []).map((x) => t(`${prefix}.${x}`)).join(', ');
+  const s = r.supervisor;
+  return html`
+    <${Page} title=${`${r.first_name} ${r.last_name}`}>
+      <p><${ServiceStatus} request=${r} user=${user} /> ${r.distance_km != null && html` · ${t('service.km', { km: Math.round(r.distance_km) })}`}</p>
+      <${Alert}>${error}</${Alert}>
+      <${Alert} kind="success">${message}</${Alert}>
+      <div class="actions">
+        ${!r.acceptance && !pending && html`<button type="button" class="primary" disabled=${busy} onClick=${() => act('/invitations', t('service.invited_message'))}>${t('service.invite')}</button>`}
+        ${!r.acceptance && pending && html`
+          <button type="button" class="primary" onClick=${() => setDialog('accept')}>${t('service.accept')}</button>
+          <button type="button" disabled=${busy} onClick=${() => act('/invitations/mine/decline', t('service.declined_message'))}>${t('service.decline')}</button>
+          <button type="button" disabled=${busy} onClick=${() => act('/invitations/mine/withdraw', t('service.withdrawn_message'))}>${t('service.withdraw')}</button>`}
+        ${acceptedByMe && html`<button type="button" class="danger" onClick=${() => setDialog('release')}>${t('service.release')}</button>`}
+      </div>
+      <dl class="facts card">
+        ${row(t('service.school'), r.school?.name)}
+        ${row(t('field.national_number'), r.national_number && formatNationalNumber(r.national_number))}
+        ${row(t('request.address'), [r.street, `${r.postcode} ${r.city}`].filter(Boolean).join(', '))}
+        ${row(t('field.province'), r.province && t(`province.${r.province}`))}
+        ${row(t('field.phone'), r.phone)}
+        ${row(t('field.email'), r.email)}
+        ${row(t('field.transport_modes'), list(r.transport_modes, 'transport'))}
+        ${row(t('field.remarks'), r.remarks)}
+        ${row(t('field.supervisor_id'), s && [`${s.first_name ?? ''} ${s.last_name ?? ''}`.trim(), s.phone, s.email].filter(Boolean).join(', '))}
+        ${row(t('request.period'), r.start_date && `${formatDate(r.start_date)} – ${formatDate(r.end_date)}`)}
+        ${row(t('field.hours_per_week'), r.hours_per_week)}
+        ${row(t('field.days'), list(r.days, 'day'))}
+        ${row(t('field.form'), r.form && t(`form.${r.form}`))}
+        ${acceptedByMe && row(t('accept.notes'), r.acceptance.notes)}
+      </dl>
+      <p><a href="/service">${t('service.back')}</a></p>
+      ${dialog === 'accept' && html`<${AcceptDialog} request=${r} onDone=${finish} onClose=${() => setDialog(null)} />`}
+      ${dialog === 'release' && html`<${ReleaseDialog} request=${r} onDone=${finish} onClose=${() => setDialog(null)} />`}
+    </${Page}>`;
+}

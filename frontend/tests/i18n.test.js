@@ -1,0 +1,59 @@
+// Both catalogs carry the same keys, every key the code asks for exists, placeholders match.
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { interpolate, translator } from '../src/i18n/index.js';
+
+const SRC = new URL('../src/', import.meta.url).pathname;
+const nl = JSON.parse(readFileSync(join(SRC, 'i18n/nl.json'), 'utf8'));
+const en = JSON.parse(readFileSync(join(SRC, 'i18n/en.json'), 'utf8'));
+
+function sources(dir) {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? sources(path) : path.endsWith('.js') ? [path] : [];
+  });
+}
+
+test('nl and en have the same keys', () => {
+  assert.deepEqual(Object.keys(en).sort(), Object.keys(nl).sort());
+});
+
+test('no translation is empty and placeholders are the same in both', () => {
+  const placeholders = (text) => (text.match(/\{\w+\}/g) || []).sort();
+  for (const key of Object.keys(nl)) {
+    assert.ok(nl[key].trim() && en[key].trim(), key);
+    assert.deepEqual(placeholders(en[key]), placeholders(nl[key]), key);
+  }
+});
+
+test('every literal key the code translates exists', () => {
+  const missing = [];
+  for (const file of sources(SRC)) {
+    for (const [, key] of readFileSync(file, 'utf8').matchAll(/\bt\(\s*'([a-z_]+\.[a-zA-Z_.]+|countdown)'/g)) {
+      if (!(key in nl)) missing.push(`${key} (${file.slice(SRC.length)})`);
+    }
+  }
+  assert.deepEqual(missing, []);
+});
+
+test('every option of a fixed choice has a word', () => {
+  for (const [prefix, values] of [
+    ['province', ['BE-BRU', 'BE-VAN', 'BE-VLI', 'BE-VOV', 'BE-VBR', 'BE-VWV', 'BE-WBR', 'BE-WHT', 'BE-WLG', 'BE-WLX', 'BE-WNA']],
+    ['transport', ['car', 'e_bike_moped', 'bike', 'public_transport']],
+    ['day', ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']],
+    ['form', ['block', 'alternating']],
+    ['phase', ['before_open', 'requests_open', 'decisions_open', 'closed']],
+    ['track', ['duaal', 'stage']],
+  ]) {
+    for (const value of values) assert.ok(`${prefix}.${value}` in nl, `${prefix}.${value}`);
+  }
+});
+
+test('interpolate fills named placeholders and leaves unknown ones', () => {
+  assert.equal(interpolate('Welkom, {name}', { name: 'Atheneum' }), 'Welkom, Atheneum');
+  assert.equal(interpolate('{a} {b}', { a: 1 }), '1 {b}');
+  assert.equal(translator({ hi: 'Dag {who}' })('hi', { who: 'Ann' }), 'Dag Ann');
+  assert.equal(translator({})('missing.key'), 'missing.key');
+});

@@ -1,0 +1,213 @@
+"""A live Stagematch (its own SQLite file, a real SMTP catcher, the mail worker in process)
+and one headless Chromium for the whole session; a fresh browser context per test."""
+
+import contextlib
+import os
+import re
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import ROOT, SmtpServer, free_port
+
+STAGEMATCH = str(Path(sys.executable).parent / "stagematch")
+ADMIN_EMAIL = "beheer@stagematch.test"
+ADMIN_PASSWORD = "beheer-wachtwoord-voor-tests"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-dev-shm-usage",
+]
+LINK = re.compile(r"https?://\S+?\?token=[A-Za-z0-9_\-.~%]+")
+
+
+@dataclass
+class Live:
+    url: str
+    smtp: SmtpServer
+
+    _admin: httpx.Client | None = None
+
+    def admin(self) -> httpx.Client:
+        """An httpx client signed in as the admin of create-admin (one for the session)."""
+        if self._admin is None:
+            client = httpx.Client(base_url=f"{self.url}/api/v1", timeout=10)
+            answer = client.post(
+                "/auth/login", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
+            )
+            answer.raise_for_status()
+            client.headers["Authorization"] = f"Bearer {answer.json()['access_token']}"
+            self._admin = client
+        return self._admin
+
+    def mail_link(self, address: str, path: str, timeout: float = 10) -> str:
+        """The newest client link with a token to `path` mailed to `address`."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for message in reversed(self.smtp.catcher.to(address)):
+                body = message.get_body(preferencelist=("plain",)).get_content()
+                for link in LINK.findall(body):
+                    if httpx.URL(link).path == path:
+                        return link
+            time.sleep(0.1)
+        raise AssertionError(f"no mail with a {path} link reached {address}")
+
+    def mails_to(self, address: str) -> int:
+        return len(self.smtp.catcher.to(address))
+
+    def wait_for_mails(self, address: str, count: int, timeout: float = 10) -> None:
+        deadline = time.monotonic() + timeout
+        while self.mails_to(address) < count:
+            assert time.monotonic() < deadline, f"{address} got {self.mails_to(address)} mails"
+            time.sleep(0.1)
+
+    def invite(self, kind: str, name: str, postcode: str, **extra) -> dict:
+        """The admin creates an organisation through the API, which mails its invitation."""
+        email = f"{kind}-{uuid.uuid4().hex[:8]}@example.be"
+        answer = self.admin().post(
+            "/organisations",
+            json={"kind": kind, "name": name, "email": email, "postcode": postcode, **extra},
+        )
+        assert answer.status_code == 201, answer.text
+        return answer.json()
+
+
+def _env(database_url: str, port: int, smtp_port: int) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TEST_")}
+    env.update(
+        {
+            "ENVIRONMENT": "test",
+            "DATABASE_URL": database_url,
+            "PUBLIC_URL": f"http://127.0.0.1:{port}",
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": str(smtp_port),
+            "MAIL_WORKER_IN_PROCESS": "true",
+            "MAIL_POLL_SECONDS": "0.2",
+            "ARGON2_MEMORY_KIB": "8192",
+            "ARGON2_TIME_COST": "1",
+            "REDIS_URL": "",
+        }
+    )
+    return env
+
+
+@contextlib.contextmanager
+def running_live() -> Iterator[Live]:
+    """Migrates a fresh SQLite file, creates the admin, serves; stops and cleans up after."""
+    smtp = SmtpServer()
+    smtp.start()
+    port = free_port()
+    database = ROOT / "var" / f"browser-{uuid.uuid4().hex[:8]}.db"
+    env = _env(f"sqlite:///{database}", port, smtp.catcher.port)
+    run = {"env": env, "cwd": ROOT, "check": True, "capture_output": True, "timeout": 120}
+    subprocess.run([STAGEMATCH, "migrate"], **run)
+    subprocess.run(
+        [STAGEMATCH, "create-admin", "--email", ADMIN_EMAIL, "--password", ADMIN_PASSWORD], **run
+    )
+    log = (ROOT / "var" / f"{database.stem}.log").open("wb")
+    server = subprocess.Popen(
+        [STAGEMATCH, "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if server.poll() is not None:
+                raise RuntimeError(f"stagematch serve exited with {server.returncode}")
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise TimeoutError("stagematch serve did not answer /healthz")
+            time.sleep(0.1)
+        live = Live(url=url, smtp=smtp)
+        yield live
+        if live._admin is not None:
+            live._admin.close()
+    finally:
+        server.terminate()
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+        smtp.stop()
+        for path in database.parent.glob(f"{database.name}*"):
+            path.unlink(missing_ok=True)
+        (ROOT / "var" / f"{database.stem}.log").unlink(missing_ok=True)
+
+
+@pytest.fixture(scope="package")
+def live() -> Iterator[Live]:
+    if not (ROOT / "frontend" / "node_modules" / "preact").is_dir():
+        pytest.fail("frontend/node_modules is missing: run `make install` (npm ci)")
+    with running_live() as live:
+        yield live
+
+
+@contextlib.contextmanager
+def chromium() -> Iterator[object]:
+    """Debian's Chromium through the playwright wheel's own driver (no `playwright install`)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+# Package scope, not session: the sync API keeps an event loop running in this thread while
+# it is open, and the rest of the suite needs asyncio.run() afterwards.
+@pytest.fixture(scope="package")
+def browser() -> Iterator[object]:
+    with chromium() as browser:
+        yield browser
+
+
+@pytest.fixture
+def page(browser, live: Live):
+    """A fresh context (no cookies, Dutch) per test, at 1280 px."""
+    context = browser.new_context(
+        base_url=live.url,
+        locale="nl-BE",
+        timezone_id="Europe/Brussels",
+        viewport={"width": 1280, "height": 900},
+    )
+    context.set_default_timeout(8000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+AXE = ROOT / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def axe_violations(page) -> list[str]:
+    """Serious and critical axe-core violations on the page as it is now."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        ".filter(v => ['serious', 'critical'].includes(v.impact))"
+        ".map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))"
+    )
+    return result

@@ -1,0 +1,248 @@
+"""A service browses the open and invited requests: filters, distance from a postcode,
+sorting, pagination; and its own lists (`mine=`)."""
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from backend.audit.models import AuditEntry
+from tests import factories
+from tests.services_helpers import a_request, arrange
+
+URL = "/api/v1/placement-requests"
+
+
+async def _browse(client, **params):
+    response = await client.get(URL, params=params)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def _ids(page) -> list[str]:
+    return [item["id"] for item in page["items"]]
+
+
+async def test_the_list_holds_open_and_invited_requests_of_running_campaigns(
+    service_client, school_client, db
+):
+    school_id = school_client.account.organisation_id
+    me = service_client.account.organisation_id
+    other = (await factories.account(db, "service")).organisation_id
+    shown = [
+        await arrange(db, "open", school_id=school_id, me=me, other=other),
+        await arrange(db, "invited_by_other", school_id=school_id, me=me, other=other),
+        await arrange(db, "invited_by_me", school_id=school_id, me=me, other=other),
+        await arrange(db, "released", school_id=school_id, me=me, other=other),
+        await arrange(
+            db, "invited_by_other", school_id=school_id, me=me, other=other, phase="decisions_open"
+        ),
+    ]
+    for situation in ("accepted_by_me", "accepted_by_other", "withdrawn", "not_placed"):
+        await arrange(db, situation, school_id=school_id, me=me, other=other)
+
+    page = await _browse(service_client)
+    assert sorted(_ids(page)) == sorted(s.id for s in shown)
+    assert page["total"] == 5
+    for item in page["items"]:
+        for hidden in ("national_number", "phone", "email", "street", "acceptance"):
+            assert hidden not in item
+        assert item["status"] in ("open", "invited")
+        assert isinstance(item["distance_km"], float)
+
+
+async def test_a_request_in_brugge_is_within_30_km_of_oostende_not_10(
+    service_client, school_client, db
+):
+    brugge = await a_request(db, school_client.account.organisation_id, postcode="8000")
+    # The service is in Oostende (8400): its own postcode is the default origin.
+    near = await _browse(service_client, max_km=30)
+    assert _ids(near) == [brugge.id]
+    assert 15 < near["items"][0]["distance_km"] < 30
+    assert _ids(await _browse(service_client, max_km=10)) == []
+    # From Brugge itself it is near.
+    assert _ids(await _browse(service_client, near="8000", max_km=5)) == [brugge.id]
+
+
+async def test_sort_by_distance_from_the_service_or_from_near(service_client, school_client, db):
+    school_id = school_client.account.organisation_id
+    gent = await a_request(db, school_id, postcode="9000")
+    brugge = await a_request(db, school_id, postcode="8000", campaign=gent.campaign)
+    oostende = await a_request(db, school_id, postcode="8400", campaign=gent.campaign)
+
+    from_service = await _browse(service_client, sort="distance")
+    assert _ids(from_service) == [oostende.id, brugge.id, gent.id]
+    distances = [item["distance_km"] for item in from_service["items"]]
+    assert distances[0] < 2 and distances == sorted(distances)
+
+    from_gent = await _browse(service_client, sort="distance", near="9000")
+    assert _ids(from_gent) == [gent.id, brugge.id, oostende.id]
+    # The radius and the sort combine, and the total counts what is within the radius.
+    within = await _browse(service_client, sort="distance", near="9000", max_km=50)
+    assert _ids(within) == [gent.id, brugge.id]
+    assert within["total"] == 2
+
+
+@pytest.mark.parametrize(
+    ("params", "field", "code"),
+    [
+        ({"near": "0001"}, "near", "unknown_postcode"),
+        ({"near": "80000"}, "near", "string_pattern_mismatch"),
+        ({"max_km": "0"}, "max_km", "greater_than"),
+        ({"province": "BE-XXX"}, "province.0", "literal_error"),
+        ({"sort": "random"}, "sort", "literal_error"),
+        ({"transport": "horse"}, "transport.0", "literal_error"),
+    ],
+)
+async def test_bad_filters_are_field_errors(service_client, params, field, code):
+    response = await service_client.get(URL, params=params)
+    assert response.status_code == 422, response.text
+    assert [(e["field"], e["code"]) for e in response.json()["errors"]] == [(field, code)]
+
+
+async def test_filters(service_client, school_client, db):
+    school_id = school_client.account.organisation_id
+    duaal = await factories.campaign(db, "duaal")
+    stage = await factories.campaign(db, "stage")
+    a = await a_request(
+        db,
+        school_id,
+        campaign=duaal,
+        postcode="8000",
+        first_name="Amber",
+        transport_modes=["car"],
+        days=["mon"],
+        form="block",
+        start_date=date(2026, 9, 1),
+        end_date=date(2026, 12, 1),
+    )
+    b = await a_request(
+        db,
+        school_id,
+        campaign=duaal,
+        postcode="9000",
+        first_name="Bram",
+        transport_modes=["e_bike_moped", "public_transport"],
+        days=["tue", "wed"],
+        form="alternating",
+        start_date=date(2027, 2, 1),
+        end_date=date(2027, 6, 1),
+    )
+    c = await a_request(
+        db,
+        school_id,
+        campaign=stage,
+        postcode="2000",
+        first_name="Cas",
+        transport_modes=["bike"],
+        days=["mon", "fri"],
+        form=None,
+    )
+
+    async def ids(**params):
+        return sorted(_ids(await _browse(service_client, **params)))
+
+    assert await ids(track="duaal") == sorted([a.id, b.id])
+    assert await ids(track="stage") == [c.id]
+    assert await ids(province=["BE-VWV", "BE-VAN"]) == sorted([a.id, c.id])
+    # "bike" must not match "e_bike_moped": the words are compared whole.
+    assert await ids(transport="bike") == [c.id]
+    assert await ids(transport=["car", "public_transport"]) == sorted([a.id, b.id])
+    assert await ids(days="mon") == sorted([a.id, c.id])
+    assert await ids(days=["wed", "fri"]) == sorted([b.id, c.id])
+    assert await ids(form="block") == [a.id]
+    assert await ids(start_from="2026-10-01") == [b.id]
+    assert await ids(start_to="2026-10-01") == [a.id]
+    assert await ids(start_from="2026-08-01", start_to="2027-03-01") == sorted([a.id, b.id])
+    assert await ids(q="bram") == [b.id]
+    assert await ids(q="amber janssens") == [a.id]
+    assert await ids(q="antwerpen") == [c.id]
+    assert await ids(q="9000") == [b.id]
+    # LIKE wildcards in the text are plain characters: "8%0" would match 8000 otherwise.
+    assert await ids(q="8%0") == []
+
+
+async def test_pages_and_sorting(service_client, school_client, db):
+    from datetime import timedelta
+
+    from backend import clock
+
+    school_id = school_client.account.organisation_id
+    found = await factories.campaign(db)
+    made = []
+    for n, start in enumerate([date(2026, 10, 1), None, date(2026, 9, 1), None, date(2027, 1, 1)]):
+        clock.freeze(clock.now() + timedelta(minutes=n))
+        made.append(
+            await a_request(
+                db,
+                school_id,
+                campaign=found,
+                start_date=start,
+                end_date=start and start + timedelta(days=90),
+            )
+        )
+    clock.reset()
+    newest_first = [s.id for s in reversed(made)]
+
+    pages = [await _browse(service_client, page=p, page_size=2) for p in (1, 2, 3)]
+    assert [p["total"] for p in pages] == [5, 5, 5]
+    assert [len(p["items"]) for p in pages] == [2, 2, 1]
+    assert [i for p in pages for i in _ids(p)] == newest_first
+    assert _ids(await _browse(service_client, sort="oldest")) == newest_first[::-1]
+
+    by_start = _ids(await _browse(service_client, sort="start_date"))
+    # Known start dates first, earliest first; then the others, newest first.
+    assert by_start == [made[2].id, made[0].id, made[4].id, made[3].id, made[1].id]
+
+
+@pytest.mark.parametrize(
+    ("mine", "situation"),
+    [
+        ("invited", "invited_by_me"),
+        ("accepted", "accepted_by_me"),
+        ("placed_elsewhere", "accepted_by_other"),
+        ("withdrawn", "withdrawn"),
+    ],
+)
+async def test_the_service_s_own_lists(service_client, school_client, db, mine, situation):
+    school_id = school_client.account.organisation_id
+    me = service_client.account.organisation_id
+    other = (await factories.account(db, "service")).organisation_id
+    made = {
+        s: await arrange(db, s, school_id=school_id, me=me, other=other)
+        for s in (
+            "open",
+            "invited_by_me",
+            "invited_by_other",
+            "accepted_by_me",
+            "accepted_by_other",
+            "released",
+            "withdrawn",
+        )
+    }
+    # The other service's view of the same requests differs: its lists are its own.
+    page = await _browse(service_client, mine=mine)
+    assert _ids(page) == [made[situation].id]
+    expected_status = {
+        "invited": "invited",
+        "accepted": "accepted",
+        "placed_elsewhere": "accepted",
+        "withdrawn": "withdrawn",
+    }[mine]
+    [item] = page["items"]
+    assert item["status"] == expected_status
+    own_outcome = {
+        "invited": "pending",
+        "accepted": "accepted",
+        "placed_elsewhere": "placed_elsewhere",
+        "withdrawn": "request_withdrawn",
+    }[mine]
+    assert [i["outcome"] for i in item["invitations"]] == [own_outcome]
+    # Only the accepting service sees the contact data, in its own list too, audited.
+    assert ("national_number" in item) == (mine == "accepted")
+    shown = (
+        await db.scalars(select(AuditEntry).where(AuditEntry.action == "national_number_shown"))
+    ).all()
+    assert [(e.object_id, e.details["via"]) for e in shown] == (
+        [(item["id"], "list")] if mine == "accepted" else []
+    )

@@ -1,0 +1,116 @@
+"""The integration example of docs/integrations.md runs green against a live server: a
+school's system imports its pupils with a read-write API token, then polls their status with
+a read-only one."""
+
+import subprocess
+import sys
+
+import httpx
+import pytest
+
+from backend.db import create_engine, create_sessionmaker
+from tests import factories
+from tests.conftest import IS_POSTGRES, ROOT, TEST_DATABASE_URL, fresh_database, migrate
+from tests.live_server import LiveServer, server_env
+
+SCRIPT = ROOT / "examples" / "sis_sync.py"
+PUPILS = ROOT / "examples" / "pupils.csv"
+SUPERVISOR_EMAIL = "an.janssens@school.example"  # the supervisor named in pupils.csv
+
+
+@pytest.fixture(scope="module")
+def database_url(tmp_path_factory) -> str:
+    if IS_POSTGRES:
+        url = f"{TEST_DATABASE_URL}_example"
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('example') / 'example.db'}"
+    fresh_database(url)
+    migrate(url)
+    return url
+
+
+@pytest.fixture(scope="module")
+def server(database_url):
+    live = LiveServer(server_env(database_url)).start(timeout=60)
+    yield live
+    live.stop()
+
+
+@pytest.fixture
+async def school_and_service(settings, database_url, server):
+    engine = create_engine(settings.model_copy(update={"database_url": database_url}))
+    try:
+        async with create_sessionmaker(engine)() as session:
+            school = await factories.account(session, "school")
+            service = await factories.account(session, "service", postcode="8400")
+            await factories.supervisor(session, school.organisation_id, email=SUPERVISOR_EMAIL)
+            await factories.campaign(session, "duaal", phase="requests_open")
+            await session.commit()
+    finally:
+        await engine.dispose()
+    return school, service
+
+
+def run_script(server: LiveServer, token: str, *args: str, tmp_path=None):
+    env = {"STAGEMATCH_URL": server.url, "STAGEMATCH_TOKEN": token, "PATH": "/usr/bin:/bin"}
+    return subprocess.run(
+        [sys.executable, str(SCRIPT), *args],
+        env=env,
+        cwd=tmp_path or ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+async def test_example_imports_pupils_and_polls_their_status(server, school_and_service, tmp_path):
+    school, service = school_and_service
+    async with httpx.AsyncClient(base_url=f"{server.url}/api/v1", timeout=15) as api:
+        login = await api.post(
+            "/auth/login", json={"email": school.email, "password": school.password}
+        )
+        session = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        tokens = {}
+        for name, read_only in (("import", False), ("status", True)):
+            created = await api.post(
+                "/api-tokens", json={"name": name, "read_only": read_only}, headers=session
+            )
+            assert created.status_code == 201, created.text
+            tokens[name] = created.json()["token"]
+
+        # A read-only token cannot import: the script reports the server's refusal.
+        refused = run_script(server, tokens["status"], "import", str(PUPILS), "--track", "duaal")
+        assert refused.returncode == 1
+        assert "read_only_token" in refused.stderr
+
+        imported = run_script(server, tokens["import"], "import", str(PUPILS), "--track", "duaal")
+        assert imported.returncode == 0, imported.stdout + imported.stderr
+        assert "checked 2 rows: 2 valid" in imported.stdout
+        assert "imported 2 requests" in imported.stdout
+
+        # The same file again: the dry run finds both pupils already there, nothing changes.
+        again = run_script(server, tokens["import"], "import", str(PUPILS), "--track", "duaal")
+        assert again.returncode == 2
+        assert again.stdout.count("duplicate_request") == 2
+
+        # A service invites one pupil; the school's system sees it at its next poll.
+        service_login = await api.post(
+            "/auth/login", json={"email": service.email, "password": service.password}
+        )
+        as_service = {"Authorization": f"Bearer {service_login.json()['access_token']}"}
+        browse = await api.get("/placement-requests", params={"q": "Peeters"}, headers=as_service)
+        (lotte,) = browse.json()["items"]
+        invited = await api.post(
+            f"/placement-requests/{lotte['id']}/invitations", headers=as_service
+        )
+        assert invited.status_code == 201, invited.text
+
+    state = tmp_path / "statuses.json"
+    first = run_script(server, tokens["status"], "status", "--state", str(state))
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert f"Peeters Lotte: invited by {service.name}" in first.stdout
+    assert "Maes Yusuf: open" in first.stdout
+    assert "2 requests, 2 changed" in first.stdout
+    second = run_script(server, tokens["status"], "status", "--state", str(state))
+    assert "2 requests, 0 changed" in second.stdout
+    assert "Peeters Lotte" not in second.stdout
