@@ -107,7 +107,7 @@ _OWN_CODES = {
     ("get", "/api/v1/admin/dashboard"): {"404": ["not_found"]},
     ("get", "/api/v1/admin/exports/requests"): {"404": ["not_found"]},
 }
-# Where an API token answers 403 session_required (see deps.token_scope, signed_in_user).
+# Where an API token answers 403 session_required (see deps.signed_in_user).
 _SESSION_ONLY_PREFIXES = ("/api/v1/me/password", "/api/v1/api-tokens")
 
 PROBLEM_SCHEMA = {

@@ -33,9 +33,6 @@ oauth2_scheme = OAuth2PasswordBearer(
 ReadOnlyToken = error(403, "read_only_token", "This API token may only read")
 SessionRequired = error(403, "session_required", "Not allowed with an API token; sign in")
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-# Endpoints that act on a person's own credentials, by module and name (a route's path here
-# lacks the prefixes it was included with): an API token is not that person.
-SESSION_ONLY_ENDPOINTS = frozenset({"backend.auth.router.change_password"})
 
 
 @dataclass(frozen=True)
@@ -117,15 +114,11 @@ CurrentActor = Annotated[Actor, Depends(current_actor)]
 
 
 async def token_scope(request: Request, actor: CurrentActor) -> Actor:
-    """The private API's gate: a read-only token writes nothing, and no API token may touch a
-    person's credentials. One dependency of the private router, so no endpoint can forget it."""
-    if actor.api_token is not None:
-        if actor.api_token.is_read_only and request.method in WRITE_METHODS:
-            raise ReadOnlyToken()
-        endpoint = getattr(request.scope.get("route"), "endpoint", None)
-        name = f"{getattr(endpoint, '__module__', '')}.{getattr(endpoint, '__qualname__', '')}"
-        if name in SESSION_ONLY_ENDPOINTS:
-            raise SessionRequired()
+    """The private API's gate: a read-only token writes nothing. One dependency of the
+    private router, so no endpoint can forget it."""
+    token = actor.api_token
+    if token is not None and token.is_read_only and request.method in WRITE_METHODS:
+        raise ReadOnlyToken()
     return actor
 
 
@@ -135,7 +128,8 @@ async def signed_in_user(actor: CurrentActor) -> Actor:
     return actor
 
 
-# A person signed in with a password, not a script with an API token.
+# A person signed in with a password, not a script with an API token: for endpoints that act
+# on the person's own credentials.
 SignedInActor = Annotated[Actor, Depends(signed_in_user)]
 
 

@@ -9,6 +9,7 @@ from backend.auth.deps import (
     CurrentActor,
     LimiterDep,
     SettingsDep,
+    SignedInActor,
     client_address,
 )
 from backend.auth.schemas import (
@@ -177,7 +178,7 @@ async def change_password(
     body: ChangePasswordIn,
     request: Request,
     response: Response,
-    actor: CurrentActor,
+    actor: SignedInActor,
     db: SessionDep,
     settings: SettingsDep,
 ) -> LoginOut:

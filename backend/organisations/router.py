@@ -3,9 +3,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from backend.auth.deps import AdminActor, SettingsDep
+from backend.auth.deps import AdminActor, CurrentActor, SettingsDep
 from backend.auth.schemas import Accepted
 from backend.db import SessionDep
+from backend.errors import Forbidden
 from backend.organisations import service
 from backend.organisations.models import OrganisationKind
 from backend.organisations.schemas import (
@@ -68,8 +69,11 @@ async def resend_invitation(
 
 @router.get("/{organisation_id}/capacities", summary="A service's capacity per campaign")
 async def list_capacities(
-    organisation_id: uuid.UUID, _: AdminActor, db: SessionDep
+    organisation_id: uuid.UUID, actor: CurrentActor, db: SessionDep
 ) -> list[CapacityRead]:
+    """For the admin, and for the service itself (its browse page shows the places left)."""
+    if not actor.is_admin and actor.organisation_id != organisation_id:
+        raise Forbidden("Only the admin and the service itself see its capacity")
     return await service.list_capacities(db, organisation_id)
 
 
