@@ -1,7 +1,11 @@
+import math
 import time
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from backend.placements.browse import Origin, box_around
 from backend.reference import postcodes
 from backend.reference.postcodes import PROVINCES, distance_km, lookup_postcode
 
@@ -93,3 +97,50 @@ def test_table_is_built_once_and_quickly():
     lookup_postcode("9000")
     assert time.perf_counter() - started < 2.0
     assert lookup_postcode("8000") is lookup_postcode("8000")
+
+
+# --- properties (hypothesis) -----------------------------------------------------------------
+
+KNOWN = sorted(postcodes._table())
+known_codes = st.sampled_from(KNOWN)
+# Belgium lies within these bounds, with a margin.
+SOUTH, NORTH, WEST, EAST = 49.4, 51.6, 2.4, 6.5
+
+
+@given(st.text(max_size=8))
+def test_any_text_is_a_known_postcode_or_none_and_never_raises(text):
+    info = lookup_postcode(text)
+    assert info is None or (info.code == text.strip() and text.strip() in KNOWN)
+
+
+@given(known_codes, st.sampled_from(["", " ", "\t"]), st.sampled_from(["", " ", "\n"]))
+def test_every_known_postcode_has_a_province_and_a_place_in_belgium(code, before, after):
+    info = lookup_postcode(f"{before}{code}{after}")
+    assert info is not None and info.code == code
+    assert info.province in PROVINCES
+    assert info.municipalities and all(m.name_nl and m.name_fr for m in info.municipalities)
+    assert SOUTH < info.latitude < NORTH and WEST < info.longitude < EAST
+
+
+def _point(code):
+    info = lookup_postcode(code)
+    return info.latitude, info.longitude
+
+
+@given(known_codes, known_codes, known_codes)
+def test_distances_are_symmetric_and_keep_the_triangle_inequality(a, b, c):
+    pa, pb, pc = _point(a), _point(b), _point(c)
+    assert distance_km(*pa, *pa) == 0
+    assert math.isclose(distance_km(*pa, *pb), distance_km(*pb, *pa), abs_tol=1e-9)
+    assert distance_km(*pa, *pc) <= distance_km(*pa, *pb) + distance_km(*pb, *pc) + 1e-6
+    # Belgium is about 280 km across.
+    assert distance_km(*pa, *pb) < 330
+
+
+@given(known_codes, known_codes, st.floats(min_value=0.5, max_value=300))
+def test_the_browse_box_holds_every_postcode_within_the_radius(origin, other, max_km):
+    """The SQL pre-filter of the distance filter may keep too much, never too little."""
+    here, there = _point(origin), _point(other)
+    south, north, west, east = box_around(Origin(*here), max_km)
+    if distance_km(*here, *there) <= max_km:
+        assert south <= there[0] <= north and west <= there[1] <= east

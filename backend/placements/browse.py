@@ -139,14 +139,25 @@ def _filters(params: RequestListParams) -> list[Any]:
     return conditions
 
 
-def _bounding_box(origin: Origin, max_km: float) -> Any:
+def box_around(origin: Origin, max_km: float) -> tuple[float, float, float, float]:
+    """(south, north, west, east): a box holding every point within `max_km` of `origin`."""
     dlat = max_km * BOX_MARGIN / KM_PER_DEGREE_LATITUDE
     # Longitude degrees shrink towards the poles; take the box's widest latitude.
     widest = math.radians(min(89.0, abs(origin.latitude) + dlat))
     dlon = max_km * BOX_MARGIN / (KM_PER_DEGREE_LATITUDE * math.cos(widest))
+    return (
+        origin.latitude - dlat,
+        origin.latitude + dlat,
+        origin.longitude - dlon,
+        origin.longitude + dlon,
+    )
+
+
+def _bounding_box(origin: Origin, max_km: float) -> Any:
+    south, north, west, east = box_around(origin, max_km)
     return and_(
-        PlacementRequest.latitude.between(origin.latitude - dlat, origin.latitude + dlat),
-        PlacementRequest.longitude.between(origin.longitude - dlon, origin.longitude + dlon),
+        PlacementRequest.latitude.between(south, north),
+        PlacementRequest.longitude.between(west, east),
     )
 
 
