@@ -3,6 +3,7 @@ and one headless Chromium for the whole session; a fresh browser context per tes
 
 import contextlib
 import os
+import random
 import re
 import subprocess
 import sys
@@ -10,6 +11,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -20,6 +22,7 @@ from tests.conftest import ROOT, SmtpServer, free_port
 STAGEMATCH = str(Path(sys.executable).parent / "stagematch")
 ADMIN_EMAIL = "beheer@stagematch.test"
 ADMIN_PASSWORD = "beheer-wachtwoord-voor-tests"
+PASSWORD = "Een rustige zin van vandaag 7"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -79,6 +82,48 @@ class Live:
         )
         assert answer.status_code == 201, answer.text
         return answer.json()
+
+    def activated(self, kind: str, name: str, postcode: str, **extra) -> dict:
+        """An organisation whose account is activated (through the mailed link's token)."""
+        organisation = self.invite(kind, name, postcode, **extra)
+        link = httpx.URL(self.mail_link(organisation["email"], "/activate"))
+        answer = httpx.post(
+            f"{self.url}/api/v1/auth/activate",
+            json={"token": link.params["token"], "password": PASSWORD},
+        )
+        answer.raise_for_status()
+        return organisation
+
+    def client_for(self, email: str, password: str = PASSWORD) -> httpx.Client:
+        """An httpx client signed in as `email` (the caller closes it)."""
+        client = httpx.Client(base_url=f"{self.url}/api/v1", timeout=30)
+        answer = client.post("/auth/login", json={"email": email, "password": password})
+        answer.raise_for_status()
+        client.headers["Authorization"] = f"Bearer {answer.json()['access_token']}"
+        return client
+
+    def ensure_campaigns(self) -> dict[str, dict]:
+        """A campaign per track whose requests are open now (created once per server)."""
+        existing = self.admin().get("/campaigns", params={"page_size": 200}).json()["items"]
+        found = {c["track"]: c for c in existing if c["phase"] == "requests_open"}
+        now = datetime.now(UTC)
+        year = now.year if now.month >= 8 else now.year - 1
+        for track in ("duaal", "stage"):
+            if track in found:
+                continue
+            answer = self.admin().post(
+                "/campaigns",
+                json={
+                    "school_year": f"{year}-{year + 1}",
+                    "track": track,
+                    "opens_at": (now - timedelta(days=60)).isoformat(),
+                    "request_deadline": (now + timedelta(days=20)).isoformat(),
+                    "decision_deadline": (now + timedelta(days=40)).isoformat(),
+                },
+            )
+            assert answer.status_code == 201, answer.text
+            found[track] = answer.json()
+        return found
 
 
 def _env(database_url: str, port: int, smtp_port: int) -> dict[str, str]:
@@ -181,8 +226,29 @@ def browser() -> Iterator[object]:
         yield browser
 
 
+FAILURES = ROOT / "var" / "browser-failures"
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call":
+        item.failed_call = report.failed
+    return report
+
+
+def _keep_screenshots(request, pages) -> None:
+    """A failed test leaves its pages' screenshots in var/browser-failures/ to look at."""
+    if not getattr(request.node, "failed_call", False):
+        return
+    FAILURES.mkdir(parents=True, exist_ok=True)
+    for n, opened in enumerate(pages):
+        with contextlib.suppress(Exception):
+            opened.screenshot(path=str(FAILURES / f"{request.node.name[:80]}-{n}.png"))
+
+
 @pytest.fixture
-def page(browser, live: Live):
+def page(browser, live: Live, request):
     """A fresh context (no cookies, Dutch) per test, at 1280 px."""
     context = browser.new_context(
         base_url=live.url,
@@ -195,8 +261,80 @@ def page(browser, live: Live):
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     yield page
+    _keep_screenshots(request, [page])
     context.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture(scope="package")
+def campaigns(live: Live) -> dict[str, dict]:
+    return live.ensure_campaigns()
+
+
+@pytest.fixture
+def new_page(browser, live: Live, request):
+    """Opens more pages, each in its own context (another user), at 1280 px by default."""
+    contexts = []
+    errors: list[str] = []
+
+    def open_page(width: int = 1280):
+        context = browser.new_context(
+            base_url=live.url,
+            locale="nl-BE",
+            timezone_id="Europe/Brussels",
+            viewport={"width": width, "height": 900},
+        )
+        context.set_default_timeout(8000)
+        contexts.append(context)
+        opened = context.new_page()
+        opened.on("pageerror", lambda error: errors.append(str(error)))
+        return opened
+
+    yield open_page
+    _keep_screenshots(request, [c.pages[0] for c in contexts if c.pages])
+    for context in contexts:
+        context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+def login(page, email: str, password: str = PASSWORD, role: str | None = None) -> None:
+    """Signs in through the login page and waits for the role's start page."""
+    page.goto("/login")
+    page.locator("#email").fill(email)
+    page.locator("#password").fill(password)
+    page.get_by_role("button", name="Aanmelden").click()
+    if role:
+        page.wait_for_url(f"**/{role}")
+
+
+def national_number(birth: date | None = None) -> str:
+    """A valid national number of a pupil of 16 to 19, different at each call."""
+    from backend.reference.national_number import make_national_number
+
+    birth = birth or date(2008, 1, 1) + timedelta(days=random.randrange(0, 3 * 365))
+    return make_national_number(birth, random.randrange(1, 998))
+
+
+def request_body(supervisor_id: str, track: str = "duaal", **fields) -> dict:
+    """A complete, valid request for the API."""
+    body = {
+        "track": track,
+        "first_name": "Lotte",
+        "last_name": f"Peeters {uuid.uuid4().hex[:4]}",
+        "national_number": national_number(),
+        "street": "Kerkstraat 1",
+        "postcode": "8400",
+        "city": "Oostende",
+        "phone": "0470 12 34 56",
+        "email": "lotte@example.be",
+        "transport_modes": ["bike"],
+        "supervisor_id": supervisor_id,
+        "hours_per_week": 20,
+        "days": ["mon", "tue"],
+        "form": "block" if track == "duaal" else None,
+    }
+    body.update(fields)
+    return body
 
 
 AXE = ROOT / "frontend" / "node_modules" / "axe-core" / "axe.min.js"

@@ -2,7 +2,7 @@
 // announces a summary and moves focus to the first wrong field.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from '../api.js';
-import { t } from '../i18n/index.js';
+import { has, t } from '../i18n/index.js';
 import { errorText } from './field.js';
 
 export function useForm(initial) {
@@ -38,7 +38,9 @@ export function useForm(initial) {
       if (!(error instanceof ApiError)) throw error;
       const fields = {};
       for (const [field, { code, message }] of Object.entries(error.fields)) {
-        fields[field] = errorText(code, message);
+        // "value_error" on an e-mail field reads better as "not a valid e-mail address".
+        const specific = `${code}.${field.split('.').pop()}`;
+        fields[field] = errorText(has(`error.${specific}`) ? specific : code, message);
       }
       setServerErrors(fields);
       setFormError(Object.keys(fields).length ? t('form.check_fields') : errorText(error.code, error.detail));

@@ -13,7 +13,7 @@ import { DAYS, FORMS, options, PROVINCES, TRANSPORT } from '../../components/opt
 import { Loading, Page } from '../../components/page.js';
 import { TrackSwitch, useTrack } from '../../components/track.js';
 import { html } from '../../html.js';
-import { t } from '../../i18n/index.js';
+import { has, t } from '../../i18n/index.js';
 import { currentCampaign, items, phaseOf } from '../../lib/campaign.js';
 import { brusselsDay, formatDate, formatDateTime } from '../../lib/format.js';
 import { checkNationalNumber, formatNationalNumber } from '../../lib/national-number.js';
@@ -64,17 +64,23 @@ function body(values, track) {
 }
 
 function usePostcode(code) {
-  const [info, setInfo] = useState({ code: '', cities: [], province: '', unknown: false });
+  const [info, setInfo] = useState({ code: '', cities: [], dutch: [], province: '', unknown: false });
   useEffect(() => {
     if (!isPostcode(code)) return;
     let live = true;
     get(`/reference/postcodes/${code}`).then(
       (found) => {
         if (!live) return;
-        const cities = (found.municipalities || found.cities || []).map((m) => (typeof m === 'string' ? m : m.name_nl || m.name));
-        setInfo({ code, cities, province: found.province || '', unknown: false });
+        // {municipalities: [{nl, fr}], province, ...}: Dutch names first, the French ones too
+        // where they differ (Brussels, the language border).
+        const cities = [];
+        for (const m of found.municipalities || []) {
+          for (const name of [m.nl, m.fr]) if (name && !cities.includes(name)) cities.push(name);
+        }
+        const dutch = (found.municipalities || []).map((m) => m.nl).filter(Boolean);
+        setInfo({ code, cities, dutch, province: found.province || '', unknown: false });
       },
-      (error) => live && setInfo({ code, cities: [], province: '', unknown: error.status === 404 || error.status === 422 }),
+      (error) => live && setInfo({ code, cities: [], dutch: [], province: '', unknown: error.status === 404 || error.status === 422 }),
     );
     return () => {
       live = false;
@@ -99,7 +105,7 @@ function RequestForm({ existing, track, campaign, supervisors }) {
     form.setValues((old) => ({
       ...old,
       province: postcode.province || old.province,
-      city: old.city || (postcode.cities.length === 1 ? postcode.cities[0] : old.city),
+      city: old.city || (postcode.dutch.length === 1 ? postcode.dutch[0] : old.city),
     }));
   }, [postcode]);
 
@@ -252,6 +258,11 @@ function ReadOnly({ request }) {
     </dl>`;
 }
 
+/** An event's words; a kind the catalog does not know yet reads as "changed", never as a code. */
+function eventText(kind) {
+  return has(`event.${kind}`) ? t(`event.${kind}`) : t('event.updated');
+}
+
 function History({ id }) {
   const history = useLoad(() => get(`/placement-requests/${id}/history`), [id]);
   const events = items(history.data);
@@ -259,7 +270,7 @@ function History({ id }) {
   return html`
     <section class="card">
       <h2>${t('request.history')}</h2>
-      <ul>${events.map((e) => html`<li><time datetime=${e.at || e.created_at}>${formatDateTime(e.at || e.created_at)}</time> · ${t(`event.${e.kind || e.action || e.type}`)}${e.actor?.name || e.organisation?.name ? ` · ${e.actor?.name || e.organisation?.name}` : ''}</li>`)}</ul>
+      <ul>${events.map((e) => html`<li><time datetime=${e.at}>${formatDateTime(e.at)}</time> · ${eventText(e.kind)}${e.actor?.organisation_name ? ` · ${e.actor.organisation_name}` : ''}</li>`)}</ul>
     </section>`;
 }
 
