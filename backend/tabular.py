@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from fastapi.responses import Response
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 
 Format = Literal["csv", "xlsx"]
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -45,13 +46,21 @@ def to_xlsx(header: Sequence[str], rows: Iterable[Sequence[Any]], title: str = "
     sheet = workbook.create_sheet(title[:31])
     sheet.append(list(header))
     for row in rows:
-        # openpyxl writes strings as typed text, never as formulas: no guard needed here.
-        sheet.append(
-            [_naive(", ".join(map(str, v)) if isinstance(v, list | tuple) else v) for v in row]
-        )
+        sheet.append([_xlsx_cell(sheet, v) for v in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _xlsx_cell(sheet, value: Any) -> Any:
+    if isinstance(value, list | tuple):
+        value = ", ".join(map(str, value))
+    if isinstance(value, str) and value.startswith("="):
+        # openpyxl would store this as a formula; typed as a string, Excel shows the text.
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"
+        return cell
+    return _naive(value)
 
 
 def _naive(value: Any) -> Any:

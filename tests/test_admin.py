@@ -207,3 +207,14 @@ def test_csv_cells_cannot_become_formulas_but_phones_stay_as_they_are():
     text = to_csv(["a", "b", "c"], [["=HYPERLINK(1)", "+32470123456", "-1+2"]]).decode()
     [_, row] = list(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=";"))
     assert row == ["'=HYPERLINK(1)", "+32470123456", "'-1+2"]
+
+
+def test_xlsx_cells_cannot_become_formulas():
+    from openpyxl import load_workbook
+
+    from backend.tabular import to_xlsx
+
+    sheet = load_workbook(io.BytesIO(to_xlsx(["a", "b"], [["=HYPERLINK(1)", "+32470123456"]])))
+    a2, b2 = sheet.active["A2"], sheet.active["B2"]
+    assert (a2.value, a2.data_type) == ("=HYPERLINK(1)", "s")
+    assert b2.value == "+32470123456"
