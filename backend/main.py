@@ -23,7 +23,7 @@ from backend.db import create_engine, create_sessionmaker
 from backend.mail import worker as mail_worker
 from backend.openapi import OPENAPI_TAGS, document_errors
 from backend.organisations import router as organisations_router
-from backend.placements import actions_router, events_router
+from backend.placements import actions_router, events, events_router
 from backend.placements import router as placements_router
 from backend.reference import router as reference_router
 from backend.supervisors import router as supervisors_router
@@ -102,6 +102,7 @@ def create_app(
             stop.set()
             if worker is not None:
                 await worker
+            await events.close_broker()
             if engine is not None:
                 await engine.dispose()
 

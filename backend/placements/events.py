@@ -155,6 +155,13 @@ def broker() -> Broker:
     return _broker
 
 
+async def close_broker() -> None:
+    """Ends the process's broker (its Redis connection and listener) at shutdown."""
+    previous = set_broker(None)
+    if previous is not None:
+        await previous.close()
+
+
 def set_broker(new: Broker | None) -> Broker | None:
     """Replaces the process's broker (tests); returns the previous one."""
     global _broker
