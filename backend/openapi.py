@@ -86,6 +86,7 @@ _OWN_CODES = {
         "409": ["not_a_service", "capacity_below_used"]
     },
     ("post", "/api/v1/campaigns"): {"409": ["duplicate_campaign"]},
+    ("post", "/api/v1/campaigns/{campaign_id}/copy"): {"409": ["duplicate_campaign"]},
     ("get", "/api/v1/campaigns/current"): {"404": ["not_found"]},
     ("delete", "/api/v1/supervisors/{supervisor_id}"): {"409": ["supervisor_in_use"]},
     ("post", "/api/v1/placement-requests"): {

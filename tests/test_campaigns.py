@@ -172,3 +172,29 @@ async def test_deadline_seconds_are_inclusive(admin_client):
     assert (await admin_client.get(f"{CAMPAIGNS}/{created['id']}")).json()[
         "phase"
     ] == "decisions_open"
+
+
+async def test_copy_last_years_campaign_a_year_later(admin_client, school_client):
+    last_year = {
+        "school_year": "2025-2026",
+        "track": "stage",
+        "opens_at": "2025-06-01",
+        "request_deadline": "2025-11-15",
+        "decision_deadline": "2025-11-30",
+    }
+    source = (await admin_client.post(CAMPAIGNS, json=last_year)).json()
+    copied = await admin_client.post(f"{CAMPAIGNS}/{source['id']}/copy")
+    assert copied.status_code == 201
+    body = copied.json()
+    assert (body["school_year"], body["track"]) == ("2026-2027", "stage")
+    # The same Brussels wall times: 00:00, 23:59:59 and 12:00 (UTC+2 in June, +1 in November).
+    assert body["opens_at"] == "2026-05-31T22:00:00Z"
+    assert body["request_deadline"] == "2026-11-15T22:59:59Z"
+    assert body["decision_deadline"] == "2026-11-30T11:00:00Z"
+
+    again = await admin_client.post(f"{CAMPAIGNS}/{source['id']}/copy")
+    assert again.status_code == 409 and again.json()["code"] == "duplicate_campaign"
+    refused = await school_client.post(f"{CAMPAIGNS}/{body['id']}/copy")
+    assert refused.status_code == 403
+    missing = await admin_client.post(f"{CAMPAIGNS}/00000000-0000-4000-8000-000000000000/copy")
+    assert missing.status_code == 404

@@ -40,6 +40,17 @@ async def create_campaign(body: CampaignCreate, actor: AdminActor, db: SessionDe
     return service.read(await service.create(db, actor, body))
 
 
+@router.post(
+    "/{campaign_id}/copy",
+    status_code=status.HTTP_201_CREATED,
+    summary="Copy a campaign to the next school year, every date a year later",
+)
+async def copy_campaign(campaign_id: uuid.UUID, actor: AdminActor, db: SessionDep) -> CampaignRead:
+    """The same track in the next school year, with the same Brussels wall times a year
+    later; `409 duplicate_campaign` when that year already has the track."""
+    return service.read(await service.copy_to_next_year(db, actor, campaign_id))
+
+
 @router.patch("/{campaign_id}", summary="Move a campaign's deadlines")
 async def update_campaign(
     campaign_id: uuid.UUID, body: CampaignUpdate, actor: AdminActor, db: SessionDep

@@ -152,23 +152,55 @@ async def create(session: AsyncSession, actor, body: CampaignCreate) -> Campaign
     errors = _check_school_year(body.school_year) + _check_order(moments)
     if errors:
         raise FieldError(errors)
+    return await _insert(session, actor, body.school_year, Track(body.track), moments)
+
+
+def _a_year_later(moment: datetime) -> datetime:
+    """The same Brussels wall time a year later (30 November 12:00 stays 12:00); 29 February
+    becomes 28 February."""
+    local = moment.astimezone(BRUSSELS).replace(tzinfo=None)
+    try:
+        later = local.replace(year=local.year + 1)
+    except ValueError:
+        later = local.replace(year=local.year + 1, day=28)
+    return later.replace(tzinfo=BRUSSELS).astimezone(UTC)
+
+
+async def copy_to_next_year(session: AsyncSession, actor, campaign_id: uuid.UUID) -> Campaign:
+    """Last year's campaign again: the next school year, the same track, every moment a year
+    later in Brussels wall time."""
+    source = await get(session, campaign_id)
+    first = int(source.school_year.split("-")[0]) + 1
+    moments = {field: _a_year_later(getattr(source, field)) for field in MOMENTS}
+    return await _insert(session, actor, f"{first}-{first + 1}", source.track, moments, source.id)
+
+
+async def _insert(
+    session: AsyncSession,
+    actor,
+    school_year: str,
+    track: Track,
+    moments: dict[str, datetime],
+    copied_from: uuid.UUID | None = None,
+) -> Campaign:
     exists = await session.scalar(
-        select(Campaign.id).where(
-            Campaign.school_year == body.school_year, Campaign.track == Track(body.track)
-        )
+        select(Campaign.id).where(Campaign.school_year == school_year, Campaign.track == track)
     )
     if exists is not None:
-        raise DuplicateCampaign(f"{body.school_year} already has a {body.track} campaign")
-    campaign = Campaign(school_year=body.school_year, track=Track(body.track), **moments)
+        raise DuplicateCampaign(f"{school_year} already has a {track.value} campaign")
+    campaign = Campaign(school_year=school_year, track=track, **moments)
     session.add(campaign)
     await session.flush()
+    details = {k: v.isoformat() for k, v in moments.items()}
+    if copied_from is not None:
+        details["copied_from"] = str(copied_from)
     audit.record(
         session,
         "campaign_created",
         actor=actor,
         object_type="campaign",
         object_id=campaign.id,
-        **{k: v.isoformat() for k, v in moments.items()},
+        **details,
     )
     return campaign
 
