@@ -1,36 +1,22 @@
 """The browse list issues the same number of SQL statements for 10 requests as for 10,000:
 no statement per row, whatever the filters."""
 
-import contextlib
 import hashlib
 import uuid
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, insert
+from sqlalchemy import insert
 
 from backend import clock
 from backend.placements import crypto
 from backend.placements.models import Invitation, PlacementRequest
 from backend.reference.postcodes import lookup_postcode
 from tests import factories
+from tests.statements import count_statements
 
 URL = "/api/v1/placement-requests"
 POSTCODES = ("8000", "8400", "8200", "8310", "9000", "2000")
-
-
-@contextlib.contextmanager
-def count_statements(engine):
-    statements: list[str] = []
-
-    def before(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(engine.sync_engine, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", before)
 
 
 async def _add_requests(db, n: int, *, start: int, campaign_id, school_id, supervisor_id, other):

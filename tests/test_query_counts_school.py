@@ -2,31 +2,17 @@
 for 10: every relation is loaded per page in one statement, never per row."""
 
 import uuid
-from contextlib import contextmanager
 
-from sqlalchemy import event, insert
+from sqlalchemy import insert
 
 from backend import clock
 from backend.placements import crypto
 from backend.placements.models import Invitation, PlacementRequest
 from tests import factories
 from tests.schools_helpers import REQUESTS
+from tests.statements import count_statements
 
 ENCRYPTED = crypto.encrypt("08010100133")
-
-
-@contextmanager
-def counting(engine):
-    statements: list[str] = []
-
-    def before(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(engine.sync_engine, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", before)
 
 
 async def _fill(db, campaign, school_id, supervisor_id, services, n: int) -> None:
@@ -91,7 +77,7 @@ async def _overview_statements(app, sessionmaker, engine, db, n: int) -> int:
         supervisor = await factories.supervisor(db, school.account.organisation_id)
         services = [(await factories.account(db, "service")).organisation_id for _ in range(2)]
         await _fill(db, campaign, school.account.organisation_id, supervisor.id, services, n)
-        with counting(engine) as statements:
+        with count_statements(engine) as statements:
             response = await school.get(REQUESTS, params={"page_size": 200, "sort": "name"})
         assert response.status_code == 200
         body = response.json()

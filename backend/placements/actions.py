@@ -25,7 +25,6 @@ from backend.placements.models import (
     Invitation,
     InvitationOutcome,
     PlacementRequest,
-    RequestEvent,
     RequestState,
 )
 from backend.placements.transitions import TABLE, Action, NotAccepted, NotInvited, check
@@ -158,21 +157,6 @@ def _pending_of(service_id: uuid.UUID | None = None, *, others_than: uuid.UUID |
     return exists().where(and_(*conditions))
 
 
-def _history(
-    session: AsyncSession, request: PlacementRequest, actor: Actor, kind: str, **details: Any
-) -> None:
-    session.add(
-        RequestEvent(
-            request_id=request.id,
-            at=clock.now(),
-            kind=kind,
-            actor_user_id=actor.user.id,
-            actor_organisation_id=actor.organisation_id,
-            details={k: v for k, v in details.items() if v is not None},
-        )
-    )
-
-
 def _own_invitation(request: PlacementRequest, actor: Actor) -> Invitation | None:
     return next((i for i in request.invitations if i.service_id == actor.organisation_id), None)
 
@@ -217,7 +201,7 @@ async def invite(
         )
     else:
         own.outcome, own.invited_at, own.ended_at = InvitationOutcome.pending, now, None
-    _history(session, request, actor, "invited")
+    requests.add_event(session, request, actor, "invited")
     await session.flush()
 
     request = await _reload(session, request.id)
@@ -268,7 +252,7 @@ async def _end_invitation(
         .values(state=RequestState.open)
         .execution_options(synchronize_session=False)
     )
-    _history(session, request, actor, kind, reason=reason)
+    requests.add_event(session, request, actor, kind, reason=reason)
     await session.flush()
 
     request = await _reload(session, request.id)
@@ -374,7 +358,9 @@ async def accept(
             .values(outcome=InvitationOutcome.placed_elsewhere, ended_at=now)
             .execution_options(synchronize_session=False)
         )
-    _history(session, request, actor, "accepted", notes=body.notes, contact_name=contact.name)
+    requests.add_event(
+        session, request, actor, "accepted", notes=body.notes, contact_name=contact.name
+    )
     await session.flush()
 
     request = await _reload(session, request.id)
@@ -442,7 +428,7 @@ async def release(
         .execution_options(synchronize_session=False)
     )
     await capacity.free_place(session, service_id, request.campaign_id)
-    _history(session, request, actor, "released", reason=reason)
+    requests.add_event(session, request, actor, "released", reason=reason)
     await session.flush()
 
     request = await _reload(session, request.id)
