@@ -10,7 +10,7 @@ NPM_STAMP := frontend/node_modules/.installed
 TEST_POSTGRES_URL ?=
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-sqlite test-postgres test-node lint format clean
+.PHONY: install run test test-sqlite test-postgres test-node lint format clean bench
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -54,3 +54,9 @@ endif
 
 clean:
 	rm -rf $(VENV) var/*.db var/*.db-* frontend/node_modules
+
+# The benchmark (issue 8): a fresh PostgreSQL database `stagematch_bench` on 127.0.0.1:5432
+# (user postgres), the API with 2 workers against a bare baseline; writes docs/PERFORMANCE.md.
+bench: install
+	$(BIN)/python -m pip install -q -r bench/requirements.txt
+	$(BIN)/python -m bench.run

@@ -1,7 +1,12 @@
 """A closed-loop HTTP load driver (asyncio + httpx): N clients, each sending its next
-request as soon as the previous one answered, for a fixed time."""
+request as soon as the previous one answered, for a fixed time.
+
+Every answer is classified by `classify(response)`: "ok", "expected" (a business answer such
+as `409 already_accepted`, counted apart) or "error". Transport failures are errors too.
+Latencies are kept for ok and expected answers."""
 
 import asyncio
+import resource
 import statistics
 import time
 from collections.abc import Awaitable, Callable
@@ -16,7 +21,11 @@ class Result:
     seconds: float
     latencies_ms: list[float] = field(default_factory=list)
     errors: int = 0
+    transport_errors: int = 0
+    expected: int = 0
     statuses: dict[int, int] = field(default_factory=dict)
+    codes: dict[str, int] = field(default_factory=dict)
+    driver_cpu_seconds: float = 0.0
 
     @property
     def count(self) -> int:
@@ -32,49 +41,116 @@ class Result:
         ordered = sorted(self.latencies_ms)
         return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
+    def merge(self, other: "Result") -> "Result":
+        """This result and `other` as one run (same name, times added)."""
+        merged = Result(self.name, self.seconds + other.seconds)
+        merged.latencies_ms = self.latencies_ms + other.latencies_ms
+        merged.errors = self.errors + other.errors
+        merged.transport_errors = self.transport_errors + other.transport_errors
+        merged.expected = self.expected + other.expected
+        merged.driver_cpu_seconds = self.driver_cpu_seconds + other.driver_cpu_seconds
+        for mine, theirs, into in (
+            (self.statuses, other.statuses, merged.statuses),
+            (self.codes, other.codes, merged.codes),
+        ):
+            for key in {*mine, *theirs}:
+                into[key] = mine.get(key, 0) + theirs.get(key, 0)
+        return merged
+
     def summary(self) -> dict:
         return {
-            "name": self.name, "requests": self.count, "errors": self.errors,
-            "rps": round(self.rps, 1), "p50_ms": round(self.percentile(50), 1),
-            "p95_ms": round(self.percentile(95), 1), "p99_ms": round(self.percentile(99), 1),
-            "mean_ms": round(statistics.fmean(self.latencies_ms), 1) if self.latencies_ms
-            else None,
-            "statuses": self.statuses,
+            "name": self.name,
+            "seconds": round(self.seconds, 1),
+            "requests": self.count,
+            "errors": self.errors,
+            "transport_errors": self.transport_errors,
+            "expected": self.expected,
+            "rps": round(self.rps, 1),
+            "p50_ms": round(self.percentile(50), 1),
+            "p95_ms": round(self.percentile(95), 1),
+            "p99_ms": round(self.percentile(99), 1),
+            "mean_ms": round(statistics.fmean(self.latencies_ms), 1) if self.latencies_ms else None,
+            "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
+            "codes": dict(sorted(self.codes.items())),
+            "driver_cpu_seconds": round(self.driver_cpu_seconds, 1),
         }
 
 
 Step = Callable[[httpx.AsyncClient, int], Awaitable[httpx.Response]]
 
 
-async def run(name: str, base_url: str, step: Step, clients: int, seconds: float,
-              ok: Callable[[httpx.Response], bool] = lambda r: r.status_code < 400,
-              warmup: float = 1.0) -> Result:
+def default_classify(response: httpx.Response) -> str:
+    return "ok" if response.status_code < 400 else "error"
+
+
+def problem_code(response: httpx.Response) -> str | None:
+    """The `code` of a problem+json answer."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    return body.get("code") if isinstance(body, dict) else None
+
+
+async def run(
+    name: str,
+    base_url: str,
+    step: Step,
+    clients: int,
+    seconds: float,
+    classify: Callable[[httpx.Response], str] = default_classify,
+    warmup: float = 1.0,
+    stop: asyncio.Event | None = None,
+) -> Result:
     """Runs `clients` loops of `step(client, client_number)` for `seconds` (after a warm-up
-    whose requests are not counted)."""
+    whose requests are not counted). Setting `stop` ends the run early (its time is then the
+    time measured)."""
     result = Result(name, seconds)
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(base_url=base_url, timeout=30, limits=limits) as client:
         start = time.perf_counter()
         measure_from = start + warmup
         stop_at = measure_from + seconds
+        cpu_at_start: list[float] = []
 
         async def loop(number: int) -> None:
-            while (now := time.perf_counter()) < stop_at:
+            while (now := time.perf_counter()) < stop_at and not (stop and stop.is_set()):
+                if now >= measure_from and not cpu_at_start:
+                    cpu_at_start.append(_cpu())
                 try:
                     response = await step(client, number)
                 except httpx.HTTPError:
                     if now >= measure_from:
                         result.errors += 1
+                        result.transport_errors += 1
+                    await asyncio.sleep(0.01)
                     continue
                 done = time.perf_counter()
                 if now < measure_from:
                     continue
                 result.statuses[response.status_code] = (
-                    result.statuses.get(response.status_code, 0) + 1)
-                if ok(response):
-                    result.latencies_ms.append((done - now) * 1000)
-                else:
+                    result.statuses.get(response.status_code, 0) + 1
+                )
+                kind = classify(response)
+                if kind == "error":
                     result.errors += 1
+                else:
+                    if kind == "expected":
+                        result.expected += 1
+                    result.latencies_ms.append((done - now) * 1000)
+                if response.status_code >= 400:
+                    code = problem_code(response) or str(response.status_code)
+                    result.codes[code] = result.codes.get(code, 0) + 1
 
         await asyncio.gather(*(loop(n) for n in range(clients)))
+        ended = time.perf_counter()
+        if stop and stop.is_set():
+            result.seconds = max(0.001, min(ended, stop_at) - measure_from)
+        if cpu_at_start:
+            result.driver_cpu_seconds = _cpu() - cpu_at_start[0]
     return result
+
+
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime

@@ -1,9 +1,21 @@
 """Seeds a database at the scale of a Flemish school year: 500 schools, 150 services,
-10,000 placement requests, in one campaign per track (bulk inserts, a few seconds)."""
+10,000 placement requests, in one campaign per track (bulk inserts, a few seconds).
 
+The campaigns are in their decision phase at the real time of the run (request deadline
+yesterday, decision deadline in two weeks): browse lists hold open and invited requests, and
+services may invite and accept. The first school has 200 requests (the overview scenario);
+the others share the rest. Every third service has a capacity of 10 in the duaal campaign, so
+the rush meets `capacity_full` too.
+
+`python -m bench.seed OUT.json` seeds the database of DATABASE_URL and writes the logins."""
+
+import asyncio
+import json
 import random
+import sys
 import uuid
 from datetime import date, timedelta
+from pathlib import Path
 
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,7 +24,7 @@ from backend import clock
 from backend.auth.models import User
 from backend.auth.security import hash_password
 from backend.campaigns.models import Campaign, Track
-from backend.organisations.models import Organisation, OrganisationKind
+from backend.organisations.models import Organisation, OrganisationKind, ServiceCapacity
 from backend.placements import crypto
 from backend.placements.models import Invitation, PlacementRequest, RequestState
 from backend.reference.national_number import make_national_number
@@ -20,6 +32,8 @@ from backend.reference.postcodes import lookup_postcode
 from backend.supervisors.models import Supervisor
 
 PASSWORD = "Bench-Wachtwoord-2026"
+OVERVIEW_REQUESTS = 200
+CAPACITY = 10
 # Postcodes of the Flemish provinces and Brussels, where the schools and pupils live.
 FLEMISH = ("BE-VAN", "BE-VLI", "BE-VOV", "BE-VBR", "BE-VWV", "BE-BRU")
 
@@ -33,8 +47,13 @@ def _postcodes() -> list:
     return found
 
 
-async def seed(session: AsyncSession, schools: int = 500, services: int = 150,
-               requests: int = 10_000, seed: int = 2026) -> dict:
+async def seed(
+    session: AsyncSession,
+    schools: int = 500,
+    services: int = 150,
+    requests: int = 10_000,
+    seed: int = 2026,
+) -> dict:
     """Returns the logins the benchmark uses: {'schools': [...], 'services': [...]}."""
     rng = random.Random(seed)
     postcodes = _postcodes()
@@ -44,80 +63,174 @@ async def seed(session: AsyncSession, schools: int = 500, services: int = 150,
     for track in (Track.duaal, Track.stage):
         campaign_id = uuid.uuid4()
         campaign_ids[track] = campaign_id
-        await session.execute(insert(Campaign).values(
-            id=campaign_id, school_year="2026-2027", track=track, created_at=now, updated_at=now,
-            opens_at=now - timedelta(days=150), request_deadline=now + timedelta(days=14),
-            decision_deadline=now + timedelta(days=30)))
+        await session.execute(
+            insert(Campaign).values(
+                id=campaign_id,
+                school_year="2026-2027",
+                track=track,
+                created_at=now,
+                updated_at=now,
+                opens_at=now - timedelta(days=150),
+                request_deadline=now - timedelta(days=1),
+                decision_deadline=now + timedelta(days=14),
+            )
+        )
 
     def organisations(kind: OrganisationKind, count: int) -> list[dict]:
         rows = []
         for n in range(count):
             place = rng.choice(postcodes)
-            rows.append({
-                "id": uuid.uuid4(), "kind": kind, "name": f"{kind.value.title()} {n:03d}",
-                "email": f"{kind.value}{n:03d}@bench.example.be", "postcode": place.code,
-                "city": place.municipalities[0].name_nl, "language": "nl",
-                "provinces": [place.province] if kind == OrganisationKind.service else [],
-                "created_at": now, "updated_at": now})
+            rows.append(
+                {
+                    "id": uuid.uuid4(),
+                    "kind": kind,
+                    "name": f"{kind.value.title()} {n:03d}",
+                    "email": f"{kind.value}{n:03d}@bench.example.be",
+                    "postcode": place.code,
+                    "city": place.municipalities[0].name_nl,
+                    "language": "nl",
+                    "provinces": [place.province] if kind == OrganisationKind.service else [],
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
         return rows
 
     school_rows = organisations(OrganisationKind.school, schools)
     service_rows = organisations(OrganisationKind.service, services)
     await session.execute(insert(Organisation), school_rows + service_rows)
-    await session.execute(insert(User), [
-        {"id": uuid.uuid4(), "organisation_id": o["id"], "email": o["email"],
-         "password_hash": password_hash, "language": "nl", "token_version": 0,
-         "activated_at": now, "created_at": now, "updated_at": now}
-        for o in school_rows + service_rows])
+    await session.execute(
+        insert(User),
+        [
+            {
+                "id": uuid.uuid4(),
+                "organisation_id": o["id"],
+                "email": o["email"],
+                "password_hash": password_hash,
+                "language": "nl",
+                "token_version": 0,
+                "activated_at": now,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for o in school_rows + service_rows
+        ],
+    )
     supervisors = {}
     supervisor_rows = []
     for school in school_rows:
         supervisor_id = uuid.uuid4()
         supervisors[school["id"]] = supervisor_id
-        supervisor_rows.append({
-            "id": supervisor_id, "school_id": school["id"], "first_name": "Greet",
-            "last_name": "Begeleider", "phone": "+3250123456",
-            "email": f"begeleider-{school['email']}", "created_at": now, "updated_at": now})
+        supervisor_rows.append(
+            {
+                "id": supervisor_id,
+                "school_id": school["id"],
+                "first_name": "Greet",
+                "last_name": "Begeleider",
+                "phone": "+3250123456",
+                "email": f"begeleider-{school['email']}",
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
     await session.execute(insert(Supervisor), supervisor_rows)
 
     # Encrypting 10,000 numbers costs a few seconds; the benchmark measures reads.
     request_rows, invitation_rows = [], []
     for n in range(requests):
-        school = school_rows[n % schools]
+        # The first school has OVERVIEW_REQUESTS requests, the others share the rest.
+        if n < OVERVIEW_REQUESTS or schools == 1:
+            school = school_rows[0]
+        else:
+            school = school_rows[1 + (n - OVERVIEW_REQUESTS) % (schools - 1)]
         place = rng.choice(postcodes)
         track = Track.duaal if n % 4 else Track.stage
         number = make_national_number(date(2007 + n % 3, 1 + n % 12, 1 + n % 28), 1 + n % 997)
         request_id = uuid.uuid4()
         invited = rng.random() < 0.2
-        request_rows.append({
-            "id": request_id, "campaign_id": campaign_ids[track], "school_id": school["id"],
-            "supervisor_id": supervisors[school["id"]], "first_name": f"Leerling{n}",
-            "last_name": "Janssens", "national_number_encrypted": crypto.encrypt(number),
-            "national_number_hash": crypto.blind_index(f"{number}-{n}"),
-            "street": f"Kerkstraat {n % 200 + 1}", "postcode": place.code,
-            "city": place.municipalities[0].name_nl, "province": place.province,
-            "latitude": place.latitude, "longitude": place.longitude, "phone": "+32470123456",
-            "email": f"leerling{n}@bench.example.be",
-            "transport_modes": rng.sample(["car", "e_bike_moped", "bike", "public_transport"],
-                                          rng.randint(1, 3)),
-            "remarks": None, "start_date": date(2027, 2, 1) + timedelta(days=n % 60),
-            "end_date": date(2027, 6, 30), "hours_per_week": 16 + n % 20,
-            "days": rng.sample(["mon", "tue", "wed", "thu", "fri"], rng.randint(2, 4)),
-            "form": ("block", "alternating")[n % 2] if track == Track.duaal else None,
-            "state": RequestState.invited if invited else RequestState.open,
-            "version": 1, "created_at": now - timedelta(minutes=n), "updated_at": now})
+        request_rows.append(
+            {
+                "id": request_id,
+                "campaign_id": campaign_ids[track],
+                "school_id": school["id"],
+                "supervisor_id": supervisors[school["id"]],
+                "first_name": f"Leerling{n}",
+                "last_name": "Janssens",
+                "national_number_encrypted": crypto.encrypt(number),
+                "national_number_hash": crypto.blind_index(f"{number}-{n}"),
+                "street": f"Kerkstraat {n % 200 + 1}",
+                "postcode": place.code,
+                "city": place.municipalities[0].name_nl,
+                "province": place.province,
+                "latitude": place.latitude,
+                "longitude": place.longitude,
+                "phone": "+32470123456",
+                "email": f"leerling{n}@bench.example.be",
+                "transport_modes": rng.sample(
+                    ["car", "e_bike_moped", "bike", "public_transport"], rng.randint(1, 3)
+                ),
+                "remarks": None,
+                "start_date": date(2027, 2, 1) + timedelta(days=n % 60),
+                "end_date": date(2027, 6, 30),
+                "hours_per_week": 16 + n % 20,
+                "days": rng.sample(["mon", "tue", "wed", "thu", "fri"], rng.randint(2, 4)),
+                "form": ("block", "alternating")[n % 2] if track == Track.duaal else None,
+                "state": RequestState.invited if invited else RequestState.open,
+                "version": 1,
+                "created_at": now - timedelta(minutes=n),
+                "updated_at": now,
+            }
+        )
         if invited:
-            invitation_rows.append({
-                "id": uuid.uuid4(), "request_id": request_id,
-                "service_id": rng.choice(service_rows)["id"], "invited_at": now,
-                "outcome": "pending"})
+            invitation_rows.append(
+                {
+                    "id": uuid.uuid4(),
+                    "request_id": request_id,
+                    "service_id": rng.choice(service_rows)["id"],
+                    "invited_at": now,
+                    "outcome": "pending",
+                }
+            )
     for start in range(0, len(request_rows), 1000):
-        await session.execute(insert(PlacementRequest), request_rows[start:start + 1000])
+        await session.execute(insert(PlacementRequest), request_rows[start : start + 1000])
     if invitation_rows:
         await session.execute(insert(Invitation), invitation_rows)
+    await session.execute(
+        insert(ServiceCapacity),
+        [
+            {
+                "service_id": o["id"],
+                "campaign_id": campaign_ids[Track.duaal],
+                "capacity": CAPACITY,
+                "used": 0,
+            }
+            for o in service_rows[::3]
+        ],
+    )
     return {
         "campaigns": {str(k): str(v) for k, v in campaign_ids.items()},
-        "schools": [o["email"] for o in school_rows],
-        "services": [o["email"] for o in service_rows],
+        "schools": [{"id": str(o["id"]), "email": o["email"]} for o in school_rows],
+        "services": [
+            {"id": str(o["id"]), "email": o["email"], "postcode": o["postcode"]}
+            for o in service_rows
+        ],
         "password": PASSWORD,
     }
+
+
+async def _main(out: str, **sizes: int) -> None:
+    from backend.config import get_settings
+    from backend.db import create_engine, create_sessionmaker
+
+    engine = create_engine(get_settings())
+    try:
+        async with create_sessionmaker(engine)() as session:
+            logins = await seed(session, **sizes)
+            await session.commit()
+    finally:
+        await engine.dispose()
+    Path(out).write_text(json.dumps(logins))  # noqa: ASYNC240
+
+
+if __name__ == "__main__":
+    asyncio.run(_main(sys.argv[1]))

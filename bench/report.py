@@ -1,0 +1,197 @@
+"""docs/PERFORMANCE.md from one run's results (bench/run.py writes it at the end)."""
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DOC = ROOT / "docs" / "PERFORMANCE.md"
+
+
+def _row(label: str, s: dict) -> str:
+    return (
+        f"| {label} | {s['requests']} | {s['rps']} | {s['p50_ms']} | {s['p95_ms']} | "
+        f"{s['p99_ms']} | {s['errors']} |"
+    )
+
+
+HEADER = (
+    "| | requests | req/s | p50 ms | p95 ms | p99 ms | errors |\n"
+    "| --- | --- | --- | --- | --- | --- | --- |"
+)
+
+
+def _met(ok: bool) -> str:
+    return "met" if ok else "**not met**"
+
+
+def _pair_section(title: str, scenario: dict, what: str, goal: float) -> list[str]:
+    r = scenario["ratios"]
+    checks = scenario["checks"]
+    same = all(c["same_ids_and_order"] for c in checks)
+    differing = sorted({f for c in checks for f in c["fields_differing"]})
+    ok = (r["throughput"] or 0) >= goal and (r["median_latency"] or 0) >= goal
+    return [
+        f"## {title}",
+        "",
+        what,
+        "",
+        HEADER,
+        _row("API", scenario["api"]),
+        _row("baseline", scenario["baseline"]),
+        "",
+        f"- throughput ratio (API req/s ÷ baseline req/s): **{r['throughput']}**",
+        f"- median-latency ratio (baseline p50 ÷ API p50): **{r['median_latency']}**",
+        f"- goal ≥ {goal}: {_met(ok)}",
+        f"- same page: {'yes' if same else '**no**'} — {len(checks)} page(s) compared before "
+        f"measuring, {checks[0]['items']} items each, same ids in the same order"
+        + (
+            ", same totals, every field of every item equal"
+            if same and not differing and all(c["same_total"] for c in checks)
+            else f"; fields that differ: {', '.join(differing) or 'none'}"
+        ),
+        "",
+    ]
+
+
+def render(report: dict, argv: list[str] | None = None) -> str:
+    m, s = report["machine"], report["settings"]
+    browse, overview, logins, rush = (
+        report["browse"],
+        report["overview"],
+        report["logins"],
+        report["rush"],
+    )
+    args = " ".join(argv or [])
+    lines = [
+        "# Performance",
+        "",
+        "Written by `make bench` (`bench/run.py`); the figures below are those of the last run "
+        "committed. Run it again to measure your machine; raw results go to `bench/results/` "
+        "(not committed).",
+        "",
+        f"- **Run**: {report['date']} (UTC), commit `{m['commit']}`, "
+        f"{report['total_seconds']} s in all (seeding {report['seed_seconds']} s)",
+        f"- **Machine**: nproc {m['nproc']} ({m['cpu']}), Python {m['python']}, PostgreSQL "
+        f"{m['postgres']}, {m['platform']}. A shared, noisy machine: other jobs ran at the "
+        "same time, so absolute figures move between runs; the ratios compare windows of the "
+        "same run, API and baseline interleaved.",
+        "- **Data**: 500 schools, 150 services, 10,000 placement requests in two campaigns "
+        "(duaal, stage), both in their decision phase; 20 % of the requests invited; every "
+        "third service with a capacity of 10 in the duaal campaign (`bench/seed.py`).",
+        "",
+        "## Commands",
+        "",
+        "```sh",
+        "make bench    # = .venv/bin/python -m bench.run" + (f" {args}" if args else ""),
+        "```",
+        "",
+        "which runs, in order:",
+        "",
+        "```sh",
+        f"psql -c 'DROP DATABASE IF EXISTS \"{s['database']}\" WITH (FORCE)' -c "
+        f"'CREATE DATABASE \"{s['database']}\"'",
+        "export DATABASE_URL=postgresql://postgres@127.0.0.1:5432/" + s["database"],
+        "export ENVIRONMENT=production SECRET_KEY=<random> DATA_KEY=<random Fernet key> "
+        "MAIL_WORKER_IN_PROCESS=false LOG_FORMAT=json"
+        + (" REDIS_URL=redis://127.0.0.1:6379/13" if s["redis"] else ""),
+        ".venv/bin/stagematch migrate",
+        ".venv/bin/python -m bench.seed bench/results/seed.json",
+        f".venv/bin/stagematch serve --host 127.0.0.1 --port 8711 --workers {s['workers']}",
+        f".venv/bin/python -m uvicorn bench.baseline:app --host 127.0.0.1 --port 8712 "
+        f"--workers {s['workers']} --no-access-log --log-level warning",
+        "```",
+        "",
+        "The load comes from the runner's own process (`bench/driver.py`: closed loop, asyncio "
+        "and httpx, keep-alive connections, over loopback): each client sends its next request "
+        "when the previous one answered. Every window is preceded by a second of warm-up that "
+        f"is not counted. Scenarios 1 and 2 alternate API and baseline windows of "
+        f"{s['seconds']:g} s, {s['rounds']} of each. The API runs as in production: "
+        f"{s['workers']} uvicorn worker processes, JSON access log lines on stderr, "
+        + ("Redis for the shared rate limits and live events." if s["redis"] else "no Redis.")
+        + " The baseline (`bench/baseline.py`) is a bare Starlette app on the same uvicorn "
+        "with the same number of workers: one hand-written asyncpg query per page (joins, "
+        "the distance in SQL, `json_agg` for invitations, `count(*) OVER ()` for the total), "
+        "items built as dicts and encoded with orjson; it authenticates nobody (the service "
+        "or school is a query parameter), the API checks a bearer token and loads the user.",
+        "",
+    ]
+    lines += _pair_section(
+        "1. A service's browse page",
+        browse,
+        f"`GET /api/v1/placement-requests?max_km={25}&page_size=50` as a service (distances "
+        f"measured from its own postcode, newest first): {browse['clients']} clients, "
+        f"signed in as {browse['services']} different services whose page within 25 km is "
+        f"full. Baseline: `GET /browse?service_id=…&max_km=25&page_size=50`.",
+        0.6,
+    )
+    lines += _pair_section(
+        "2. The school overview",
+        overview,
+        f"`GET /api/v1/placement-requests?page_size=200` as the school with 200 requests "
+        f"(every field the school sees, national numbers decrypted, invitations and "
+        f"acceptance): {overview['clients']} clients. Baseline: "
+        f"`GET /overview?school_id=…&page_size=200`, decrypting the same national numbers.",
+        0.6,
+    )
+    r = rush["result"]
+    db = rush["database"]
+    codes = ", ".join(f"`{k}` {v}" for k, v in r["codes"].items()) or "none"
+    rush_ok = r["errors"] == 0 and not any(
+        db[k]
+        for k in (
+            "requests_accepted_twice",
+            "accepted_without_matching_acceptance",
+            "capacities_wrong",
+        )
+    )
+    lines += [
+        "## 3. The decision-deadline rush",
+        "",
+        f"{rush['services']} services, each its own client signed in, for "
+        f"{r['seconds']:g} s: invite a pupil drawn from the same {rush['hot_requests']} "
+        "duaal requests (`POST …/{id}/invitations`), then, when that answered 2xx, accept "
+        "it (`POST …/{id}/acceptance`), and again. Services compete for the same pupils, and a "
+        "third of them run out of places (capacity 10).",
+        "",
+        HEADER,
+        _row("rush", r),
+        "",
+        f"- answers: statuses {r['statuses']}; `409` business answers (expected, not errors): "
+        f"{r['expected']} ({codes})",
+        f"- errors (5xx, transport failures, any other 4xx): **{r['errors']}**",
+        f"- database afterwards: {db['acceptances']} live acceptances; requests with more "
+        f"than one live acceptance: **{db['requests_accepted_twice']}**; accepted requests "
+        f"without their acceptance row: {db['accepted_without_matching_acceptance']}; "
+        f"capacity counters that differ from the accepted requests: {db['capacities_wrong']}",
+        f"- zero errors, zero double acceptances: {_met(rush_ok)}",
+        "",
+        "## 4. Logins under load",
+        "",
+        f"The browse page of scenario 1 ({logins['browse_clients']} clients) alone, and "
+        f"while {logins['login_clients']} more clients sign in continuously "
+        "(`POST /api/v1/auth/login`, argon2id with 19 MiB, 2 iterations), windows "
+        "alternated.",
+        "",
+        HEADER,
+        _row("browse alone", logins["browse_alone"]),
+        _row("browse with logins", logins["browse_with_logins"]),
+        _row("logins", logins["logins"]),
+        "",
+        f"- browse p95 with logins ÷ without: **{logins['p95_ratio']}** (goal ≤ 3: "
+        f"{_met((logins['p95_ratio'] or 99) <= 3)})",
+        "",
+    ]
+    lines += report.get("interpretation_lines") or INTERPRETATION
+    return "\n".join(lines) + "\n"
+
+
+INTERPRETATION = [
+    "## Interpretation",
+    "",
+    "See the notes below the tables of each scenario.",
+    "",
+]
+
+
+def write(report: dict, argv: list[str] | None = None) -> Path:
+    DOC.write_text(render(report, argv))
+    return DOC
