@@ -2,17 +2,20 @@
 not yet closed, with filters, distance and sorting) and its own lists (`mine=`).
 
 Distance: every request stores its postcode's coordinates. A bounding box narrows the rows in
-SQL (plain comparisons, the same on SQLite and PostgreSQL), then the exact great-circle
-distance is computed in Python for the candidates, which only carry (id, latitude,
-longitude). The statements issued do not depend on the number of rows."""
+SQL (plain comparisons, which an index can serve), then the great-circle (haversine) distance
+is computed in SQL too, for the filter and the `distance` sort, so that only the page's rows
+leave the database (SQLite has the math functions since 3.35; `least` is its `min`). The
+statements issued do not depend on the number of rows."""
 
 import math
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import String, and_, cast, exists, func, or_, select
+from sqlalchemy import Float, String, and_, cast, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import GenericFunction
 
 from backend import clock
 from backend.auth.deps import Actor
@@ -27,6 +30,7 @@ from backend.placements.models import (
     RequestState,
 )
 from backend.placements.params import RequestListParams
+from backend.reference.postcodes import _EARTH_RADIUS_KM as EARTH_RADIUS_KM
 from backend.reference.postcodes import distance_km, lookup_postcode
 from backend.schemas import Page
 
@@ -161,6 +165,31 @@ def _bounding_box(origin: Origin, max_km: float) -> Any:
     )
 
 
+class _least(GenericFunction):  # noqa: N801 (SQL's name)
+    """The smaller of two numbers: `least` on PostgreSQL, the two-argument `min` on SQLite."""
+
+    type = Float()
+    name = "least"
+    inherit_cache = True
+
+
+@compiles(_least, "sqlite")
+def _least_on_sqlite(element: _least, compiler: Any, **kw: Any) -> str:
+    return f"min({compiler.process(element.clauses, **kw)})"
+
+
+def _distance_sql(origin: Origin) -> Any:
+    """The haversine distance in km from `origin` to the request's coordinates, in SQL
+    (`reference.postcodes.distance_km`'s formula); NULL without coordinates."""
+    latitude, longitude = PlacementRequest.latitude, PlacementRequest.longitude
+    half_chord = func.power(func.sin(func.radians(latitude - origin.latitude) / 2), 2) + (
+        math.cos(math.radians(origin.latitude))
+        * func.cos(func.radians(latitude))
+        * func.power(func.sin(func.radians(longitude - origin.longitude) / 2), 2)
+    )
+    return 2 * EARTH_RADIUS_KM * func.asin(func.sqrt(_least(1.0, half_chord)))
+
+
 def _order(sort: str) -> list[Any]:
     match sort:
         case "oldest":
@@ -171,7 +200,7 @@ def _order(sort: str) -> list[Any]:
             keys = [PlacementRequest.start_date.asc().nulls_last()]
         case "status":
             keys = [PlacementRequest.state.asc()]
-        case _:  # newest; distance sorts in Python after this order
+        case _:  # newest; distance sorts by the distance first, then in this order
             keys = [PlacementRequest.created_at.desc()]
     # A total order, so pages never overlap or skip.
     if sort not in ("newest", "oldest"):
@@ -193,54 +222,39 @@ async def list_for_service(
     origin = _origin(actor, params)
     conditions = [*_scope(actor, params), *_filters(params)]
     base = select(PlacementRequest.id).join(Campaign, Campaign.id == PlacementRequest.campaign_id)
-    by_distance = origin is not None and (params.max_km is not None or params.sort == "distance")
-
-    if by_distance:
+    order = _order(params.sort)
+    if origin is not None:
+        distance = _distance_sql(origin)
         if params.max_km is not None:
-            conditions.append(_bounding_box(origin, params.max_km))
-        rows = (
-            await session.execute(
-                base.add_columns(PlacementRequest.latitude, PlacementRequest.longitude)
-                .where(*conditions)
-                .order_by(*_order(params.sort))
-            )
-        ).all()
-        measured = [(row.id, _distance(origin, row.latitude, row.longitude)) for row in rows]
-        if params.max_km is not None:
-            measured = [(i, d) for i, d in measured if d is not None and d <= params.max_km]
+            conditions += [_bounding_box(origin, params.max_km), distance <= params.max_km]
         if params.sort == "distance":
-            # Stable: equal distances keep the newest-first order; unknown ones go last.
-            measured.sort(key=lambda item: (item[1] is None, item[1] or 0.0))
-        total = len(measured)
-        page_ids = [i for i, _ in measured[params.offset : params.offset + params.page_size]]
+            # Unknown distances last; equal ones keep the newest-first order.
+            order = [distance.is_(None), distance, *order]
+    # The page's requests with everything `present` reads, in the list's order, and the total
+    # as a window over the matching rows: one statement (a second one only for a page past
+    # the end, which has no row to carry the total).
+    rows = (
+        await session.execute(
+            select(PlacementRequest, func.count().over())
+            .join(Campaign, Campaign.id == PlacementRequest.campaign_id)
+            .where(*conditions)
+            .order_by(*order)
+            .offset(params.offset)
+            .limit(params.page_size)
+            .options(*requests.request_load_options())
+        )
+    ).all()
+    page = [row[0] for row in rows]
+    if rows:
+        total = rows[0][1]
+    elif params.offset == 0:
+        total = 0
     else:
         total = await session.scalar(
             select(func.count()).select_from(base.where(*conditions).subquery())
         )
-        page_ids = list(
-            (
-                await session.scalars(
-                    base.where(*conditions)
-                    .order_by(*_order(params.sort))
-                    .offset(params.offset)
-                    .limit(params.page_size)
-                )
-            ).all()
-        )
-
-    loaded = {
-        r.id: r
-        for r in (
-            await session.scalars(
-                select(PlacementRequest)
-                .where(PlacementRequest.id.in_(page_ids))
-                .options(*requests.request_load_options())
-            )
-        ).all()
-    }
     items = []
-    for request_id in page_ids:
-        request = loaded[request_id]
+    for request in page:
         distance = _distance(origin, request.latitude, request.longitude)
         extra = {"distance_km": round(distance, 1)} if distance is not None else None
         items.append(respond(session, actor, request, via="list", extra=extra))
