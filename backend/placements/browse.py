@@ -230,21 +230,19 @@ async def list_for_service(
         if params.sort == "distance":
             # Unknown distances last; equal ones keep the newest-first order.
             order = [distance.is_(None), distance, *order]
-    # The page's requests with everything `present` reads, in the list's order, and the total
-    # as a window over the matching rows: one statement (a second one only for a page past
-    # the end, which has no row to carry the total).
+    # The page is chosen on narrow rows (id and sort keys), with the total as a window over
+    # the matching rows: one statement (a second one only for a page past the end, which has
+    # no row to carry the total). Only then are the page's requests loaded, with everything
+    # `present` reads.
     rows = (
         await session.execute(
-            select(PlacementRequest, func.count().over())
-            .join(Campaign, Campaign.id == PlacementRequest.campaign_id)
+            base.add_columns(func.count().over())
             .where(*conditions)
             .order_by(*order)
             .offset(params.offset)
             .limit(params.page_size)
-            .options(*requests.request_load_options())
         )
     ).all()
-    page = [row[0] for row in rows]
     if rows:
         total = rows[0][1]
     elif params.offset == 0:
@@ -253,6 +251,17 @@ async def list_for_service(
         total = await session.scalar(
             select(func.count()).select_from(base.where(*conditions).subquery())
         )
+    loaded = {
+        r.id: r
+        for r in (
+            await session.scalars(
+                select(PlacementRequest)
+                .where(PlacementRequest.id.in_([row[0] for row in rows]))
+                .options(*requests.request_load_options())
+            )
+        ).all()
+    }
+    page = [loaded[row[0]] for row in rows]
     items = []
     for request in page:
         distance = _distance(origin, request.latitude, request.longitude)
