@@ -1,65 +1,43 @@
 """Screenshots of every page in Dutch at 1280 and 390 px wide into screenshots/ (ignored by
-git), with axe-core's serious and critical findings per page printed beside them.
+git), with axe-core's serious and critical findings and any horizontal overflow per page.
 
-    .venv/bin/python scripts/screenshots.py
+    .venv/bin/python scripts/screenshots.py [name-filter]
+
+The pages and their states (dialogs open, errors shown) are those of the accessibility test
+(tests/browser/pages.py), on a fresh server with a school, a service and three pupils.
 """
 
 import sys
 from pathlib import Path
-from urllib.parse import parse_qs, urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.browser.conftest import (  # noqa: E402
-    ADMIN_EMAIL,
-    ADMIN_PASSWORD,
-    axe_violations,
-    chromium,
-    running_live,
-)
+from tests.browser.conftest import axe_violations, chromium, running_live  # noqa: E402
+from tests.browser.pages import PAGES, build_world, show  # noqa: E402
 
-PASSWORD = "Een rustige zin van vandaag 7"
 OUT = ROOT / "screenshots"
-PAGES = {
-    None: ["/login", "/forgot", "/activate?token=voorbeeld", "/reset-password?token=voorbeeld"],
-    "school": [
-        "/school",
-        "/school/supervisors",
-        "/school/requests",
-        "/school/requests/new",
-        "/account",
-    ],
-    "service": ["/service", "/service/mine"],
-    "admin": [
-        "/admin",
-        "/admin/organisations",
-        "/admin/campaigns",
-        "/admin/outbox",
-        "/admin/audit",
-    ],
-}
-
-
-def activated(live, kind: str, name: str, postcode: str) -> str:
-    organisation = live.invite(kind, name, postcode)
-    token = parse_qs(urlparse(live.mail_link(organisation["email"], "/activate")).query)["token"][0]
-    answer = live.admin().post("/auth/activate", json={"token": token, "password": PASSWORD})
-    answer.raise_for_status()
-    return organisation["email"]
+WIDTHS = (1280, 390)
+# Elements that stick out of the page at this width, to name what overflows.
+WIDE = """() => [...document.querySelectorAll('main *')]
+  .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1
+               && !e.closest('.table-wrap'))
+  .slice(0, 3).map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
+                   + (e.className ? '.' + String(e.className).split(' ').join('.') : ''))"""
 
 
 def main() -> int:
+    only = sys.argv[1] if len(sys.argv) > 1 else ""
     OUT.mkdir(exist_ok=True)
     problems = 0
+    # The browser's own widgets (the date fields' mm/dd/yyyy) speak the browser's language:
+    # Debian's Chromium here has only its English one, a Flemish user's shows dd/mm/jjjj.
     with running_live() as live, chromium() as browser:
-        logins = {
-            "school": (activated(live, "school", "Sint-Jozefinstituut Brugge", "8000"), PASSWORD),
-            "service": (activated(live, "service", "Thuiszorg Oostende", "8400"), PASSWORD),
-            "admin": (ADMIN_EMAIL, ADMIN_PASSWORD),
-        }
-        for width in (1280, 390):
-            for role, paths in PAGES.items():
+        world = build_world(live)
+        for width in WIDTHS:
+            for shown in PAGES:
+                if only not in shown.name:
+                    continue
                 context = browser.new_context(
                     base_url=live.url,
                     locale="nl-BE",
@@ -67,24 +45,19 @@ def main() -> int:
                     viewport={"width": width, "height": 900},
                 )
                 page = context.new_page()
-                if role:
-                    email, password = logins[role]
-                    page.goto("/login")
-                    page.locator("#email").fill(email)
-                    page.locator("#password").fill(password)
-                    page.get_by_role("button", name="Aanmelden").click()
-                    page.wait_for_url(f"**/{role}")
-                for path in paths:
-                    page.goto(path)
-                    page.wait_for_load_state("networkidle")
-                    page.wait_for_timeout(300)
-                    slug = path.strip("/").split("?")[0].replace("/", "-") or "root"
-                    name = f"{slug}-{width}.png"
-                    page.screenshot(path=str(OUT / name), full_page=True)
-                    found = axe_violations(page)
-                    problems += len(found)
-                    print(f"{name:40} {found or 'ok'}")
+                show(page, world, shown)
+                name = f"{shown.name}-{width}.png"
+                page.screenshot(path=str(OUT / name), full_page=True)
+                found = axe_violations(page)
+                overflow = page.evaluate(
+                    "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+                )
+                if overflow > 0:
+                    found.append(f"{overflow}px too wide: {page.evaluate(WIDE)}")
+                problems += len(found)
+                print(f"{name:42} {found or 'ok'}", flush=True)
                 context.close()
+    print(f"{problems} problems; screenshots in {OUT}")
     return 1 if problems else 0
 
 

@@ -148,6 +148,24 @@ export async function download(path, filename) {
 }
 
 export const get = (path, params) => api(path + query(params));
+
+/**
+ * Every item of a paginated list, page after page: the server does the work of one page at a
+ * time anyway, and the browser draws the rows that arrived while the next page is on its way.
+ * `onProgress({items, total})` sees the rows as they grow. Answers {items, total}. `limit`
+ * bounds it (a school has hundreds of pupils, not tens of thousands).
+ */
+export async function getAll(path, params, { pageSize = 200, limit = 5000, onProgress } = {}) {
+  const items = [];
+  for (let page = 1; ; page++) {
+    const answer = await get(path, { ...params, page, page_size: pageSize });
+    items.push(...answer.items);
+    const done = items.length >= answer.total || items.length >= limit || answer.items.length === 0;
+    if (done) return { items, total: answer.total };
+    onProgress?.({ items: [...items], total: answer.total });
+  }
+}
+
 export const post = (path, body, options = {}) => api(path, { ...options, method: 'POST', body });
 export const patch = (path, body, options = {}) => api(path, { ...options, method: 'PATCH', body });
 export const put = (path, body, options = {}) => api(path, { ...options, method: 'PUT', body });

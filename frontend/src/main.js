@@ -25,6 +25,7 @@ const ROUTES = [
   ['/school/supervisors', lazy(() => import('./views/school/supervisors.js'), 'Supervisors'), 'school'],
   ['/school/requests', lazy(() => import('./views/school/overview.js'), 'Overview'), 'school'],
   ['/school/requests/new', lazy(() => import('./views/school/request-form.js'), 'NewRequest'), 'school'],
+  ['/school/requests/import', lazy(() => import('./views/school/import.js'), 'ImportRequests'), 'school'],
   ['/school/requests/:id', lazy(() => import('./views/school/request-form.js'), 'EditRequest'), 'school'],
   ['/service', lazy(() => import('./views/service/browse.js'), 'Browse'), 'service'],
   ['/service/mine', lazy(() => import('./views/service/browse.js'), 'Mine'), 'service'],
@@ -73,12 +74,28 @@ function NotFound() {
   return html`<div class="page"><h1>${t('notfound.title')}</h1><p><a href="/">${t('notfound.home')}</a></p></div>`;
 }
 
+/** After sign-in, the role's views load in the background, so the menu opens them at once. */
+function warmUp(user) {
+  const idle = window.requestIdleCallback || ((callback) => setTimeout(callback, 500));
+  idle(() => {
+    for (const [, view, access] of ROUTES) {
+      if (access !== user.role || !view.loader || view.loaded) continue;
+      view.loader().then((module) => {
+        view.loaded = module[view.name];
+      }, () => {});
+    }
+  });
+}
+
 function App({ initialUser }) {
   const [user, setUser] = useState(initialUser);
   const [, setLang] = useState(getLanguage());
   const { path, search } = useLocation();
 
   useEffect(() => onSession(setUser), []);
+  useEffect(() => {
+    if (user) warmUp(user);
+  }, [user?.role]);
   useEffect(() => onUnauthenticated(() => navigate(loginPath())), []);
 
   const route = path === '/' ? null : resolve(path);

@@ -315,6 +315,23 @@ def national_number(birth: date | None = None) -> str:
     return make_national_number(birth, random.randrange(1, 998))
 
 
+def school_with_supervisor(live: Live, name: str, postcode: str = "8000"):
+    """An activated school, an API client signed in as it, and one supervisor."""
+    school = live.activated("school", name, postcode)
+    client = live.client_for(school["email"])
+    answer = client.post(
+        "/supervisors",
+        json={
+            "first_name": "Els",
+            "last_name": "Wouters",
+            "phone": "050 12 34 56",
+            "email": f"els.{uuid.uuid4().hex[:6]}@example.be",
+        },
+    )
+    answer.raise_for_status()
+    return school, client, answer.json()
+
+
 def request_body(supervisor_id: str, track: str = "duaal", **fields) -> dict:
     """A complete, valid request for the API."""
     body = {

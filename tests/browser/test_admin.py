@@ -3,7 +3,7 @@ mails the invitation; resend it; the page has no serious accessibility violation
 
 import pytest
 
-from tests.browser.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, axe_violations
+from tests.browser.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, axe_violations, login
 
 pytestmark = pytest.mark.browser
 
@@ -32,3 +32,42 @@ def test_the_admin_creates_and_invites_a_school_in_the_browser(page, live):
     row.get_by_role("button", name="Uitnodiging opnieuw sturen: Hiemsch Instituut").click()
     page.get_by_role("status").filter(has_text="nieuwe activatiemail").wait_for()
     live.wait_for_mails("hiemsch@example.be", 2)
+
+
+def test_the_admin_sets_a_services_profile_and_capacity_and_copies_a_campaign(
+    page, live, campaigns
+):
+    service = live.invite("service", "Familiehulp Hasselt", "3500", provinces=["BE-VLI"])
+    login(page, ADMIN_EMAIL, ADMIN_PASSWORD, "admin")
+    page.get_by_role("link", name="Organisaties").click()
+    page.get_by_role("button", name="Familiehulp Hasselt bewerken").click()
+    form = page.get_by_role("form", name="Gegevens van Familiehulp Hasselt")
+    form.get_by_label("Postcode van de dienst").fill("3600")
+    form.get_by_label("Antwerpen").check()
+    duaal = campaigns["duaal"]
+    places = form.get_by_label(f"{duaal['school_year']} · Duaal leren")
+    places.fill("-3")
+    form.get_by_role("button", name="Opslaan").click()
+    assert page.locator(f"#capacity-{duaal['id']}-error").inner_text() == (
+        "Een geheel getal van 0 tot 1000."
+    )
+    places.fill("4")
+    form.get_by_role("button", name="Opslaan").click()
+    page.get_by_role("status").filter(has_text="Familiehulp Hasselt is opgeslagen").wait_for()
+    saved = live.admin().get(f"/organisations/{service['id']}").json()
+    assert saved["postcode"] == "3600"
+    assert set(saved["provinces"]) == {"BE-VLI", "BE-VAN"}
+    capacities = live.admin().get(f"/organisations/{service['id']}/capacities").json()
+    assert [(c["campaign_id"], c["capacity"]) for c in capacities] == [(duaal["id"], 4)]
+
+    # Next year's campaign starts as a copy of this one, one year later.
+    page.get_by_role("link", name="Schooljaren en deadlines").click()
+    year = duaal["school_year"]
+    page.get_by_role("button", name=f"Kopiëren naar volgend jaar: {year} · Stage 7e jaar").click()
+    first, second = (int(part) for part in year.split("-"))
+    next_year = f"{first + 1}-{second + 1}"
+    assert page.get_by_role("textbox", name="Schooljaar").input_value() == next_year
+    page.get_by_role("button", name="Opslaan").click()
+    page.get_by_role("status").filter(has_text="Het schooljaar is opgeslagen").wait_for()
+    row = page.get_by_role("row").filter(has_text=next_year).filter(has_text="Stage 7e jaar")
+    assert "nog niet geopend" in row.inner_text()

@@ -42,7 +42,7 @@ def fill_request(page, first: str, last: str) -> None:
     page.wait_for_function("document.getElementById('province').value === 'BE-VWV'")
     assert page.get_by_label("Plaats").input_value() == "Oostende"
     page.get_by_label("Telefoon").fill("0470 11 22 33")
-    page.get_by_label("E-mailadres").fill("noor@example.be")
+    page.get_by_label("E-mailadres").fill("fien@example.be")
     page.get_by_role("checkbox", name="Fiets", exact=True).check()
     page.get_by_label("Werkplekbegeleider").select_option(label="Els Wouters")
     page.get_by_label("Aantal uren per week").fill("24")
@@ -77,21 +77,21 @@ def test_invite_activate_request_find_invite_accept_and_lock(page, new_page, liv
     school.get_by_role("status").filter(has_text="Els Wouters is opgeslagen").wait_for()
     school.get_by_role("navigation").get_by_role("link", name="Nieuwe aanvraag").click()
     school.get_by_role("heading", name="Nieuwe aanvraag").wait_for()
-    fill_request(school, "Noor", "Vermeulen")
+    fill_request(school, "Fien", "Verhaeghe")
     school.get_by_role("button", name="Opslaan en sluiten").click()
     school.wait_for_url("**/school/requests")
-    row = school.get_by_role("row").filter(has_text="Vermeulen Noor")
+    row = school.get_by_role("row").filter(has_text="Verhaeghe Fien")
     row.wait_for()
 
     # The service finds the pupil near its own postcode and invites.
     service.get_by_label("Afstand vanaf postcode").fill("8400")
     service.get_by_label("Maximale afstand (km)").fill("15")
     service.get_by_role("button", name="Toepassen").click()
-    found = service.get_by_role("row").filter(has_text="Noor Vermeulen")
+    found = service.get_by_role("row").filter(has_text="Fien Verhaeghe")
     found.wait_for()
     assert "0 km" in found.inner_text()
-    found.get_by_role("link", name="Noor Vermeulen").click()
-    service.get_by_role("heading", name="Noor Vermeulen").wait_for()
+    found.get_by_role("link", name="Fien Verhaeghe").click()
+    service.get_by_role("heading", name="Fien Verhaeghe").wait_for()
     service.get_by_role("button", name="Uitnodigen voor een gesprek").click()
     service.get_by_role("status").filter(has_text="is uitgenodigd").wait_for()
 
@@ -100,7 +100,7 @@ def test_invite_activate_request_find_invite_accept_and_lock(page, new_page, liv
 
     # The service accepts in the dialog, with notes and a contact person.
     service.get_by_role("button", name="Aanvaarden").click()
-    dialog = service.get_by_role("dialog", name="Noor Vermeulen aanvaarden")
+    dialog = service.get_by_role("dialog", name="Fien Verhaeghe aanvaarden")
     dialog.get_by_role("button", name="Aanvaarden").click()
     # Nothing filled in: the errors sit at their fields.
     assert dialog.locator("#notes-error").inner_text() == "Vul dit in."
@@ -109,17 +109,17 @@ def test_invite_activate_request_find_invite_accept_and_lock(page, new_page, liv
     dialog.get_by_label("Telefoon contactpersoon").fill("059 12 34 56")
     dialog.get_by_label("E-mail contactpersoon").fill("mieke@thuiszorg-kust.be")
     dialog.get_by_role("button", name="Aanvaarden").click()
-    service.get_by_role("status").filter(has_text="Noor Vermeulen is aanvaard").wait_for()
+    service.get_by_role("status").filter(has_text="Fien Verhaeghe is aanvaard").wait_for()
     service.get_by_text("Aanvaard door jouw dienst").first.wait_for()
     # The accepting service now sees the pupil's contact data.
-    service.get_by_text("noor@example.be").wait_for()
+    service.get_by_text("fien@example.be").wait_for()
 
     # The school sees "aanvaard" with the service's name, notes and contact person.
     row.filter(has_text="Aanvaard door Thuiszorg Kust").wait_for()
     assert "Start op maandag 8u30" in row.inner_text()
     assert "Mieke Janssens" in row.inner_text()
-    row.get_by_role("link", name="Vermeulen Noor").click()
-    school.get_by_role("heading", name="Noor Vermeulen").wait_for()
+    row.get_by_role("link", name="Verhaeghe Fien").click()
+    school.get_by_role("heading", name="Fien Verhaeghe").wait_for()
     assert school.get_by_text("De gegevens kunnen niet meer veranderd worden").is_visible()
     # Read-only: no inputs, no save or delete.
     assert school.locator("main input, main select, main textarea").count() == 0

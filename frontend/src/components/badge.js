@@ -2,6 +2,7 @@
 // then the inviting services, then the accepting service with its notes and contact person.
 import { html } from '../html.js';
 import { t } from '../i18n/index.js';
+import { formatPhone } from '../lib/format.js';
 
 export function statusOf(request) {
   return request.status || 'open';
@@ -16,7 +17,7 @@ export function StatusBadge({ request, detailed = false }) {
       <div class="status">
         <span class="badge badge-accepted">${t('status.accepted_by', { name: service?.name ?? '' })}</span>
         ${detailed && notes && html`<p class="status-notes">${notes}</p>`}
-        ${detailed && contact && html`<p class="status-contact">${t('status.contact')}: ${contact.name}, ${contact.phone}, <a href=${`mailto:${contact.email}`}>${contact.email}</a></p>`}
+        ${detailed && contact && html`<p class="status-contact">${t('status.contact')}: ${contact.name}, ${formatPhone(contact.phone)}, <a href=${`mailto:${contact.email}`}>${contact.email}</a></p>`}
       </div>`;
   }
   if (status === 'invited' || live.length) {

@@ -1,7 +1,7 @@
 // Labelled inputs: every input has a label, its error sits under it and is linked by
 // aria-describedby, and aria-invalid marks it.
 import { html } from '../html.js';
-import { t } from '../i18n/index.js';
+import { getLanguage, has, t } from '../i18n/index.js';
 
 function describedBy(id, hint, error) {
   return [hint ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined;
@@ -25,11 +25,11 @@ export function TextField({ id, label, value, onInput, error, hint, type = 'text
     </div>`;
 }
 
-export function TextArea({ id, label, value, onInput, error, hint, ...rest }) {
+export function TextArea({ id, label, value, onInput, error, hint, required, ...rest }) {
   return html`
     <div class=${`field${error ? ' has-error' : ''}`}>
-      <label for=${id}>${label}</label>
-      <textarea id=${id} name=${id} value=${value ?? ''} aria-invalid=${error ? 'true' : undefined}
+      <label for=${id}>${label}${required && html`<span class="required" aria-hidden="true"> *</span>`}</label>
+      <textarea id=${id} name=${id} value=${value ?? ''} required=${required} aria-invalid=${error ? 'true' : undefined}
         aria-describedby=${describedBy(id, hint, error)} onInput=${(e) => onInput(e.currentTarget.value)}
         ...${rest}></textarea>
       <${Messages} id=${id} hint=${hint} error=${error} />
@@ -74,9 +74,12 @@ export function ChoiceGroup({ id, legend, options, value, onChange, error, multi
     </fieldset>`;
 }
 
-/** The message for an error code: the client's own words when it has them. */
+/**
+ * The message for an error code: the client's own words when it has them. The server's own
+ * message (`fallback`) is English, so a Dutch page shows a plain general sentence instead.
+ */
 export function errorText(code, fallback) {
   const key = `error.${code}`;
-  const text = t(key);
-  return text === key ? fallback || t('error.invalid') : text;
+  if (has(key)) return t(key);
+  return getLanguage() === 'en' && fallback ? fallback : t('error.invalid');
 }

@@ -1,12 +1,17 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
 
-/** Loads data for a view; `reload()` fetches again (after a change or a live event). */
+/**
+ * Loads data for a view; `reload()` fetches again (after a change or a live event). The loader
+ * gets a `partial(data)` callback to show data that is still growing.
+ */
 export function useLoad(load, deps = []) {
   const [state, setState] = useState({ data: undefined, error: null, loading: true });
   const run = useCallback(() => {
     let cancelled = false;
     setState((s) => ({ ...s, loading: true }));
-    load().then(
+    // A loader may show part of its data early (the first page of a long list).
+    const partial = (data) => !cancelled && setState({ data, error: null, loading: true });
+    load(partial).then(
       (data) => !cancelled && setState({ data, error: null, loading: false }),
       (error) => !cancelled && setState({ data: undefined, error, loading: false }),
     );

@@ -4,23 +4,27 @@ import { getLanguage } from '../i18n/index.js';
 const ZONE = 'Europe/Brussels';
 const locale = () => (getLanguage() === 'en' ? 'en-GB' : 'nl-BE');
 
+// Building an Intl formatter is slow; an overview formats thousands of dates with a few.
+const formatters = new Map();
+function formatter(options) {
+  const key = `${locale()}|${JSON.stringify(options)}`;
+  if (!formatters.has(key)) formatters.set(key, new Intl.DateTimeFormat(locale(), options));
+  return formatters.get(key);
+}
+
 export function formatDate(value) {
   if (!value) return '';
   // A plain date (2026-09-01) is a calendar day: no time-zone shift.
   if (/^\d{4}-\d{2}-\d{2}$/.test(value)) {
     const [y, m, d] = value.split('-').map(Number);
-    return new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeZone: 'UTC' }).format(
-      new Date(Date.UTC(y, m - 1, d)),
-    );
+    return formatter({ dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(Date.UTC(y, m - 1, d)));
   }
-  return new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeZone: ZONE }).format(new Date(value));
+  return formatter({ dateStyle: 'medium', timeZone: ZONE }).format(new Date(value));
 }
 
 export function formatDateTime(value) {
   if (!value) return '';
-  return new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeStyle: 'short', timeZone: ZONE }).format(
-    new Date(value),
-  );
+  return formatter({ dateStyle: 'medium', timeStyle: 'short', timeZone: ZONE }).format(new Date(value));
 }
 
 /** The calendar day in Brussels of an instant, as {year, month, day}. */
@@ -35,4 +39,18 @@ export function brusselsDay(value) {
 export function splitDuration(ms) {
   const minutes = Math.max(0, Math.floor(ms / 60000));
   return { days: Math.floor(minutes / 1440), hours: Math.floor((minutes % 1440) / 60), minutes: minutes % 60 };
+}
+
+/**
+ * A Belgian number stored as E.164 (+3250123456) in the way Belgians write it (050 12 34 56,
+ * 0470 12 34 56); other countries' numbers stay as they are. Pure.
+ */
+export function formatPhone(value) {
+  const found = /^\+32(\d{8,9})$/.exec(value ?? '');
+  if (!found) return value ?? '';
+  const n = `0${found[1]}`;
+  if (n.length === 10) return `${n.slice(0, 4)} ${n.slice(4, 6)} ${n.slice(6, 8)} ${n.slice(8)}`; // mobile
+  // Brussels, Antwerp, Liège and Ghent have one-digit zones; the rest two digits.
+  if (/^0[2349]/.test(n)) return `${n.slice(0, 2)} ${n.slice(2, 5)} ${n.slice(5, 7)} ${n.slice(7)}`;
+  return `${n.slice(0, 3)} ${n.slice(3, 5)} ${n.slice(5, 7)} ${n.slice(7)}`;
 }

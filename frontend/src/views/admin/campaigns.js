@@ -1,6 +1,6 @@
 // Campaigns (school year + track) and their three deadlines, in Brussels time.
 import { useState } from 'preact/hooks';
-import { get, patch, post } from '../../api.js';
+import { ApiError, get, patch, post } from '../../api.js';
 import { Alert } from '../../components/alert.js';
 import { errorText, SelectField, TextField } from '../../components/field.js';
 import { useForm } from '../../components/form.js';
@@ -28,12 +28,36 @@ function toLocal(iso) {
   return parts.replace(' ', 'T');
 }
 
-function CampaignForm({ campaign, onDone, onCancel }) {
-  const form = useForm(campaign
-    ? { school_year: campaign.school_year, track: campaign.track, ...Object.fromEntries(MOMENTS.map((m) => [m, toLocal(campaign[m])])) }
-    : { school_year: '', track: 'duaal', opens_at: '', request_deadline: '', decision_deadline: '' });
+/** "2025-2026" -> "2026-2027"; anything else stays as it is. Pure. */
+export function nextSchoolYear(year) {
+  const found = /^(\d{4})-(\d{4})$/.exec(year ?? '');
+  return found ? `${Number(found[1]) + 1}-${Number(found[2]) + 1}` : year;
+}
+
+/** The same moment one year later, as the datetime-local text of the form. */
+function nextYearLocal(iso) {
+  const local = toLocal(iso);
+  return local ? `${Number(local.slice(0, 4)) + 1}${local.slice(4)}` : '';
+}
+
+/** A campaign to edit, or (with `copyOf`) a new one a year after an existing one. */
+function initialValues(campaign, copyOf) {
+  if (campaign) return { school_year: campaign.school_year, track: campaign.track, ...Object.fromEntries(MOMENTS.map((m) => [m, toLocal(campaign[m])])) };
+  if (copyOf) return { school_year: nextSchoolYear(copyOf.school_year), track: copyOf.track, ...Object.fromEntries(MOMENTS.map((m) => [m, nextYearLocal(copyOf[m])])) };
+  return { school_year: '', track: 'duaal', opens_at: '', request_deadline: '', decision_deadline: '' };
+}
+
+function CampaignForm({ campaign, copyOf, onDone, onCancel }) {
+  const form = useForm(initialValues(campaign, copyOf));
   async function onSubmit(event) {
     event.preventDefault();
+    const missing = {};
+    for (const key of campaign ? MOMENTS : ['school_year', ...MOMENTS]) if (!form.values[key]) missing[key] = { code: 'required' };
+    if (Object.keys(missing).length) {
+      // The same path as a server refusal: each error at its input, focus on the first.
+      await form.submit(() => Promise.reject(new ApiError({ status: 422, code: 'validation_error', fields: missing })));
+      return;
+    }
     await form.submit(async (v) => {
       const moments = Object.fromEntries(MOMENTS.map((m) => [m, brusselsToIso(v[m])]));
       if (campaign) await patch(`/campaigns/${campaign.id}`, moments);
@@ -44,7 +68,8 @@ function CampaignForm({ campaign, onDone, onCancel }) {
   const e = form.serverErrors;
   return html`
     <form ref=${form.ref} class="card" onSubmit=${onSubmit} novalidate aria-labelledby="campaign-form-title">
-      <h2 id="campaign-form-title">${campaign ? t('campaigns.edit', { year: campaign.school_year }) : t('campaigns.add')}</h2>
+      <h2 id="campaign-form-title">${campaign ? t('campaigns.edit', { year: `${campaign.school_year} · ${t(`track.${campaign.track}`)}` }) : copyOf ? t('campaigns.copy_title', { year: copyOf.school_year }) : t('campaigns.add')}</h2>
+      ${copyOf && html`<p>${t('campaigns.copy_intro')}</p>`}
       <${Alert}>${form.formError}</${Alert}>
       <div class="form-grid">
         ${!campaign && html`
@@ -70,7 +95,8 @@ export function Campaigns() {
     <${Page} title=${t('campaigns.title')} wide actions=${editing === null && html`<button type="button" class="primary" onClick=${() => setEditing('new')}>${t('campaigns.add')}</button>`}>
       <${Alert} kind="success">${message}</${Alert}>
       ${list.error && html`<${Alert}>${errorText(list.error.code, list.error.detail)}</${Alert}>`}
-      ${editing !== null && html`<${CampaignForm} campaign=${editing === 'new' ? null : editing} onCancel=${() => setEditing(null)}
+      ${editing !== null && html`<${CampaignForm} key=${editing.copyOf?.id ?? editing.id ?? 'new'}
+        campaign=${editing === 'new' || editing.copyOf ? null : editing} copyOf=${editing.copyOf} onCancel=${() => setEditing(null)}
         onDone=${() => { setEditing(null); setMessage(t('campaigns.saved')); list.reload(); }} />`}
       ${list.loading && !list.data ? html`<${Loading} />` : rows.length === 0 ? html`<p class="card">${t('campaign.none')}</p>` : html`
         <div class="table-wrap" tabindex="0">
@@ -85,7 +111,13 @@ export function Campaigns() {
                   <td>${c.school_year}</td><td>${t(`track.${c.track}`)}</td>
                   ${MOMENTS.map((m) => html`<td class="hide-narrow">${formatDateTime(c[m])}</td>`)}
                   <td>${t(`phase.${phaseOf(c)}`)}</td>
-                  <td><button type="button" class="small" onClick=${() => setEditing(c)} aria-label=${t('campaigns.edit', { year: `${c.school_year} ${t(`track.${c.track}`)}` })}>${t('common.edit')}</button></td>
+                  <td class="row-actions">
+                    <button type="button" class="small" onClick=${() => { setMessage(null); setEditing(c); }}
+                      aria-label=${t('campaigns.move_named', { year: `${c.school_year} · ${t(`track.${c.track}`)}` })}>${t('campaigns.move_deadlines')}</button>
+                    ${' '}
+                    <button type="button" class="small" onClick=${() => { setMessage(null); setEditing({ copyOf: c }); }}
+                      aria-label=${t('campaigns.copy_named', { year: `${c.school_year} · ${t(`track.${c.track}`)}` })}>${t('campaigns.copy')}</button>
+                  </td>
                 </tr>`)}
             </tbody>
           </table>

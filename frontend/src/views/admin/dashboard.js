@@ -9,7 +9,7 @@ import { useLoad } from '../../components/load.js';
 import { STATUSES } from '../../components/options.js';
 import { Loading, Page } from '../../components/page.js';
 import { html } from '../../html.js';
-import { t } from '../../i18n/index.js';
+import { getLanguage, t } from '../../i18n/index.js';
 import { items } from '../../lib/campaign.js';
 import { formatDate } from '../../lib/format.js';
 
@@ -26,7 +26,17 @@ function loadChartLibrary() {
   return import('uplot').then((module) => module.default);
 }
 
-function Chart({ label, build }) {
+// Counts are whole numbers: the value axis steps by 1, 2, 5, 10, …
+const WHOLE_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000];
+const DAY = 86400;
+
+function dayLabel(seconds) {
+  return new Intl.DateTimeFormat(getLanguage() === 'en' ? 'en-GB' : 'nl-BE', { day: 'numeric', month: 'short', timeZone: 'UTC' })
+    .format(new Date(seconds * 1000));
+}
+
+/** A uPlot chart with our own legend (in the page's language), drawn once the library loaded. */
+function Chart({ label, build, legend }) {
   const box = useRef(null);
   useEffect(() => {
     let plot = null;
@@ -35,14 +45,20 @@ function Chart({ label, build }) {
       if (!live || !box.current) return;
       const width = Math.min(box.current.clientWidth || 600, 900);
       const { options, data } = build(UPlot);
-      plot = new UPlot({ width, height: 260, ...options }, data, box.current);
+      plot = new UPlot({ width, height: 260, legend: { show: false }, ...options }, data, box.current);
     });
     return () => {
       live = false;
       plot?.destroy();
     };
   }, [build]);
-  return html`<div class="chart" role="img" aria-label=${label}><div ref=${box}></div></div>`;
+  return html`
+    <figure class="chart">
+      <div ref=${box} role="img" aria-label=${label}></div>
+      <figcaption class="legend">
+        ${legend.map((item) => html`<span><i style=${`background:${item.colour}`} aria-hidden="true"></i>${item.label}</span>`)}
+      </figcaption>
+    </figure>`;
 }
 
 function ProvinceChart({ byProvince }) {
@@ -51,8 +67,11 @@ function ProvinceChart({ byProvince }) {
     const bars = UPlot.paths.bars({ size: [0.8 / STATUSES.length, 40], align: 0 });
     return {
       options: {
-        scales: { x: { time: false, range: [-0.5, provinces.length - 0.5] } },
-        axes: [{ values: (_, ticks) => ticks.map((i) => provinces[i] ?? '') , splits: () => provinces.map((_, i) => i) }, {}],
+        scales: { x: { time: false, range: [-0.5, provinces.length - 0.5] }, y: { range: (u, min, max) => [0, Math.max(1, max)] } },
+        axes: [
+          { values: (_, ticks) => ticks.map((i) => (provinces[i] ? t(`province_short.${provinces[i]}`) : '')), splits: () => provinces.map((_, i) => i) },
+          { incrs: WHOLE_STEPS },
+        ],
         series: [{}, ...STATUSES.map((status, n) => ({
           label: t(`status_filter.${status}`), fill: COLOURS[status], stroke: COLOURS[status], width: 0,
           paths: (u, sidx, i0, i1) => {
@@ -71,24 +90,41 @@ function ProvinceChart({ byProvince }) {
       data: [provinces.map((_, i) => i), ...STATUSES.map((s) => provinces.map((p) => byProvince[p][s] ?? 0))],
     };
   };
-  return html`<${Chart} label=${t('dashboard.by_province')} build=${build} />`;
+  const legend = STATUSES.map((s) => ({ label: t(`status_filter.${s}`), colour: COLOURS[s] }));
+  return html`<${Chart} label=${t('dashboard.by_province')} build=${build} legend=${legend} />`;
 }
 
 function AcceptanceChart({ perDay }) {
-  const build = () => ({
+  const days = perDay.map((d) => Date.parse(`${d.date}T12:00:00Z`) / 1000);
+  const build = (UPlot) => ({
     options: {
-      series: [{}, { label: t('dashboard.acceptances'), stroke: COLOURS.accepted, fill: 'rgba(27,110,58,.12)', width: 2 }],
+      scales: {
+        // At least a week wide, so one day of acceptances is a bar, not a lonely dot.
+        x: { time: true, auto: false, range: [Math.min(...days) - 3 * DAY, Math.max(...days) + 3 * DAY] },
+        y: { range: (u, min, max) => [0, Math.max(1, max)] },
+      },
+      axes: [
+        { values: (_, ticks) => ticks.map(dayLabel), space: 70 },
+        { incrs: WHOLE_STEPS },
+      ],
+      series: [{}, {
+        label: t('dashboard.acceptances'), stroke: COLOURS.accepted, fill: COLOURS.accepted, width: 0,
+        paths: UPlot.paths.bars({ size: [0.6, 24] }), points: { show: false },
+      }],
     },
-    data: [perDay.map((d) => Date.parse(`${d.date}T12:00:00Z`) / 1000), perDay.map((d) => d.count)],
+    data: [days, perDay.map((d) => d.count)],
   });
-  return html`<${Chart} label=${t('dashboard.acceptances_over_time')} build=${build} />`;
+  return html`<${Chart} label=${t('dashboard.acceptances_over_time')} build=${build}
+    legend=${[{ label: t('dashboard.acceptances'), colour: COLOURS.accepted }]} />`;
 }
 
 export function Dashboard() {
   const campaigns = useLoad(() => get('/campaigns'), []);
   const list = items(campaigns.data);
   const [chosen, setChosen] = useState('');
-  const campaignId = chosen || list[0]?.id || '';
+  // The campaign that is running now, unless the admin picks another.
+  const running = list.find((c) => c.phase === 'requests_open' || c.phase === 'decisions_open');
+  const campaignId = chosen || running?.id || list[0]?.id || '';
   const dashboard = useLoad(() => (campaignId ? get('/admin/dashboard', { campaign_id: campaignId }) : Promise.resolve(null)), [campaignId]);
   const [error, setError] = useState(null);
   const d = dashboard.data;
@@ -121,7 +157,7 @@ export function Dashboard() {
             <caption class="visually-hidden">${t('dashboard.by_province')}</caption>
             <thead><tr><th scope="col">${t('field.province')}</th>${STATUSES.map((s) => html`<th scope="col">${t(`status_filter.${s}`)}</th>`)}</tr></thead>
             <tbody>${Object.entries(d.by_province || {}).map(([p, counts]) => html`
-              <tr><td>${t(`province.${p}`)} (${p})</td>${STATUSES.map((s) => html`<td>${counts[s] ?? 0}</td>`)}</tr>`)}</tbody>
+              <tr><td>${t(`province.${p}`)}</td>${STATUSES.map((s) => html`<td>${counts[s] ?? 0}</td>`)}</tr>`)}</tbody>
           </table>
         </div>
         <h2 style="margin-top:1.5rem">${t('dashboard.acceptances_over_time')}</h2>

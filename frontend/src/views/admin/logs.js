@@ -6,7 +6,7 @@ import { errorText } from '../../components/field.js';
 import { useLoad } from '../../components/load.js';
 import { Loading, Page } from '../../components/page.js';
 import { html } from '../../html.js';
-import { t } from '../../i18n/index.js';
+import { has, t } from '../../i18n/index.js';
 import { items } from '../../lib/campaign.js';
 import { formatDateTime } from '../../lib/format.js';
 
@@ -43,12 +43,41 @@ export function Outbox() {
     </${Page}>`;
 }
 
+/** An audit code in words; a code the catalog does not know yet stays readable as it is. */
+function word(prefix, code) {
+  return code && has(`${prefix}.${code}`) ? t(`${prefix}.${code}`) : code ?? '';
+}
+
+const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
+
+function detailValue(key, value) {
+  if (key === 'kind' || key === 'track') return word(key, value);
+  if (typeof value === 'string' && INSTANT.test(value)) return formatDateTime(value);
+  if (Array.isArray(value)) return value.map((v) => (typeof v === 'object' ? JSON.stringify(v) : v)).join(', ');
+  if (typeof value === 'boolean') return t(value ? 'common.yes' : 'common.no');
+  return typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
+}
+
+/** The details of an entry as "key: value" pairs instead of raw JSON. */
+function Details({ details }) {
+  const entries = Object.entries(details || {});
+  if (!entries.length) return '';
+  return html`<ul class="plain">${entries.map(([key, value]) => html`
+    <li>${word('audit_detail', key)}: ${detailValue(key, value)}</li>`)}</ul>`;
+}
+
 export function Audit() {
+  // The log names organisations by id; the admin's list of them gives the names.
+  const organisations = useLoad(() => get('/organisations', { page_size: 200 }), []);
+  const names = Object.fromEntries(items(organisations.data).map((o) => [o.id, o.name]));
   return html`
     <${Page} title=${t('nav.audit')} wide>
       <${Paged} path="/admin/audit" params=${{}} title=${t('nav.audit')}
-        head=${[t('audit.at'), t('audit.action'), t('audit.object'), t('audit.address'), t('audit.details')]}
-        row=${(a) => html`<tr key=${a.id}><td>${formatDateTime(a.at)}</td><td>${a.action}</td><td>${a.object_type ?? ''} ${a.object_id ?? ''}</td>
-          <td>${a.client_address ?? ''}</td><td><code>${JSON.stringify(a.details)}</code></td></tr>`} />
+        head=${[t('audit.at'), t('audit.who'), t('audit.action'), t('audit.object'), t('audit.address'), t('audit.details')]}
+        row=${(a) => html`<tr key=${a.id}><td>${formatDateTime(a.at)}</td>
+          <td>${names[a.actor_organisation_id] ?? (a.actor_organisation_id ? '' : t('audit.nobody'))}</td>
+          <td>${word('audit_action', a.action)}</td>
+          <td>${word('audit_object', a.object_type)}</td>
+          <td>${a.client_address ?? ''}</td><td><${Details} details=${a.details} /></td></tr>`} />
     </${Page}>`;
 }

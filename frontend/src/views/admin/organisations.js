@@ -1,6 +1,6 @@
 // Organisations: list and search, create (which mails the invitation), resend, disable.
 import { useState } from 'preact/hooks';
-import { get, patch, post } from '../../api.js';
+import { get, patch, post, put } from '../../api.js';
 import { Alert } from '../../components/alert.js';
 import { ChoiceGroup, errorText, SelectField, TextField } from '../../components/field.js';
 import { useForm } from '../../components/form.js';
@@ -58,11 +58,89 @@ function CreateForm({ onDone, onCancel }) {
     </form>`;
 }
 
+/** An organisation's profile: name, base postcode, contact; for a service the provinces it
+ * serves and how many pupils it can take in each campaign. */
+function ProfileForm({ organisation, onDone, onCancel }) {
+  const o = organisation;
+  const form = useForm({ name: o.name, postcode: o.postcode ?? '', city: o.city ?? '', phone: o.phone ?? '', provinces: o.provinces ?? [] });
+  const [errors, setErrors] = useState({});
+  const isService = o.kind === 'service';
+  const campaigns = useLoad(() => (isService ? get('/campaigns', { page_size: 200 }) : Promise.resolve(null)), [o.id]);
+  const capacities = useLoad(() => (isService ? get(`/organisations/${o.id}/capacities`) : Promise.resolve([])), [o.id]);
+  const [places, setPlaces] = useState({});
+  const known = Object.fromEntries((capacities.data || []).map((c) => [c.campaign_id, c]));
+
+  async function onSubmit(event) {
+    event.preventDefault();
+    const v = form.values;
+    const problems = {};
+    if (!v.name.trim()) problems.name = t('error.required');
+    if (v.postcode && !isPostcode(v.postcode)) problems.postcode = t('error.postcode_format');
+    for (const [id, value] of Object.entries(places)) {
+      if (value !== '' && !(Number.isInteger(Number(value)) && Number(value) >= 0 && Number(value) <= 1000)) problems[`capacity-${id}`] = t('error.capacity');
+    }
+    setErrors(problems);
+    if (Object.keys(problems).length) return form.refuse();
+    await form.submit(async () => {
+      const body = { name: v.name, postcode: v.postcode || null, city: v.city || null, phone: v.phone || null };
+      if (isService) body.provinces = v.provinces;
+      await patch(`/organisations/${o.id}`, body);
+      for (const [campaignId, value] of Object.entries(places)) {
+        if (value === '') continue;
+        try {
+          await put(`/organisations/${o.id}/capacities/${campaignId}`, { capacity: Number(value) });
+        } catch (error) {
+          // Show the refusal at this campaign's input.
+          error.fields = { [`capacity-${campaignId}`]: { code: error.code, message: error.detail }, ...error.fields };
+          throw error;
+        }
+      }
+      onDone(t('orgs.saved', { name: v.name }));
+    });
+  }
+  const shown = { ...errors, ...form.serverErrors };
+  const v = form.values;
+  return html`
+    <form ref=${form.ref} class="card" onSubmit=${onSubmit} novalidate aria-labelledby="profile-title">
+      <h2 id="profile-title">${t('orgs.profile_of', { name: o.name })}</h2>
+      <${Alert}>${form.formError}</${Alert}>
+      <div class="form-grid">
+        <${TextField} id="profile-name" label=${t('field.name')} required value=${v.name} onInput=${form.set('name')} error=${shown.name} />
+        <${TextField} id="profile-postcode" label=${isService ? t('orgs.base_postcode') : t('field.postcode')} value=${v.postcode}
+          onInput=${form.set('postcode')} error=${shown.postcode} inputmode="numeric" maxlength="4"
+          hint=${isService ? t('orgs.base_postcode_hint') : undefined} />
+        <${TextField} id="profile-city" label=${t('field.city')} value=${v.city} onInput=${form.set('city')} error=${shown.city} />
+        <${TextField} id="profile-phone" type="tel" label=${t('field.phone')} value=${v.phone} onInput=${form.set('phone')} error=${shown.phone} />
+      </div>
+      ${isService && html`
+        <${ChoiceGroup} id="profile-provinces" legend=${t('orgs.provinces')} options=${options(PROVINCES, 'province')}
+          value=${v.provinces} onChange=${form.set('provinces')} error=${shown.provinces} />
+        <fieldset class="field">
+          <legend>${t('orgs.capacity')}</legend>
+          <p class="hint">${t('orgs.capacity_hint')}</p>
+          ${items(campaigns.data).length === 0 ? html`<p>${t('campaign.none')}</p>` : html`
+            <div class="form-grid">
+              ${items(campaigns.data).map((c) => html`
+                <${TextField} id=${`capacity-${c.id}`} type="number" min="0" max="1000"
+                  label=${`${c.school_year} · ${t(`track.${c.track}`)}`}
+                  value=${places[c.id] ?? (known[c.id] ? String(known[c.id].capacity) : '')}
+                  onInput=${(value) => setPlaces((p) => ({ ...p, [c.id]: value }))} error=${shown[`capacity-${c.id}`]}
+                  hint=${known[c.id] ? t('orgs.capacity_used', { used: known[c.id].used, remaining: known[c.id].remaining }) : t('orgs.capacity_none')} />`)}
+            </div>`}
+        </fieldset>`}
+      <div class="actions">
+        <button type="submit" class="primary" disabled=${form.busy}>${t('common.save')}</button>
+        <button type="button" onClick=${onCancel}>${t('common.cancel')}</button>
+      </div>
+    </form>`;
+}
+
 export function Organisations() {
   const [kind, setKind] = useState('');
   const [typed, setTyped] = useState('');
   const [q, setQ] = useState('');
   const [adding, setAdding] = useState(false);
+  const [editing, setEditing] = useState(null);
   const [message, setMessage] = useState(null);
   const [error, setError] = useState(null);
   const list = useLoad(() => get('/organisations', { kind, q, page_size: 200 }), [kind, q]);
@@ -85,6 +163,8 @@ export function Organisations() {
       <${Alert}>${error}</${Alert}>
       <${Alert} kind="success">${message}</${Alert}>
       ${adding && html`<${CreateForm} onCancel=${() => setAdding(false)} onDone=${(text) => { setAdding(false); setMessage(text); list.reload(); }} />`}
+      ${editing && html`<${ProfileForm} key=${editing.id} organisation=${editing} onCancel=${() => setEditing(null)}
+        onDone=${(text) => { setEditing(null); setMessage(text); list.reload(); }} />`}
       <form class="filters" role="search" onSubmit=${(e) => { e.preventDefault(); setQ(typed); }}>
         <${TextField} id="q" type="search" label=${t('orgs.search')} value=${typed} onInput=${setTyped} />
         <${SelectField} id="kind_filter" label=${t('orgs.kind')} value=${kind} onChange=${setKind} placeholder=${t('common.all')}
@@ -101,11 +181,13 @@ export function Organisations() {
               ${rows.map((o) => html`
                 <tr key=${o.id}>
                   <td>${o.name}</td>
-                  <td>${t(`kind.${o.kind}`)}</td>
+                  <td>${t(`kind.${o.kind}`)}${o.kind === 'service' && o.provinces?.length ? html`<br /><span class="hint">${o.provinces.map((p) => t(`province.${p}`)).join(', ')}</span>` : ''}</td>
                   <td class="hide-narrow">${o.email}</td>
                   <td class="hide-narrow">${o.postcode} ${o.city ?? ''}</td>
                   <td><span class=${`badge badge-${o.account_status === 'active' ? 'accepted' : o.account_status === 'invited' ? 'invited' : 'withdrawn'}`}>${t(`account_status.${o.account_status}`)}</span></td>
-                  <td>
+                  <td class="row-actions">
+                    ${o.kind !== 'admin' && html`<button type="button" class="small" aria-label=${t('common.edit_named', { name: o.name })}
+                      onClick=${() => { setMessage(null); setEditing(o); }}>${t('common.edit')}</button> `}
                     ${o.account_status === 'invited' && html`<button type="button" class="small" aria-label=${t('orgs.resend_named', { name: o.name })}
                       onClick=${() => run(() => post(`/organisations/${o.id}/invitation`), t('orgs.resent', { email: o.email }))}>${t('orgs.resend')}</button> `}
                     ${o.kind !== 'admin' && html`<button type="button" class="small" aria-label=${t(o.is_disabled ? 'orgs.enable_named' : 'orgs.disable_named', { name: o.name })}

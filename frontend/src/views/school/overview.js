@@ -1,7 +1,7 @@
 // The overview of the school's requests: status column as the manual describes, filters,
 // search, and live changes when a service invites or accepts.
 import { useState } from 'preact/hooks';
-import { download, get } from '../../api.js';
+import { download, get, getAll } from '../../api.js';
 import { Alert } from '../../components/alert.js';
 import { StatusBadge } from '../../components/badge.js';
 import { DeadlineBanner } from '../../components/banner.js';
@@ -16,26 +16,21 @@ import { t } from '../../i18n/index.js';
 import { currentCampaign, items } from '../../lib/campaign.js';
 import { formatDate } from '../../lib/format.js';
 
-const PAGE_SIZE = 200;
-
 export function Overview() {
   const [track, setTrack] = useTrack();
   const [filters, setFilters] = useState({ status: '', supervisor_id: '', q: '' });
   const [typed, setTyped] = useState('');
-  const [page, setPage] = useState(1);
   const [error, setError] = useState(null);
   const campaigns = useLoad(() => get('/campaigns'), []);
   const supervisors = useLoad(() => get('/supervisors', { page_size: 200 }), []);
-  const list = useLoad(() => get('/placement-requests', { track, ...filters, page, page_size: PAGE_SIZE, sort: 'name' }), [track, filters, page]);
+  // The whole overview in one table, as the manual shows it: all of the school's pupils.
+  const list = useLoad((partial) => getAll('/placement-requests', { track, ...filters, sort: 'name' }, { onProgress: partial }), [track, filters]);
   useLiveUpdates(() => list.reload());
 
   const campaign = campaigns.data ? currentCampaign(campaigns.data, track) : null;
   const rows = items(list.data);
   const total = list.data?.total ?? rows.length;
-  const setFilter = (name) => (value) => {
-    setPage(1);
-    setFilters((f) => ({ ...f, [name]: value }));
-  };
+  const setFilter = (name) => (value) => setFilters((f) => ({ ...f, [name]: value }));
   const supervisorName = (r) => r.supervisor ? `${r.supervisor.first_name ?? ''} ${r.supervisor.last_name ?? r.supervisor.name ?? ''}` : '';
 
   async function exportFile(format) {
@@ -50,8 +45,10 @@ export function Overview() {
   return html`
     <${Page} title=${t('overview.title')} wide
       actions=${html`<a class="button primary" href="/school/requests/new">${t('nav.new_request')}</a>
-        <button type="button" onClick=${() => exportFile('xlsx')}>${t('overview.export')}</button>`}>
-      <${TrackSwitch} track=${track} onChange=${(v) => { setPage(1); setTrack(v); }} />
+        <a class="button" href="/school/requests/import">${t('import.title')}</a>
+        <button type="button" onClick=${() => exportFile('xlsx')}>${t('overview.export_xlsx')}</button>
+        <button type="button" onClick=${() => exportFile('csv')}>${t('overview.export_csv')}</button>`}>
+      <${TrackSwitch} track=${track} onChange=${setTrack} />
       <${DeadlineBanner} campaign=${campaign} />
       <${Alert}>${error}</${Alert}>
       <form class="filters" role="search" onSubmit=${(e) => { e.preventDefault(); setFilter('q')(typed); }}>
@@ -68,7 +65,7 @@ export function Overview() {
       ${list.error && html`<${Alert}>${errorText(list.error.code, list.error.detail)}</${Alert}>`}
       ${list.loading && !list.data ? html`<${Loading} />` : rows.length === 0 ? html`<p class="card">${t('overview.none')}</p>` : html`
         <div class="table-wrap" tabindex="0">
-          <table class="requests">
+          <table class="requests" aria-busy=${list.loading ? 'true' : 'false'}>
             <caption class="visually-hidden">${t('overview.title')}</caption>
             <thead><tr>
               <th scope="col">${t('field.name')}</th>
@@ -89,11 +86,6 @@ export function Overview() {
             </tbody>
           </table>
         </div>
-        ${total > PAGE_SIZE && html`
-          <nav class="pager" aria-label=${t('common.pages')}>
-            <button type="button" disabled=${page <= 1} onClick=${() => setPage(page - 1)}>${t('common.previous')}</button>
-            <span>${t('common.page_of', { page, pages: Math.ceil(total / PAGE_SIZE) })}</span>
-            <button type="button" disabled=${page * PAGE_SIZE >= total} onClick=${() => setPage(page + 1)}>${t('common.next')}</button>
-          </nav>`}`}
+`}
     </${Page}>`;
 }

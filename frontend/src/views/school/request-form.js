@@ -15,7 +15,7 @@ import { TrackSwitch, useTrack } from '../../components/track.js';
 import { html } from '../../html.js';
 import { has, t } from '../../i18n/index.js';
 import { currentCampaign, items, phaseOf } from '../../lib/campaign.js';
-import { brusselsDay, formatDate, formatDateTime } from '../../lib/format.js';
+import { brusselsDay, formatDate, formatDateTime, formatPhone } from '../../lib/format.js';
 import { checkNationalNumber, formatNationalNumber } from '../../lib/national-number.js';
 import { checkDates, isEmail, isPostcode } from '../../lib/rules.js';
 import { navigate } from '../../router.js';
@@ -51,7 +51,7 @@ export function checkRequest(values, track, referenceDate) {
   if (!values.days.length) errors.days = t('error.choose_one');
   const hours = Number(values.hours_per_week);
   if (!values.hours_per_week || !Number.isInteger(hours) || hours < 1 || hours > 40) errors.hours_per_week = t('error.hours');
-  if (track === 'duaal' && !values.form) errors.form = t('error.choose_one');
+  if (track === 'duaal' && !values.form) errors.form = t('error.choose');
   if (values.remarks.length > 2000) errors.remarks = t('error.max_chars', { max: 2000 });
   for (const [field, code] of Object.entries(checkDates(values.start_date, values.end_date))) errors[field] = t(`error.${code}`);
   return errors;
@@ -246,7 +246,7 @@ function ReadOnly({ request }) {
       ${row(t('field.national_number'), request.national_number && formatNationalNumber(request.national_number))}
       ${row(t('request.address'), `${request.street ?? ''}, ${request.postcode} ${request.city}`)}
       ${row(t('field.province'), t(`province.${request.province}`))}
-      ${row(t('field.phone'), request.phone)}
+      ${row(t('field.phone'), formatPhone(request.phone))}
       ${row(t('field.email'), request.email)}
       ${row(t('field.transport_modes'), list(request.transport_modes, 'transport'))}
       ${row(t('field.remarks'), request.remarks)}
@@ -289,7 +289,8 @@ export function EditRequest({ params }) {
   const locked = r.status === 'accepted' || r.status === 'not_placed' || phase === 'closed';
   return html`
     <${Page} title=${locked ? name : t('request.edit_named', { name })}>
-      <p>${t(`track.${track}`)} · <${StatusBadge} request=${r} detailed /></p>
+      <p>${t('request.track')}: ${t(`track.${track}`)}</p>
+      <div class="status-line"><${StatusBadge} request=${r} detailed /></div>
       ${locked ? html`
         <div class="locked" role="status">${r.status === 'accepted' ? t('request.locked_accepted') : t('request.locked_closed')}</div>
         <${ReadOnly} request=${r} />

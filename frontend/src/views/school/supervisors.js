@@ -10,6 +10,7 @@ import { Loading, Page } from '../../components/page.js';
 import { html } from '../../html.js';
 import { t } from '../../i18n/index.js';
 import { items } from '../../lib/campaign.js';
+import { formatPhone } from '../../lib/format.js';
 import { isEmail } from '../../lib/rules.js';
 
 const EMPTY = { first_name: '', last_name: '', phone: '', email: '' };
@@ -96,7 +97,7 @@ export function Supervisors() {
               ${rows.map((s) => html`
                 <tr key=${s.id}>
                   <td>${s.first_name} ${s.last_name}</td>
-                  <td>${s.phone}</td>
+                  <td>${formatPhone(s.phone)}</td>
                   <td>${s.email}</td>
                   <td class="row-actions">
                     <button type="button" class="small" onClick=${() => { setMessage(null); setEditing(s); }}

@@ -105,17 +105,19 @@ export function Mine({ user, search }) {
   useLiveUpdates(() => list.reload());
   const rows = items(list.data);
 
-  async function exportFile() {
+  async function exportFile(format) {
     setError(null);
     try {
-      await download(`/placement-requests/export/accepted?format=xlsx&track=${track}`, `mijn-leerlingen-${track}.xlsx`);
+      await download(`/placement-requests/export/accepted?format=${format}&track=${track}`, `mijn-leerlingen-${track}.${format}`);
     } catch (err) {
       setError(errorText(err.code, err.detail));
     }
   }
 
   return html`
-    <${Page} title=${t('service.mine_title')} wide actions=${html`<button type="button" onClick=${exportFile}>${t('overview.export')}</button>`}>
+    <${Page} title=${t('service.mine_title')} wide actions=${html`
+      <button type="button" onClick=${() => exportFile('xlsx')}>${t('service.export_accepted_xlsx')}</button>
+      <button type="button" onClick=${() => exportFile('csv')}>${t('service.export_accepted_csv')}</button>`}>
       <${TrackSwitch} track=${track} onChange=${setTrack} />
       <${Alert}>${error}</${Alert}>
       <div class="track-switch" role="group" aria-label=${t('service.mine_lists')}>

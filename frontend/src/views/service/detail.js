@@ -10,7 +10,7 @@ import { useLoad } from '../../components/load.js';
 import { Loading, Page } from '../../components/page.js';
 import { html } from '../../html.js';
 import { t } from '../../i18n/index.js';
-import { formatDate } from '../../lib/format.js';
+import { formatDate, formatPhone } from '../../lib/format.js';
 import { formatNationalNumber } from '../../lib/national-number.js';
 import { isEmail } from '../../lib/rules.js';
 import { ServiceStatus } from './browse.js';
@@ -42,7 +42,7 @@ function AcceptDialog({ request, onDone, onClose }) {
       <form ref=${form.ref} onSubmit=${onSubmit} novalidate>
         <p>${t('accept.intro')}</p>
         <${Alert}>${form.formError}</${Alert}>
-        <${TextArea} id="notes" label=${t('accept.notes')} value=${form.values.notes} onInput=${form.set('notes')} error=${shown.notes} hint=${t('accept.notes_hint')} />
+        <${TextArea} id="notes" required label=${t('accept.notes')} value=${form.values.notes} onInput=${form.set('notes')} error=${shown.notes} hint=${t('accept.notes_hint')} />
         ${field('contact_person.name')}
         ${field('contact_person.phone', 'tel')}
         ${field('contact_person.email', 'email')}
@@ -73,7 +73,7 @@ function ReleaseDialog({ request, onDone, onClose }) {
       <form ref=${form.ref} onSubmit=${onSubmit} novalidate>
         <p>${t('release.intro')}</p>
         <${Alert}>${form.formError}</${Alert}>
-        <${TextArea} id="reason" label=${t('release.reason')} value=${form.values.reason} onInput=${form.set('reason')} error=${error || form.serverErrors.reason} />
+        <${TextArea} id="reason" required label=${t('release.reason')} value=${form.values.reason} onInput=${form.set('reason')} error=${error || form.serverErrors.reason} />
         <div class="actions">
           <button type="submit" class="primary danger" disabled=${form.busy}>${t('release.submit')}</button>
           <button type="button" onClick=${onClose}>${t('common.cancel')}</button>
@@ -136,16 +136,18 @@ export function Detail({ params, user }) {
         ${row(t('field.national_number'), r.national_number && formatNationalNumber(r.national_number))}
         ${row(t('request.address'), [r.street, `${r.postcode} ${r.city}`].filter(Boolean).join(', '))}
         ${row(t('field.province'), r.province && t(`province.${r.province}`))}
-        ${row(t('field.phone'), r.phone)}
+        ${row(t('field.phone'), r.phone && formatPhone(r.phone))}
         ${row(t('field.email'), r.email)}
         ${row(t('field.transport_modes'), list(r.transport_modes, 'transport'))}
         ${row(t('field.remarks'), r.remarks)}
-        ${row(t('field.supervisor_id'), s && [`${s.first_name ?? ''} ${s.last_name ?? ''}`.trim(), s.phone, s.email].filter(Boolean).join(', '))}
+        ${row(t('field.supervisor_id'), s && [`${s.first_name ?? ''} ${s.last_name ?? ''}`.trim(), formatPhone(s.phone), s.email].filter(Boolean).join(', '))}
         ${row(t('request.period'), r.start_date && `${formatDate(r.start_date)} – ${formatDate(r.end_date)}`)}
         ${row(t('field.hours_per_week'), r.hours_per_week)}
         ${row(t('field.days'), list(r.days, 'day'))}
         ${row(t('field.form'), r.form && t(`form.${r.form}`))}
         ${acceptedByMe && row(t('accept.notes'), r.acceptance.notes)}
+        ${acceptedByMe && r.acceptance.contact_person && row(t('service.contact_person'),
+          [r.acceptance.contact_person.name, formatPhone(r.acceptance.contact_person.phone), r.acceptance.contact_person.email].join(', '))}
       </dl>
       <p><a href="/service">${t('service.back')}</a></p>
       ${dialog === 'accept' && html`<${AcceptDialog} request=${r} onDone=${finish} onClose=${() => setDialog(null)} />`}

@@ -1,0 +1,153 @@
+"""Every page of the client, with the data that fills it: shared by the accessibility test and
+scripts/screenshots.py, so both look at the same pages in the same states."""
+
+from dataclasses import dataclass, field
+
+from tests.browser.conftest import (
+    ADMIN_EMAIL,
+    ADMIN_PASSWORD,
+    PASSWORD,
+    Live,
+    login,
+    request_body,
+    school_with_supervisor,
+)
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A page to open as `role` (None: signed out); `then` brings it in a state (a dialog)."""
+
+    name: str
+    role: str | None
+    path: str
+    then: str | None = None
+
+
+PAGES = [
+    Shown("login", None, "/login"),
+    Shown("login-resend-dialog", None, "/login", then="resend_dialog"),
+    Shown("forgot", None, "/forgot"),
+    Shown("activate", None, "/activate?token=voorbeeld"),
+    Shown("reset-password", None, "/reset-password?token=voorbeeld"),
+    Shown("not-found", None, "/bestaat-niet"),
+    Shown("account", "school", "/account"),
+    Shown("school-home", "school", "/school"),
+    Shown("school-supervisors", "school", "/school/supervisors"),
+    Shown("school-supervisor-form", "school", "/school/supervisors", then="add_supervisor"),
+    Shown("school-overview", "school", "/school/requests"),
+    Shown("school-request-new", "school", "/school/requests/new"),
+    Shown("school-request-errors", "school", "/school/requests/new", then="save_empty"),
+    Shown("school-request-edit", "school", "/school/requests/{open_id}"),
+    Shown("school-request-locked", "school", "/school/requests/{accepted_id}"),
+    Shown("school-import", "school", "/school/requests/import"),
+    Shown("service-browse", "service", "/service"),
+    Shown("service-mine", "service", "/service/mine"),
+    Shown("service-detail", "service", "/service/requests/{invited_id}"),
+    Shown("service-accept-dialog", "service", "/service/requests/{invited_id}", then="accept"),
+    Shown("service-accepted", "service", "/service/requests/{accepted_id}"),
+    Shown("admin-dashboard", "admin", "/admin"),
+    Shown("admin-organisations", "admin", "/admin/organisations"),
+    Shown("admin-organisation-profile", "admin", "/admin/organisations", then="profile"),
+    Shown("admin-campaigns", "admin", "/admin/campaigns"),
+    Shown("admin-outbox", "admin", "/admin/outbox"),
+    Shown("admin-audit", "admin", "/admin/audit"),
+]
+
+
+@dataclass
+class World:
+    logins: dict[str, tuple[str, str]]
+    ids: dict[str, str] = field(default_factory=dict)
+    invited_email: str = ""
+
+
+def build_world(live: Live) -> World:
+    """A school with three pupils (open, invited, accepted) and a service that acted on two."""
+    live.ensure_campaigns()
+    school, client, supervisor = school_with_supervisor(live, "Sint-Jozefinstituut Brugge", "8000")
+    service = live.activated("service", "Thuiszorg Oostende", "8400", provinces=["BE-VWV"])
+    service_client = live.client_for(service["email"])
+    ids = {}
+    for key, first, last, city, postcode in [
+        ("open_id", "Lotte", "Peeters", "Brugge", "8000"),
+        ("invited_id", "Noor", "Vermeulen", "Oostende", "8400"),
+        ("accepted_id", "Milan", "Jacobs", "Gistel", "8470"),
+    ]:
+        answer = client.post(
+            "/placement-requests",
+            json=request_body(
+                supervisor["id"],
+                first_name=first,
+                last_name=last,
+                city=city,
+                postcode=postcode,
+                start_date="2027-02-01",
+                end_date="2027-06-30",
+                email=f"{first.lower()}.{last.lower()}@example.be",
+                remarks="Kleurenblind." if first == "Noor" else None,
+            ),
+        )
+        answer.raise_for_status()
+        ids[key] = answer.json()["id"]
+    for key in ("invited_id", "accepted_id"):
+        service_client.post(f"/placement-requests/{ids[key]}/invitations").raise_for_status()
+    service_client.post(
+        f"/placement-requests/{ids['accepted_id']}/acceptance",
+        json={
+            "notes": "Start op maandag 1 februari om 8u30 aan het onthaal.",
+            "contact_person": {
+                "name": "Mieke Janssens",
+                "phone": "059 22 33 44",
+                "email": "mieke@example.be",
+            },
+        },
+    ).raise_for_status()
+    invited = live.invite("school", "Atheneum Gent", "9000")
+    client.close()
+    service_client.close()
+    return World(
+        logins={
+            "school": (school["email"], PASSWORD),
+            "service": (service["email"], PASSWORD),
+            "admin": (ADMIN_EMAIL, ADMIN_PASSWORD),
+        },
+        ids=ids,
+        invited_email=invited["email"],
+    )
+
+
+READY = (
+    "() => document.querySelector('main h1') && !document.querySelector('.loading')"
+    " && !document.querySelector('.boot')"
+)
+
+
+def show(page, world: World, shown: Shown) -> None:
+    """Signs in as the page's role, opens it, waits until it has loaded, applies `then`."""
+    if shown.role:
+        email, password = world.logins[shown.role]
+        login(page, email, password, shown.role)
+    page.goto(shown.path.format(**world.ids))
+    page.wait_for_function(READY)
+    if shown.then == "resend_dialog":
+        page.locator("#email").fill(world.invited_email)
+        page.locator("#password").fill("om het even wat")
+        page.get_by_role("button", name="Aanmelden").click()
+        page.get_by_role("dialog").wait_for()
+    elif shown.then == "add_supervisor":
+        page.get_by_role("button", name="Werkplekbegeleider toevoegen").click()
+        page.get_by_role("button", name="Opslaan").click()
+        page.locator("#first_name-error").wait_for()
+    elif shown.then == "save_empty":
+        page.get_by_role("button", name="Opslaan en sluiten").click()
+        page.locator("#first_name-error").wait_for()
+    elif shown.then == "accept":
+        page.get_by_role("button", name="Aanvaarden").click()
+        page.get_by_role("dialog").wait_for()
+    elif shown.then == "profile":
+        page.get_by_role("button", name="Thuiszorg Oostende bewerken").first.click()
+        page.get_by_role("form", name="Gegevens van Thuiszorg Oostende").wait_for()
+        page.wait_for_function(READY)
+    # Charts draw after their library loads; fonts settle.
+    page.wait_for_timeout(150)
