@@ -180,16 +180,63 @@ def render(report: dict, argv: list[str] | None = None) -> str:
         f"{_met((logins['p95_ratio'] or 99) <= 3)})",
         "",
     ]
-    lines += report.get("interpretation_lines") or INTERPRETATION
+    lines += interpretation(report)
     return "\n".join(lines) + "\n"
 
 
-INTERPRETATION = [
-    "## Interpretation",
-    "",
-    "See the notes below the tables of each scenario.",
-    "",
-]
+def interpretation(report: dict) -> list[str]:
+    browse, overview = report["browse"]["ratios"], report["overview"]["ratios"]
+    logins, rush = report["logins"], report["rush"]
+    db = rush["database"]
+    lines = [
+        "## Interpretation",
+        "",
+        f"- **Browse and overview.** The API reaches {browse['throughput']} (browse) and "
+        f"{overview['throughput']} (overview) of the baseline's throughput, "
+        + (
+            "meeting the 0.6 goal."
+            if min(browse["throughput"] or 0, overview["throughput"] or 0) >= 0.6
+            else "short of the 0.6 goal. Where the difference goes was measured in-process "
+            "(pyinstrument and CPU time per request, API and baseline app in one process "
+            "through httpx's ASGI transport, on the same seeded database): the baseline "
+            "spends about 2 ms of Python per browse page and 5.5 ms per overview page (of "
+            "which some 3 ms decrypt 200 national numbers), the API about 14 ms and 33 ms. "
+            "The API's share is SQLAlchemy's ORM (building 50 or 200 request objects with "
+            "their campaign, school, supervisor, invitations and acceptances, the "
+            "statement's compilation and result processing), `visibility.present` (one "
+            "dict per request, the rules of SPEC section 5), authentication (decoding the "
+            "JWT and loading the user: one more statement), pydantic's validation and "
+            "serialisation of the page, and the JSON access log line. Closing the gap would "
+            "mean giving up the ORM on the list paths (Core rows into `present`) — a change "
+            "of design, not a fix, left for later."
+        ),
+        "- **Fixed on the way** (found by this benchmark's profile): the browse list fetched "
+        "every request inside the distance box (2,300 rows for a service near Brussels) to "
+        "compute distances in Python; it now filters and sorts by the haversine distance in "
+        "SQL, chooses the page on narrow rows with the total as a window over them, and loads "
+        "only the page's 50 requests. A request's campaign, school, supervisor and accepting "
+        "service are joined into the statement that loads it instead of four more `SELECT … "
+        "IN` statements, and invitations and acceptances bring their service along: a browse "
+        "page takes 4 statements instead of 8 (plus the user's), the overview 4 instead of 8, "
+        "every other path that loads requests 4 fewer. The query-count tests still hold.",
+        f"- **Rush.** {rush['result']['rps']} requests per second of writes over "
+        f"{rush['services']} concurrent services, {rush['result']['errors']} errors; "
+        f"{db['requests_accepted_twice']} requests accepted twice. Every write takes the "
+        "request's row with a conditional `UPDATE`, so of simultaneous acceptances exactly one "
+        "wins and the others answer `409 already_accepted`; the capacity counters move by "
+        "conditional updates too. The latencies are those of a closed loop of 150 clients "
+        "on 2 cores: by Little's law, p50 ≈ clients ÷ throughput.",
+        f"- **Logins.** Password hashing runs in a bounded thread pool "
+        f"(`auth/security.py`, `PASSWORD_HASH_THREADS`, 2 per process), never on the event "
+        f"loop; argon2 releases the GIL. With 20 clients signing in continuously the browse "
+        f"p95 grows by {logins['p95_ratio']}x: the hashing takes CPU from the 2 cores the "
+        "API, PostgreSQL and the load driver share, it does not block the loop.",
+        "- **Noise.** Other jobs ran on this machine during the run; absolute figures vary "
+        "between runs by a factor up to 2. The API and baseline windows alternate so that both "
+        "see the same noise; the ratios are the figures to read.",
+        "",
+    ]
+    return lines
 
 
 def write(report: dict, argv: list[str] | None = None) -> Path:
