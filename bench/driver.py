@@ -119,10 +119,12 @@ async def run(
                     cpu_at_start.append(_cpu())
                 try:
                     response = await step(client, number)
-                except httpx.HTTPError:
+                except httpx.HTTPError as exc:
                     if now >= measure_from:
                         result.errors += 1
                         result.transport_errors += 1
+                        name = type(exc).__name__
+                        result.codes[name] = result.codes.get(name, 0) + 1
                     await asyncio.sleep(0.01)
                     continue
                 done = time.perf_counter()

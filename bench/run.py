@@ -44,7 +44,7 @@ BROWSE_CLIENTS = 8
 OVERVIEW_CLIENTS = 8
 LOGIN_CLIENTS = 20
 RUSH_SECONDS = 60
-RUSH_HOT_REQUESTS = 1500
+RUSH_HOT_REQUESTS = 3000
 EXPECTED_CONFLICTS = {"already_accepted", "capacity_full"}
 # An invitation of a pupil another service accepted meanwhile: the request left the browse
 # list, and a service that had not invited it may not know it exists.
