@@ -1,5 +1,9 @@
 """Settings: driver selection, refusing default secrets in production, argon2 parameters."""
 
+import os
+import sys
+import threading
+
 import pytest
 from passlib.context import CryptContext
 from pydantic import ValidationError
@@ -44,3 +48,20 @@ def test_the_app_hashes_with_the_configured_parameters(settings):
 
     expected = f"$argon2id$v=19$m={settings.argon2_memory_kib},t={settings.argon2_time_cost},p=1$"
     assert _password_context().hash("whatever-password").startswith(expected)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread niceness is Linux's")
+async def test_passwords_hash_in_low_priority_threads_off_the_event_loop():
+    """Logins under load must not slow the pages: hashing runs in the pool's threads, which
+    yield the CPU to the event loop's thread."""
+    import asyncio
+
+    from backend.auth.security import HASH_THREAD_NICENESS, _hash_pool
+
+    loop = asyncio.get_running_loop()
+    here = threading.get_native_id()
+    pool_thread, niceness = await loop.run_in_executor(
+        _hash_pool(), lambda: (threading.get_native_id(), os.getpriority(os.PRIO_PROCESS, 0))
+    )
+    assert pool_thread != here
+    assert niceness == min(19, os.getpriority(os.PRIO_PROCESS, here) + HASH_THREAD_NICENESS)
