@@ -150,10 +150,12 @@ export async function download(path, filename) {
 export const get = (path, params) => api(path + query(params));
 
 /**
- * Every item of a paginated list, page after page: the server does the work of one page at a
- * time anyway, and the browser draws the rows that arrived while the next page is on its way.
- * `onProgress({items, total})` sees the rows as they grow. Answers {items, total}. `limit`
- * bounds it (a school has hundreds of pupils, not tens of thousands).
+ * Every item of a paginated list, page after page (the server works on one page at a time
+ * anyway). `onProgress({items, total})` gets the first page as soon as it is there, so a
+ * long list shows its first screen at once; the rest is drawn in one go when it has all
+ * arrived, because every redraw of a growing table lays the whole table out again.
+ * Answers {items, total}. `limit` bounds it (a school has hundreds of pupils, not tens of
+ * thousands).
  */
 export async function getAll(path, params, { pageSize = 200, limit = 5000, onProgress } = {}) {
   const items = [];
@@ -162,7 +164,7 @@ export async function getAll(path, params, { pageSize = 200, limit = 5000, onPro
     items.push(...answer.items);
     const done = items.length >= answer.total || items.length >= limit || answer.items.length === 0;
     if (done) return { items, total: answer.total };
-    onProgress?.({ items: [...items], total: answer.total });
+    if (page === 1) onProgress?.({ items: [...items], total: answer.total });
   }
 }
 

@@ -130,13 +130,20 @@ function App({ initialUser }) {
 }
 
 async function start() {
-  await setLanguage(storedLanguage());
+  // The page's own view starts loading at once, beside the language and the session.
+  const route = resolve(location.pathname);
+  if (route?.view.loader) {
+    route.view.loader().then((module) => {
+      route.view.loaded = module[route.view.name];
+    }, () => {});
+  }
   // A refresh cookie from an earlier visit signs the user in again without a password.
   let user = null;
   const unsubscribe = onSession((u) => {
     user = u;
   });
-  if (!['/activate', '/reset-password'].includes(location.pathname)) await refresh();
+  const signIn = ['/activate', '/reset-password'].includes(location.pathname) ? null : refresh();
+  await Promise.all([setLanguage(storedLanguage()), signIn]);
   unsubscribe();
   const root = document.getElementById('app');
   root.textContent = '';

@@ -123,9 +123,10 @@ READY = (
 )
 
 
-def show(page, world: World, shown: Shown) -> None:
-    """Signs in as the page's role, opens it, waits until it has loaded, applies `then`."""
-    if shown.role:
+def show(page, world: World, shown: Shown, signed_in: bool = False) -> None:
+    """Signs in as the page's role (unless `signed_in`), opens the page, waits until it has
+    loaded, applies `then`."""
+    if shown.role and not signed_in:
         email, password = world.logins[shown.role]
         login(page, email, password, shown.role)
     page.goto(shown.path.format(**world.ids))

@@ -1,9 +1,9 @@
 """axe-core finds no serious or critical violation on any page of the client, in the states
-users meet (dialogs open, errors shown), at desktop and phone width."""
+users meet (dialogs open, errors shown); and no page is wider than a phone."""
 
 import pytest
 
-from tests.browser.conftest import axe_violations
+from tests.browser.conftest import axe_violations, login
 from tests.browser.pages import PAGES, build_world, show
 
 pytestmark = pytest.mark.browser
@@ -14,22 +14,57 @@ def world(live):
     return build_world(live)
 
 
+@pytest.fixture(scope="module")
+def signed_in(browser, live, world):
+    """One signed-in page per role and width for the whole module: signing in once is enough
+    (each page.goto starts the client again from the refresh cookie)."""
+    opened: dict[tuple[str, int], object] = {}
+    errors: list[str] = []
+
+    def page_for(role: str, width: int):
+        if (role, width) not in opened:
+            context = browser.new_context(
+                base_url=live.url,
+                locale="nl-BE",
+                timezone_id="Europe/Brussels",
+                viewport={"width": width, "height": 900},
+            )
+            context.set_default_timeout(8000)
+            page = context.new_page()
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            login(page, *world.logins[role], role=role)
+            opened[role, width] = page
+        return opened[role, width]
+
+    yield page_for, errors
+    for page in opened.values():
+        page.context.close()
+
+
+def open_page(new_page, signed_in, world, shown, width: int):
+    page_for, errors = signed_in
+    if shown.role is None:
+        page = new_page(width=width)
+        show(page, world, shown)
+    else:
+        page = page_for(shown.role, width)
+        show(page, world, shown, signed_in=True)
+    assert not errors, errors
+    return page
+
+
 @pytest.mark.parametrize("shown", PAGES, ids=[p.name for p in PAGES])
-def test_no_serious_accessibility_violation(new_page, world, shown):
-    page = new_page()
-    show(page, world, shown)
+def test_no_serious_accessibility_violation(new_page, signed_in, world, shown):
+    page = open_page(new_page, signed_in, world, shown, 1280)
     assert axe_violations(page) == []
-    # Dutch pages: every visible word comes from the Dutch catalog.
     assert page.locator("html").get_attribute("lang") == "nl"
 
 
-@pytest.mark.parametrize(
-    "shown", [p for p in PAGES if p.role], ids=[p.name for p in PAGES if p.role]
-)
-def test_nothing_is_wider_than_a_phone(new_page, world, shown):
-    page = new_page(width=390)
-    show(page, world, shown)
+@pytest.mark.parametrize("shown", PAGES, ids=[p.name for p in PAGES])
+def test_nothing_is_wider_than_a_phone(new_page, signed_in, world, shown):
+    page = open_page(new_page, signed_in, world, shown, 390)
     overflow = page.evaluate(
         "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
     )
     assert overflow <= 0, f"{shown.name} is {overflow}px wider than the screen"
+    assert axe_violations(page) == []

@@ -2,11 +2,13 @@
 import { useEffect, useRef } from 'preact/hooks';
 import { getAccessToken, refresh } from '../api.js';
 
-export function useLiveUpdates(onEvent) {
+/** `ready`: connect only once the view has its data, so the stream does not compete with the
+ * first requests of a page. */
+export function useLiveUpdates(onEvent, ready = true) {
   const handler = useRef(onEvent);
   handler.current = onEvent;
   useEffect(() => {
-    if (typeof EventSource === 'undefined') return;
+    if (typeof EventSource === 'undefined' || !ready) return;
     let source = null;
     let closed = false;
     let timer = null;
@@ -35,5 +37,5 @@ export function useLiveUpdates(onEvent) {
       clearTimeout(timer);
       source?.close();
     };
-  }, []);
+  }, [ready]);
 }

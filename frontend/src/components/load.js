@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'preact/hooks';
+import { useCallback, useLayoutEffect, useState } from 'preact/hooks';
 
 /**
  * Loads data for a view; `reload()` fetches again (after a change or a live event). The loader
@@ -19,6 +19,7 @@ export function useLoad(load, deps = []) {
       cancelled = true;
     };
   }, deps); // eslint-disable-line react-hooks/exhaustive-deps
-  useEffect(run, [run]);
+  // Layout effect: the requests leave before the browser paints the empty page, not a frame later.
+  useLayoutEffect(run, [run]);
   return { ...state, reload: run };
 }

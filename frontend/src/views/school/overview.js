@@ -1,6 +1,6 @@
 // The overview of the school's requests: status column as the manual describes, filters,
 // search, and live changes when a service invites or accepts.
-import { useState } from 'preact/hooks';
+import { useMemo, useRef, useState } from 'preact/hooks';
 import { download, get, getAll } from '../../api.js';
 import { Alert } from '../../components/alert.js';
 import { StatusBadge } from '../../components/badge.js';
@@ -12,9 +12,21 @@ import { options, STATUSES } from '../../components/options.js';
 import { Loading, Page } from '../../components/page.js';
 import { TrackSwitch, useTrack } from '../../components/track.js';
 import { html } from '../../html.js';
-import { t } from '../../i18n/index.js';
+import { getLanguage, t } from '../../i18n/index.js';
 import { currentCampaign, items } from '../../lib/campaign.js';
 import { formatDate } from '../../lib/format.js';
+
+function RequestRow({ request: r }) {
+  const supervisor = r.supervisor ? `${r.supervisor.first_name} ${r.supervisor.last_name}` : '';
+  return html`
+    <tr data-id=${r.id}>
+      <td><a href=${`/school/requests/${r.id}`}>${r.last_name} ${r.first_name}</a></td>
+      <td class="hide-narrow">${r.postcode} ${r.city}</td>
+      <td class="hide-narrow">${supervisor}</td>
+      <td class="hide-narrow">${r.start_date ? `${formatDate(r.start_date)} – ${formatDate(r.end_date)}` : ''}</td>
+      <td><${StatusBadge} request=${r} detailed /></td>
+    </tr>`;
+}
 
 export function Overview() {
   const [track, setTrack] = useTrack();
@@ -22,16 +34,27 @@ export function Overview() {
   const [typed, setTyped] = useState('');
   const [error, setError] = useState(null);
   const campaigns = useLoad(() => get('/campaigns'), []);
-  const supervisors = useLoad(() => get('/supervisors', { page_size: 200 }), []);
+
   // The whole overview in one table, as the manual shows it: all of the school's pupils.
   const list = useLoad((partial) => getAll('/placement-requests', { track, ...filters, sort: 'name' }, { onProgress: partial }), [track, filters]);
-  useLiveUpdates(() => list.reload());
+  // The live stream and the supervisors (only the filter's choices) wait until the list has
+  // loaded once, so they do not compete with its first requests.
+  const loadedOnce = useRef(false);
+  if (list.data !== undefined && !list.loading) loadedOnce.current = true;
+  useLiveUpdates(() => list.reload(), loadedOnce.current);
+  const supervisors = useLoad(() => (loadedOnce.current ? get('/supervisors', { page_size: 200 }) : Promise.resolve(null)), [loadedOnce.current]);
 
   const campaign = campaigns.data ? currentCampaign(campaigns.data, track) : null;
   const rows = items(list.data);
   const total = list.data?.total ?? rows.length;
   const setFilter = (name) => (value) => setFilters((f) => ({ ...f, [name]: value }));
-  const supervisorName = (r) => r.supervisor ? `${r.supervisor.first_name ?? ''} ${r.supervisor.last_name ?? r.supervisor.name ?? ''}` : '';
+  // A long list grows page by page: a row already drawn keeps its vnode, and Preact skips a
+  // component whose vnode is the very same object.
+  const drawn = useMemo(() => new WeakMap(), [getLanguage()]);
+  const rowOf = (r) => {
+    if (!drawn.has(r)) drawn.set(r, html`<${RequestRow} key=${r.id} request=${r} />`);
+    return drawn.get(r);
+  };
 
   async function exportFile(format) {
     setError(null);
@@ -74,16 +97,7 @@ export function Overview() {
               <th scope="col" class="hide-narrow">${t('request.period')}</th>
               <th scope="col">${t('field.status')}</th>
             </tr></thead>
-            <tbody>
-              ${rows.map((r) => html`
-                <tr key=${r.id} data-id=${r.id}>
-                  <td><a href=${`/school/requests/${r.id}`}>${r.last_name} ${r.first_name}</a></td>
-                  <td class="hide-narrow">${r.postcode} ${r.city}</td>
-                  <td class="hide-narrow">${supervisorName(r)}</td>
-                  <td class="hide-narrow">${r.start_date ? `${formatDate(r.start_date)} – ${formatDate(r.end_date)}` : ''}</td>
-                  <td><${StatusBadge} request=${r} detailed /></td>
-                </tr>`)}
-            </tbody>
+            <tbody>${rows.map(rowOf)}</tbody>
           </table>
         </div>
 `}

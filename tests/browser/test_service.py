@@ -1,0 +1,65 @@
+"""A service's own lists ("mijn leerlingen"), the export of its accepted pupils, and undoing
+an acceptance with a reason."""
+
+import pytest
+
+from tests.browser.conftest import login, request_body, school_with_supervisor
+
+pytestmark = pytest.mark.browser
+
+
+def test_my_pupils_export_and_release(page, new_page, live, campaigns):
+    _, school_client, supervisor = school_with_supervisor(live, "Sint-Vincentius Roeselare", "8800")
+    pupil = school_client.post(
+        "/placement-requests",
+        json=request_body(supervisor["id"], first_name="Roos", last_name="Vanneste"),
+    ).json()
+    winner = live.activated("service", "Zorgpunt Roeselare", "8800")
+    other = live.activated("service", "Thuishulp Izegem", "8870")
+    clients = {s["name"]: live.client_for(s["email"]) for s in (winner, other)}
+    for client in clients.values():
+        client.post(f"/placement-requests/{pupil['id']}/invitations").raise_for_status()
+    clients["Zorgpunt Roeselare"].post(
+        f"/placement-requests/{pupil['id']}/acceptance",
+        json={
+            "notes": "Start 1 maart.",
+            "contact_person": {"name": "An", "phone": "051 20 30 40", "email": "an@example.be"},
+        },
+    ).raise_for_status()
+
+    # The other service finds the pupil under "placed elsewhere", not in its invitations.
+    login(page, other["email"], role="service")
+    page.get_by_role("navigation").get_by_role("link", name="Mijn leerlingen").click()
+    page.get_by_role("heading", name="Mijn leerlingen").wait_for()
+    page.get_by_role("button", name="Uitgenodigd", exact=True).click()
+    page.get_by_text("Geen aanvragen gevonden.").wait_for()
+    page.get_by_role("button", name="Elders geplaatst").click()
+    row = page.get_by_role("row").filter(has_text="Roos Vanneste")
+    row.wait_for()
+    assert "Elders geplaatst" in row.inner_text()
+
+    # The winner sees the pupil among its accepted ones and exports them.
+    winning = new_page()
+    login(winning, winner["email"], role="service")
+    winning.goto("/service/mine")
+    winning.get_by_role("row").filter(has_text="Roos Vanneste").wait_for()
+    with winning.expect_download() as download:
+        winning.get_by_role("button", name="Aanvaarde leerlingen exporteren (CSV)").click()
+    exported = download.value.path().read_text(encoding="utf-8-sig")
+    assert "Vanneste" in exported and pupil["national_number"] in exported
+
+    # It undoes the acceptance, with a reason; the pupil is free again for the others.
+    winning.get_by_role("link", name="Roos Vanneste").click()
+    winning.get_by_role("button", name="Aanvaarding ongedaan maken").click()
+    dialog = winning.get_by_role("dialog", name="Aanvaarding ongedaan maken")
+    dialog.get_by_role("button", name="Ongedaan maken").click()
+    assert dialog.locator("#reason-error").inner_text() == "Vul dit in."
+    dialog.get_by_label("Reden").fill("Onze begeleider valt langdurig uit.")
+    dialog.get_by_role("button", name="Ongedaan maken").click()
+    winning.get_by_role("status").filter(has_text="ongedaan gemaakt").wait_for()
+    seen = school_client.get(f"/placement-requests/{pupil['id']}").json()
+    assert seen["status"] in ("open", "invited") and seen["acceptance"] is None
+    page.get_by_role("navigation").get_by_role("link", name="Leerlingen zoeken").click()
+    page.get_by_role("row").filter(has_text="Roos Vanneste").wait_for()
+    for client in [*clients.values(), school_client]:
+        client.close()
