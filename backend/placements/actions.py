@@ -85,9 +85,10 @@ def respond(
     client_address: str | None = None,
     via: str = "detail",
     extra: dict[str, Any] | None = None,
+    campaigns: dict | None = None,
 ) -> dict[str, Any]:
     """The request as `actor` may see it; a national number shown to a service is audited."""
-    body = present(actor, request, extra=extra)
+    body = present(actor, request, extra=extra, campaigns=campaigns)
     if "national_number" in body and actor.role.value == "service":
         audit.record(
             session,

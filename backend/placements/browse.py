@@ -22,6 +22,7 @@ from backend.auth.deps import Actor
 from backend.campaigns.models import Campaign
 from backend.errors import FieldError
 from backend.placements import service as requests
+from backend.placements import views
 from backend.placements.actions import respond
 from backend.placements.models import (
     Invitation,
@@ -251,22 +252,12 @@ async def list_for_service(
         total = await session.scalar(
             select(func.count()).select_from(base.where(*conditions).subquery())
         )
-    loaded = {
-        r.id: r
-        for r in (
-            await session.scalars(
-                select(PlacementRequest)
-                .where(PlacementRequest.id.in_([row[0] for row in rows]))
-                .options(*requests.request_load_options())
-            )
-        ).all()
-    }
-    page = [loaded[row[0]] for row in rows]
-    items = []
+    page = await views.load(session, [row[0] for row in rows])
+    items, campaigns = [], {}
     for request in page:
         distance = _distance(origin, request.latitude, request.longitude)
         extra = {"distance_km": round(distance, 1)} if distance is not None else None
-        items.append(respond(session, actor, request, via="list", extra=extra))
+        items.append(respond(session, actor, request, via="list", extra=extra, campaigns=campaigns))
     return Page(items=items, total=total or 0, page=params.page, page_size=params.page_size)
 
 

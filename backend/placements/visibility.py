@@ -69,9 +69,16 @@ def present_acceptance(acceptance: Acceptance) -> dict[str, Any]:
     }
 
 
-def present(actor, request: PlacementRequest, *, extra: dict | None = None) -> dict[str, Any]:
+def present(
+    actor,
+    request: PlacementRequest,
+    *,
+    extra: dict | None = None,
+    campaigns: dict | None = None,
+) -> dict[str, Any]:
     """The request as `actor` may see it. Needs the relations of
-    `service.request_load_options()` loaded."""
+    `service.request_load_options()` loaded (or a view of `views.load`). `campaigns` keeps
+    each campaign's phase and body across a list, where many requests share one."""
     role = actor.role
     is_owner = role == OrganisationKind.school and request.school_id == actor.organisation_id
     is_admin = role == OrganisationKind.admin
@@ -81,13 +88,20 @@ def present(actor, request: PlacementRequest, *, extra: dict | None = None) -> d
         and accepted is not None
         and accepted.service_id == actor.organisation_id
     )
-    phase = phase_of(request.campaign)
+    campaign = request.campaign
+    known = campaigns.get(campaign.id) if campaigns is not None else None
+    if known is None:
+        phase = phase_of(campaign)
+        known = (phase, present_campaign(campaign, phase))
+        if campaigns is not None:
+            campaigns[campaign.id] = known
+    phase, campaign_body = known
     supervisor = request.supervisor
     body: dict[str, Any] = {
         "id": str(request.id),
-        "track": request.campaign.track.value,
+        "track": campaign.track.value,
         "status": status_of(request, phase),
-        "campaign": present_campaign(request.campaign, phase),
+        "campaign": campaign_body,
         "school": {"id": str(request.school_id), "name": request.school.name},
         "first_name": request.first_name,
         "last_name": request.last_name,
@@ -141,4 +155,5 @@ def present(actor, request: PlacementRequest, *, extra: dict | None = None) -> d
 def present_many(actor, requests, *, extras: dict | None = None) -> list[dict[str, Any]]:
     """`present` for a list; `extras` maps a request id to its extra fields."""
     extras = extras or {}
-    return [present(actor, r, extra=extras.get(r.id)) for r in requests]
+    campaigns: dict = {}
+    return [present(actor, r, extra=extras.get(r.id), campaigns=campaigns) for r in requests]
