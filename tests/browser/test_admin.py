@@ -71,3 +71,32 @@ def test_the_admin_sets_a_services_profile_and_capacity_and_copies_a_campaign(
     page.get_by_role("status").filter(has_text="Het schooljaar is opgeslagen").wait_for()
     row = page.get_by_role("row").filter(has_text=next_year).filter(has_text="Stage 7e jaar")
     assert "nog niet geopend" in row.inner_text()
+
+
+def test_deadlines_move_with_the_servers_refusal_at_its_field_and_an_account_is_disabled(
+    page, live, campaigns
+):
+    school = live.invite("school", "Atheneum Brugge", "8000")
+    login(page, ADMIN_EMAIL, ADMIN_PASSWORD, "admin")
+    page.get_by_role("link", name="Schooljaren en deadlines").click()
+    duaal = campaigns["duaal"]
+    page.get_by_role(
+        "button", name=f"Deadlines verzetten: {duaal['school_year']} · Duaal leren"
+    ).click()
+    form = page.get_by_role("form", name=f"{duaal['school_year']} · Duaal leren bewerken")
+    request_deadline = form.get_by_label("Deadline aanvragen").input_value()
+    # A decision deadline before the request deadline: the server refuses, at that field.
+    form.get_by_label("Deadline beslissingen").fill(f"{request_deadline[:10]}T00:00")
+    form.get_by_role("button", name="Opslaan").click()
+    error = page.locator("#decision_deadline-error")
+    error.wait_for()
+    assert "na de deadline voor aanvragen" in error.inner_text()
+    assert page.evaluate("document.activeElement.id") == "decision_deadline"
+    form.get_by_role("button", name="Annuleren").click()
+
+    page.get_by_role("link", name="Organisaties").click()
+    page.get_by_role("button", name="Atheneum Brugge uitschakelen").click()
+    page.get_by_role("status").filter(has_text="Atheneum Brugge is uitgeschakeld").wait_for()
+    assert live.admin().get(f"/organisations/{school['id']}").json()["is_disabled"] is True
+    page.get_by_role("button", name="Atheneum Brugge inschakelen").click()
+    page.get_by_role("status").filter(has_text="Atheneum Brugge is ingeschakeld").wait_for()

@@ -91,4 +91,20 @@ def test_bulk_import_reports_each_row_then_imports_all(page, live, campaigns, tm
     page.get_by_role("link", name="Terug naar het overzicht").click()
     page.get_by_role("row").filter(has_text="Maes Ada").wait_for()
     page.get_by_role("row").filter(has_text="Maes Bo").wait_for()
+
+    # While no service accepted, the school edits and deletes.
+    page.get_by_role("link", name="Maes Ada").click()
+    page.get_by_role("heading", name="Ada Maes bewerken").wait_for()
+    assert page.get_by_label("Telefoon").input_value() == "0470 12 34 56"
+    page.get_by_label("Aantal uren per week").fill("22")
+    page.get_by_role("button", name="Opslaan en sluiten").click()
+    page.wait_for_url("**/school/requests")
+    page.get_by_role("link", name="Maes Bo").click()
+    page.get_by_role("button", name="Leerling verwijderen").click()
+    page.get_by_role("dialog").get_by_role("button", name="Verwijderen").click()
+    page.wait_for_url("**/school/requests")
+    page.get_by_role("row").filter(has_text="Maes Ada").wait_for()
+    assert page.get_by_role("row").filter(has_text="Maes Bo").count() == 0
+    listed = client.get("/placement-requests", params={"q": "Maes"}).json()["items"]
+    assert [(r["first_name"], r["hours_per_week"]) for r in listed] == [("Ada", 22)]
     client.close()

@@ -175,13 +175,13 @@ export function Organisations() {
         <div class="table-wrap" tabindex="0">
           <table>
             <caption class="visually-hidden">${t('orgs.title')}</caption>
-            <thead><tr><th scope="col">${t('field.name')}</th><th scope="col">${t('orgs.kind')}</th><th scope="col" class="hide-narrow">${t('field.email')}</th>
+            <thead><tr><th scope="col">${t('field.name')}</th><th scope="col" class="hide-narrow">${t('orgs.kind')}</th><th scope="col" class="hide-narrow">${t('field.email')}</th>
               <th scope="col" class="hide-narrow">${t('field.postcode')}</th><th scope="col">${t('orgs.account')}</th><th scope="col"><span class="visually-hidden">${t('common.actions')}</span></th></tr></thead>
             <tbody>
               ${rows.map((o) => html`
                 <tr key=${o.id}>
                   <td>${o.name}</td>
-                  <td>${t(`kind.${o.kind}`)}${o.kind === 'service' && o.provinces?.length ? html`<br /><span class="hint">${o.provinces.map((p) => t(`province.${p}`)).join(', ')}</span>` : ''}</td>
+                  <td class="hide-narrow">${t(`kind.${o.kind}`)}${o.kind === 'service' && o.provinces?.length ? html`<br /><span class="hint">${o.provinces.map((p) => t(`province.${p}`)).join(', ')}</span>` : ''}</td>
                   <td class="hide-narrow">${o.email}</td>
                   <td class="hide-narrow">${o.postcode} ${o.city ?? ''}</td>
                   <td><span class=${`badge badge-${o.account_status === 'active' ? 'accepted' : o.account_status === 'invited' ? 'invited' : 'withdrawn'}`}>${t(`account_status.${o.account_status}`)}</span></td>

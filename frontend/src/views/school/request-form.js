@@ -32,6 +32,7 @@ function fromRequest(r) {
   values.supervisor_id = r.supervisor_id ?? r.supervisor?.id ?? '';
   values.hours_per_week = r.hours_per_week == null ? '' : String(r.hours_per_week);
   values.national_number = r.national_number ? formatNationalNumber(r.national_number) : '';
+  values.phone = formatPhone(r.phone);
   return values;
 }
 
@@ -268,7 +269,7 @@ function History({ id }) {
   const events = items(history.data);
   if (!events.length) return null;
   return html`
-    <section class="card">
+    <section class="card history">
       <h2>${t('request.history')}</h2>
       <ul>${events.map((e) => html`<li><time datetime=${e.at}>${formatDateTime(e.at)}</time> · ${eventText(e.kind)}${e.actor?.organisation_name ? ` · ${e.actor.organisation_name}` : ''}</li>`)}</ul>
     </section>`;

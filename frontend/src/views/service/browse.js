@@ -29,11 +29,11 @@ export function ServiceStatus({ request, user }) {
   return html`<span class="badge badge-open">${t('service.not_invited')}</span>`;
 }
 
-function RequestTable({ rows, user, showDistance = true }) {
+function RequestTable({ rows, user, showDistance = true, caption }) {
   return html`
     <div class="table-wrap" tabindex="0">
       <table>
-        <caption class="visually-hidden">${t('nav.browse')}</caption>
+        <caption class="visually-hidden">${caption}</caption>
         <thead><tr>
           <th scope="col">${t('field.name')}</th>
           <th scope="col">${t('field.city')}</th>
@@ -91,7 +91,7 @@ export function Browse({ user }) {
       </details>
       <p role="status" aria-live="polite" class="hint">${list.loading ? '' : t('overview.count', { count: list.data?.total ?? rows.length })}</p>
       ${list.error && html`<${Alert}>${errorText(list.error.code, list.error.detail)}</${Alert}>`}
-      ${list.loading && !list.data ? html`<${Loading} />` : rows.length ? html`<${RequestTable} rows=${rows} user=${user} />` : html`<p class="card">${t('overview.none')}</p>`}
+      ${list.loading && !list.data ? html`<${Loading} />` : rows.length ? html`<${RequestTable} rows=${rows} user=${user} caption=${t('nav.browse')} />` : html`<p class="card">${t('overview.none')}</p>`}
     </${Page}>`;
 }
 
@@ -120,9 +120,10 @@ export function Mine({ user, search }) {
       <button type="button" onClick=${() => exportFile('csv')}>${t('service.export_accepted_csv')}</button>`}>
       <${TrackSwitch} track=${track} onChange=${setTrack} />
       <${Alert}>${error}</${Alert}>
-      <div class="track-switch" role="group" aria-label=${t('service.mine_lists')}>
+      <p class="label" id="mine-lists">${t('service.mine_lists')}</p>
+      <div class="track-switch list-switch" role="group" aria-labelledby="mine-lists">
         ${MINE.map((value) => html`<button type="button" aria-pressed=${tab === value ? 'true' : 'false'} onClick=${() => setTab(value)}>${t(`mine.${value}`)}</button>`)}
       </div>
-      ${list.loading && !list.data ? html`<${Loading} />` : rows.length ? html`<${RequestTable} rows=${rows} user=${user} showDistance=${false} />` : html`<p class="card">${t('overview.none')}</p>`}
+      ${list.loading && !list.data ? html`<${Loading} />` : rows.length ? html`<${RequestTable} rows=${rows} user=${user} showDistance=${false} caption=${t(`mine.${tab}`)} />` : html`<p class="card">${t('overview.none')}</p>`}
     </${Page}>`;
 }
