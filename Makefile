@@ -30,12 +30,12 @@ run: install
 	$(BIN)/stagematch serve --host 127.0.0.1 --port 8000
 
 lint: install
-	$(BIN)/ruff check backend tests migrations
-	$(BIN)/ruff format --check backend tests migrations
+	$(BIN)/ruff check backend tests migrations bench scripts examples
+	$(BIN)/ruff format --check backend tests migrations bench scripts examples
 
 format: install
-	$(BIN)/ruff check --fix backend tests migrations
-	$(BIN)/ruff format backend tests migrations
+	$(BIN)/ruff check --fix backend tests migrations bench scripts examples
+	$(BIN)/ruff format backend tests migrations bench scripts examples
 
 test-sqlite: install
 	$(BIN)/pytest -q $(PYTEST_ARGS)
