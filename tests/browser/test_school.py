@@ -91,6 +91,10 @@ def test_bulk_import_reports_each_row_then_imports_all(page, live, campaigns, tm
     page.get_by_role("link", name="Terug naar het overzicht").click()
     page.get_by_role("row").filter(has_text="Maes Ada").wait_for()
     page.get_by_role("row").filter(has_text="Maes Bo").wait_for()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Exporteren (CSV)").click()
+    exported = download.value.path().read_text(encoding="utf-8-sig")
+    assert "Ada" in exported and "Bo" in exported
 
     # While no service accepted, the school edits and deletes.
     page.get_by_role("link", name="Maes Ada").click()

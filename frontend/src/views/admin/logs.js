@@ -52,6 +52,7 @@ const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
 
 function detailValue(key, value) {
   if (key === 'kind' || key === 'track') return word(key, value);
+  if (key === 'via') return word('audit_via', value);
   if (typeof value === 'string' && INSTANT.test(value)) return formatDateTime(value);
   if (Array.isArray(value)) return value.map((v) => (typeof v === 'object' ? JSON.stringify(v) : v)).join(', ');
   if (typeof value === 'boolean') return t(value ? 'common.yes' : 'common.no');

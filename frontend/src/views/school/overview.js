@@ -1,7 +1,7 @@
 // The overview of the school's requests: status column as the manual describes, filters,
 // search, and live changes when a service invites or accepts.
 import { useMemo, useRef, useState } from 'preact/hooks';
-import { download, get, getAll } from '../../api.js';
+import { download, get, getAll, query } from '../../api.js';
 import { Alert } from '../../components/alert.js';
 import { StatusBadge } from '../../components/badge.js';
 import { DeadlineBanner } from '../../components/banner.js';
@@ -59,7 +59,8 @@ export function Overview() {
   async function exportFile(format) {
     setError(null);
     try {
-      await download(`/placement-requests/export?format=${format}&track=${track}`, `aanvragen-${track}.${format}`);
+      // The export holds what the overview shows: the same track, filters and search.
+      await download(`/placement-requests/export${query({ format, track, ...filters, sort: 'name' })}`, `aanvragen-${track}.${format}`);
     } catch (err) {
       setError(errorText(err.code, err.detail));
     }

@@ -1,7 +1,7 @@
 // The request form with every field of the manual, checked as the user types with the
 // server's rules; the server's own field errors land at the same inputs.
 import { useEffect, useState } from 'preact/hooks';
-import { api, del, get, post } from '../../api.js';
+import { api, get, post } from '../../api.js';
 import { Alert } from '../../components/alert.js';
 import { StatusBadge } from '../../components/badge.js';
 import { DeadlineBanner } from '../../components/banner.js';
