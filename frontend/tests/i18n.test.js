@@ -35,7 +35,7 @@ test('every literal key the code translates exists', () => {
       if (!(key in nl)) missing.push(`${key} (${file.slice(SRC.length)})`);
     }
   }
-  assert.deepEqual(missing, []);
+  assert.deepEqual(missing, [], `add error.<code> to frontend/src/i18n/nl.json and en.json for: ${missing}`);
 });
 
 test('every option of a fixed choice has a word', () => {
@@ -56,4 +56,26 @@ test('interpolate fills named placeholders and leaves unknown ones', () => {
   assert.equal(interpolate('{a} {b}', { a: 1 }), '1 {b}');
   assert.equal(translator({ hi: 'Dag {who}' })('hi', { who: 'Ann' }), 'Dag Ann');
   assert.equal(translator({})('missing.key'), 'missing.key');
+});
+
+// The server's messages are English: a Dutch page shows the catalog's words for each code.
+test('every error code the backend can send has words in the catalogs', () => {
+  const backend = new URL('../../backend/', import.meta.url).pathname;
+  const python = (dir) => readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? python(path) : path.endsWith('.py') ? [path] : [];
+  });
+  const patterns = [
+    /error\(\s*\d{3},\s*"([a-z_]+)"/g, // DomainError classes
+    /(?:FieldError\.at|_err)\([^,()]+,\s*"([a-z_]+)"/g, // field errors
+    /"code": "([a-z_]+)"/g, // field errors written as dicts
+  ];
+  const codes = new Set();
+  for (const path of python(backend)) {
+    const text = readFileSync(path, 'utf8');
+    for (const pattern of patterns) for (const found of text.matchAll(pattern)) codes.add(found[1]);
+  }
+  assert.ok(codes.size > 30, `only ${codes.size} codes found: the patterns no longer match`);
+  const missing = [...codes].filter((code) => !(`error.${code}` in nl)).sort();
+  assert.deepEqual(missing, [], `add error.<code> to frontend/src/i18n/nl.json and en.json for: ${missing}`);
 });
