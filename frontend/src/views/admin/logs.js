@@ -1,10 +1,11 @@
 // The mail outbox and the audit log: read-only, newest first.
 import { useState } from 'preact/hooks';
-import { get } from '../../api.js';
+import { get, getAll } from '../../api.js';
 import { Alert } from '../../components/alert.js';
 import { errorText } from '../../components/field.js';
 import { useLoad } from '../../components/load.js';
 import { Loading, Page } from '../../components/page.js';
+import { Pager } from '../../components/pager.js';
 import { html } from '../../html.js';
 import { has, t } from '../../i18n/index.js';
 import { items } from '../../lib/campaign.js';
@@ -24,11 +25,7 @@ function Paged({ path, params, head, row, title }) {
         <tbody>${rows.map(row)}</tbody>
       </table>
     </div>
-    <nav class="pager" aria-label=${t('common.pages')}>
-      <button type="button" disabled=${page <= 1} onClick=${() => setPage(page - 1)}>${t('common.previous')}</button>
-      <span>${t('common.page_of', { page, pages: Math.max(1, Math.ceil(total / 50)) })}</span>
-      <button type="button" disabled=${page * 50 >= total} onClick=${() => setPage(page + 1)}>${t('common.next')}</button>
-    </nav>`;
+    <${Pager} page=${page} pageSize=${50} total=${total} onPage=${setPage} />`;
 }
 
 export function Outbox() {
@@ -69,7 +66,7 @@ function Details({ details }) {
 
 export function Audit() {
   // The log names organisations by id; the admin's list of them gives the names.
-  const organisations = useLoad(() => get('/organisations', { page_size: 200 }), []);
+  const organisations = useLoad(() => getAll('/organisations', {}), []);
   const names = Object.fromEntries(items(organisations.data).map((o) => [o.id, o.name]));
   return html`
     <${Page} title=${t('nav.audit')} wide>

@@ -7,6 +7,7 @@ import { useForm } from '../../components/form.js';
 import { useLoad } from '../../components/load.js';
 import { options, PROVINCES } from '../../components/options.js';
 import { Loading, Page } from '../../components/page.js';
+import { Pager } from '../../components/pager.js';
 import { html } from '../../html.js';
 import { t } from '../../i18n/index.js';
 import { items } from '../../lib/campaign.js';
@@ -143,7 +144,8 @@ export function Organisations() {
   const [editing, setEditing] = useState(null);
   const [message, setMessage] = useState(null);
   const [error, setError] = useState(null);
-  const list = useLoad(() => get('/organisations', { kind, q, page_size: 200 }), [kind, q]);
+  const [page, setPage] = useState(1);
+  const list = useLoad(() => get('/organisations', { kind, q, page, page_size: 100 }), [kind, q, page]);
 
   async function run(action, done) {
     setError(null);
@@ -165,9 +167,9 @@ export function Organisations() {
       ${adding && html`<${CreateForm} onCancel=${() => setAdding(false)} onDone=${(text) => { setAdding(false); setMessage(text); list.reload(); }} />`}
       ${editing && html`<${ProfileForm} key=${editing.id} organisation=${editing} onCancel=${() => setEditing(null)}
         onDone=${(text) => { setEditing(null); setMessage(text); list.reload(); }} />`}
-      <form class="filters" role="search" onSubmit=${(e) => { e.preventDefault(); setQ(typed); }}>
+      <form class="filters" role="search" onSubmit=${(e) => { e.preventDefault(); setPage(1); setQ(typed); }}>
         <${TextField} id="q" type="search" label=${t('orgs.search')} value=${typed} onInput=${setTyped} />
-        <${SelectField} id="kind_filter" label=${t('orgs.kind')} value=${kind} onChange=${setKind} placeholder=${t('common.all')}
+        <${SelectField} id="kind_filter" label=${t('orgs.kind')} value=${kind} onChange=${(v) => { setPage(1); setKind(v); }} placeholder=${t('common.all')}
           options=${[{ value: 'school', label: t('kind.school') }, { value: 'service', label: t('kind.service') }, { value: 'admin', label: t('kind.admin') }]} />
         <div class="field"><button type="submit">${t('overview.search_button')}</button></div>
       </form>
@@ -197,6 +199,7 @@ export function Organisations() {
                 </tr>`)}
             </tbody>
           </table>
-        </div>`}
+        </div>
+        <${Pager} page=${page} pageSize=${100} total=${list.data?.total} onPage=${setPage} />`}
     </${Page}>`;
 }

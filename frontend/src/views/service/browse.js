@@ -8,12 +8,14 @@ import { useLiveUpdates } from '../../components/live.js';
 import { useLoad } from '../../components/load.js';
 import { DAYS, FORMS, options, PROVINCES, TRANSPORT } from '../../components/options.js';
 import { Loading, Page } from '../../components/page.js';
+import { Pager } from '../../components/pager.js';
 import { TrackSwitch, useTrack } from '../../components/track.js';
 import { html } from '../../html.js';
 import { t } from '../../i18n/index.js';
 import { items } from '../../lib/campaign.js';
 import { formatDate } from '../../lib/format.js';
 
+const PAGE_SIZE = 100;
 const NO_FILTERS = { province: [], near: '', max_km: '', transport: [], days: [], form: '', start_from: '', start_to: '', q: '' };
 
 function myInvitation(request, user) {
@@ -63,17 +65,18 @@ export function Browse({ user }) {
   const [track, setTrack] = useTrack();
   const [draft, setDraft] = useState(NO_FILTERS);
   const [filters, setFilters] = useState(NO_FILTERS);
-  const list = useLoad(() => get('/placement-requests', { track, ...filters, sort: filters.max_km || filters.near ? 'distance' : 'newest', page_size: 200 }), [track, filters]);
+  const [page, setPage] = useState(1);
+  const list = useLoad(() => get('/placement-requests', { track, ...filters, sort: filters.max_km || filters.near ? 'distance' : 'newest', page, page_size: PAGE_SIZE }), [track, filters, page]);
   useLiveUpdates(() => list.reload());
   const set = (name) => (value) => setDraft((d) => ({ ...d, [name]: value }));
   const rows = items(list.data);
 
   return html`
     <${Page} title=${t('service.browse_title')} wide>
-      <${TrackSwitch} track=${track} onChange=${setTrack} />
+      <${TrackSwitch} track=${track} onChange=${(v) => { setPage(1); setTrack(v); }} />
       <details class="card" open>
         <summary><strong>${t('service.filters')}</strong></summary>
-        <form class="filters" role="search" onSubmit=${(e) => { e.preventDefault(); setFilters(draft); }}>
+        <form class="filters" role="search" onSubmit=${(e) => { e.preventDefault(); setPage(1); setFilters(draft); }}>
           <${TextField} id="q" type="search" label=${t('overview.search')} value=${draft.q} onInput=${set('q')} />
           <${TextField} id="near" label=${t('service.near')} value=${draft.near} onInput=${set('near')} inputmode="numeric" maxlength="4" hint=${t('service.near_hint')} />
           <${TextField} id="max_km" type="number" min="1" max="300" label=${t('service.max_km')} value=${draft.max_km} onInput=${set('max_km')} />
@@ -85,13 +88,14 @@ export function Browse({ user }) {
           <${ChoiceGroup} id="days" legend=${t('field.days')} options=${options(DAYS, 'day')} value=${draft.days} onChange=${set('days')} />
           <div class="actions field">
             <button type="submit" class="primary">${t('service.apply_filters')}</button>
-            <button type="button" onClick=${() => { setDraft(NO_FILTERS); setFilters(NO_FILTERS); }}>${t('service.clear_filters')}</button>
+            <button type="button" onClick=${() => { setPage(1); setDraft(NO_FILTERS); setFilters(NO_FILTERS); }}>${t('service.clear_filters')}</button>
           </div>
         </form>
       </details>
       <p role="status" aria-live="polite" class="hint">${list.loading ? '' : t('overview.count', { count: list.data?.total ?? rows.length })}</p>
       ${list.error && html`<${Alert}>${errorText(list.error.code, list.error.detail)}</${Alert}>`}
       ${list.loading && !list.data ? html`<${Loading} />` : rows.length ? html`<${RequestTable} rows=${rows} user=${user} caption=${t('nav.browse')} />` : html`<p class="card">${t('overview.none')}</p>`}
+      <${Pager} page=${page} pageSize=${PAGE_SIZE} total=${list.data?.total} onPage=${setPage} />
     </${Page}>`;
 }
 
@@ -100,8 +104,9 @@ const MINE = ['invited', 'accepted', 'placed_elsewhere', 'withdrawn'];
 export function Mine({ user, search }) {
   const [track, setTrack] = useTrack();
   const [tab, setTab] = useState(MINE.includes(search.get('tab')) ? search.get('tab') : 'accepted');
+  const [page, setPage] = useState(1);
   const [error, setError] = useState(null);
-  const list = useLoad(() => get('/placement-requests', { track, mine: tab, page_size: 200 }), [track, tab]);
+  const list = useLoad(() => get('/placement-requests', { track, mine: tab, page, page_size: PAGE_SIZE }), [track, tab, page]);
   useLiveUpdates(() => list.reload());
   const rows = items(list.data);
 
@@ -118,12 +123,13 @@ export function Mine({ user, search }) {
     <${Page} title=${t('service.mine_title')} wide actions=${html`
       <button type="button" onClick=${() => exportFile('xlsx')}>${t('service.export_accepted_xlsx')}</button>
       <button type="button" onClick=${() => exportFile('csv')}>${t('service.export_accepted_csv')}</button>`}>
-      <${TrackSwitch} track=${track} onChange=${setTrack} />
+      <${TrackSwitch} track=${track} onChange=${(v) => { setPage(1); setTrack(v); }} />
       <${Alert}>${error}</${Alert}>
       <p class="label" id="mine-lists">${t('service.mine_lists')}</p>
       <div class="track-switch list-switch" role="group" aria-labelledby="mine-lists">
-        ${MINE.map((value) => html`<button type="button" aria-pressed=${tab === value ? 'true' : 'false'} onClick=${() => setTab(value)}>${t(`mine.${value}`)}</button>`)}
+        ${MINE.map((value) => html`<button type="button" aria-pressed=${tab === value ? 'true' : 'false'} onClick=${() => { setPage(1); setTab(value); }}>${t(`mine.${value}`)}</button>`)}
       </div>
       ${list.loading && !list.data ? html`<${Loading} />` : rows.length ? html`<${RequestTable} rows=${rows} user=${user} showDistance=${false} caption=${t(`mine.${tab}`)} />` : html`<p class="card">${t('overview.none')}</p>`}
+      <${Pager} page=${page} pageSize=${PAGE_SIZE} total=${list.data?.total} onPage=${setPage} />
     </${Page}>`;
 }
