@@ -60,14 +60,20 @@ def test_the_admin_sets_a_services_profile_and_capacity_and_copies_a_campaign(
     capacities = live.admin().get(f"/organisations/{service['id']}/capacities").json()
     assert [(c["campaign_id"], c["capacity"]) for c in capacities] == [(duaal["id"], 4)]
 
-    # Next year's campaign starts as a copy of this one, one year later.
+    # Next year's campaign starts as a copy of this one, one year later, open for a check.
     page.get_by_role("link", name="Schooljaren en deadlines").click()
-    year = duaal["school_year"]
+    year = campaigns["stage"]["school_year"]
     page.get_by_role("button", name=f"Kopiëren naar volgend jaar: {year} · Stage 7e jaar").click()
     first, second = (int(part) for part in year.split("-"))
     next_year = f"{first + 1}-{second + 1}"
-    assert page.get_by_role("textbox", name="Schooljaar").input_value() == next_year
-    page.get_by_role("button", name="Opslaan").click()
+    page.get_by_role("status").filter(
+        has_text=f"{next_year} · Stage 7e jaar is aangemaakt"
+    ).wait_for()
+    form = page.get_by_role("form", name=f"{next_year} · Stage 7e jaar bewerken")
+    opens = form.get_by_label("Opent op").input_value()
+    original = campaigns["stage"]["opens_at"]
+    assert opens.startswith(str(first + 1) + "-") and original.startswith(str(first) + "-")
+    form.get_by_role("button", name="Opslaan").click()
     page.get_by_role("status").filter(has_text="Het schooljaar is opgeslagen").wait_for()
     row = page.get_by_role("row").filter(has_text=next_year).filter(has_text="Stage 7e jaar")
     assert "nog niet geopend" in row.inner_text()

@@ -28,27 +28,14 @@ function toLocal(iso) {
   return parts.replace(' ', 'T');
 }
 
-/** "2025-2026" -> "2026-2027"; anything else stays as it is. Pure. */
-export function nextSchoolYear(year) {
-  const found = /^(\d{4})-(\d{4})$/.exec(year ?? '');
-  return found ? `${Number(found[1]) + 1}-${Number(found[2]) + 1}` : year;
-}
-
-/** The same moment one year later, as the datetime-local text of the form. */
-function nextYearLocal(iso) {
-  const local = toLocal(iso);
-  return local ? `${Number(local.slice(0, 4)) + 1}${local.slice(4)}` : '';
-}
-
-/** A campaign to edit, or (with `copyOf`) a new one a year after an existing one. */
-function initialValues(campaign, copyOf) {
+/** A campaign to edit, or the empty form of a new one. */
+function initialValues(campaign) {
   if (campaign) return { school_year: campaign.school_year, track: campaign.track, ...Object.fromEntries(MOMENTS.map((m) => [m, toLocal(campaign[m])])) };
-  if (copyOf) return { school_year: nextSchoolYear(copyOf.school_year), track: copyOf.track, ...Object.fromEntries(MOMENTS.map((m) => [m, nextYearLocal(copyOf[m])])) };
   return { school_year: '', track: 'duaal', opens_at: '', request_deadline: '', decision_deadline: '' };
 }
 
-function CampaignForm({ campaign, copyOf, onDone, onCancel }) {
-  const form = useForm(initialValues(campaign, copyOf));
+function CampaignForm({ campaign, onDone, onCancel }) {
+  const form = useForm(initialValues(campaign));
   async function onSubmit(event) {
     event.preventDefault();
     const missing = {};
@@ -68,8 +55,7 @@ function CampaignForm({ campaign, copyOf, onDone, onCancel }) {
   const e = form.serverErrors;
   return html`
     <form ref=${form.ref} class="card" onSubmit=${onSubmit} novalidate aria-labelledby="campaign-form-title">
-      <h2 id="campaign-form-title">${campaign ? t('campaigns.edit', { year: `${campaign.school_year} · ${t(`track.${campaign.track}`)}` }) : copyOf ? t('campaigns.copy_title', { year: copyOf.school_year }) : t('campaigns.add')}</h2>
-      ${copyOf && html`<p>${t('campaigns.copy_intro')}</p>`}
+      <h2 id="campaign-form-title">${campaign ? t('campaigns.edit', { year: `${campaign.school_year} · ${t(`track.${campaign.track}`)}` }) : t('campaigns.add')}</h2>
       <${Alert}>${form.formError}</${Alert}>
       <div class="form-grid">
         ${!campaign && html`
@@ -90,13 +76,31 @@ export function Campaigns() {
   const list = useLoad(() => get('/campaigns'), []);
   const [editing, setEditing] = useState(null);
   const [message, setMessage] = useState(null);
+  const [error, setError] = useState(null);
   const rows = items(list.data);
+
+  /** Next school year's campaign from this one (the server shifts every moment a year, in
+   * Brussels wall time); it opens in the form so the admin can check the dates. */
+  async function copy(campaign) {
+    setMessage(null);
+    setError(null);
+    try {
+      const created = await post(`/campaigns/${campaign.id}/copy`);
+      setMessage(t('campaigns.copied', { year: created.school_year, track: t(`track.${created.track}`) }));
+      setEditing(created);
+      list.reload();
+    } catch (err) {
+      setError(errorText(err.code, err.detail));
+    }
+  }
+
   return html`
     <${Page} title=${t('campaigns.title')} wide actions=${editing === null && html`<button type="button" class="primary" onClick=${() => setEditing('new')}>${t('campaigns.add')}</button>`}>
       <${Alert} kind="success">${message}</${Alert}>
+      <${Alert}>${error}</${Alert}>
       ${list.error && html`<${Alert}>${errorText(list.error.code, list.error.detail)}</${Alert}>`}
-      ${editing !== null && html`<${CampaignForm} key=${editing.copyOf?.id ?? editing.id ?? 'new'}
-        campaign=${editing === 'new' || editing.copyOf ? null : editing} copyOf=${editing.copyOf} onCancel=${() => setEditing(null)}
+      ${editing !== null && html`<${CampaignForm} key=${editing.id ?? 'new'}
+        campaign=${editing === 'new' ? null : editing} onCancel=${() => setEditing(null)}
         onDone=${() => { setEditing(null); setMessage(t('campaigns.saved')); list.reload(); }} />`}
       ${list.loading && !list.data ? html`<${Loading} />` : rows.length === 0 ? html`<p class="card">${t('campaign.none')}</p>` : html`
         <div class="table-wrap" tabindex="0">
@@ -115,7 +119,7 @@ export function Campaigns() {
                     <button type="button" class="small" onClick=${() => { setMessage(null); setEditing(c); }}
                       aria-label=${t('campaigns.move_named', { year: `${c.school_year} · ${t(`track.${c.track}`)}` })}>${t('campaigns.move_deadlines')}</button>
                     ${' '}
-                    <button type="button" class="small" onClick=${() => { setMessage(null); setEditing({ copyOf: c }); }}
+                    <button type="button" class="small" onClick=${() => copy(c)}
                       aria-label=${t('campaigns.copy_named', { year: `${c.school_year} · ${t(`track.${c.track}`)}` })}>${t('campaigns.copy')}</button>
                   </td>
                 </tr>`)}
