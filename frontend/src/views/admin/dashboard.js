@@ -31,7 +31,7 @@ const WHOLE_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000];
 const DAY = 86400;
 
 function dayLabel(seconds) {
-  return new Intl.DateTimeFormat(getLanguage() === 'en' ? 'en-GB' : 'nl-BE', { day: 'numeric', month: 'short', timeZone: 'UTC' })
+  return new Intl.DateTimeFormat(getLanguage() === 'en' ? 'en-GB' : 'nl-BE', { day: 'numeric', month: 'short', timeZone: 'Europe/Brussels' })
     .format(new Date(seconds * 1000));
 }
 
@@ -98,6 +98,8 @@ function AcceptanceChart({ perDay }) {
   const days = perDay.map((d) => Date.parse(`${d.date}T12:00:00Z`) / 1000);
   const build = (UPlot) => ({
     options: {
+      // Days begin at midnight in Brussels, wherever the admin's computer is.
+      tzDate: (seconds) => UPlot.tzDate(new Date(seconds * 1000), 'Europe/Brussels'),
       scales: {
         // At least a week wide, so one day of acceptances is a bar, not a lonely dot.
         x: { time: true, auto: false, range: [Math.min(...days) - 3 * DAY, Math.max(...days) + 3 * DAY] },
@@ -160,8 +162,20 @@ export function Dashboard() {
               <tr><td>${t(`province.${p}`)}</td>${STATUSES.map((s) => html`<td>${counts[s] ?? 0}</td>`)}</tr>`)}</tbody>
           </table>
         </div>
-        <h2 style="margin-top:1.5rem">${t('dashboard.acceptances_over_time')}</h2>
+        <h2 class="section">${t('dashboard.acceptances_over_time')}</h2>
         ${(d.acceptances_per_day || []).length > 0 ? html`<${AcceptanceChart} perDay=${d.acceptances_per_day} />
-          <p class="hint">${d.acceptances_per_day.map((x) => `${formatDate(x.date)}: ${x.count}`).join(' · ')}</p>` : html`<p class="card">${t('dashboard.no_acceptances')}</p>`}`}
+          <p class="hint">${d.acceptances_per_day.map((x) => `${formatDate(x.date)}: ${x.count}`).join(' · ')}</p>` : html`<p class="card">${t('dashboard.no_acceptances')}</p>`}
+        <h2 class="section">${t('dashboard.still_open', { count: (d.still_open || []).length })}</h2>
+        ${(d.still_open || []).length === 0 ? html`<p class="card">${t('dashboard.none_open')}</p>` : html`
+          <div class="table-wrap" tabindex="0">
+            <table>
+              <caption class="visually-hidden">${t('dashboard.still_open', { count: d.still_open.length })}</caption>
+              <thead><tr><th scope="col">${t('field.name')}</th><th scope="col">${t('service.school')}</th>
+                <th scope="col" class="hide-narrow">${t('field.province')}</th><th scope="col">${t('field.status')}</th></tr></thead>
+              <tbody>${d.still_open.map((r) => html`
+                <tr key=${r.id}><td>${r.last_name} ${r.first_name}</td><td>${r.school}</td>
+                  <td class="hide-narrow">${t(`province.${r.province}`)}</td><td>${t(`status_filter.${r.status}`)}</td></tr>`)}</tbody>
+            </table>
+          </div>`}`}
     </${Page}>`;
 }
