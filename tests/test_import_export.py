@@ -200,3 +200,26 @@ async def test_export_shows_status_and_inviting_services(school_client, service_
     xlsx = await school_client.get(f"{REQUESTS}/export", params={"format": "xlsx"})
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
     assert sheet.cell(row=2, column=1).value == "invited"
+
+
+async def test_dutch_words_for_transport_days_and_form(school_client, db):
+    setup = await ready(db, school_client.account.organisation_id)
+    row = _row(1, setup.supervisor.email)
+    row.update(
+        transport_modes="Fiets, openbaar vervoer; Elektrische fiets",
+        days="ma di Woensdag",
+        form="Alternerend",
+    )
+    bad = {**_row(2, setup.supervisor.email), "days": "maan", "transport_modes": "paard"}
+    report = (await _import(school_client, _csv([row, bad]), dry_run=True)).json()
+    # The first word of each list is unknown.
+    assert {(e["row"], e["field"]) for e in report["errors"]} == {
+        (3, "days.0"),
+        (3, "transport_modes.0"),
+    }
+    created = await _import(school_client, _csv([row]), dry_run=False)
+    assert created.status_code == 200, created.text
+    [item] = (await school_client.get(REQUESTS)).json()["items"]
+    assert sorted(item["transport_modes"]) == ["bike", "e_bike_moped", "public_transport"]
+    assert item["days"] == ["mon", "tue", "wed"]
+    assert item["form"] == "alternating"

@@ -3,7 +3,8 @@ of its overview. The import is all or nothing: one bad row and no row goes in.
 
 Import decisions: the track is a query parameter (one file, one campaign); the supervisor is
 named by its e-mail address (`supervisor_email`), which the school knows and which is unique
-enough; lists (`transport_modes`, `days`) are separated by commas, semicolons or spaces;
+enough; lists (`transport_modes`, `days`) are separated by commas, semicolons or spaces, and
+the codes may be written in Dutch (`fiets`, `openbaar vervoer`, `ma`, `dinsdag`, `blok`);
 dates are ISO (2026-09-01) or Belgian (01/09/2026); rows are numbered as the spreadsheet
 shows them (the header is row 1)."""
 
@@ -58,6 +59,42 @@ COLUMNS = (
 REQUIRED_COLUMNS = frozenset(COLUMNS) - {"province", "remarks", "start_date", "end_date", "form"}
 _LIST_COLUMNS = ("transport_modes", "days")
 _LIST_SPLIT = re.compile(r"[,;\s]+")
+# Schools type Dutch: the words of the form (and their usual abbreviations) mean the codes.
+_PHRASES = {"openbaar vervoer": "public_transport", "elektrische fiets": "e_bike_moped"}
+_DUTCH = {
+    "auto": "car",
+    "fiets": "bike",
+    "bromfiets": "e_bike_moped",
+    "e-bike": "e_bike_moped",
+    "ov": "public_transport",
+    **{
+        word: day
+        for day, words in {
+            "mon": ("ma", "maandag"),
+            "tue": ("di", "dinsdag"),
+            "wed": ("wo", "woensdag"),
+            "thu": ("do", "donderdag"),
+            "fri": ("vr", "vrijdag"),
+            "sat": ("za", "zaterdag"),
+            "sun": ("zo", "zondag"),
+        }.items()
+        for word in words
+    },
+    "blok": "block",
+    "alternerend": "alternating",
+}
+
+
+def _words(text: str | None) -> list[str]:
+    """A list cell as codes: separated by commas, semicolons or spaces, Dutch or English."""
+    if not text:
+        return []
+    text = text.lower()
+    for phrase, code in _PHRASES.items():
+        text = text.replace(phrase, code)
+    return [_DUTCH.get(word, word) for word in _LIST_SPLIT.split(text) if word]
+
+
 _BELGIAN_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 
 XLSX_MAGIC = b"PK\x03\x04"
@@ -156,13 +193,12 @@ def _fields(cells: dict[str, Any], track: str) -> dict[str, Any]:
     for column in COLUMNS:
         value = cells.get(column)
         if column in _LIST_COLUMNS:
-            text = _text(value)
-            fields[column] = [p for p in _LIST_SPLIT.split(text.lower()) if p] if text else []
+            fields[column] = _words(_text(value))
         elif column in ("start_date", "end_date"):
             fields[column] = _date(value)
         elif column == "form":
             text = _text(value)
-            fields[column] = text.lower() if text else None
+            fields[column] = _DUTCH.get(text.lower(), text.lower()) if text else None
         elif column != "supervisor_email":
             fields[column] = _text(value)
     for optional in ("province", "remarks"):
