@@ -21,6 +21,8 @@ const ROUTES = [
   ['/forgot', Forgot, 'public'],
   ['/reset-password', Reset, 'public'],
   ['/account', Account, 'any'],
+  ['/account/tokens', lazy(() => import('./views/account/tokens.js'), 'ApiTokens'), 'any'],
+  ['/admin/requests/:id', lazy(() => import('./views/admin/request.js'), 'AdminRequest'), 'admin'],
   ['/school', lazy(() => import('./views/school/home.js'), 'SchoolHome'), 'school'],
   ['/school/supervisors', lazy(() => import('./views/school/supervisors.js'), 'Supervisors'), 'school'],
   ['/school/requests', lazy(() => import('./views/school/overview.js'), 'Overview'), 'school'],

@@ -32,6 +32,9 @@ PAGES = [
     Shown("reset-password", None, "/reset-password?token=voorbeeld"),
     Shown("not-found", None, "/bestaat-niet"),
     Shown("account", "school", "/account"),
+    Shown("account-tokens", "school", "/account/tokens"),
+    Shown("account-tokens-created", "school", "/account/tokens", then="create_token"),
+    Shown("account-tokens-revoke-dialog", "school", "/account/tokens", then="revoke_token"),
     Shown("school-home", "school", "/school"),
     Shown("school-supervisors", "school", "/school/supervisors"),
     Shown("school-supervisor-form", "school", "/school/supervisors", then="add_supervisor"),
@@ -45,8 +48,12 @@ PAGES = [
     Shown("service-mine", "service", "/service/mine"),
     Shown("service-detail", "service", "/service/requests/{invited_id}"),
     Shown("service-accept-dialog", "service", "/service/requests/{invited_id}", then="accept"),
+    Shown("service-decline-dialog", "service", "/service/requests/{invited_id}", then="decline"),
     Shown("service-accepted", "service", "/service/requests/{accepted_id}"),
     Shown("admin-dashboard", "admin", "/admin"),
+    Shown("admin-request", "admin", "/admin/requests/{invited_id}"),
+    Shown("admin-request-reveal-dialog", "admin", "/admin/requests/{invited_id}", then="reveal"),
+    Shown("admin-request-revealed", "admin", "/admin/requests/{accepted_id}", then="revealed"),
     Shown("admin-organisations", "admin", "/admin/organisations"),
     Shown("admin-organisation-profile", "admin", "/admin/organisations", then="profile"),
     Shown("admin-campaigns", "admin", "/admin/campaigns"),
@@ -64,7 +71,7 @@ class World:
 
 def build_world(live: Live) -> World:
     """A school with three pupils (open, invited, accepted) and a service that acted on two."""
-    live.ensure_campaigns()
+    campaigns = live.ensure_campaigns()
     school, client, supervisor = school_with_supervisor(live, "Sint-Jozefinstituut Brugge", "8000")
     service = live.activated("service", "Thuiszorg Oostende", "8400", provinces=["BE-VWV"])
     service_client = live.client_for(service["email"])
@@ -102,6 +109,14 @@ def build_world(live: Live) -> World:
                 "email": "mieke@example.be",
             },
         },
+    ).raise_for_status()
+    # The school's script has a key; the service can take 4 pupils this year (1 taken).
+    client.post(
+        "/api-tokens", json={"name": "Leerlingenadministratie", "read_only": True}
+    ).raise_for_status()
+    live.admin().put(
+        f"/organisations/{service['id']}/capacities/{campaigns['duaal']['id']}",
+        json={"capacity": 4},
     ).raise_for_status()
     invited = live.invite("school", "Atheneum Gent", "9000")
     client.close()
@@ -146,6 +161,24 @@ def show(page, world: World, shown: Shown, signed_in: bool = False) -> None:
     elif shown.then == "accept":
         page.get_by_role("button", name="Aanvaarden").click()
         page.get_by_role("dialog").wait_for()
+    elif shown.then == "create_token":
+        page.get_by_label("Naam").fill("Boekhouding")
+        page.get_by_label("Lezen en wijzigen").check()
+        page.get_by_role("button", name="Sleutel maken").click()
+        page.get_by_role("heading", name="Je nieuwe sleutel: Boekhouding").wait_for()
+    elif shown.then == "revoke_token":
+        page.get_by_role("button", name="Sleutel Leerlingenadministratie intrekken").click()
+        page.get_by_role("dialog").wait_for()
+    elif shown.then == "decline":
+        page.get_by_role("button", name="Niet weerhouden").click()
+        page.get_by_role("dialog").wait_for()
+    elif shown.then in ("reveal", "revealed"):
+        page.get_by_role("button", name="Rijksregisternummer, telefoon en e-mail tonen").click()
+        page.get_by_role("dialog").wait_for()
+        if shown.then == "revealed":
+            page.get_by_label("Reden").fill("Vraag van de school over een tikfout.")
+            page.get_by_role("dialog").get_by_role("button", name="Tonen").click()
+            page.get_by_role("status").filter(has_text="Het logboek").wait_for()
     elif shown.then == "profile":
         page.get_by_role("button", name="Thuiszorg Oostende bewerken").first.click()
         page.get_by_role("form", name="Gegevens van Thuiszorg Oostende").wait_for()

@@ -1,9 +1,18 @@
 """The admin's organisations page: create a school with the keyboard-reachable form, which
 mails the invitation; resend it; the page has no serious accessibility violation."""
 
+import json
+
 import pytest
 
-from tests.browser.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, axe_violations, login
+from tests.browser.conftest import (
+    ADMIN_EMAIL,
+    ADMIN_PASSWORD,
+    axe_violations,
+    login,
+    request_body,
+    school_with_supervisor,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -106,3 +115,40 @@ def test_deadlines_move_with_the_servers_refusal_at_its_field_and_an_account_is_
     assert live.admin().get(f"/organisations/{school['id']}").json()["is_disabled"] is True
     page.get_by_role("button", name="Atheneum Brugge inschakelen").click()
     page.get_by_role("status").filter(has_text="Atheneum Brugge is ingeschakeld").wait_for()
+
+
+def test_the_admin_reveals_a_pupils_data_with_a_reason_and_exports_them(page, live, campaigns):
+    _, school_client, supervisor = school_with_supervisor(live, "Sint-Jan Kortrijk", "8500")
+    pupil = school_client.post(
+        "/placement-requests",
+        json=request_body(supervisor["id"], first_name="Wout", last_name="Claeys"),
+    ).json()
+    school_client.close()
+    login(page, ADMIN_EMAIL, ADMIN_PASSWORD, role="admin")
+    page.get_by_role("link", name="Claeys Wout").click()
+    page.get_by_role("heading", name="Wout Claeys").wait_for()
+    assert pupil["national_number"] not in page.locator("main").inner_text()
+    assert page.locator("main").get_by_text("Verborgen").count() == 3
+
+    page.get_by_role("button", name="Rijksregisternummer, telefoon en e-mail tonen").click()
+    dialog = page.get_by_role("dialog", name="Persoonsgegevens tonen")
+    dialog.get_by_label("Reden").fill("kort")
+    dialog.get_by_role("button", name="Tonen").click()
+    assert dialog.locator("#reason-error").inner_text() == "Schrijf minstens 5 tekens."
+    dialog.get_by_label("Reden").fill("Vraag van de school over een tikfout.")
+    dialog.get_by_role("button", name="Tonen").click()
+    page.get_by_role("status").filter(has_text="Het logboek houdt bij").wait_for()
+    shown = page.locator("main").inner_text()
+    digits = pupil["national_number"]
+    assert f"{digits[:2]}.{digits[2:4]}.{digits[4:6]}-{digits[6:9]}.{digits[9:]}" in shown
+    assert "0470 12 34 56" in shown and pupil["email"] in shown
+    audit = live.admin().get("/admin/audit", params={"page_size": 20}).json()["items"]
+    assert any(
+        a["action"] == "national_number_revealed" and a["object_id"] == pupil["id"] for a in audit
+    )
+
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Alle gegevens van de leerling downloaden").click()
+    assert download.value.suggested_filename == "gegevens-wout-claeys.json"
+    exported = json.loads(download.value.path().read_text(encoding="utf-8"))
+    assert digits in json.dumps(exported)

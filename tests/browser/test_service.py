@@ -63,3 +63,69 @@ def test_my_pupils_export_and_release(page, new_page, live, campaigns):
     page.get_by_role("row").filter(has_text="Roos Vanneste").wait_for()
     for client in [*clients.values(), school_client]:
         client.close()
+
+
+def test_decline_after_the_interview_with_a_reason(page, live, campaigns):
+    school, school_client, supervisor = school_with_supervisor(live, "VTI Torhout", "8820")
+    pupil = school_client.post(
+        "/placement-requests",
+        json=request_body(supervisor["id"], first_name="Jens", last_name="Maes"),
+    ).json()
+    service = live.activated("service", "Zorg Torhout", "8820")
+    client = live.client_for(service["email"])
+    client.post(f"/placement-requests/{pupil['id']}/invitations").raise_for_status()
+    client.close()
+    login(page, service["email"], role="service")
+    page.goto(f"/service/requests/{pupil['id']}")
+    page.get_by_role("button", name="Niet weerhouden").click()
+    dialog = page.get_by_role("dialog", name="Jens Maes niet weerhouden")
+    # The reason is optional, labelled, and its field has focus first.
+    assert page.evaluate("document.activeElement.id") in ("reason", "")
+    dialog.get_by_label("Reden (niet verplicht)").fill("Geen klik tijdens het gesprek.")
+    dialog.get_by_role("button", name="Niet weerhouden").click()
+    page.get_by_role("status").filter(has_text="niet weerhouden").wait_for()
+    assert dialog.count() == 0
+    seen = school_client.get(f"/placement-requests/{pupil['id']}").json()
+    assert [i["outcome"] for i in seen["invitations"]] == ["declined"]
+    live.wait_for_mails(school["email"], 3)  # activation, invited, declined
+    school_client.close()
+
+
+def test_browse_shows_the_places_left_and_the_detail_the_distance(page, live, campaigns):
+    _, school_client, supervisor = school_with_supervisor(live, "Sint-Andreas Oostende", "8400")
+    pupils = [
+        school_client.post(
+            "/placement-requests",
+            json=request_body(supervisor["id"], first_name=first, last_name="Dewulf"),
+        ).json()
+        for first in ("Ella", "Finn")
+    ]
+    service = live.activated("service", "Thuiszorg Brugge", "8000")
+    duaal = campaigns["duaal"]
+    live.admin().put(
+        f"/organisations/{service['id']}/capacities/{duaal['id']}", json={"capacity": 1}
+    ).raise_for_status()
+    login(page, service["email"], role="service")
+    year = duaal["school_year"]
+    page.get_by_text(f"Nog 1 van 1 plaatsen vrij in schooljaar {year}.").wait_for()
+
+    # The list's distance (Brugge to Oostende, about 20 km) follows to the detail page.
+    row = page.get_by_role("row").filter(has_text="Ella Dewulf")
+    km = row.get_by_role("cell").nth(2).inner_text()
+    assert km.endswith(" km") and 10 < int(km.split()[0]) < 40
+    row.get_by_role("link").click()
+    page.get_by_text(f"Afstand: {km}").wait_for()
+
+    client = live.client_for(service["email"])
+    client.post(f"/placement-requests/{pupils[0]['id']}/invitations").raise_for_status()
+    client.post(
+        f"/placement-requests/{pupils[0]['id']}/acceptance",
+        json={
+            "notes": "Start in februari.",
+            "contact_person": {"name": "Jo", "phone": "050 11 22 33", "email": "jo@example.be"},
+        },
+    ).raise_for_status()
+    client.close()
+    page.get_by_role("navigation").get_by_role("link", name="Leerlingen zoeken").click()
+    page.get_by_text("Je kan geen leerlingen meer aanvaarden").wait_for()
+    school_client.close()

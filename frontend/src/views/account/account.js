@@ -53,5 +53,10 @@ export function Account({ user }) {
         <${NewPassword} form=${form} errors=${shown} />
         <div class="actions"><button type="submit" class="primary" disabled=${form.busy}>${t('password.save')}</button></div>
       </form>
+      <section class="card narrow" aria-labelledby="tokens-title">
+        <h2 id="tokens-title">${t('account.tokens_title')}</h2>
+        <p>${t('account.tokens_intro')}</p>
+        <p><a href="/account/tokens">${t('account.tokens_link')}</a></p>
+      </section>
     </${Page}>`;
 }

@@ -173,7 +173,7 @@ export function Dashboard() {
               <thead><tr><th scope="col">${t('field.name')}</th><th scope="col">${t('service.school')}</th>
                 <th scope="col" class="hide-narrow">${t('field.province')}</th><th scope="col">${t('field.status')}</th></tr></thead>
               <tbody>${d.still_open.map((r) => html`
-                <tr key=${r.id}><td>${r.last_name} ${r.first_name}</td><td>${r.school}</td>
+                <tr key=${r.id}><td><a href=${`/admin/requests/${r.id}`}>${r.last_name} ${r.first_name}</a></td><td>${r.school}</td>
                   <td class="hide-narrow">${t(`province.${r.province}`)}</td><td>${t(`status_filter.${r.status}`)}</td></tr>`)}</tbody>
             </table>
           </div>`}`}

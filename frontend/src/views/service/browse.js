@@ -1,6 +1,6 @@
 // A service's browse list (open and invited requests, with the distance to each pupil) and
 // its own lists ("mijn leerlingen").
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { download, get } from '../../api.js';
 import { Alert } from '../../components/alert.js';
 import { ChoiceGroup, errorText, SelectField, TextField } from '../../components/field.js';
@@ -17,6 +17,37 @@ import { formatDate } from '../../lib/format.js';
 
 const PAGE_SIZE = 100;
 const NO_FILTERS = { province: [], near: '', max_km: '', transport: [], days: [], form: '', start_from: '', start_to: '', q: '' };
+
+// The distance the browse list gave for each pupil, so the detail page can show it too
+// (one request's own answer has none); kept for the tab, so a reload keeps it.
+const DISTANCES = 'stagematch.distances';
+function rememberDistances(rows) {
+  try {
+    const known = JSON.parse(sessionStorage.getItem(DISTANCES) || '{}');
+    for (const r of rows) if (r.distance_km != null) known[r.id] = r.distance_km;
+    sessionStorage.setItem(DISTANCES, JSON.stringify(known));
+  } catch {
+    // No storage (private mode): the detail page shows no distance.
+  }
+}
+export function knownDistance(id) {
+  try {
+    return JSON.parse(sessionStorage.getItem(DISTANCES) || '{}')[id] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** The service's places left in the campaign shown; nothing when it set no limit. */
+function Capacity({ data }) {
+  const [campaign, capacities] = data || [];
+  const own = campaign && (capacities || []).find((c) => c.campaign_id === campaign.id);
+  if (!own) return null;
+  const words = { remaining: own.remaining, capacity: own.capacity, year: campaign.school_year };
+  return own.remaining > 0
+    ? html`<p class="alert alert-info capacity">${t('capacity.left', words)}</p>`
+    : html`<p class="alert alert-error capacity"><strong>${t('capacity.full', words)}</strong></p>`;
+}
 
 function myInvitation(request, user) {
   return (request.invitations || []).find((i) => !i.service || i.service.id === user.organisation?.id);
@@ -67,13 +98,22 @@ export function Browse({ user }) {
   const [filters, setFilters] = useState(NO_FILTERS);
   const [page, setPage] = useState(1);
   const list = useLoad(() => get('/placement-requests', { track, ...filters, sort: filters.max_km || filters.near ? 'distance' : 'newest', page, page_size: PAGE_SIZE }), [track, filters, page]);
-  useLiveUpdates(() => list.reload());
+  const capacity = useLoad(() => Promise.all([
+    get('/campaigns/current', { track }).catch(() => null),
+    get(`/organisations/${user.organisation?.id}/capacities`).catch(() => []),
+  ]), [track]);
+  useLiveUpdates(() => {
+    list.reload();
+    capacity.reload();
+  });
   const set = (name) => (value) => setDraft((d) => ({ ...d, [name]: value }));
   const rows = items(list.data);
+  useEffect(() => rememberDistances(rows), [list.data]);
 
   return html`
     <${Page} title=${t('service.browse_title')} wide>
       <${TrackSwitch} track=${track} onChange=${(v) => { setPage(1); setTrack(v); }} />
+      <${Capacity} data=${capacity.data} />
       <details class="card" open>
         <summary><strong>${t('service.filters')}</strong></summary>
         <form class="filters" role="search" onSubmit=${(e) => { e.preventDefault(); setPage(1); setFilters(draft); }}>

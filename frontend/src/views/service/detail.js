@@ -1,5 +1,5 @@
 // One request as a service sees it, with the actions its state allows: invite, withdraw,
-// decline, accept (notes and a contact person), release (a reason).
+// decline (an optional reason), accept (notes and a contact person), release (a reason).
 import { useState } from 'preact/hooks';
 import { get, post } from '../../api.js';
 import { Alert } from '../../components/alert.js';
@@ -13,7 +13,7 @@ import { t } from '../../i18n/index.js';
 import { formatDate, formatPhone } from '../../lib/format.js';
 import { formatNationalNumber } from '../../lib/national-number.js';
 import { isEmail } from '../../lib/rules.js';
-import { ServiceStatus } from './browse.js';
+import { knownDistance, ServiceStatus } from './browse.js';
 
 function AcceptDialog({ request, onDone, onClose }) {
   const form = useForm({ notes: '', 'contact_person.name': '', 'contact_person.phone': '', 'contact_person.email': '' });
@@ -48,6 +48,31 @@ function AcceptDialog({ request, onDone, onClose }) {
         ${field('contact_person.email', 'email')}
         <div class="actions">
           <button type="submit" class="primary" disabled=${form.busy}>${t('accept.submit')}</button>
+          <button type="button" onClick=${onClose}>${t('common.cancel')}</button>
+        </div>
+      </form>
+    </${Dialog}>`;
+}
+
+function DeclineDialog({ request, onDone, onClose }) {
+  const form = useForm({ reason: '' });
+  async function onSubmit(event) {
+    event.preventDefault();
+    await form.submit(async () => {
+      const reason = form.values.reason.trim();
+      await post(`/placement-requests/${request.id}/invitations/mine/decline`, { reason: reason || null });
+      onDone(t('service.declined_message'));
+    });
+  }
+  return html`
+    <${Dialog} title=${t('decline.title', { name: `${request.first_name} ${request.last_name}` })} onClose=${onClose}>
+      <form ref=${form.ref} onSubmit=${onSubmit} novalidate>
+        <p>${t('decline.intro')}</p>
+        <${Alert}>${form.formError}</${Alert}>
+        <${TextArea} id="reason" maxlength="2000" label=${t('decline.reason')} hint=${t('decline.reason_hint')}
+          value=${form.values.reason} onInput=${form.set('reason')} error=${form.serverErrors.reason} />
+        <div class="actions">
+          <button type="submit" class="primary danger" disabled=${form.busy}>${t('decline.submit')}</button>
           <button type="button" onClick=${onClose}>${t('common.cancel')}</button>
         </div>
       </form>
@@ -94,6 +119,7 @@ export function Detail({ params, user }) {
   const mine = (r.invitations || []).find((i) => !i.service || i.service.id === user.organisation?.id);
   const acceptedByMe = r.acceptance && r.acceptance.service?.id === user.organisation?.id;
   const pending = mine?.outcome === 'pending';
+  const km = r.distance_km ?? knownDistance(r.id);
 
   async function act(path, done) {
     setBusy(true);
@@ -120,14 +146,14 @@ export function Detail({ params, user }) {
   const s = r.supervisor;
   return html`
     <${Page} title=${`${r.first_name} ${r.last_name}`}>
-      <p><${ServiceStatus} request=${r} user=${user} /> ${r.distance_km != null && html` · ${t('service.km', { km: Math.round(r.distance_km) })}`}</p>
+      <p><${ServiceStatus} request=${r} user=${user} /> ${km != null && html` · ${t('service.distance_km', { km: Math.round(km) })}`}</p>
       <${Alert}>${error}</${Alert}>
       <${Alert} kind="success">${message}</${Alert}>
       <div class="actions">
         ${!r.acceptance && !pending && html`<button type="button" class="primary" disabled=${busy} onClick=${() => act('/invitations', t('service.invited_message'))}>${t('service.invite')}</button>`}
         ${!r.acceptance && pending && html`
           <button type="button" class="primary" onClick=${() => setDialog('accept')}>${t('service.accept')}</button>
-          <button type="button" disabled=${busy} onClick=${() => act('/invitations/mine/decline', t('service.declined_message'))}>${t('service.decline')}</button>
+          <button type="button" onClick=${() => setDialog('decline')}>${t('service.decline')}</button>
           <button type="button" disabled=${busy} onClick=${() => act('/invitations/mine/withdraw', t('service.withdrawn_message'))}>${t('service.withdraw')}</button>`}
         ${acceptedByMe && html`<button type="button" class="danger" onClick=${() => setDialog('release')}>${t('service.release')}</button>`}
       </div>
@@ -151,6 +177,7 @@ export function Detail({ params, user }) {
       </dl>
       <p><a href="/service">${t('service.back')}</a></p>
       ${dialog === 'accept' && html`<${AcceptDialog} request=${r} onDone=${finish} onClose=${() => setDialog(null)} />`}
+      ${dialog === 'decline' && html`<${DeclineDialog} request=${r} onDone=${finish} onClose=${() => setDialog(null)} />`}
       ${dialog === 'release' && html`<${ReleaseDialog} request=${r} onDone=${finish} onClose=${() => setDialog(null)} />`}
     </${Page}>`;
 }

@@ -1,0 +1,111 @@
+// One request as the admin sees it: everything but the national number, phone and e-mail,
+// which show only after an audited reveal with a reason; and the pupil's data-subject export.
+import { useState } from 'preact/hooks';
+import { get, post } from '../../api.js';
+import { Alert } from '../../components/alert.js';
+import { StatusBadge } from '../../components/badge.js';
+import { Dialog } from '../../components/dialog.js';
+import { errorText, TextArea } from '../../components/field.js';
+import { useForm } from '../../components/form.js';
+import { useLoad } from '../../components/load.js';
+import { Loading, Page } from '../../components/page.js';
+import { html } from '../../html.js';
+import { t } from '../../i18n/index.js';
+import { formatDate, formatPhone } from '../../lib/format.js';
+import { formatNationalNumber } from '../../lib/national-number.js';
+
+function RevealDialog({ request, onDone, onClose }) {
+  const form = useForm({ reason: '' });
+  const [error, setError] = useState(null);
+  async function onSubmit(event) {
+    event.preventDefault();
+    const reason = form.values.reason.trim();
+    const problem = !reason ? t('error.required') : reason.length < 5 ? t('reveal.reason_short') : null;
+    setError(problem);
+    if (problem) return form.refuse();
+    await form.submit(async () => onDone(await post(`/placement-requests/${request.id}/reveal`, { reason })));
+  }
+  return html`
+    <${Dialog} title=${t('reveal.title')} onClose=${onClose}>
+      <form ref=${form.ref} onSubmit=${onSubmit} novalidate>
+        <p>${t('reveal.intro')}</p>
+        <${Alert}>${form.formError}</${Alert}>
+        <${TextArea} id="reason" required maxlength="500" label=${t('reveal.reason')} hint=${t('reveal.reason_hint')}
+          value=${form.values.reason} onInput=${form.set('reason')} error=${error || form.serverErrors.reason} />
+        <div class="actions">
+          <button type="submit" class="primary" disabled=${form.busy}>${t('reveal.submit')}</button>
+          <button type="button" onClick=${onClose}>${t('common.cancel')}</button>
+        </div>
+      </form>
+    </${Dialog}>`;
+}
+
+/** Saves a JSON answer as a file. */
+function saveJson(data, filename) {
+  const url = URL.createObjectURL(new Blob([JSON.stringify(data, null, 2)], { type: 'application/json' }));
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = filename;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+export function AdminRequest({ params }) {
+  const request = useLoad(() => get(`/placement-requests/${params.id}`), [params.id]);
+  const [dialog, setDialog] = useState(false);
+  const [revealed, setRevealed] = useState(null);
+  const [error, setError] = useState(null);
+  const [message, setMessage] = useState(null);
+  if (request.error) return html`<${Page} title=${t('request.edit_title')}><${Alert}>${errorText(request.error.code, request.error.detail)}</${Alert}><p><a href="/admin">${t('admin_request.back')}</a></p></${Page}>`;
+  if (!request.data) return html`<${Page} title=${t('request.edit_title')}><${Loading} /></${Page}>`;
+  const r = request.data;
+  const name = `${r.first_name} ${r.last_name}`;
+
+  async function exportData() {
+    setError(null);
+    setMessage(null);
+    try {
+      const data = await get(`/admin/placement-requests/${r.id}/personal-data`);
+      const slug = name.toLowerCase().normalize('NFD').replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+      saveJson(data, `gegevens-${slug}.json`);
+      setMessage(t('admin_request.exported'));
+    } catch (err) {
+      setError(errorText(err.code, err.detail));
+    }
+  }
+
+  const row = (label, value) => value ? html`<dt>${label}</dt><dd>${value}</dd>` : null;
+  const list = (values, prefix) => (values || []).map((x) => t(`${prefix}.${x}`)).join(', ');
+  const s = r.supervisor;
+  const hidden = html`<span class="hint">${t('admin_request.hidden')}</span>`;
+  return html`
+    <${Page} title=${name} actions=${html`
+      <button type="button" onClick=${() => setDialog(true)} disabled=${!!revealed}>${t('admin_request.reveal')}</button>
+      <button type="button" onClick=${exportData}>${t('admin_request.export')}</button>`}>
+      <p><${StatusBadge} request=${r} detailed /></p>
+      <${Alert}>${error}</${Alert}>
+      <${Alert} kind="success">${message || (revealed && t('reveal.done'))}</${Alert}>
+      <dl class="facts card">
+        ${row(t('service.school'), r.school?.name)}
+        ${row(t('field.national_number'), revealed ? formatNationalNumber(revealed.national_number) : hidden)}
+        ${row(t('field.phone'), revealed ? formatPhone(revealed.phone) : hidden)}
+        ${row(t('field.email'), revealed ? revealed.email : hidden)}
+        ${row(t('request.address'), [r.street, `${r.postcode} ${r.city}`].filter(Boolean).join(', '))}
+        ${row(t('field.province'), r.province && t(`province.${r.province}`))}
+        ${row(t('field.transport_modes'), list(r.transport_modes, 'transport'))}
+        ${row(t('field.remarks'), r.remarks)}
+        ${row(t('field.supervisor_id'), s && [`${s.first_name ?? ''} ${s.last_name ?? ''}`.trim(), formatPhone(s.phone), s.email].filter(Boolean).join(', '))}
+        ${row(t('request.period'), r.start_date && `${formatDate(r.start_date)} – ${formatDate(r.end_date)}`)}
+        ${row(t('field.hours_per_week'), r.hours_per_week)}
+        ${row(t('field.days'), list(r.days, 'day'))}
+        ${row(t('field.form'), r.form && t(`form.${r.form}`))}
+        ${row(t('admin_request.invitations'), (r.invitations || []).map((i) => `${i.service?.name} (${t(`admin_outcome.${i.outcome}`)})`).join(', '))}
+      </dl>
+      <p class="hint">${t('admin_request.audit_note')}</p>
+      <p><a href="/admin">${t('admin_request.back')}</a></p>
+      ${dialog && html`<${RevealDialog} request=${r} onClose=${() => setDialog(false)}
+        onDone=${(data) => { setDialog(false); setRevealed(data); }} />`}
+    </${Page}>`;
+}
