@@ -68,7 +68,7 @@ def test_errors_show_at_their_field_and_are_announced(page, live):
     assert page.locator("#email-error").inner_text() == "Vul dit in."
     assert page.get_by_role("alert").inner_text().startswith("Niet alles is goed ingevuld")
     # Focus goes to the first wrong field, so keyboard users are where they need to be.
-    assert page.evaluate("document.activeElement.id") == "email"
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'email'")
 
     # A server-side field error (a guessable password) lands at its input too.
     school = live.invite("school", "VTI Oostende", "8400")
