@@ -22,6 +22,7 @@ const ROUTES = [
   ['/reset-password', Reset, 'public'],
   ['/account', Account, 'any'],
   ['/account/tokens', lazy(() => import('./views/account/tokens.js'), 'ApiTokens'), 'any'],
+  ['/admin/requests', lazy(() => import('./views/admin/request.js'), 'AdminRequests'), 'admin'],
   ['/admin/requests/:id', lazy(() => import('./views/admin/request.js'), 'AdminRequest'), 'admin'],
   ['/school', lazy(() => import('./views/school/home.js'), 'SchoolHome'), 'school'],
   ['/school/supervisors', lazy(() => import('./views/school/supervisors.js'), 'Supervisors'), 'school'],

@@ -51,6 +51,7 @@ PAGES = [
     Shown("service-decline-dialog", "service", "/service/requests/{invited_id}", then="decline"),
     Shown("service-accepted", "service", "/service/requests/{accepted_id}"),
     Shown("admin-dashboard", "admin", "/admin"),
+    Shown("admin-requests", "admin", "/admin/requests"),
     Shown("admin-request", "admin", "/admin/requests/{invited_id}"),
     Shown("admin-request-reveal-dialog", "admin", "/admin/requests/{invited_id}", then="reveal"),
     Shown("admin-request-revealed", "admin", "/admin/requests/{accepted_id}", then="revealed"),

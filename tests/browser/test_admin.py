@@ -125,6 +125,14 @@ def test_the_admin_reveals_a_pupils_data_with_a_reason_and_exports_them(page, li
     ).json()
     school_client.close()
     login(page, ADMIN_EMAIL, ADMIN_PASSWORD, role="admin")
+    # The dashboard's pupils without a place link to their detail; so does the search.
+    assert page.get_by_role("link", name="Claeys Wout").get_attribute("href") == (
+        f"/admin/requests/{pupil['id']}"
+    )
+    page.get_by_role("navigation").get_by_role("link", name="Leerlingen").click()
+    page.get_by_label("Zoeken op naam, plaats of postcode").fill("Claeys")
+    page.get_by_role("button", name="Zoeken").click()
+    page.get_by_role("status").filter(has_text="1 aanvragen").wait_for()
     page.get_by_role("link", name="Claeys Wout").click()
     page.get_by_role("heading", name="Wout Claeys").wait_for()
     assert pupil["national_number"] not in page.locator("main").inner_text()

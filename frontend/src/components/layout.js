@@ -16,6 +16,7 @@ const NAV = {
   ],
   admin: [
     ['/admin', 'nav.dashboard'],
+    ['/admin/requests', 'nav.admin_requests'],
     ['/admin/organisations', 'nav.organisations'],
     ['/admin/campaigns', 'nav.campaigns'],
     ['/admin/outbox', 'nav.outbox'],

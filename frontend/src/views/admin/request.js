@@ -5,14 +5,62 @@ import { get, post } from '../../api.js';
 import { Alert } from '../../components/alert.js';
 import { StatusBadge } from '../../components/badge.js';
 import { Dialog } from '../../components/dialog.js';
-import { errorText, TextArea } from '../../components/field.js';
+import { errorText, SelectField, TextArea, TextField } from '../../components/field.js';
 import { useForm } from '../../components/form.js';
 import { useLoad } from '../../components/load.js';
+import { options, STATUSES } from '../../components/options.js';
 import { Loading, Page } from '../../components/page.js';
+import { Pager } from '../../components/pager.js';
+import { TrackSwitch, useTrack } from '../../components/track.js';
 import { html } from '../../html.js';
 import { t } from '../../i18n/index.js';
 import { formatDate, formatPhone } from '../../lib/format.js';
 import { formatNationalNumber } from '../../lib/national-number.js';
+import { items } from '../../lib/campaign.js';
+
+const PAGE_SIZE = 50;
+
+/** Every school's requests, to search one and open it. */
+export function AdminRequests() {
+  const [track, setTrack] = useTrack();
+  const [draft, setDraft] = useState({ q: '', status: '' });
+  const [filters, setFilters] = useState(draft);
+  const [page, setPage] = useState(1);
+  const list = useLoad(() => get('/placement-requests', { track, ...filters, sort: 'name', page, page_size: PAGE_SIZE }), [track, filters, page]);
+  const rows = items(list.data);
+  return html`
+    <${Page} title=${t('admin_request.list_title')} wide>
+      <${TrackSwitch} track=${track} onChange=${(v) => { setPage(1); setTrack(v); }} />
+      <form class="filters card" role="search" onSubmit=${(e) => { e.preventDefault(); setPage(1); setFilters(draft); }}>
+        <${TextField} id="q" type="search" label=${t('overview.search')} value=${draft.q} onInput=${(q) => setDraft((d) => ({ ...d, q }))} />
+        <${SelectField} id="status" label=${t('field.status')} value=${draft.status} placeholder=${t('common.all')}
+          options=${options(STATUSES, 'status_filter')} onChange=${(status) => setDraft((d) => ({ ...d, status }))} />
+        <div class="actions field"><button type="submit" class="primary">${t('overview.search_button')}</button></div>
+      </form>
+      <p role="status" aria-live="polite" class="hint">${list.loading ? '' : t('overview.count', { count: list.data?.total ?? rows.length })}</p>
+      ${list.error && html`<${Alert}>${errorText(list.error.code, list.error.detail)}</${Alert}>`}
+      ${list.loading && !list.data ? html`<${Loading} />` : rows.length === 0 ? html`<p class="card">${t('overview.none')}</p>` : html`
+        <div class="table-wrap" tabindex="0">
+          <table>
+            <caption class="visually-hidden">${t('admin_request.list_title')}</caption>
+            <thead><tr>
+              <th scope="col">${t('field.name')}</th>
+              <th scope="col" class="hide-narrow">${t('service.school')}</th>
+              <th scope="col" class="hide-narrow">${t('field.city')}</th>
+              <th scope="col">${t('field.status')}</th>
+            </tr></thead>
+            <tbody>${rows.map((r) => html`
+              <tr key=${r.id}>
+                <td><a href=${`/admin/requests/${r.id}`}>${r.last_name} ${r.first_name}</a></td>
+                <td class="hide-narrow">${r.school?.name ?? ''}</td>
+                <td class="hide-narrow">${r.postcode} ${r.city}</td>
+                <td><${StatusBadge} request=${r} /></td>
+              </tr>`)}</tbody>
+          </table>
+        </div>`}
+      <${Pager} page=${page} pageSize=${PAGE_SIZE} total=${list.data?.total} onPage=${setPage} />
+    </${Page}>`;
+}
 
 function RevealDialog({ request, onDone, onClose }) {
   const form = useForm({ reason: '' });
@@ -58,7 +106,7 @@ export function AdminRequest({ params }) {
   const [revealed, setRevealed] = useState(null);
   const [error, setError] = useState(null);
   const [message, setMessage] = useState(null);
-  if (request.error) return html`<${Page} title=${t('request.edit_title')}><${Alert}>${errorText(request.error.code, request.error.detail)}</${Alert}><p><a href="/admin">${t('admin_request.back')}</a></p></${Page}>`;
+  if (request.error) return html`<${Page} title=${t('request.edit_title')}><${Alert}>${errorText(request.error.code, request.error.detail)}</${Alert}><p><a href="/admin/requests">${t('admin_request.back')}</a></p></${Page}>`;
   if (!request.data) return html`<${Page} title=${t('request.edit_title')}><${Loading} /></${Page}>`;
   const r = request.data;
   const name = `${r.first_name} ${r.last_name}`;
@@ -104,7 +152,7 @@ export function AdminRequest({ params }) {
         ${row(t('admin_request.invitations'), (r.invitations || []).map((i) => `${i.service?.name} (${t(`admin_outcome.${i.outcome}`)})`).join(', '))}
       </dl>
       <p class="hint">${t('admin_request.audit_note')}</p>
-      <p><a href="/admin">${t('admin_request.back')}</a></p>
+      <p><a href="/admin/requests">${t('admin_request.back')}</a></p>
       ${dialog && html`<${RevealDialog} request=${r} onClose=${() => setDialog(false)}
         onDone=${(data) => { setDialog(false); setRevealed(data); }} />`}
     </${Page}>`;
