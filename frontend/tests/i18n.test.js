@@ -56,6 +56,10 @@ test('interpolate fills named placeholders and leaves unknown ones', () => {
   assert.equal(interpolate('{a} {b}', { a: 1 }), '1 {b}');
   assert.equal(translator({ hi: 'Dag {who}' })('hi', { who: 'Ann' }), 'Dag Ann');
   assert.equal(translator({})('missing.key'), 'missing.key');
+  const counted = translator({ n: '{count} aanvragen', n_one: '1 aanvraag' });
+  assert.equal(counted('n', { count: 1 }), '1 aanvraag');
+  assert.equal(counted('n', { count: 2 }), '2 aanvragen');
+  assert.equal(counted('n', { count: 0 }), '0 aanvragen');
 });
 
 // The server's messages are English: a Dutch page shows the catalog's words for each code.

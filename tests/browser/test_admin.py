@@ -106,7 +106,9 @@ def test_deadlines_move_with_the_servers_refusal_at_its_field_and_an_account_is_
     error = page.locator("#decision_deadline-error")
     error.wait_for()
     assert "na de deadline voor aanvragen" in error.inner_text()
-    assert page.evaluate("document.activeElement.id") == "decision_deadline"
+    page.wait_for_function(
+        "document.activeElement && document.activeElement.id === 'decision_deadline'"
+    )
     form.get_by_role("button", name="Annuleren").click()
 
     page.get_by_role("link", name="Organisaties").click()

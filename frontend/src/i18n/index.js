@@ -13,13 +13,19 @@ export function interpolate(text, params) {
   return text.replace(/\{(\w+)\}/g, (whole, name) => (name in params ? String(params[name]) : whole));
 }
 
-/** A t() over one catalog, falling back to the key itself so a gap shows, not crashes. */
+/** A t() over one catalog, falling back to the key itself so a gap shows, not crashes. With
+ * params.count === 1, the key `<key>_one` is used when the catalog has it ("1 aanvraag"). */
 export function translator(messages) {
-  return (key, params) => interpolate(key in messages ? messages[key] : key, params);
+  return (key, params) => lookup(messages, key, params);
+}
+
+function lookup(messages, key, params) {
+  const chosen = params && params.count === 1 && `${key}_one` in messages ? `${key}_one` : key;
+  return interpolate(chosen in messages ? messages[chosen] : key, params);
 }
 
 export function t(key, params) {
-  return interpolate(key in catalog ? catalog[key] : key, params);
+  return lookup(catalog, key, params);
 }
 
 export function has(key) {
