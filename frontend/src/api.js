@@ -137,7 +137,12 @@ export async function api(path, options = {}) {
 /** Downloads an API answer as a file (exports), with the same auth as api(). */
 export async function download(path, filename) {
   const blob = await api(path, { headers: { Accept: '*/*' } });
-  const url = URL.createObjectURL(blob instanceof Blob ? blob : new Blob([blob]));
+  saveBlob(blob instanceof Blob ? blob : new Blob([blob]), filename);
+}
+
+/** Hands a blob to the browser as a file download. */
+export function saveBlob(blob, filename) {
+  const url = URL.createObjectURL(blob);
   const link = document.createElement('a');
   link.href = url;
   link.download = filename;

@@ -1,6 +1,10 @@
 // A modal on the native <dialog>: the browser traps focus, Escape closes, focus returns.
-import { useEffect, useRef } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { html } from '../html.js';
+import { t } from '../i18n/index.js';
+import { Alert } from './alert.js';
+import { TextArea } from './field.js';
+import { useForm } from './form.js';
 
 let counter = 0;
 
@@ -22,4 +26,36 @@ export function Dialog({ title, onClose, children }) {
       <h2 id=${titleId}>${title}</h2>
       ${children}
     </dialog>`;
+}
+
+/**
+ * A dialog that asks one reason and sends it: `send(reason)` posts it (an empty optional reason
+ * is sent as null). `required` and `minLength` (with its `tooShort` words) are checked here
+ * first; the server's own field error shows at the same place.
+ */
+export function ReasonDialog({ title, intro, label, hint, submit, danger, required, minLength, tooShort, maxLength = 2000, send, onClose }) {
+  const form = useForm({ reason: '' });
+  const [error, setError] = useState(null);
+  async function onSubmit(event) {
+    event.preventDefault();
+    const reason = form.values.reason.trim();
+    const problem = required && !reason ? t('error.required')
+      : minLength && reason.length < minLength ? tooShort : null;
+    setError(problem);
+    if (problem) return form.refuse();
+    await form.submit(() => send(reason || null));
+  }
+  return html`
+    <${Dialog} title=${title} onClose=${onClose}>
+      <form ref=${form.ref} onSubmit=${onSubmit} novalidate>
+        <p>${intro}</p>
+        <${Alert}>${form.formError}</${Alert}>
+        <${TextArea} id="reason" required=${required} maxlength=${maxLength} label=${label} hint=${hint}
+          value=${form.values.reason} onInput=${form.set('reason')} error=${error || form.serverErrors.reason} />
+        <div class="actions">
+          <button type="submit" class=${danger ? 'primary danger' : 'primary'} disabled=${form.busy}>${submit}</button>
+          <button type="button" onClick=${onClose}>${t('common.cancel')}</button>
+        </div>
+      </form>
+    </${Dialog}>`;
 }

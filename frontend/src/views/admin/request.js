@@ -1,12 +1,11 @@
 // One request as the admin sees it: everything but the national number, phone and e-mail,
 // which show only after an audited reveal with a reason; and the pupil's data-subject export.
 import { useState } from 'preact/hooks';
-import { get, post } from '../../api.js';
+import { get, post, saveBlob } from '../../api.js';
 import { Alert } from '../../components/alert.js';
 import { StatusBadge } from '../../components/badge.js';
-import { Dialog } from '../../components/dialog.js';
-import { errorText, SelectField, TextArea, TextField } from '../../components/field.js';
-import { useForm } from '../../components/form.js';
+import { ReasonDialog } from '../../components/dialog.js';
+import { errorText, SelectField, TextField } from '../../components/field.js';
 import { useLoad } from '../../components/load.js';
 import { options, STATUSES } from '../../components/options.js';
 import { Loading, Page } from '../../components/page.js';
@@ -62,44 +61,6 @@ export function AdminRequests() {
     </${Page}>`;
 }
 
-function RevealDialog({ request, onDone, onClose }) {
-  const form = useForm({ reason: '' });
-  const [error, setError] = useState(null);
-  async function onSubmit(event) {
-    event.preventDefault();
-    const reason = form.values.reason.trim();
-    const problem = !reason ? t('error.required') : reason.length < 5 ? t('reveal.reason_short') : null;
-    setError(problem);
-    if (problem) return form.refuse();
-    await form.submit(async () => onDone(await post(`/placement-requests/${request.id}/reveal`, { reason })));
-  }
-  return html`
-    <${Dialog} title=${t('reveal.title')} onClose=${onClose}>
-      <form ref=${form.ref} onSubmit=${onSubmit} novalidate>
-        <p>${t('reveal.intro')}</p>
-        <${Alert}>${form.formError}</${Alert}>
-        <${TextArea} id="reason" required maxlength="500" label=${t('reveal.reason')} hint=${t('reveal.reason_hint')}
-          value=${form.values.reason} onInput=${form.set('reason')} error=${error || form.serverErrors.reason} />
-        <div class="actions">
-          <button type="submit" class="primary" disabled=${form.busy}>${t('reveal.submit')}</button>
-          <button type="button" onClick=${onClose}>${t('common.cancel')}</button>
-        </div>
-      </form>
-    </${Dialog}>`;
-}
-
-/** Saves a JSON answer as a file. */
-function saveJson(data, filename) {
-  const url = URL.createObjectURL(new Blob([JSON.stringify(data, null, 2)], { type: 'application/json' }));
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = filename;
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
-}
-
 export function AdminRequest({ params }) {
   const request = useLoad(() => get(`/placement-requests/${params.id}`), [params.id]);
   const [dialog, setDialog] = useState(false);
@@ -117,7 +78,7 @@ export function AdminRequest({ params }) {
     try {
       const data = await get(`/admin/placement-requests/${r.id}/personal-data`);
       const slug = name.toLowerCase().normalize('NFD').replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
-      saveJson(data, `gegevens-${slug}.json`);
+      saveBlob(new Blob([JSON.stringify(data, null, 2)], { type: 'application/json' }), `gegevens-${slug}.json`);
       setMessage(t('admin_request.exported'));
     } catch (err) {
       setError(errorText(err.code, err.detail));
@@ -153,7 +114,13 @@ export function AdminRequest({ params }) {
       </dl>
       <p class="hint">${t('admin_request.audit_note')}</p>
       <p><a href="/admin/requests">${t('admin_request.back')}</a></p>
-      ${dialog && html`<${RevealDialog} request=${r} onClose=${() => setDialog(false)}
-        onDone=${(data) => { setDialog(false); setRevealed(data); }} />`}
+      ${dialog && html`<${ReasonDialog} required minLength=${5} maxLength=${500}
+        title=${t('reveal.title')} intro=${t('reveal.intro')} label=${t('reveal.reason')}
+        hint=${t('reveal.reason_hint')} tooShort=${t('reveal.reason_short')} submit=${t('reveal.submit')}
+        send=${async (reason) => {
+          const data = await post(`/placement-requests/${r.id}/reveal`, { reason });
+          setDialog(false);
+          setRevealed(data);
+        }} onClose=${() => setDialog(false)} />`}
     </${Page}>`;
 }

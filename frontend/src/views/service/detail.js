@@ -3,7 +3,7 @@
 import { useState } from 'preact/hooks';
 import { get, post } from '../../api.js';
 import { Alert } from '../../components/alert.js';
-import { Dialog } from '../../components/dialog.js';
+import { Dialog, ReasonDialog } from '../../components/dialog.js';
 import { errorText, TextArea, TextField } from '../../components/field.js';
 import { useForm } from '../../components/form.js';
 import { useLoad } from '../../components/load.js';
@@ -48,59 +48,6 @@ function AcceptDialog({ request, onDone, onClose }) {
         ${field('contact_person.email', 'email')}
         <div class="actions">
           <button type="submit" class="primary" disabled=${form.busy}>${t('accept.submit')}</button>
-          <button type="button" onClick=${onClose}>${t('common.cancel')}</button>
-        </div>
-      </form>
-    </${Dialog}>`;
-}
-
-function DeclineDialog({ request, onDone, onClose }) {
-  const form = useForm({ reason: '' });
-  async function onSubmit(event) {
-    event.preventDefault();
-    await form.submit(async () => {
-      const reason = form.values.reason.trim();
-      await post(`/placement-requests/${request.id}/invitations/mine/decline`, { reason: reason || null });
-      onDone(t('service.declined_message'));
-    });
-  }
-  return html`
-    <${Dialog} title=${t('decline.title', { name: `${request.first_name} ${request.last_name}` })} onClose=${onClose}>
-      <form ref=${form.ref} onSubmit=${onSubmit} novalidate>
-        <p>${t('decline.intro')}</p>
-        <${Alert}>${form.formError}</${Alert}>
-        <${TextArea} id="reason" maxlength="2000" label=${t('decline.reason')} hint=${t('decline.reason_hint')}
-          value=${form.values.reason} onInput=${form.set('reason')} error=${form.serverErrors.reason} />
-        <div class="actions">
-          <button type="submit" class="primary danger" disabled=${form.busy}>${t('decline.submit')}</button>
-          <button type="button" onClick=${onClose}>${t('common.cancel')}</button>
-        </div>
-      </form>
-    </${Dialog}>`;
-}
-
-function ReleaseDialog({ request, onDone, onClose }) {
-  const form = useForm({ reason: '' });
-  const [error, setError] = useState(null);
-  async function onSubmit(event) {
-    event.preventDefault();
-    if (!form.values.reason.trim()) {
-      setError(t('error.required'));
-      return form.refuse();
-    }
-    await form.submit(async () => {
-      await post(`/placement-requests/${request.id}/acceptance/release`, { reason: form.values.reason });
-      onDone(t('service.released_message'));
-    });
-  }
-  return html`
-    <${Dialog} title=${t('release.title')} onClose=${onClose}>
-      <form ref=${form.ref} onSubmit=${onSubmit} novalidate>
-        <p>${t('release.intro')}</p>
-        <${Alert}>${form.formError}</${Alert}>
-        <${TextArea} id="reason" required label=${t('release.reason')} value=${form.values.reason} onInput=${form.set('reason')} error=${error || form.serverErrors.reason} />
-        <div class="actions">
-          <button type="submit" class="primary danger" disabled=${form.busy}>${t('release.submit')}</button>
           <button type="button" onClick=${onClose}>${t('common.cancel')}</button>
         </div>
       </form>
@@ -177,7 +124,19 @@ export function Detail({ params, user }) {
       </dl>
       <p><a href="/service">${t('service.back')}</a></p>
       ${dialog === 'accept' && html`<${AcceptDialog} request=${r} onDone=${finish} onClose=${() => setDialog(null)} />`}
-      ${dialog === 'decline' && html`<${DeclineDialog} request=${r} onDone=${finish} onClose=${() => setDialog(null)} />`}
-      ${dialog === 'release' && html`<${ReleaseDialog} request=${r} onDone=${finish} onClose=${() => setDialog(null)} />`}
+      ${dialog === 'decline' && html`<${ReasonDialog} danger
+        title=${t('decline.title', { name: `${r.first_name} ${r.last_name}` })} intro=${t('decline.intro')}
+        label=${t('decline.reason')} hint=${t('decline.reason_hint')} submit=${t('decline.submit')}
+        send=${async (reason) => {
+          await post(`/placement-requests/${r.id}/invitations/mine/decline`, { reason });
+          finish(t('service.declined_message'));
+        }} onClose=${() => setDialog(null)} />`}
+      ${dialog === 'release' && html`<${ReasonDialog} danger required
+        title=${t('release.title')} intro=${t('release.intro')} label=${t('release.reason')}
+        submit=${t('release.submit')}
+        send=${async (reason) => {
+          await post(`/placement-requests/${r.id}/acceptance/release`, { reason });
+          finish(t('service.released_message'));
+        }} onClose=${() => setDialog(null)} />`}
     </${Page}>`;
 }
