@@ -48,6 +48,8 @@ export function interceptLinks(root) {
     if (link.target || link.hasAttribute('download')) return;
     const url = new URL(link.href, location.href);
     if (url.origin !== location.origin || url.pathname.startsWith('/api/')) return;
+    // A link within the page (the skip link to #main) is the browser's to follow.
+    if (url.hash && url.pathname === location.pathname && url.search === location.search) return;
     event.preventDefault();
     navigate(url.pathname + url.search);
   });

@@ -8,14 +8,15 @@ from tests.browser.conftest import PASSWORD, national_number, request_body, scho
 pytestmark = pytest.mark.browser
 
 
-def tab_until(page, condition: str, limit: int = 80) -> None:
-    """Presses Tab until `condition` (JavaScript about `el`, the focused element) holds."""
+def tab_until(page, condition: str, limit: int = 80, key: str = "Tab") -> None:
+    """Presses Tab (or `key`) until `condition` (JavaScript about `el`, the focused element)
+    holds."""
     for _ in range(limit):
         if page.evaluate(
             f"(() => {{ const el = document.activeElement; return !!({condition}); }})()"
         ):
             return
-        page.keyboard.press("Tab")
+        page.keyboard.press(key)
     raise AssertionError(f"Tab never reached an element where {condition}")
 
 
@@ -32,16 +33,27 @@ def sign_in_with_keys(page, email: str) -> None:
     page.keyboard.press("Enter")
 
 
+def test_the_skip_link_comes_first(page, live):
+    page.goto("/login")
+    page.get_by_role("heading", name="Aanmelden").wait_for()
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Naar de inhoud"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.closest('main') !== null")
+
+
 def test_sign_in_and_enter_a_pupil_with_the_keyboard(page, live, campaigns):
     school, client, supervisor = school_with_supervisor(live, "Technisch Atheneum Ieper", "8900")
     client.close()
     sign_in_with_keys(page, school["email"])
     page.wait_for_url("**/school")
-
-    # The skip link comes first; then the menu.
-    page.keyboard.press("Tab")
-    assert page.evaluate("document.activeElement.textContent") == "Naar de inhoud"
-    tab_until(page, text_is("Nieuwe aanvraag") + " && el.closest('nav')")
+    # The home view loads after the sign-in, and its heading takes the focus (screen readers
+    # announce where the user landed); the menu is behind it.
+    page.wait_for_function(
+        "document.activeElement.tagName === 'H1'"
+        " && document.activeElement.textContent === 'Welkom, Technisch Atheneum Ieper'"
+    )
+    tab_until(page, text_is("Nieuwe aanvraag") + " && el.closest('nav')", key="Shift+Tab")
     page.keyboard.press("Enter")
     page.get_by_role("heading", name="Nieuwe aanvraag").wait_for()
 

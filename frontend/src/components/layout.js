@@ -54,5 +54,5 @@ export function Layout({ user, onLanguage, onLogout, children }) {
         </div>
       </div>
     </header>
-    <main id="main">${children}</main>`;
+    <main id="main" tabindex="-1">${children}</main>`;
 }
