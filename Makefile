@@ -58,5 +58,4 @@ clean:
 # The benchmark (issue 8): a fresh PostgreSQL database `stagematch_bench` on 127.0.0.1:5432
 # (user postgres), the API with 2 workers against a bare baseline; writes docs/PERFORMANCE.md.
 bench: install
-	$(BIN)/python -m pip install -q -r bench/requirements.txt
 	$(BIN)/python -m bench.run
