@@ -1,5 +1,6 @@
 """Engine, session and the declarative base with its naming convention."""
 
+import math
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -76,6 +77,28 @@ def create_engine(settings: Settings, **kwargs: Any) -> AsyncEngine:
     return create_async_engine(url, **kwargs)
 
 
+# The SQL functions the distance filter uses (placements/browse.py). SQLite has them when
+# built with SQLITE_ENABLE_MATH_FUNCTIONS (most builds since 3.35); otherwise Python's serve.
+MATH_FUNCTIONS = {
+    "sin": math.sin,
+    "cos": math.cos,
+    "asin": math.asin,
+    "sqrt": math.sqrt,
+    "radians": math.radians,
+    "power": math.pow,
+}
+
+
+def add_math_functions(dbapi_connection: Any) -> None:
+    for name, function in MATH_FUNCTIONS.items():
+        arguments = 2 if name == "power" else 1
+        dbapi_connection.create_function(name, arguments, _null_safe(function), deterministic=True)
+
+
+def _null_safe(function: Any) -> Any:
+    return lambda *args: None if None in args else function(*args)
+
+
 def _sqlite_engine(url: str, **kwargs: Any) -> AsyncEngine:
     engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
 
@@ -88,6 +111,10 @@ def _sqlite_engine(url: str, **kwargs: Any) -> AsyncEngine:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=30000")
+        try:
+            cursor.execute("SELECT asin(sin(radians(1)))")
+        except Exception:  # an SQLite built without its math functions
+            add_math_functions(dbapi_connection)
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")

@@ -246,3 +246,44 @@ async def test_the_service_s_own_lists(service_client, school_client, db, mine, 
     assert [(e.object_id, e.details["via"]) for e in shown] == (
         [(item["id"], "list")] if mine == "accepted" else []
     )
+
+
+def test_an_sqlite_without_math_functions_measures_the_same_distances(monkeypatch):
+    """The embedded default must not depend on how SQLite was built: the distance filter's
+    functions come from Python when SQLite lacks them (here they override the built-ins, and
+    count their calls to show that they were the ones used)."""
+    import sqlite3
+
+    from sqlalchemy import select
+    from sqlalchemy.dialects import sqlite as sqlite_dialect
+
+    from backend import db
+    from backend.db import add_math_functions
+
+    calls = []
+
+    def counted(name, function):
+        return lambda *args: calls.append(name) or function(*args)
+
+    monkeypatch.setattr(
+        db, "MATH_FUNCTIONS", {n: counted(n, f) for n, f in db.MATH_FUNCTIONS.items()}
+    )
+    from backend.placements.browse import Origin, _distance_sql
+    from backend.reference.postcodes import distance_km, lookup_postcode
+
+    connection = sqlite3.connect(":memory:")
+    add_math_functions(connection)
+    connection.execute("CREATE TABLE placement_request (latitude FLOAT, longitude FLOAT)")
+    brugge, oostende = lookup_postcode("8000"), lookup_postcode("8400")
+    connection.execute(
+        "INSERT INTO placement_request VALUES (?, ?), (NULL, NULL)",
+        (brugge.latitude, brugge.longitude),
+    )
+    query = select(_distance_sql(Origin(oostende.latitude, oostende.longitude))).compile(
+        dialect=sqlite_dialect.dialect(), compile_kwargs={"literal_binds": True}
+    )
+    measured, unknown = [row[0] for row in connection.execute(str(query))]
+    expected = distance_km(oostende.latitude, oostende.longitude, brugge.latitude, brugge.longitude)
+    assert abs(measured - expected) < 1e-6 and 15 < measured < 30
+    assert unknown is None
+    assert {"sin", "cos", "asin", "sqrt", "radians", "power"} <= set(calls)
