@@ -25,6 +25,8 @@ class Page(BaseModel, Generic[T]):
 
 
 class PageParams(BaseModel):
+    # Bounded, so that a page far beyond the data is empty, never an offset that overflows
+    # the database's integers.
     page: int = Field(1, ge=1, le=100_000)
     page_size: int = Field(50, ge=1, le=200)
 

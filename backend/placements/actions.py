@@ -7,7 +7,7 @@ event, queues the mails and publishes a live update after commit."""
 import uuid
 from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 from sqlalchemy import and_, case, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,7 +29,7 @@ from backend.placements.models import (
 )
 from backend.placements.transitions import TABLE, Action, NotAccepted, NotInvited, check
 from backend.placements.visibility import present
-from backend.reference.contact import EmailError, PhoneError, normalize_email, normalize_phone
+from backend.reference.contact import normalize_contact
 from backend.schemas import StrictModel
 
 # --- input shapes -------------------------------------------------------------------------
@@ -40,25 +40,16 @@ class ContactPerson(StrictModel):
     phone: str = Field(min_length=1, max_length=40)
     email: str = Field(min_length=1, max_length=320)
 
-    @field_validator("phone")
+    @field_validator("phone", "email")
     @classmethod
-    def _phone(cls, value: str) -> str:
-        try:
-            return normalize_phone(value)
-        except PhoneError as exc:
+    def _contact(cls, value: str, info: ValidationInfo) -> str:
+        values = {info.field_name: value}
+        for error in normalize_contact(values):
+            what = "phone number" if info.field_name == "phone" else "e-mail address"
             raise PydanticCustomError(
-                PhoneError.code, "Not a valid phone number: {why}", {"why": str(exc)}
-            ) from None
-
-    @field_validator("email")
-    @classmethod
-    def _email(cls, value: str) -> str:
-        try:
-            return normalize_email(value)
-        except EmailError as exc:
-            raise PydanticCustomError(
-                EmailError.code, "Not a valid e-mail address: {why}", {"why": str(exc)}
-            ) from None
+                error["code"], f"Not a valid {what}: {{why}}", {"why": error["message"]}
+            )
+        return values[info.field_name]
 
 
 class AcceptanceCreate(StrictModel):

@@ -222,7 +222,6 @@ async def list_for_service(
     each item as the service may see it, with its distance in km when known."""
     origin = _origin(actor, params)
     conditions = [*_scope(actor, params), *_filters(params)]
-    base = select(PlacementRequest.id).join(Campaign, Campaign.id == PlacementRequest.campaign_id)
     order = _order(params.sort)
     if origin is not None:
         distance = _distance_sql(origin)
@@ -231,34 +230,15 @@ async def list_for_service(
         if params.sort == "distance":
             # Unknown distances last; equal ones keep the newest-first order.
             order = [distance.is_(None), distance, *order]
-    # The page is chosen on narrow rows (id and sort keys), with the total as a window over
-    # the matching rows: one statement (a second one only for a page past the end, which has
-    # no row to carry the total). Only then are the page's requests loaded, with everything
-    # `present` reads.
-    rows = (
-        await session.execute(
-            base.add_columns(func.count().over())
-            .where(*conditions)
-            .order_by(*order)
-            .offset(params.offset)
-            .limit(params.page_size)
-        )
-    ).all()
-    if rows:
-        total = rows[0][1]
-    elif params.offset == 0:
-        total = 0
-    else:
-        total = await session.scalar(
-            select(func.count()).select_from(base.where(*conditions).subquery())
-        )
-    page = await views.load(session, [row[0] for row in rows])
+    # Only the page's requests are loaded, with everything `present` reads.
+    ids, total = await views.page_ids(session, conditions, order, params)
+    page = await views.load(session, ids)
     items, campaigns = [], {}
     for request in page:
         distance = _distance(origin, request.latitude, request.longitude)
         extra = {"distance_km": round(distance, 1)} if distance is not None else None
         items.append(respond(session, actor, request, via="list", extra=extra, campaigns=campaigns))
-    return Page(items=items, total=total or 0, page=params.page, page_size=params.page_size)
+    return Page(items=items, total=total, page=params.page, page_size=params.page_size)
 
 
 async def accepted_by(

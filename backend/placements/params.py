@@ -5,14 +5,13 @@ import uuid
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from backend.organisations.schemas import Province
+from backend.schemas import PageParams
 
 
-class RequestListParams(BaseModel):
-    page: int = Field(1, ge=1, le=100_000)
-    page_size: int = Field(50, ge=1, le=200)
+class RequestListParams(PageParams):
     # every role
     track: Literal["duaal", "stage"] | None = None
     q: str | None = Field(None, max_length=100, description="Free text: names, city, postcode")
@@ -37,7 +36,3 @@ class RequestListParams(BaseModel):
         None, description="A service's own lists"
     )
     sort: Literal["newest", "oldest", "name", "start_date", "distance", "status"] = "newest"
-
-    @property
-    def offset(self) -> int:
-        return (self.page - 1) * self.page_size

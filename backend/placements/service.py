@@ -38,9 +38,6 @@ from backend.placements.transitions import Action, check
 from backend.placements.visibility import present_many
 from backend.schemas import Page, PageParams
 
-# A page far beyond the data is empty, not an integer overflow in the database.
-MAX_OFFSET = 2**31 - 1
-
 REQUEST_WITHDRAWN = "request_withdrawn"  # mail template to the inviting services
 
 # The fields a school enters and may edit, and the columns they are stored in.
@@ -461,29 +458,13 @@ async def list_requests(
 
         return await browse.list_for_service(session, actor, params)
     conditions = list_conditions(actor, params)
-    base = select(PlacementRequest.id).join(Campaign, Campaign.id == PlacementRequest.campaign_id)
-    # The page is chosen on narrow rows with the total as a window over the matching rows,
-    # then its requests are read as plain rows (views.load): constant statements, no ORM.
-    rows = (
-        await session.execute(
-            base.add_columns(func.count().over())
-            .where(*conditions)
-            .order_by(*_SORTS.get(params.sort, _SORTS["newest"]))
-            .offset(min(params.offset, MAX_OFFSET))
-            .limit(params.page_size)
-        )
-    ).all()
-    if rows:
-        total = rows[0][1]
-    elif params.offset == 0:
-        total = 0
-    else:  # a page past the end has no row to carry the total
-        total = await session.scalar(
-            select(func.count()).select_from(base.where(*conditions).subquery())
-        )
+    # One page of ids and the total, then the requests read as plain rows (views.py).
+    ids, total = await views.page_ids(
+        session, conditions, _SORTS.get(params.sort, _SORTS["newest"]), params
+    )
     return Page(
-        items=present_many(actor, await views.load(session, [row[0] for row in rows])),
-        total=total or 0,
+        items=present_many(actor, await views.load(session, ids)),
+        total=total,
         page=params.page,
         page_size=params.page_size,
     )
@@ -517,7 +498,7 @@ async def history(
         .outerjoin(Organisation, Organisation.id == RequestEvent.actor_organisation_id)
         .where(*conditions)
         .order_by(RequestEvent.at, RequestEvent.id)
-        .offset(min(params.offset, MAX_OFFSET))
+        .offset(params.offset)
         .limit(params.page_size)
     )
     items = [

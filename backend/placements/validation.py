@@ -13,7 +13,7 @@ from backend.campaigns.models import Campaign, Track
 from backend.clock import BRUSSELS
 from backend.errors import FieldError
 from backend.placements.schemas import DAYS, TRANSPORT_MODES
-from backend.reference.contact import EmailError, PhoneError, normalize_email, normalize_phone
+from backend.reference.contact import normalize_contact
 from backend.reference.national_number import NationalNumberError, parse_national_number
 from backend.reference.postcodes import PROVINCES, lookup_postcode
 from backend.supervisors.models import Supervisor
@@ -87,16 +87,7 @@ def field_errors(
             out["province"] = info.province
             out["latitude"], out["longitude"] = info.latitude, info.longitude
 
-    if out.get("phone"):
-        try:
-            out["phone"] = normalize_phone(out["phone"])
-        except PhoneError as exc:
-            errors.append(_err("phone", exc.code, str(exc)))
-    if out.get("email"):
-        try:
-            out["email"] = normalize_email(out["email"])
-        except EmailError as exc:
-            errors.append(_err("email", exc.code, str(exc)))
+    errors += normalize_contact(out)
 
     if out.get("transport_modes"):
         chosen = set(out["transport_modes"])

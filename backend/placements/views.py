@@ -5,8 +5,9 @@ cost of the identity map and its bookkeeping (a page of lists is read, never cha
 import uuid
 from collections.abc import Sequence
 from types import SimpleNamespace
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.campaigns.models import Campaign
@@ -19,7 +20,44 @@ _CAMPAIGN = ("school_year", "track", "opens_at", "request_deadline", "decision_d
 _SUPERVISOR = ("first_name", "last_name", "phone", "email")
 
 
-def _by_request(rows) -> dict[uuid.UUID, list[SimpleNamespace]]:
+async def page_ids(
+    session: AsyncSession, conditions: Sequence[Any], order: Sequence[Any], params
+) -> tuple[list[uuid.UUID], int]:
+    """The ids of one page of the requests matching `conditions` in `order`, and their total.
+    The page is chosen on narrow rows with the total as a window over the matching rows: one
+    statement (a second one only for a page past the end, which has no row to carry it)."""
+    base = select(PlacementRequest.id).join(Campaign, Campaign.id == PlacementRequest.campaign_id)
+    rows = (
+        await session.execute(
+            base.add_columns(func.count().over())
+            .where(*conditions)
+            .order_by(*order)
+            .offset(params.offset)
+            .limit(params.page_size)
+        )
+    ).all()
+    if rows:
+        total = rows[0][1]
+    elif params.offset == 0:
+        total = 0
+    else:
+        total = await session.scalar(
+            select(func.count()).select_from(base.where(*conditions).subquery())
+        )
+    return [row[0] for row in rows], total or 0
+
+
+async def _of_requests(
+    session: AsyncSession, model: Any, order: Any, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[SimpleNamespace]]:
+    """The invitations or acceptances of the requests `ids`, each with its service's name,
+    by request."""
+    rows = await session.execute(
+        select(model.__table__, Organisation.name.label("service_name"))
+        .join(Organisation, Organisation.id == model.service_id)
+        .where(model.request_id.in_(ids))
+        .order_by(order)
+    )
     found: dict[uuid.UUID, list[SimpleNamespace]] = {}
     for row in rows:
         values = dict(row._mapping)
@@ -47,22 +85,8 @@ async def load(session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[SimpleNa
         .join(Supervisor, Supervisor.id == _REQUEST.c.supervisor_id)
         .where(_REQUEST.c.id.in_(ids))
     )
-    invitations = _by_request(
-        await session.execute(
-            select(Invitation.__table__, Organisation.name.label("service_name"))
-            .join(Organisation, Organisation.id == Invitation.service_id)
-            .where(Invitation.request_id.in_(ids))
-            .order_by(Invitation.invited_at)
-        )
-    )
-    acceptances = _by_request(
-        await session.execute(
-            select(Acceptance.__table__, Organisation.name.label("service_name"))
-            .join(Organisation, Organisation.id == Acceptance.service_id)
-            .where(Acceptance.request_id.in_(ids))
-            .order_by(Acceptance.accepted_at)
-        )
-    )
+    invitations = await _of_requests(session, Invitation, Invitation.invited_at, ids)
+    acceptances = await _of_requests(session, Acceptance, Acceptance.accepted_at, ids)
 
     campaigns: dict[uuid.UUID, SimpleNamespace] = {}
     views: dict[uuid.UUID, SimpleNamespace] = {}

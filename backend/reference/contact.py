@@ -37,3 +37,19 @@ def normalize_email(raw: str) -> str:
         return validate_email(raw.strip(), check_deliverability=False).normalized
     except EmailNotValidError as exc:
         raise EmailError(str(exc)) from exc
+
+
+_NORMALIZERS = {"phone": (normalize_phone, PhoneError), "email": (normalize_email, EmailError)}
+
+
+def normalize_contact(values: dict) -> list[dict[str, str]]:
+    """Normalizes the `phone` and `email` of `values` in place (when given) and returns the
+    field errors (`{field, code, message}`) of those that are not valid."""
+    errors = []
+    for field, (normalize, problem) in _NORMALIZERS.items():
+        if values.get(field):
+            try:
+                values[field] = normalize(values[field])
+            except problem as exc:
+                errors.append({"field": field, "code": problem.code, "message": str(exc)})
+    return errors

@@ -8,13 +8,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend import clock
 from backend.errors import FieldError, NotFound, error
 from backend.placements.models import PlacementRequest
-from backend.reference.contact import EmailError, PhoneError, normalize_email, normalize_phone
+from backend.reference.contact import normalize_contact
 from backend.schemas import Page, PageParams
 from backend.supervisors.models import Supervisor
 from backend.supervisors.schemas import SupervisorCreate, SupervisorRead, SupervisorUpdate
-
-# A page far beyond the data is empty, not an integer overflow in the database.
-MAX_OFFSET = 2**31 - 1
 
 SupervisorInUse = error(409, "supervisor_in_use", "Requests still refer to this supervisor")
 
@@ -28,16 +25,7 @@ def _normalized(values: dict) -> dict:
     for field in _REQUIRED:
         if field in out and out[field] is None:
             errors.append({"field": field, "code": "required", "message": "Required"})
-    if out.get("phone"):
-        try:
-            out["phone"] = normalize_phone(out["phone"])
-        except PhoneError as exc:
-            errors.append({"field": "phone", "code": exc.code, "message": str(exc)})
-    if out.get("email"):
-        try:
-            out["email"] = normalize_email(out["email"])
-        except EmailError as exc:
-            errors.append({"field": "email", "code": exc.code, "message": str(exc)})
+    errors += normalize_contact(out)
     if errors:
         raise FieldError(errors)
     return out
@@ -80,7 +68,7 @@ async def list_(
             select(Supervisor)
             .where(*conditions)
             .order_by(Supervisor.last_name, Supervisor.first_name, Supervisor.id)
-            .offset(min(params.offset, MAX_OFFSET))
+            .offset(params.offset)
             .limit(params.page_size)
         )
     )

@@ -2,6 +2,8 @@
 // screen-reader users hear where they are.
 import { useEffect, useRef } from 'preact/hooks';
 import { html } from '../html.js';
+import { Alert } from './alert.js';
+import { errorText } from './field.js';
 
 let firstPage = true;
 
@@ -24,4 +26,16 @@ export function Page({ title, actions, children, wide }) {
 
 export function Loading() {
   return html`<p class="loading" role="status">…</p>`;
+}
+
+/**
+ * The page to show while `loaded` (a useLoad result) is not there yet: its error with an
+ * optional way `back`, or the loading sign; null once the data is there.
+ */
+export function notLoaded(loaded, title, back = null) {
+  if (loaded.error) {
+    return html`<${Page} title=${title}><${Alert}>${errorText(loaded.error.code, loaded.error.detail)}</${Alert}>${back && html`<p>${back}</p>`}</${Page}>`;
+  }
+  if (!loaded.data) return html`<${Page} title=${title}><${Loading} /></${Page}>`;
+  return null;
 }

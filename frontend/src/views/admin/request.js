@@ -8,7 +8,7 @@ import { ReasonDialog } from '../../components/dialog.js';
 import { errorText, SelectField, TextField } from '../../components/field.js';
 import { useLoad } from '../../components/load.js';
 import { options, STATUSES } from '../../components/options.js';
-import { Loading, Page } from '../../components/page.js';
+import { Loading, notLoaded, Page } from '../../components/page.js';
 import { Pager } from '../../components/pager.js';
 import { TrackSwitch, useTrack } from '../../components/track.js';
 import { html } from '../../html.js';
@@ -67,8 +67,8 @@ export function AdminRequest({ params }) {
   const [revealed, setRevealed] = useState(null);
   const [error, setError] = useState(null);
   const [message, setMessage] = useState(null);
-  if (request.error) return html`<${Page} title=${t('request.edit_title')}><${Alert}>${errorText(request.error.code, request.error.detail)}</${Alert}><p><a href="/admin/requests">${t('admin_request.back')}</a></p></${Page}>`;
-  if (!request.data) return html`<${Page} title=${t('request.edit_title')}><${Loading} /></${Page}>`;
+  const waiting = notLoaded(request, t('request.edit_title'), html`<a href="/admin/requests">${t('admin_request.back')}</a>`);
+  if (waiting) return waiting;
   const r = request.data;
   const name = `${r.first_name} ${r.last_name}`;
 
