@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
+import orjson
 from fastapi import Depends, Request
 from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator, event
 from sqlalchemy.ext.asyncio import (
@@ -74,6 +75,8 @@ def create_engine(settings: Settings, **kwargs: Any) -> AsyncEngine:
     if url.startswith("sqlite"):
         return _sqlite_engine(url, **kwargs)
     kwargs.setdefault("pool_pre_ping", True)
+    # JSON columns arrive as text; orjson reads them several times faster than json.
+    kwargs.setdefault("json_deserializer", orjson.loads)
     return create_async_engine(url, **kwargs)
 
 

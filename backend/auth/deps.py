@@ -50,21 +50,23 @@ class Actor:
         return self.role == OrganisationKind.admin
 
 
-def settings_dep() -> Settings:
+# The small dependencies are `async def`: FastAPI runs a plain `def` one in its thread pool,
+# a thread hop on every request.
+async def settings_dep() -> Settings:
     return get_settings()
 
 
 SettingsDep = Annotated[Settings, Depends(settings_dep)]
 
 
-def limiter_dep(request: Request) -> Limiter:
+async def limiter_dep(request: Request) -> Limiter:
     return request.app.state.limiter
 
 
 LimiterDep = Annotated[Limiter, Depends(limiter_dep)]
 
 
-def client_address(request: Request) -> str:
+async def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 

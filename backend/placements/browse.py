@@ -231,8 +231,7 @@ async def list_for_service(
             # Unknown distances last; equal ones keep the newest-first order.
             order = [distance.is_(None), distance, *order]
     # Only the page's requests are loaded, with everything `present` reads.
-    ids, total = await views.page_ids(session, conditions, order, params)
-    page = await views.load(session, ids)
+    page, total = await views.page(session, conditions, order, params)
     items, campaigns = [], {}
     for request in page:
         distance = _distance(origin, request.latitude, request.longitude)

@@ -458,12 +458,12 @@ async def list_requests(
 
         return await browse.list_for_service(session, actor, params)
     conditions = list_conditions(actor, params)
-    # One page of ids and the total, then the requests read as plain rows (views.py).
-    ids, total = await views.page_ids(
+    # The page's requests read as plain rows (views.py).
+    requests, total = await views.page(
         session, conditions, _SORTS.get(params.sort, _SORTS["newest"]), params
     )
     return Page(
-        items=present_many(actor, await views.load(session, ids)),
+        items=present_many(actor, requests),
         total=total,
         page=params.page,
         page_size=params.page_size,

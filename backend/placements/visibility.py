@@ -77,7 +77,7 @@ def present(
     campaigns: dict | None = None,
 ) -> dict[str, Any]:
     """The request as `actor` may see it. Needs the relations of
-    `service.request_load_options()` loaded (or a view of `views.load`). `campaigns` keeps
+    `service.request_load_options()` loaded (or a view of `views.page`). `campaigns` keeps
     each campaign's phase and body across a list, where many requests share one."""
     role = actor.role
     is_owner = role == OrganisationKind.school and request.school_id == actor.organisation_id
