@@ -1,6 +1,7 @@
 """Engine, session and the declarative base with its naming convention."""
 
 import math
+import time
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -9,6 +10,7 @@ from typing import Annotated, Any
 import orjson
 from fastapi import Depends, Request
 from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator, event
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -74,10 +76,36 @@ def create_engine(settings: Settings, **kwargs: Any) -> AsyncEngine:
     url = settings.async_database_url
     if url.startswith("sqlite"):
         return _sqlite_engine(url, **kwargs)
-    kwargs.setdefault("pool_pre_ping", True)
     # JSON columns arrive as text; orjson reads them several times faster than json.
     kwargs.setdefault("json_deserializer", orjson.loads)
-    return create_async_engine(url, **kwargs)
+    engine = create_async_engine(url, **kwargs)
+    _ping_when_idle(engine)
+    return engine
+
+
+# A pooled connection is pinged before use only when it sat idle this long. Under load the
+# connections go back and forth within milliseconds, and `pool_pre_ping` would cost a round
+# trip on every request; after a quiet spell (in which the database may have restarted) the
+# ping is what keeps the first request from failing. A connection that breaks in use makes
+# SQLAlchemy invalidate the whole pool, so the requests after it get fresh connections.
+IDLE_PING_SECONDS = 2.0
+
+
+def _ping_when_idle(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _checked_in(dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _checked_out(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < IDLE_PING_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:
+            # The pool discards this connection and checks out another (a fresh one).
+            raise DisconnectionError() from exc
 
 
 # The SQL functions the distance filter uses (placements/browse.py). SQLite has them when

@@ -8,6 +8,7 @@ import itertools
 import httpx
 import pytest
 
+from backend.db import IDLE_PING_SECONDS
 from tests.conftest import IS_POSTGRES, ROOT, TEST_DATABASE_URL, free_port, fresh_database
 from tests.live_server import LiveServer, run_cli, server_env
 
@@ -159,6 +160,35 @@ async def test_database_outage_answers_503_and_recovers():
             await proxy.up()
             response = await client.get("/api/v1/organisations", headers=headers)
             assert response.status_code == 200
+    finally:
+        server.stop()
+        await proxy.down()
+
+
+@pytest.mark.skipif(not IS_POSTGRES, reason="needs a database server that can go away")
+async def test_database_restart_while_idle_costs_no_request():
+    """The pool pings a connection that sat idle before using it (backend/db.py): after a
+    restart in a quiet spell, the first request finds its connection dead and gets a new one,
+    instead of answering 503."""
+    url = _scratch_url("restart")
+    env = await asyncio.to_thread(_prepared_env, url)
+    proxy = TcpProxy()
+    await proxy.up()
+    env["DATABASE_URL"] = url.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}")
+    server = LiveServer(env).start()
+    try:
+        async with httpx.AsyncClient(base_url=server.url, timeout=10) as client:
+            headers = await _admin_headers(client)
+            assert (await client.get("/api/v1/organisations", headers=headers)).status_code == 200
+
+            # Every pooled connection is cut while no request runs; the database comes back.
+            await proxy.down()
+            await proxy.up()
+            await asyncio.sleep(IDLE_PING_SECONDS + 0.5)
+
+            for _ in range(3):
+                response = await client.get("/api/v1/organisations", headers=headers)
+                assert response.status_code == 200, response.text
     finally:
         server.stop()
         await proxy.down()

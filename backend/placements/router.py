@@ -15,7 +15,7 @@ from backend.placements import import_export, service
 from backend.placements.params import RequestListParams
 from backend.placements.schemas import RequestCreate, RequestUpdate, RevealBody
 from backend.placements.visibility import present
-from backend.schemas import Page, PageParams
+from backend.schemas import Page, PageParams, page_response
 
 router = APIRouter(prefix="/placement-requests", tags=["placement requests"])
 ClientAddress = Annotated[str, Depends(client_address)]
@@ -29,11 +29,15 @@ def _with_etag(body: Body, status_code: int = 200, **headers: str) -> JSONRespon
     )
 
 
-@router.get("", summary="The overview (school: its own; service: browse; admin: all)")
+@router.get(
+    "",
+    summary="The overview (school: its own; service: browse; admin: all)",
+    response_model=Page[Body],
+)
 async def list_requests(
     actor: CurrentActor, db: SessionDep, params: Annotated[RequestListParams, Query()]
-) -> Page[Body]:
-    return await service.list_requests(db, actor, params)
+) -> Response:
+    return page_response(await service.list_requests(db, actor, params))
 
 
 @router.post(

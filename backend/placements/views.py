@@ -1,63 +1,104 @@
 """One page of requests for the lists, read as plain rows instead of ORM objects: the same
 attributes that `visibility.present` reads, without the cost of the identity map (a page of a
-list is read, never changed). Three statements, whatever the number of rows:
+list is read, never changed).
 
-1. the page itself: its requests chosen on narrow rows (the total as a window over them) in a
-   subquery, joined to their campaign, school and supervisor;
-2. the page's invitations, 3. its acceptances, each with its service's name.
-
-They run on the session's connection as Core statements (no ORM loading), and the page's ids
-go to PostgreSQL as one array parameter, so that the statement's text is the same for every
-page (SQLite gets an `IN` list)."""
+One statement, whatever the number of rows: the page's requests are chosen on narrow rows
+(the total as a window over them) in a subquery, then joined to their campaign, school and
+supervisor, and each carries its invitations and acceptances (with their service's name) as
+a JSON list from a correlated subquery (`json_agg` on PostgreSQL, `json_group_array` on
+SQLite). It runs on the session's connection as a Core statement (no ORM loading)."""
 
 import uuid
 from collections.abc import Sequence
+from datetime import UTC, datetime
+from itertools import chain
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Uuid, any_, bindparam, func, select
-from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy import JSON, func, literal_column, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.campaigns.models import Campaign
 from backend.organisations.models import Organisation
-from backend.placements.models import Acceptance, Invitation, PlacementRequest
+from backend.placements.models import (
+    Acceptance,
+    Invitation,
+    InvitationOutcome,
+    PlacementRequest,
+)
 from backend.supervisors.models import Supervisor
 
 _REQUEST = PlacementRequest.__table__
 _CAMPAIGN = ("school_year", "track", "opens_at", "request_deadline", "decision_deadline")
 _SUPERVISOR = ("first_name", "last_name", "phone", "email")
+_INVITATION = ("service_id", "invited_at", "outcome", "ended_at")
+_ACCEPTANCE = (
+    *("service_id", "accepted_at", "notes", "contact_name", "contact_phone", "contact_email"),
+    "released_at",
+)
 
 
-def _rows(result) -> list[dict[str, Any]]:
-    keys = list(result.keys())
-    return [dict(zip(keys, row, strict=True)) for row in result]
-
-
-def _of_ids(column: Any, ids: Sequence[uuid.UUID], dialect: str) -> Any:
+def _json_list(dialect: str, model: Any, fields: Sequence[str]) -> Any:
+    """The rows of `model` (invitations or acceptances) of the outer query's request, with
+    their service's name, as a JSON list of objects."""
+    table = model.__table__
+    pairs = [(f, table.c[f]) for f in fields] + [("service_name", Organisation.name)]
+    keys_and_values = chain.from_iterable((literal_column(f"'{k}'"), v) for k, v in pairs)
     if dialect == "postgresql":
-        return column == any_(bindparam("ids", list(ids), type_=ARRAY(Uuid())))
-    return column.in_(ids)
-
-
-async def _of_requests(
-    connection: AsyncConnection, model: Any, order: Any, ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, list[SimpleNamespace]]:
-    """The invitations or acceptances of the requests `ids`, each with its service's name,
-    by request."""
-    result = await connection.execute(
-        select(model.__table__, Organisation.name.label("service_name"))
-        .join(Organisation, Organisation.id == model.service_id)
-        .where(_of_ids(model.request_id, ids, connection.dialect.name))
-        .order_by(order)
+        rows = func.json_agg(func.json_build_object(*keys_and_values), type_=JSON)
+    else:
+        rows = func.json_group_array(func.json_object(*keys_and_values), type_=JSON)
+    return (
+        select(rows)
+        .select_from(table)
+        .join(Organisation, Organisation.id == table.c.service_id)
+        .where(table.c.request_id == _REQUEST.c.id)
+        .scalar_subquery()
     )
-    found: dict[uuid.UUID, list[SimpleNamespace]] = {}
-    for values in _rows(result):
-        service = SimpleNamespace(id=values["service_id"], name=values.pop("service_name"))
-        found.setdefault(values["request_id"], []).append(
-            SimpleNamespace(**values, service=service)
+
+
+def _utc(text: str | None) -> datetime | None:
+    """A timestamp from the JSON lists: PostgreSQL writes its offset, SQLite stores UTC
+    without one."""
+    if text is None:
+        return None
+    value = datetime.fromisoformat(text)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _invitations(raw: list[dict] | None) -> list[SimpleNamespace]:
+    found = []
+    for item in raw or ():
+        service_id = uuid.UUID(item["service_id"])
+        found.append(
+            SimpleNamespace(
+                service_id=service_id,
+                service=SimpleNamespace(id=service_id, name=item["service_name"]),
+                invited_at=_utc(item["invited_at"]),
+                outcome=InvitationOutcome(item["outcome"]),
+                ended_at=_utc(item["ended_at"]),
+            )
         )
-    return found
+    return sorted(found, key=lambda i: i.invited_at)
+
+
+def _acceptances(raw: list[dict] | None) -> list[SimpleNamespace]:
+    found = []
+    for item in raw or ():
+        service_id = uuid.UUID(item["service_id"])
+        found.append(
+            SimpleNamespace(
+                service_id=service_id,
+                service=SimpleNamespace(id=service_id, name=item["service_name"]),
+                accepted_at=_utc(item["accepted_at"]),
+                released_at=_utc(item["released_at"]),
+                notes=item["notes"],
+                contact_name=item["contact_name"],
+                contact_phone=item["contact_phone"],
+                contact_email=item["contact_email"],
+            )
+        )
+    return sorted(found, key=lambda a: a.accepted_at)
 
 
 async def page(
@@ -76,45 +117,46 @@ async def page(
         .subquery("chosen")
     )
     connection = await session.connection()
-    rows = _rows(
-        await connection.execute(
-            select(
-                chosen.c.total,
-                _REQUEST,
-                *(getattr(Campaign, f).label(f"campaign_{f}") for f in _CAMPAIGN),
-                Organisation.name.label("school_name"),
-                *(getattr(Supervisor, f).label(f"supervisor_{f}") for f in _SUPERVISOR),
-            )
-            .select_from(chosen)
-            .join(_REQUEST, _REQUEST.c.id == chosen.c.id)
-            .join(Campaign, Campaign.id == _REQUEST.c.campaign_id)
-            .join(Organisation, Organisation.id == _REQUEST.c.school_id)
-            .join(Supervisor, Supervisor.id == _REQUEST.c.supervisor_id)
-            # The subquery's order does not carry over; the same keys on the same rows do.
-            .order_by(*order)
+    dialect = connection.dialect.name
+    result = await connection.execute(
+        select(
+            chosen.c.total,
+            _REQUEST,
+            *(getattr(Campaign, f).label(f"campaign_{f}") for f in _CAMPAIGN),
+            Organisation.name.label("school_name"),
+            *(getattr(Supervisor, f).label(f"supervisor_{f}") for f in _SUPERVISOR),
+            _json_list(dialect, Invitation, _INVITATION).label("invitations"),
+            _json_list(dialect, Acceptance, _ACCEPTANCE).label("acceptances"),
         )
+        .select_from(chosen)
+        .join(_REQUEST, _REQUEST.c.id == chosen.c.id)
+        .join(Campaign, Campaign.id == _REQUEST.c.campaign_id)
+        .join(Organisation, Organisation.id == _REQUEST.c.school_id)
+        .join(Supervisor, Supervisor.id == _REQUEST.c.supervisor_id)
+        # The subquery's order does not carry over; the same keys on the same rows do.
+        .order_by(*order)
     )
-    if rows:
-        total = rows[0]["total"]
-    elif params.offset == 0:
-        total = 0
-    else:
+    keys = list(result.keys())
+    rows = [dict(zip(keys, row, strict=True)) for row in result]
+    if not rows:
         # A page past the end has no row to carry the total.
-        total = await session.scalar(
-            select(func.count())
-            .select_from(PlacementRequest)
-            .join(Campaign, Campaign.id == PlacementRequest.campaign_id)
-            .where(*conditions)
-        )
+        total = 0
+        if params.offset:
+            total = await session.scalar(
+                select(func.count())
+                .select_from(PlacementRequest)
+                .join(Campaign, Campaign.id == PlacementRequest.campaign_id)
+                .where(*conditions)
+            )
         return [], total or 0
-    ids = [values["id"] for values in rows]
-    invitations = await _of_requests(connection, Invitation, Invitation.invited_at, ids)
-    acceptances = await _of_requests(connection, Acceptance, Acceptance.accepted_at, ids)
 
+    total = rows[0]["total"]
     campaigns: dict[uuid.UUID, SimpleNamespace] = {}
     views = []
     for values in rows:
         del values["total"]
+        invitations = _invitations(values.pop("invitations"))
+        acceptances = _acceptances(values.pop("acceptances"))
         campaign_id = values["campaign_id"]
         campaign_values = {f: values.pop(f"campaign_{f}") for f in _CAMPAIGN}
         if campaign_id not in campaigns:
@@ -123,15 +165,14 @@ async def page(
             id=values["supervisor_id"], **{f: values.pop(f"supervisor_{f}") for f in _SUPERVISOR}
         )
         school = SimpleNamespace(id=values["school_id"], name=values.pop("school_name"))
-        request_id = values["id"]
         views.append(
             SimpleNamespace(
                 **values,
                 campaign=campaigns[campaign_id],
                 school=school,
                 supervisor=supervisor,
-                invitations=invitations.get(request_id, []),
-                acceptances=acceptances.get(request_id, []),
+                invitations=invitations,
+                acceptances=acceptances,
             )
         )
     return views, total
