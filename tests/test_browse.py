@@ -268,7 +268,7 @@ def test_an_sqlite_without_math_functions_measures_the_same_distances(monkeypatc
     monkeypatch.setattr(
         db, "MATH_FUNCTIONS", {n: counted(n, f) for n, f in db.MATH_FUNCTIONS.items()}
     )
-    from backend.placements.browse import Origin, _distance_sql
+    from backend.placements.browse import Origin, _distance_sql, origin_values
     from backend.reference.postcodes import distance_km, lookup_postcode
 
     connection = sqlite3.connect(":memory:")
@@ -279,7 +279,8 @@ def test_an_sqlite_without_math_functions_measures_the_same_distances(monkeypatc
         "INSERT INTO placement_request VALUES (?, ?), (NULL, NULL)",
         (brugge.latitude, brugge.longitude),
     )
-    query = select(_distance_sql(Origin(oostende.latitude, oostende.longitude))).compile(
+    origin = Origin(oostende.latitude, oostende.longitude)
+    query = select(_distance_sql()).params(**origin_values(origin)).compile(
         dialect=sqlite_dialect.dialect(), compile_kwargs={"literal_binds": True}
     )
     measured, unknown = [row[0] for row in connection.execute(str(query))]

@@ -8,18 +8,18 @@ leave the database (SQLite has the math functions since 3.35; `least` is its `mi
 statements issued do not depend on the number of rows."""
 
 import math
-import uuid
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Float, String, and_, cast, exists, func, or_, select
+from sqlalchemy import Float, String, and_, bindparam, cast, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import GenericFunction
 
 from backend import clock
 from backend.auth.deps import Actor
-from backend.campaigns.models import Campaign
+from backend.campaigns.models import Campaign, Track
 from backend.errors import FieldError
 from backend.placements import service as requests
 from backend.placements import views
@@ -61,25 +61,69 @@ def _origin(actor: Actor, params: RequestListParams) -> Origin | None:
     return Origin(info.latitude, info.longitude)
 
 
-def _has_invitation(service_id: uuid.UUID, *outcomes: InvitationOutcome):
+# The statements are built once for each shape of list (which list, which filters, how many
+# words or values in each, which order) with named bind parameters, and kept: building one
+# costs more than executing it. `_values` gives the parameters of one request.
+
+
+@dataclass(frozen=True)
+class _Shape:
+    mine: str | None
+    track: bool
+    campaign: bool
+    province: bool
+    transport: int
+    days: int
+    form: bool
+    start_from: bool
+    start_to: bool
+    words: int
+    distance: bool
+    max_km: bool
+    sort: str
+
+
+def _words(q: str | None) -> list[str]:
+    return q.lower().split() if q else []
+
+
+def _shape(params: RequestListParams, origin: Origin | None) -> _Shape:
+    return _Shape(
+        mine=params.mine,
+        track=bool(params.track),
+        campaign=bool(params.campaign_id),
+        province=bool(params.province),
+        transport=len(set(params.transport or ())),
+        days=len(set(params.days or ())),
+        form=bool(params.form),
+        start_from=bool(params.start_from),
+        start_to=bool(params.start_to),
+        words=len(_words(params.q)),
+        distance=origin is not None,
+        max_km=origin is not None and params.max_km is not None,
+        sort=params.sort,
+    )
+
+
+def _has_invitation(*outcomes: InvitationOutcome):
     return exists().where(
         Invitation.request_id == PlacementRequest.id,
-        Invitation.service_id == service_id,
+        Invitation.service_id == bindparam("me"),
         Invitation.outcome.in_(outcomes),
     )
 
 
-def _scope(actor: Actor, params: RequestListParams) -> list[Any]:
+def _scope(mine: str | None) -> list[Any]:
     """Which requests the list holds: the browse list, or one of the service's own lists."""
-    me = actor.organisation_id
-    match params.mine:
+    me = bindparam("me")
+    match mine:
         case None:
             return [
-                Campaign.decision_deadline > clock.now(),
+                Campaign.decision_deadline > bindparam("now"),
                 PlacementRequest.state.in_([RequestState.open, RequestState.invited]),
             ]
         case "invited":
-            return [_has_invitation(me, InvitationOutcome.pending)]
+            return [_has_invitation(InvitationOutcome.pending)]
         case "accepted":
             return [
                 PlacementRequest.state == RequestState.accepted,
@@ -89,7 +133,7 @@ def _scope(actor: Actor, params: RequestListParams) -> list[Any]:
             # Only while the other service's acceptance stands: after a release the request
             # is back in the browse list.
             return [
-                _has_invitation(me, InvitationOutcome.placed_elsewhere),
+                _has_invitation(InvitationOutcome.placed_elsewhere),
                 PlacementRequest.state == RequestState.accepted,
                 PlacementRequest.accepted_service_id != me,
             ]
@@ -98,49 +142,49 @@ def _scope(actor: Actor, params: RequestListParams) -> list[Any]:
             # service's own withdrawn invitation is not here: that request is still in the
             # browse list, where the service may invite again.)
             return [
-                _has_invitation(me, InvitationOutcome.request_withdrawn),
+                _has_invitation(InvitationOutcome.request_withdrawn),
                 PlacementRequest.state == RequestState.withdrawn,
             ]
-    raise AssertionError(params.mine)
+    raise AssertionError(mine)
 
 
-def _json_list_has_any(column: Any, values: list[str]) -> Any:
+def _json_list_has_any(column: Any, name: str, count: int) -> Any:
     # The lists are stored as JSON arrays of fixed words; matching the quoted word in the
     # text is exact for them and runs the same on SQLite and PostgreSQL.
     text = cast(column, String)
-    return or_(*(text.contains(f'"{value}"') for value in values))
+    return or_(*(text.contains(bindparam(f"{name}_{n}")) for n in range(count)))
 
 
-def _filters(params: RequestListParams) -> list[Any]:
+def _filters(shape: _Shape) -> list[Any]:
     conditions: list[Any] = []
-    if params.track:
-        conditions.append(Campaign.track == params.track)
-    if params.campaign_id:
-        conditions.append(PlacementRequest.campaign_id == params.campaign_id)
-    if params.province:
-        conditions.append(PlacementRequest.province.in_(params.province))
-    if params.transport:
-        conditions.append(_json_list_has_any(PlacementRequest.transport_modes, params.transport))
-    if params.days:
-        conditions.append(_json_list_has_any(PlacementRequest.days, params.days))
-    if params.form:
-        conditions.append(PlacementRequest.form == params.form)
-    if params.start_from:
-        conditions.append(PlacementRequest.start_date >= params.start_from)
-    if params.start_to:
-        conditions.append(PlacementRequest.start_date <= params.start_to)
-    if params.q:
-        # Every word must appear in a name, the city or the postcode.
-        columns = (
-            PlacementRequest.first_name,
-            PlacementRequest.last_name,
-            PlacementRequest.city,
-            PlacementRequest.postcode,
+    if shape.track:
+        conditions.append(Campaign.track == bindparam("track"))
+    if shape.campaign:
+        conditions.append(PlacementRequest.campaign_id == bindparam("campaign_id"))
+    if shape.province:
+        conditions.append(PlacementRequest.province.in_(bindparam("province", expanding=True)))
+    if shape.transport:
+        conditions.append(
+            _json_list_has_any(PlacementRequest.transport_modes, "transport", shape.transport)
         )
-        for word in params.q.lower().split():
-            conditions.append(
-                or_(*(func.lower(c).contains(word, autoescape=True) for c in columns))
-            )
+    if shape.days:
+        conditions.append(_json_list_has_any(PlacementRequest.days, "day", shape.days))
+    if shape.form:
+        conditions.append(PlacementRequest.form == bindparam("form"))
+    if shape.start_from:
+        conditions.append(PlacementRequest.start_date >= bindparam("start_from"))
+    if shape.start_to:
+        conditions.append(PlacementRequest.start_date <= bindparam("start_to"))
+    # Every word must appear in a name, the city or the postcode.
+    columns = (
+        PlacementRequest.first_name,
+        PlacementRequest.last_name,
+        PlacementRequest.city,
+        PlacementRequest.postcode,
+    )
+    for n in range(shape.words):
+        word = bindparam(f"word_{n}")
+        conditions.append(or_(*(func.lower(c).like(word, escape="\\") for c in columns)))
     return conditions
 
 
@@ -158,11 +202,10 @@ def box_around(origin: Origin, max_km: float) -> tuple[float, float, float, floa
     )
 
 
-def _bounding_box(origin: Origin, max_km: float) -> Any:
-    south, north, west, east = box_around(origin, max_km)
+def _bounding_box() -> Any:
     return and_(
-        PlacementRequest.latitude.between(south, north),
-        PlacementRequest.longitude.between(west, east),
+        PlacementRequest.latitude.between(bindparam("south"), bindparam("north")),
+        PlacementRequest.longitude.between(bindparam("west"), bindparam("east")),
     )
 
 
@@ -179,16 +222,28 @@ def _least_on_sqlite(element: _least, compiler: Any, **kw: Any) -> str:
     return f"min({compiler.process(element.clauses, **kw)})"
 
 
-def _distance_sql(origin: Origin) -> Any:
-    """The haversine distance in km from `origin` to the request's coordinates, in SQL
-    (`reference.postcodes.distance_km`'s formula); NULL without coordinates."""
+def _distance_sql() -> Any:
+    """The haversine distance in km from the origin (bind parameters `origin_latitude`,
+    `origin_longitude`, and `origin_cos`, the cosine of its latitude) to the request's
+    coordinates, in SQL (`reference.postcodes.distance_km`'s formula); NULL without
+    coordinates."""
     latitude, longitude = PlacementRequest.latitude, PlacementRequest.longitude
-    half_chord = func.power(func.sin(func.radians(latitude - origin.latitude) / 2), 2) + (
-        math.cos(math.radians(origin.latitude))
+    origin_latitude = bindparam("origin_latitude", type_=Float())
+    origin_longitude = bindparam("origin_longitude", type_=Float())
+    half_chord = func.power(func.sin(func.radians(latitude - origin_latitude) / 2), 2) + (
+        bindparam("origin_cos", type_=Float())
         * func.cos(func.radians(latitude))
-        * func.power(func.sin(func.radians(longitude - origin.longitude) / 2), 2)
+        * func.power(func.sin(func.radians(longitude - origin_longitude) / 2), 2)
     )
     return 2 * EARTH_RADIUS_KM * func.asin(func.sqrt(_least(1.0, half_chord)))
+
+
+def origin_values(origin: Origin) -> dict[str, float]:
+    return {
+        "origin_latitude": origin.latitude,
+        "origin_longitude": origin.longitude,
+        "origin_cos": math.cos(math.radians(origin.latitude)),
+    }
 
 
 def _order(sort: str) -> list[Any]:
@@ -209,6 +264,48 @@ def _order(sort: str) -> list[Any]:
     return [*keys, PlacementRequest.id.asc()]
 
 
+@lru_cache(maxsize=512)
+def _query(shape: _Shape, dialect: str) -> views.PageQuery:
+    conditions = [*_scope(shape.mine), *_filters(shape)]
+    order = _order(shape.sort)
+    if shape.distance:
+        distance = _distance_sql()
+        if shape.max_km:
+            conditions += [_bounding_box(), distance <= bindparam("max_km")]
+        if shape.sort == "distance":
+            # Unknown distances last; equal ones keep the newest-first order.
+            order = [distance.is_(None), distance, *order]
+    return views.page_query(conditions, order, dialect)
+
+
+def _values(actor: Actor, params: RequestListParams, origin: Origin | None) -> dict[str, Any]:
+    """The bind parameters of `_query(_shape(params, origin))` for this request."""
+    values: dict[str, Any] = {"me": actor.organisation_id, "now": clock.now()}
+    if params.track:
+        values["track"] = Track(params.track)
+    if params.campaign_id:
+        values["campaign_id"] = params.campaign_id
+    if params.province:
+        values["province"] = list(params.province)
+    for name, chosen in (("transport", params.transport), ("day", params.days)):
+        for n, value in enumerate(sorted(set(chosen or ()))):
+            values[f"{name}_{n}"] = f'"{value}"'
+    if params.form:
+        values["form"] = params.form
+    if params.start_from:
+        values["start_from"] = params.start_from
+    if params.start_to:
+        values["start_to"] = params.start_to
+    for n, word in enumerate(_words(params.q)):
+        values[f"word_{n}"] = requests.like_pattern(word)
+    if origin is not None:
+        values.update(origin_values(origin))
+        if params.max_km is not None:
+            south, north, west, east = box_around(origin, params.max_km)
+            values.update(south=south, north=north, west=west, east=east, max_km=params.max_km)
+    return values
+
+
 def _distance(origin: Origin | None, latitude: float | None, longitude: float | None):
     if origin is None or latitude is None or longitude is None:
         return None
@@ -221,17 +318,8 @@ async def list_for_service(
     """The service's browse list (or own list with `mine=`), filtered, sorted, paginated;
     each item as the service may see it, with its distance in km when known."""
     origin = _origin(actor, params)
-    conditions = [*_scope(actor, params), *_filters(params)]
-    order = _order(params.sort)
-    if origin is not None:
-        distance = _distance_sql(origin)
-        if params.max_km is not None:
-            conditions += [_bounding_box(origin, params.max_km), distance <= params.max_km]
-        if params.sort == "distance":
-            # Unknown distances last; equal ones keep the newest-first order.
-            order = [distance.is_(None), distance, *order]
-    # Only the page's requests are loaded, with everything `present` reads.
-    page, total = await views.page(session, conditions, order, params)
+    query = _query(_shape(params, origin), session.bind.dialect.name)
+    page, total = await views.page(session, query, _values(actor, params, origin), params)
     items, campaigns = [], {}
     for request in page:
         distance = _distance(origin, request.latitude, request.longitude)

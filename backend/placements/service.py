@@ -2,9 +2,10 @@
 
 import hashlib
 import uuid
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy import update as sa_update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -376,8 +377,9 @@ async def withdraw(
 # --- reading -------------------------------------------------------------------------------
 
 
-def _status_condition(status: str, now):
+def _status_condition(status: str):
     live = PlacementRequest.state.in_([RequestState.open, RequestState.invited])
+    now = bindparam("now")
     match status:
         case "accepted":
             return PlacementRequest.state == RequestState.accepted
@@ -389,31 +391,37 @@ def _status_condition(status: str, now):
             )
 
 
-def _like(text: str) -> str:
+def like_pattern(text: str) -> str:
+    """`text` anywhere, case-insensitive, for `func.lower(column).like(..., escape="\\")`."""
     escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
 
 
-def list_conditions(actor, params: RequestListParams) -> list:
+# The overview's conditions take their values as bind parameters (`_list_values`), so that its
+# statement is built once for each shape of list (`_list_query`): building it costs more
+# than executing it.
+
+
+def list_conditions(
+    school: bool, track: bool, campaign: bool, supervisor: bool, status: str | None, q: bool
+) -> tuple:
     """The rows a school (its own, not withdrawn) or the admin (all) lists, filtered."""
     conditions = []
-    if actor.role == OrganisationKind.school:
+    if school:
         conditions += [
-            PlacementRequest.school_id == actor.organisation_id,
+            PlacementRequest.school_id == bindparam("school_id"),
             PlacementRequest.state != RequestState.withdrawn,
         ]
-    elif actor.role != OrganisationKind.admin:
-        raise AssertionError("services list through browse.list_for_service")
-    if params.track:
-        conditions.append(Campaign.track == Track(params.track))
-    if params.campaign_id:
-        conditions.append(PlacementRequest.campaign_id == params.campaign_id)
-    if params.supervisor_id:
-        conditions.append(PlacementRequest.supervisor_id == params.supervisor_id)
-    if params.status:
-        conditions.append(_status_condition(params.status, clock.now()))
-    if params.q and params.q.strip():
-        pattern = _like(params.q.strip())
+    if track:
+        conditions.append(Campaign.track == bindparam("track"))
+    if campaign:
+        conditions.append(PlacementRequest.campaign_id == bindparam("campaign_id"))
+    if supervisor:
+        conditions.append(PlacementRequest.supervisor_id == bindparam("supervisor_id"))
+    if status:
+        conditions.append(_status_condition(status))
+    if q:
+        pattern = bindparam("pattern")
         conditions.append(
             or_(
                 *(
@@ -428,7 +436,34 @@ def list_conditions(actor, params: RequestListParams) -> list:
                 )
             )
         )
-    return conditions
+    return tuple(conditions)
+
+
+def _list_shape(actor, params: RequestListParams) -> tuple:
+    if actor.role not in (OrganisationKind.school, OrganisationKind.admin):
+        raise AssertionError("services list through browse.list_for_service")
+    return (
+        actor.role == OrganisationKind.school,
+        bool(params.track),
+        bool(params.campaign_id),
+        bool(params.supervisor_id),
+        params.status,
+        bool(params.q and params.q.strip()),
+    )
+
+
+def _list_values(actor, params: RequestListParams) -> dict[str, Any]:
+    """The bind parameters of `list_conditions(*_list_shape(actor, params))`."""
+    values: dict[str, Any] = {"school_id": actor.organisation_id, "now": clock.now()}
+    if params.track:
+        values["track"] = Track(params.track)
+    if params.campaign_id:
+        values["campaign_id"] = params.campaign_id
+    if params.supervisor_id:
+        values["supervisor_id"] = params.supervisor_id
+    if params.q and params.q.strip():
+        values["pattern"] = like_pattern(params.q.strip())
+    return values
 
 
 _SORTS = {
@@ -448,6 +483,11 @@ _SORTS = {
 }
 
 
+@lru_cache(maxsize=512)
+def _list_query(shape: tuple, sort: str, dialect: str) -> views.PageQuery:
+    return views.page_query(list_conditions(*shape), _SORTS[sort], dialect)
+
+
 async def list_requests(
     session: AsyncSession, actor, params: RequestListParams
 ) -> Page[dict[str, Any]]:
@@ -457,11 +497,10 @@ async def list_requests(
         from backend.placements import browse
 
         return await browse.list_for_service(session, actor, params)
-    conditions = list_conditions(actor, params)
+    sort = params.sort if params.sort in _SORTS else "newest"
+    query = _list_query(_list_shape(actor, params), sort, session.bind.dialect.name)
     # The page's requests read as plain rows (views.py).
-    requests, total = await views.page(
-        session, conditions, _SORTS.get(params.sort, _SORTS["newest"]), params
-    )
+    requests, total = await views.page(session, query, _list_values(actor, params), params)
     return Page(
         items=present_many(actor, requests),
         total=total,
@@ -472,14 +511,14 @@ async def list_requests(
 
 async def all_for_export(session: AsyncSession, actor, params: RequestListParams) -> list:
     """Every request of the overview (no pagination), for the export."""
-    conditions = list_conditions(actor, params)
     return list(
         await session.scalars(
             select(PlacementRequest)
             .join(Campaign, Campaign.id == PlacementRequest.campaign_id)
-            .where(*conditions)
+            .where(*list_conditions(*_list_shape(actor, params)))
             .order_by(*_SORTS.get(params.sort, _SORTS["newest"]))
-            .options(*request_load_options())
+            .options(*request_load_options()),
+            _list_values(actor, params),
         )
     )
 

@@ -6,16 +6,18 @@ One statement, whatever the number of rows: the page's requests are chosen on na
 (the total as a window over them) in a subquery, then joined to their campaign, school and
 supervisor, and each carries its invitations and acceptances (with their service's name) as
 a JSON list from a correlated subquery (`json_agg` on PostgreSQL, `json_group_array` on
-SQLite). It runs on the session's connection as a Core statement (no ORM loading)."""
+SQLite). It runs on the session's connection as a Core statement (no ORM loading), built once
+for each shape of list and executed with the request's values as bind parameters."""
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import chain
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import JSON, func, literal_column, select
+from sqlalchemy import JSON, bindparam, func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.campaigns.models import Campaign
@@ -101,24 +103,30 @@ def _acceptances(raw: list[dict] | None) -> list[SimpleNamespace]:
     return sorted(found, key=lambda a: a.accepted_at)
 
 
-async def page(
-    session: AsyncSession, conditions: Sequence[Any], order: Sequence[Any], params
-) -> tuple[list[SimpleNamespace], int]:
-    """One page of the requests matching `conditions` in `order`, and their total: each
-    request with its campaign, school, supervisor, invitations and acceptances (each with its
-    service's name). `order` must be a total order on the requests' own columns."""
+@dataclass(frozen=True)
+class PageQuery:
+    """The statements of one shape of list (which filters, which order): built once and
+    kept (`page_query`), executed with the request's values as bind parameters. Building a
+    statement of this size costs more than executing it."""
+
+    page: Any
+    count: Any
+
+
+def page_query(conditions: Sequence[Any], order: Sequence[Any], dialect: str) -> PageQuery:
+    """The requests matching `conditions` in `order` (a total order on the requests' own
+    columns), one page of them (bind parameters `offset` and `limit`) with everything
+    `present` reads, and the statement of their total for a page past the end."""
     chosen = (
         select(PlacementRequest.id, func.count().over().label("total"))
         .join(Campaign, Campaign.id == PlacementRequest.campaign_id)
         .where(*conditions)
         .order_by(*order)
-        .offset(params.offset)
-        .limit(params.page_size)
+        .offset(bindparam("offset"))
+        .limit(bindparam("limit"))
         .subquery("chosen")
     )
-    connection = await session.connection()
-    dialect = connection.dialect.name
-    result = await connection.execute(
+    rows = (
         select(
             chosen.c.total,
             _REQUEST,
@@ -136,18 +144,32 @@ async def page(
         # The subquery's order does not carry over; the same keys on the same rows do.
         .order_by(*order)
     )
+    count = (
+        select(func.count())
+        .select_from(PlacementRequest)
+        .join(Campaign, Campaign.id == PlacementRequest.campaign_id)
+        .where(*conditions)
+    )
+    return PageQuery(rows, count)
+
+
+async def page(
+    session: AsyncSession, query: PageQuery, values: dict[str, Any], params
+) -> tuple[list[SimpleNamespace], int]:
+    """One page (`params`) of `query` with the bind parameters `values`, and the total: each
+    request with its campaign, school, supervisor, invitations and acceptances (each with its
+    service's name)."""
+    connection = await session.connection()
+    result = await connection.execute(
+        query.page, {**values, "offset": params.offset, "limit": params.page_size}
+    )
     keys = list(result.keys())
     rows = [dict(zip(keys, row, strict=True)) for row in result]
     if not rows:
         # A page past the end has no row to carry the total.
         total = 0
         if params.offset:
-            total = await session.scalar(
-                select(func.count())
-                .select_from(PlacementRequest)
-                .join(Campaign, Campaign.id == PlacementRequest.campaign_id)
-                .where(*conditions)
-            )
+            total = (await connection.execute(query.count, values)).scalar()
         return [], total or 0
 
     total = rows[0]["total"]
