@@ -63,7 +63,9 @@ def api_router() -> APIRouter:
     # an API token's scope (read-only, no credentials) is enforced here once for all of them.
     api.include_router(auth_router.public)
     api.include_router(auth_router.meta)
-    private = APIRouter(dependencies=[Depends(token_scope)])
+    # (Included one by one rather than through one more router: every level of routers
+    # is one more walk through its routes on each request.)
+    private = [Depends(token_scope)]
     for module in (
         auth_router,
         api_tokens_router,
@@ -75,8 +77,7 @@ def api_router() -> APIRouter:
         reference_router,
         admin_router,
     ):
-        private.include_router(module.router)
-    api.include_router(private)
+        api.include_router(module.router, dependencies=private)
     api.include_router(events_router.router)
     return api
 

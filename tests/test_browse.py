@@ -280,8 +280,10 @@ def test_an_sqlite_without_math_functions_measures_the_same_distances(monkeypatc
         (brugge.latitude, brugge.longitude),
     )
     origin = Origin(oostende.latitude, oostende.longitude)
-    query = select(_distance_sql()).params(**origin_values(origin)).compile(
-        dialect=sqlite_dialect.dialect(), compile_kwargs={"literal_binds": True}
+    query = (
+        select(_distance_sql())
+        .params(**origin_values(origin))
+        .compile(dialect=sqlite_dialect.dialect(), compile_kwargs={"literal_binds": True})
     )
     measured, unknown = [row[0] for row in connection.execute(str(query))]
     expected = distance_km(oostende.latitude, oostende.longitude, brugge.latitude, brugge.longitude)

@@ -4,7 +4,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
@@ -50,10 +50,14 @@ async def user_by_email(session: AsyncSession, email: str) -> User | None:
     )
 
 
+# Built once: every authenticated request runs it.
+_USER_BY_ID = (
+    select(User).options(joinedload(User.organisation)).where(User.id == bindparam("user_id"))
+)
+
+
 async def user_by_id(session: AsyncSession, user_id: uuid.UUID) -> User | None:
-    return await session.scalar(
-        select(User).options(joinedload(User.organisation)).where(User.id == user_id)
-    )
+    return await session.scalar(_USER_BY_ID, {"user_id": user_id})
 
 
 def is_blocked(user: User) -> bool:
