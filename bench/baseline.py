@@ -2,7 +2,7 @@
 through one hand-written asyncpg query and orjson. No ORM, no validation, no authentication
 (the caller names the service or school in the query string): what the pages cost at least.
 
-    DATABASE_URL=postgresql://... uvicorn bench.baseline:app --workers 2
+    DATABASE_URL=postgresql://... uvicorn bench.baseline:app --port 8712
 
 GET /browse?service_id=..&max_km=..[&page_size=50]  a service's browse page within max_km of
                                                    its postcode, newest first

@@ -6,10 +6,11 @@ as `409 already_accepted`, counted apart) or "error". Transport failures are err
 Latencies are kept for ok and expected answers."""
 
 import asyncio
+import contextlib
 import resource
 import statistics
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 import httpx
@@ -94,7 +95,7 @@ def problem_code(response: httpx.Response) -> str | None:
 
 async def run(
     name: str,
-    base_url: str,
+    base_url: str | Sequence[str],
     step: Step,
     clients: int,
     seconds: float,
@@ -103,11 +104,20 @@ async def run(
     stop: asyncio.Event | None = None,
 ) -> Result:
     """Runs `clients` loops of `step(client, client_number)` for `seconds` (after a warm-up
-    whose requests are not counted). Setting `stop` ends the run early (its time is then the
-    time measured)."""
+    whose requests are not counted). With several base URLs (the replicas of a server), the
+    clients are dealt out over them in turn, as a round-robin proxy would. Setting `stop`
+    ends the run early (its time is then the time measured)."""
     result = Result(name, seconds)
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=base_url, timeout=30, limits=limits) as client:
+    urls = [base_url] if isinstance(base_url, str) else list(base_url)
+    per_url = -(-clients // len(urls))
+    limits = httpx.Limits(max_connections=per_url, max_keepalive_connections=per_url)
+    async with contextlib.AsyncExitStack() as stack:
+        pool = [
+            await stack.enter_async_context(
+                httpx.AsyncClient(base_url=url, timeout=30, limits=limits)
+            )
+            for url in urls
+        ]
         start = time.perf_counter()
         measure_from = start + warmup
         stop_at = measure_from + seconds
@@ -118,7 +128,7 @@ async def run(
                 if now >= measure_from and not cpu_at_start:
                     cpu_at_start.append(_cpu())
                 try:
-                    response = await step(client, number)
+                    response = await step(pool[number % len(pool)], number)
                 except httpx.HTTPError as exc:
                     if now >= measure_from:
                         result.errors += 1

@@ -95,9 +95,15 @@ def render(report: dict, argv: list[str] | None = None) -> str:
         + (" REDIS_URL=redis://127.0.0.1:6379/13" if s["redis"] else ""),
         ".venv/bin/stagematch migrate",
         ".venv/bin/python -m bench.seed bench/results/seed.json",
-        f".venv/bin/stagematch serve --host 127.0.0.1 --port 8711 --workers {s['workers']}",
-        f".venv/bin/python -m uvicorn bench.baseline:app --host 127.0.0.1 --port 8712 "
-        f"--workers {s['workers']} --no-access-log --log-level warning",
+        *(
+            f".venv/bin/stagematch serve --host 127.0.0.1 --port {8711 + 2 * n} &"
+            for n in range(s["replicas"])
+        ),
+        *(
+            f".venv/bin/python -m uvicorn bench.baseline:app --host 127.0.0.1 "
+            f"--port {8712 + 2 * n} --no-access-log --log-level warning &"
+            for n in range(s["replicas"])
+        ),
         "```",
         "",
         "The load comes from the runner's own process (`bench/driver.py`: closed loop, asyncio "
@@ -105,10 +111,13 @@ def render(report: dict, argv: list[str] | None = None) -> str:
         "when the previous one answered. Every window is preceded by a second of warm-up that "
         f"is not counted. Scenarios 1 and 2 alternate API and baseline windows of "
         f"{s['seconds']:g} s, {s['rounds']} of each. The API runs as in production: "
-        f"{s['workers']} uvicorn worker processes, JSON access log lines on stderr, "
+        f"{s['replicas']} single-process replicas, as behind nginx in production (the "
+        "driver deals its clients out over them in turn; one uvicorn with several workers "
+        "would put a handful of keep-alive connections opened at once all on one worker), "
+        "JSON access log lines on stderr, "
         + ("Redis for the shared rate limits and live events." if s["redis"] else "no Redis.")
         + " The baseline (`bench/baseline.py`) is a bare Starlette app on the same uvicorn "
-        "with the same number of workers: one hand-written asyncpg query per page (joins, "
+        "with the same number of replicas: one hand-written asyncpg query per page (joins, "
         "the distance in SQL, `json_agg` for invitations, `count(*) OVER ()` for the total), "
         "items built as dicts and encoded with orjson; it authenticates nobody (the service "
         "or school is a query parameter), the API checks a bearer token and loads the user.",

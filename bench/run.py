@@ -3,14 +3,15 @@
 1. drops and creates the database `stagematch_bench` (127.0.0.1:5432, user postgres), migrates
    it (`stagematch migrate`) and seeds it (`python -m bench.seed`: 500 schools, 150 services,
    10,000 requests; campaigns in their decision phase);
-2. starts the API as in production (`stagematch serve --workers 2`, ENVIRONMENT=production,
-   JSON logs, no in-process mail worker, Redis for shared limits when it answers) and the
-   baseline (`uvicorn bench.baseline:app --workers 2`);
+2. starts the API as in production: 2 single-process replicas (`stagematch serve`,
+   ENVIRONMENT=production, JSON logs, no in-process mail worker, Redis for shared limits and
+   events), which the driver's clients are dealt out over as nginx would; and the baseline
+   the same way (2 x `uvicorn bench.baseline:app`);
 3. drives both from this process over loopback (bench/driver.py), scenario by scenario, API
    and baseline windows interleaved;
 4. writes bench/results/<time>.json and docs/PERFORMANCE.md.
 
-    .venv/bin/python -m bench.run [--seconds 10] [--rounds 3] [--workers 2] [--no-docs]
+    .venv/bin/python -m bench.run [--seconds 10] [--rounds 3] [--replicas 2] [--no-docs]
 """
 
 import argparse
@@ -151,6 +152,44 @@ class Server:
             self.process.wait()
 
 
+class Replicas:
+    """`count` single-process servers on every other port from `port`: production runs
+    single-process API replicas behind nginx, which deals requests out over them. (One
+    uvicorn with several workers shares one listening socket, and a handful of keep-alive
+    connections opened at once all land on whichever worker wakes first: the others idle.)
+    The driver deals its clients out over the replicas in turn."""
+
+    def __init__(self, name: str, command, env: dict[str, str], port: int, count: int, ready):
+        self.servers = [
+            Server(f"{name}{n}", command(port + 2 * n), env, port + 2 * n, ready)
+            for n in range(count)
+        ]
+
+    @property
+    def url(self) -> str:
+        return self.servers[0].url
+
+    @property
+    def urls(self) -> list[str]:
+        return [server.url for server in self.servers]
+
+    @property
+    def args(self) -> list[str]:
+        return self.servers[0].args
+
+    def start(self) -> None:
+        for server in self.servers:
+            server.start()
+
+    async def wait_ready(self) -> None:
+        for server in self.servers:
+            await server.wait_ready()
+
+    def stop(self) -> None:
+        for server in self.servers:
+            server.stop()
+
+
 # --- the API's side ---------------------------------------------------------------------------
 
 
@@ -248,11 +287,11 @@ def ratios(api: driver.Result, baseline: driver.Result) -> dict:
 # --- scenarios --------------------------------------------------------------------------------
 
 
-async def scenario_browse(api_url, base_url, services, tokens, seconds, rounds) -> dict:
+async def scenario_browse(api, baseline, services, tokens, seconds, rounds) -> dict:
     checks = []
     for service, token in zip(services, tokens, strict=True):
-        api_page = await fetch_json(api_url, BROWSE_PATH, bearer(token))
-        base_page = await fetch_json(base_url, browse_baseline_path(service["id"]))
+        api_page = await fetch_json(api.url, BROWSE_PATH, bearer(token))
+        base_page = await fetch_json(baseline.url, browse_baseline_path(service["id"]))
         checks.append({"service": service["email"], **compare_pages(api_page, base_page)})
     n = len(services)
 
@@ -263,8 +302,8 @@ async def scenario_browse(api_url, base_url, services, tokens, seconds, rounds) 
         return await client.get(browse_baseline_path(services[number % n]["id"]))
 
     api, baseline = await pair(
-        lambda: driver.run("api", api_url, api_step, BROWSE_CLIENTS, seconds),
-        lambda: driver.run("baseline", base_url, base_step, BROWSE_CLIENTS, seconds),
+        lambda: driver.run("api", api.urls, api_step, BROWSE_CLIENTS, seconds),
+        lambda: driver.run("baseline", baseline.urls, base_step, BROWSE_CLIENTS, seconds),
         rounds,
     )
     return {
@@ -277,9 +316,9 @@ async def scenario_browse(api_url, base_url, services, tokens, seconds, rounds) 
     }
 
 
-async def scenario_overview(api_url, base_url, school, token, seconds, rounds) -> dict:
-    api_page = await fetch_json(api_url, OVERVIEW_PATH, bearer(token))
-    base_page = await fetch_json(base_url, overview_baseline_path(school["id"]))
+async def scenario_overview(api, baseline, school, token, seconds, rounds) -> dict:
+    api_page = await fetch_json(api.url, OVERVIEW_PATH, bearer(token))
+    base_page = await fetch_json(baseline.url, overview_baseline_path(school["id"]))
     check = {"school": school["email"], **compare_pages(api_page, base_page)}
 
     async def api_step(client, number):
@@ -289,8 +328,8 @@ async def scenario_overview(api_url, base_url, school, token, seconds, rounds) -
         return await client.get(overview_baseline_path(school["id"]))
 
     api, baseline = await pair(
-        lambda: driver.run("api", api_url, api_step, OVERVIEW_CLIENTS, seconds),
-        lambda: driver.run("baseline", base_url, base_step, OVERVIEW_CLIENTS, seconds),
+        lambda: driver.run("api", api.urls, api_step, OVERVIEW_CLIENTS, seconds),
+        lambda: driver.run("baseline", baseline.urls, base_step, OVERVIEW_CLIENTS, seconds),
         rounds,
     )
     return {
@@ -302,7 +341,7 @@ async def scenario_overview(api_url, base_url, school, token, seconds, rounds) -
     }
 
 
-async def scenario_logins(api_url, tokens, schools, password, seconds, rounds) -> dict:
+async def scenario_logins(api_urls, tokens, schools, password, seconds, rounds) -> dict:
     n = len(tokens)
 
     async def browse_step(client, number):
@@ -323,18 +362,18 @@ async def scenario_logins(api_url, tokens, schools, password, seconds, rounds) -
         order = ("quiet", "loaded") if n_round % 2 == 0 else ("loaded", "quiet")
         for kind in order:
             if kind == "quiet":
-                result = await driver.run("browse", api_url, browse_step, BROWSE_CLIENTS, seconds)
+                result = await driver.run("browse", api_urls, browse_step, BROWSE_CLIENTS, seconds)
                 quiet = result if quiet is None else quiet.merge(result)
                 log(f"  browse alone: p95 {result.percentile(95):.1f} ms")
                 continue
             stop = asyncio.Event()
             browse_task = asyncio.create_task(
-                driver.run("browse+logins", api_url, browse_step, BROWSE_CLIENTS, seconds)
+                driver.run("browse+logins", api_urls, browse_step, BROWSE_CLIENTS, seconds)
             )
             login_task = asyncio.create_task(
                 driver.run(
                     "logins",
-                    api_url,
+                    api_urls,
                     login_step_for([0]),
                     LOGIN_CLIENTS,
                     seconds + 5,
@@ -362,7 +401,7 @@ async def scenario_logins(api_url, tokens, schools, password, seconds, rounds) -
     }
 
 
-async def scenario_rush(api_url, database_url, services, tokens, campaign_id, seconds) -> dict:
+async def scenario_rush(api_urls, database_url, services, tokens, campaign_id, seconds) -> dict:
     conn = await asyncpg.connect(database_url)
     try:
         hot = [
@@ -424,7 +463,7 @@ async def scenario_rush(api_url, database_url, services, tokens, campaign_id, se
             return "expected"
         return "error"
 
-    result = await driver.run("rush", api_url, step, len(services), seconds, classify=classify)
+    result = await driver.run("rush", api_urls, step, len(services), seconds, classify=classify)
     conn = await asyncpg.connect(database_url)
     try:
         doubles = await conn.fetchval(
@@ -499,7 +538,7 @@ async def main(args: argparse.Namespace) -> dict:
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine(),
         "settings": {
-            "workers": args.workers,
+            "replicas": args.replicas,
             "seconds": args.seconds,
             "rounds": args.rounds,
             "redis": use_redis,
@@ -520,41 +559,26 @@ async def main(args: argparse.Namespace) -> dict:
         await conn.close()
     report["seed_seconds"] = round(time.monotonic() - t0, 1)
     seeded = json.loads(seed_file.read_text())
-    api = Server(
+    api = Replicas(
         "api",
-        [
-            str(BIN / "stagematch"),
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(API_PORT),
-            "--workers",
-            str(args.workers),
+        lambda port: [
+            *(str(BIN / "stagematch"), "serve", "--host", "127.0.0.1", "--port", str(port)),
         ],
         env,
         API_PORT,
+        args.replicas,
         "/readyz",
     )
-    baseline = Server(
+    baseline = Replicas(
         "baseline",
-        [
-            str(BIN / "python"),
-            "-m",
-            "uvicorn",
-            "bench.baseline:app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(BASELINE_PORT),
-            "--workers",
-            str(args.workers),
-            "--no-access-log",
-            "--log-level",
-            "warning",
+        lambda port: [
+            *(str(BIN / "python"), "-m", "uvicorn", "bench.baseline:app"),
+            *("--host", "127.0.0.1", "--port", str(port)),
+            *("--no-access-log", "--log-level", "warning"),
         ],
         env,
         BASELINE_PORT,
+        args.replicas,
         "/healthz",
     )
     report["commands"] = {
@@ -582,15 +606,15 @@ async def main(args: argparse.Namespace) -> dict:
 
         log(f"scenario 1: browse ({BROWSE_CLIENTS} clients, {len(browse_services)} services)")
         report["browse"] = await scenario_browse(
-            api.url, baseline.url, browse_services, browse_tokens, args.seconds, args.rounds
+            api, baseline, browse_services, browse_tokens, args.seconds, args.rounds
         )
         log("scenario 2: school overview (200 requests)")
         report["overview"] = await scenario_overview(
-            api.url, baseline.url, school, school_token, args.seconds, args.rounds
+            api, baseline, school, school_token, args.seconds, args.rounds
         )
         log(f"scenario 4: browse with {LOGIN_CLIENTS} clients logging in")
         report["logins"] = await scenario_logins(
-            api.url,
+            api.urls,
             browse_tokens,
             seeded["schools"],
             password,
@@ -600,14 +624,16 @@ async def main(args: argparse.Namespace) -> dict:
         log(f"scenario 3: decision-deadline rush ({len(services)} services, {args.rush_seconds} s)")
         rush_tokens = await login_all(api.url, [s["email"] for s in services], password)
         report["rush"] = await scenario_rush(
-            api.url,
+            api.urls,
             database_url,
             services,
             rush_tokens,
             seeded["campaigns"]["duaal"],
             args.rush_seconds,
         )
-        report["api_log_errors"] = count_log_errors(RESULTS / "api.log")
+        report["api_log_errors"] = sum(
+            count_log_errors(RESULTS / f"{server.name}.log") for server in api.servers
+        )
     finally:
         api.stop()
         baseline.stop()
@@ -630,7 +656,9 @@ def count_log_errors(path: Path) -> int:
 def cli() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n")[0])
     parser.add_argument("--database", default="stagematch_bench")
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--replicas", type=int, default=2, help="processes of the API, and of the baseline"
+    )
     parser.add_argument("--seconds", type=float, default=10, help="one measuring window")
     parser.add_argument("--rounds", type=int, default=3, help="windows per side and scenario")
     parser.add_argument("--rush-seconds", type=float, default=RUSH_SECONDS)
