@@ -275,7 +275,7 @@ def _query(shape: _Shape, dialect: str) -> views.PageQuery:
         if shape.sort == "distance":
             # Unknown distances last; equal ones keep the newest-first order.
             order = [distance.is_(None), distance, *order]
-    return views.page_query(conditions, order, dialect)
+    return views.page_query(conditions, order, dialect, plan_each_time=shape.distance)
 
 
 def _values(actor: Actor, params: RequestListParams, origin: Origin | None) -> dict[str, Any]:

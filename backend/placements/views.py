@@ -111,9 +111,15 @@ class PageQuery:
 
     page: Any
     count: Any
+    # PostgreSQL plans a prepared statement once for any values after a few runs. Where the
+    # values decide the plan (a distance box: how many rows are near), that generic plan
+    # costs more than planning anew; measured on the browse list (docs/PERFORMANCE.md).
+    plan_each_time: bool = False
 
 
-def page_query(conditions: Sequence[Any], order: Sequence[Any], dialect: str) -> PageQuery:
+def page_query(
+    conditions: Sequence[Any], order: Sequence[Any], dialect: str, *, plan_each_time=False
+) -> PageQuery:
     """The requests matching `conditions` in `order` (a total order on the requests' own
     columns), one page of them (bind parameters `offset` and `limit`) with everything
     `present` reads, and the statement of their total for a page past the end."""
@@ -150,7 +156,7 @@ def page_query(conditions: Sequence[Any], order: Sequence[Any], dialect: str) ->
         .join(Campaign, Campaign.id == PlacementRequest.campaign_id)
         .where(*conditions)
     )
-    return PageQuery(rows, count)
+    return PageQuery(rows, count, plan_each_time)
 
 
 async def page(
@@ -160,6 +166,8 @@ async def page(
     request with its campaign, school, supervisor, invitations and acceptances (each with its
     service's name)."""
     connection = await session.connection()
+    if query.plan_each_time and connection.dialect.name == "postgresql":
+        await connection.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")
     result = await connection.execute(
         query.page, {**values, "offset": params.offset, "limit": params.page_size}
     )
