@@ -7,11 +7,13 @@ Latencies are kept for ok and expected answers."""
 
 import asyncio
 import contextlib
+import os
 import resource
 import statistics
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 
@@ -27,6 +29,8 @@ class Result:
     statuses: dict[int, int] = field(default_factory=dict)
     codes: dict[str, int] = field(default_factory=dict)
     driver_cpu_seconds: float = 0.0
+    # CPU seconds of the measured window by meter name (the servers', PostgreSQL's).
+    cpu_seconds: dict[str, float] = field(default_factory=dict)
 
     @property
     def count(self) -> int:
@@ -50,6 +54,8 @@ class Result:
         merged.transport_errors = self.transport_errors + other.transport_errors
         merged.expected = self.expected + other.expected
         merged.driver_cpu_seconds = self.driver_cpu_seconds + other.driver_cpu_seconds
+        for key in {*self.cpu_seconds, *other.cpu_seconds}:
+            merged.cpu_seconds[key] = self.cpu_seconds.get(key, 0) + other.cpu_seconds.get(key, 0)
         for mine, theirs, into in (
             (self.statuses, other.statuses, merged.statuses),
             (self.codes, other.codes, merged.codes),
@@ -74,6 +80,12 @@ class Result:
             "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
             "codes": dict(sorted(self.codes.items())),
             "driver_cpu_seconds": round(self.driver_cpu_seconds, 1),
+            # CPU milliseconds per measured request: this process (the load driver) and each
+            # meter's processes.
+            "cpu_ms_per_request": {
+                name: round(seconds * 1000 / self.count, 2) if self.count else None
+                for name, seconds in {"driver": self.driver_cpu_seconds, **self.cpu_seconds}.items()
+            },
         }
 
 
@@ -102,11 +114,13 @@ async def run(
     classify: Callable[[httpx.Response], str] = default_classify,
     warmup: float = 1.0,
     stop: asyncio.Event | None = None,
+    meters: dict[str, Callable[[], float]] | None = None,
 ) -> Result:
     """Runs `clients` loops of `step(client, client_number)` for `seconds` (after a warm-up
     whose requests are not counted). With several base URLs (the replicas of a server), the
     clients are dealt out over them in turn, as a round-robin proxy would. Setting `stop`
-    ends the run early (its time is then the time measured)."""
+    ends the run early (its time is then the time measured). `meters` read CPU seconds of
+    other processes: their difference over the measured window goes to `cpu_seconds`."""
     result = Result(name, seconds)
     urls = [base_url] if isinstance(base_url, str) else list(base_url)
     per_url = -(-clients // len(urls))
@@ -122,11 +136,14 @@ async def run(
         measure_from = start + warmup
         stop_at = measure_from + seconds
         cpu_at_start: list[float] = []
+        meters = meters or {}
+        meters_at_start: dict[str, float] = {}
 
         async def loop(number: int) -> None:
             while (now := time.perf_counter()) < stop_at and not (stop and stop.is_set()):
                 if now >= measure_from and not cpu_at_start:
                     cpu_at_start.append(_cpu())
+                    meters_at_start.update((name, read()) for name, read in meters.items())
                 try:
                     response = await step(pool[number % len(pool)], number)
                 except httpx.HTTPError as exc:
@@ -160,9 +177,33 @@ async def run(
             result.seconds = max(0.001, min(ended, stop_at) - measure_from)
         if cpu_at_start:
             result.driver_cpu_seconds = _cpu() - cpu_at_start[0]
+            for name, read in meters.items():
+                result.cpu_seconds[name] = read() - meters_at_start[name]
     return result
 
 
 def _cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user and system, all threads) a process has used; 0 once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_cpu() -> float:
+    """CPU seconds used by the processes named `postgres` (the local server's backends)."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == "postgres":
+                    total += process_cpu(int(entry.name))
+            except OSError:
+                continue
+    return total

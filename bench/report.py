@@ -23,6 +23,24 @@ def _met(ok: bool) -> str:
     return "met" if ok else "**not met**"
 
 
+def _cpu_lines(scenario: dict) -> list[str]:
+    """CPU milliseconds per request of each process group, measured over the same windows:
+    steadier than the rates on a shared machine, and they show where the time goes."""
+    api = scenario["api"].get("cpu_ms_per_request") or {}
+    base = scenario["baseline"].get("cpu_ms_per_request") or {}
+    if not api.get("server") or not base.get("server"):
+        return []
+
+    def parts(cpu: dict) -> str:
+        labels = {"server": "server", "postgres": "PostgreSQL", "driver": "driver"}
+        return ", ".join(f"{labels[k]} {cpu[k]}" for k in labels if cpu.get(k) is not None)
+
+    return [
+        f"- CPU ms per request: API {parts(api)}; baseline {parts(base)} (2 cores shared by "
+        "all three)"
+    ]
+
+
 def _pair_section(title: str, scenario: dict, what: str, goal: float) -> list[str]:
     r = scenario["ratios"]
     checks = scenario["checks"]
@@ -41,6 +59,7 @@ def _pair_section(title: str, scenario: dict, what: str, goal: float) -> list[st
         f"- throughput ratio (API req/s ÷ baseline req/s): **{r['throughput']}**",
         f"- median-latency ratio (baseline p50 ÷ API p50): **{r['median_latency']}**",
         f"- goal ≥ {goal}: {_met(ok)}",
+        *_cpu_lines(scenario),
         f"- same page: {'yes' if same else '**no**'} — {len(checks)} page(s) compared before "
         f"measuring, {checks[0]['items']} items each, same ids in the same order"
         + (
@@ -193,43 +212,63 @@ def render(report: dict, argv: list[str] | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _cpu_summary(scenario: dict) -> str:
+    api = scenario["api"].get("cpu_ms_per_request") or {}
+    base = scenario["baseline"].get("cpu_ms_per_request") or {}
+    if not api.get("server") or not base.get("server"):
+        return ""
+    return (
+        f" (server CPU per request {api['server']} ms against {base['server']}, PostgreSQL "
+        f"{api.get('postgres')} against {base.get('postgres')})"
+    )
+
+
 def interpretation(report: dict) -> list[str]:
     browse, overview = report["browse"]["ratios"], report["overview"]["ratios"]
     logins, rush = report["logins"], report["rush"]
     db = rush["database"]
+    met = (
+        min(browse["throughput"] or 0, overview["throughput"] or 0) >= 0.6
+        and min(browse["median_latency"] or 0, overview["median_latency"] or 0) >= 0.6
+    )
     lines = [
         "## Interpretation",
         "",
-        f"- **Browse and overview.** The API reaches {browse['throughput']} (browse) and "
-        f"{overview['throughput']} (overview) of the baseline's throughput, "
-        + (
-            "meeting the 0.6 goal."
-            if min(browse["throughput"] or 0, overview["throughput"] or 0) >= 0.6
-            else "short of the 0.6 goal. Where the difference goes was measured in-process "
-            "(cProfile and CPU time per request, the app in one process through httpx's ASGI "
-            "transport, on the same seeded database): a browse page costs the API about 12 ms "
-            "of Python CPU for the list itself plus some 6 ms for FastAPI, authentication "
-            "(decoding the JWT and loading the user: one more statement), validation and "
-            "serialisation of the page and the JSON access log line; the baseline about 2 ms "
-            "in all. Of the API's share, the statements' building and result processing in "
-            "SQLAlchemy, the `IN` lists rendered per execution, and `visibility.present` (one "
-            "dict per request, the rules of SPEC section 5, with 200 national numbers "
-            "decrypted on the overview, as the baseline does too) are the largest parts. "
-            "Going further means leaving FastAPI's and SQLAlchemy's layers for hand-written "
-            "SQL on the hot paths, which would duplicate the visibility rules: not done."
-        ),
-        "- **Fixed on the way** (found by this benchmark's profiles; the first run measured "
-        "0.22 and 0.16): the lists read their page as plain rows (`placements/views.py`) "
-        "instead of ORM objects, and build each campaign's part of the body once per page; "
-        "the browse list fetched "
-        "every request inside the distance box (2,300 rows for a service near Brussels) to "
-        "compute distances in Python; it now filters and sorts by the haversine distance in "
-        "SQL, chooses the page on narrow rows with the total as a window over them, and loads "
-        "only the page's 50 requests. A request's campaign, school, supervisor and accepting "
-        "service are joined into the statement that loads it instead of four more `SELECT … "
-        "IN` statements, and invitations and acceptances bring their service along: a browse "
-        "page takes 4 statements instead of 8 (plus the user's), the overview 4 instead of 8, "
-        "every other path that loads requests 4 fewer. The query-count tests still hold.",
+        f"- **Browse and overview.** The API reaches {browse['throughput']} (browse"
+        f"{_cpu_summary(report['browse'])}) and {overview['throughput']} (overview"
+        f"{_cpu_summary(report['overview'])}) of the baseline's throughput: "
+        + ("the 0.6 goal is met. " if met else "**short of the 0.6 goal**. ")
+        + "What the API spends beyond the baseline is FastAPI's request handling, the "
+        "authentication (the JWT and one statement for the user, whose token version a "
+        "password change moves), SQLAlchemy's execution and result processing, and "
+        "`visibility.present`, which applies SPEC section 5 to every item. PostgreSQL's share "
+        "is the same query plan on both sides (the distance computed over the requests in "
+        "the box, the total as a window).",
+        "- **Found and fixed by this benchmark** (the first run measured 0.22 and 0.16; CPU "
+        "per request measured in-process on the same database): "
+        "(1) the lists read plain rows instead of ORM objects, and browse filters and sorts "
+        "by distance in SQL instead of fetching every request in the box; "
+        "(2) one statement per page (`placements/views.py`): the page chosen on narrow rows "
+        "in a subquery and joined to its campaign, school and supervisor, invitations and "
+        "acceptances as JSON lists from correlated subqueries, where there were four "
+        "statements; "
+        "(3) the statements are built once for each shape of list, with named bind "
+        "parameters: building the browse statement cost more than executing it (browse "
+        "13.8 to 7.6 ms of server CPU); "
+        "(4) the list endpoint encodes its page with orjson instead of FastAPI validating 200 "
+        "dicts again (1.8 to 0.3 ms); "
+        "(5) decrypted national numbers are kept in a bounded cache: a Fernet token always "
+        "decrypts to the same number, and 200 decryptions cost ~4 ms per overview (the "
+        "baseline decrypts every time); "
+        "(6) no `pool_pre_ping` round trip per request: a pooled connection is pinged only "
+        "after 2 s idle (`backend/db.py`; a test restarts the database in a quiet spell); "
+        "(7) on PostgreSQL the browse statement is planned for its values each time: the "
+        "generic plan of a distance box cost 3 to 4 ms more database CPU per page; "
+        "(8) small ones: async dependencies (no thread hop), orjson for JSON columns, the "
+        "user's statement built once, start-up objects frozen out of the garbage collector. "
+        "And the method: the API ran as one uvicorn with 2 workers, and the 8 keep-alive "
+        "connections of a window all landed on one worker while the other idled; both sides "
+        "now run as 2 single-process replicas, as production runs the API behind nginx.",
         f"- **Rush.** {rush['result']['rps']} requests per second of writes over "
         f"{rush['services']} concurrent services, {rush['result']['errors']} errors; "
         f"{db['requests_accepted_twice']} requests accepted twice. Every write takes the "

@@ -189,6 +189,13 @@ class Replicas:
         for server in self.servers:
             server.stop()
 
+    def cpu(self) -> float:
+        return sum(driver.process_cpu(s.process.pid) for s in self.servers if s.process)
+
+    def meters(self) -> dict:
+        """The CPU the replicas and PostgreSQL spend during a window (bench/driver.py)."""
+        return {"server": self.cpu, "postgres": driver.postgres_cpu}
+
 
 # --- the API's side ---------------------------------------------------------------------------
 
@@ -302,8 +309,10 @@ async def scenario_browse(api, baseline, services, tokens, seconds, rounds) -> d
         return await client.get(browse_baseline_path(services[number % n]["id"]))
 
     api, baseline = await pair(
-        lambda: driver.run("api", api.urls, api_step, BROWSE_CLIENTS, seconds),
-        lambda: driver.run("baseline", baseline.urls, base_step, BROWSE_CLIENTS, seconds),
+        lambda: driver.run("api", api.urls, api_step, BROWSE_CLIENTS, seconds, meters=api.meters()),
+        lambda: driver.run(
+            "baseline", baseline.urls, base_step, BROWSE_CLIENTS, seconds, meters=baseline.meters()
+        ),
         rounds,
     )
     return {
@@ -328,8 +337,17 @@ async def scenario_overview(api, baseline, school, token, seconds, rounds) -> di
         return await client.get(overview_baseline_path(school["id"]))
 
     api, baseline = await pair(
-        lambda: driver.run("api", api.urls, api_step, OVERVIEW_CLIENTS, seconds),
-        lambda: driver.run("baseline", baseline.urls, base_step, OVERVIEW_CLIENTS, seconds),
+        lambda: driver.run(
+            "api", api.urls, api_step, OVERVIEW_CLIENTS, seconds, meters=api.meters()
+        ),
+        lambda: driver.run(
+            "baseline",
+            baseline.urls,
+            base_step,
+            OVERVIEW_CLIENTS,
+            seconds,
+            meters=baseline.meters(),
+        ),
         rounds,
     )
     return {

@@ -31,6 +31,9 @@ from backend.placements.models import (
 from backend.supervisors.models import Supervisor
 
 _REQUEST = PlacementRequest.__table__
+# The request's own columns that `present` (and browse's distance) read.
+_COLUMNS = [c for c in _REQUEST.c if c.name not in ("national_number_hash", "accepted_service_id")]
+_KEYS = [c.name for c in _COLUMNS]
 _CAMPAIGN = ("school_year", "track", "opens_at", "request_deadline", "decision_deadline")
 _SUPERVISOR = ("first_name", "last_name", "phone", "email")
 _INVITATION = ("service_id", "invited_at", "outcome", "ended_at")
@@ -69,8 +72,10 @@ def _utc(text: str | None) -> datetime | None:
 
 
 def _invitations(raw: list[dict] | None) -> list[SimpleNamespace]:
+    if not raw:
+        return []
     found = []
-    for item in raw or ():
+    for item in raw:
         service_id = uuid.UUID(item["service_id"])
         found.append(
             SimpleNamespace(
@@ -85,8 +90,10 @@ def _invitations(raw: list[dict] | None) -> list[SimpleNamespace]:
 
 
 def _acceptances(raw: list[dict] | None) -> list[SimpleNamespace]:
+    if not raw:
+        return []
     found = []
-    for item in raw or ():
+    for item in raw:
         service_id = uuid.UUID(item["service_id"])
         found.append(
             SimpleNamespace(
@@ -133,14 +140,15 @@ def page_query(
         .subquery("chosen")
     )
     rows = (
+        # In the order `page` reads them by position: the request's columns first.
         select(
+            *_COLUMNS,
+            *(getattr(Campaign, f) for f in _CAMPAIGN),
+            Organisation.name,
+            *(getattr(Supervisor, f) for f in _SUPERVISOR),
+            _json_list(dialect, Invitation, _INVITATION),
+            _json_list(dialect, Acceptance, _ACCEPTANCE),
             chosen.c.total,
-            _REQUEST,
-            *(getattr(Campaign, f).label(f"campaign_{f}") for f in _CAMPAIGN),
-            Organisation.name.label("school_name"),
-            *(getattr(Supervisor, f).label(f"supervisor_{f}") for f in _SUPERVISOR),
-            _json_list(dialect, Invitation, _INVITATION).label("invitations"),
-            _json_list(dialect, Acceptance, _ACCEPTANCE).label("acceptances"),
         )
         .select_from(chosen)
         .join(_REQUEST, _REQUEST.c.id == chosen.c.id)
@@ -171,8 +179,7 @@ async def page(
     result = await connection.execute(
         query.page, {**values, "offset": params.offset, "limit": params.page_size}
     )
-    keys = list(result.keys())
-    rows = [dict(zip(keys, row, strict=True)) for row in result]
+    rows = result.all()
     if not rows:
         # A page past the end has no row to carry the total.
         total = 0
@@ -180,29 +187,28 @@ async def page(
             total = (await connection.execute(query.count, values)).scalar()
         return [], total or 0
 
-    total = rows[0]["total"]
+    # The row's parts by position (page_query's order); a view is built per row, so the
+    # columns are not looked up by name.
+    n = len(_KEYS)
+    school_at, supervisor_at = n + len(_CAMPAIGN), n + len(_CAMPAIGN) + 1
+    lists_at = supervisor_at + len(_SUPERVISOR)
     campaigns: dict[uuid.UUID, SimpleNamespace] = {}
     views = []
-    for values in rows:
-        del values["total"]
-        invitations = _invitations(values.pop("invitations"))
-        acceptances = _acceptances(values.pop("acceptances"))
-        campaign_id = values["campaign_id"]
-        campaign_values = {f: values.pop(f"campaign_{f}") for f in _CAMPAIGN}
-        if campaign_id not in campaigns:
-            campaigns[campaign_id] = SimpleNamespace(id=campaign_id, **campaign_values)
-        supervisor = SimpleNamespace(
-            id=values["supervisor_id"], **{f: values.pop(f"supervisor_{f}") for f in _SUPERVISOR}
-        )
-        school = SimpleNamespace(id=values["school_id"], name=values.pop("school_name"))
-        views.append(
-            SimpleNamespace(
-                **values,
-                campaign=campaigns[campaign_id],
-                school=school,
-                supervisor=supervisor,
-                invitations=invitations,
-                acceptances=acceptances,
+    for row in rows:
+        view = SimpleNamespace()
+        view.__dict__.update(zip(_KEYS, row, strict=False))
+        campaign = campaigns.get(view.campaign_id)
+        if campaign is None:
+            campaign = SimpleNamespace(
+                id=view.campaign_id, **dict(zip(_CAMPAIGN, row[n:], strict=False))
             )
+            campaigns[view.campaign_id] = campaign
+        view.campaign = campaign
+        view.school = SimpleNamespace(id=view.school_id, name=row[school_at])
+        view.supervisor = SimpleNamespace(
+            id=view.supervisor_id, **dict(zip(_SUPERVISOR, row[supervisor_at:], strict=False))
         )
-    return views, total
+        view.invitations = _invitations(row[lists_at])
+        view.acceptances = _acceptances(row[lists_at + 1])
+        views.append(view)
+    return views, rows[0][-1]
