@@ -136,9 +136,11 @@ class TcpProxy:
             self.tasks.discard(task)
 
 
-@pytest.mark.skipif(not IS_POSTGRES, reason="needs a database server that can go away")
-async def test_database_outage_answers_503_and_recovers():
-    url = _scratch_url("outage")
+@contextlib.asynccontextmanager
+async def _server_behind_proxy(suffix: str):
+    """A live server on a fresh database that it reaches through a `TcpProxy`; yields the
+    proxy, a client and the admin's headers."""
+    url = _scratch_url(suffix)
     env = await asyncio.to_thread(_prepared_env, url)
     proxy = TcpProxy()
     await proxy.up()
@@ -148,21 +150,26 @@ async def test_database_outage_answers_503_and_recovers():
         async with httpx.AsyncClient(base_url=server.url, timeout=10) as client:
             headers = await _admin_headers(client)
             assert (await client.get("/api/v1/organisations", headers=headers)).status_code == 200
-
-            await proxy.down()
-            for _ in range(3):
-                response = await client.get("/api/v1/organisations", headers=headers)
-                assert response.status_code == 503
-                assert response.headers["content-type"] == "application/problem+json"
-                assert response.json()["code"] == "service_unavailable"
-                assert "Retry-After" in response.headers
-
-            await proxy.up()
-            response = await client.get("/api/v1/organisations", headers=headers)
-            assert response.status_code == 200
+            yield proxy, client, headers
     finally:
         server.stop()
         await proxy.down()
+
+
+@pytest.mark.skipif(not IS_POSTGRES, reason="needs a database server that can go away")
+async def test_database_outage_answers_503_and_recovers():
+    async with _server_behind_proxy("outage") as (proxy, client, headers):
+        await proxy.down()
+        for _ in range(3):
+            response = await client.get("/api/v1/organisations", headers=headers)
+            assert response.status_code == 503
+            assert response.headers["content-type"] == "application/problem+json"
+            assert response.json()["code"] == "service_unavailable"
+            assert "Retry-After" in response.headers
+
+        await proxy.up()
+        response = await client.get("/api/v1/organisations", headers=headers)
+        assert response.status_code == 200
 
 
 @pytest.mark.skipif(not IS_POSTGRES, reason="needs a database server that can go away")
@@ -170,25 +177,12 @@ async def test_database_restart_while_idle_costs_no_request():
     """The pool pings a connection that sat idle before using it (backend/db.py): after a
     restart in a quiet spell, the first request finds its connection dead and gets a new one,
     instead of answering 503."""
-    url = _scratch_url("restart")
-    env = await asyncio.to_thread(_prepared_env, url)
-    proxy = TcpProxy()
-    await proxy.up()
-    env["DATABASE_URL"] = url.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}")
-    server = LiveServer(env).start()
-    try:
-        async with httpx.AsyncClient(base_url=server.url, timeout=10) as client:
-            headers = await _admin_headers(client)
-            assert (await client.get("/api/v1/organisations", headers=headers)).status_code == 200
-
-            # Every pooled connection is cut while no request runs; the database comes back.
-            await proxy.down()
-            await proxy.up()
-            await asyncio.sleep(IDLE_PING_SECONDS + 0.5)
-
-            for _ in range(3):
-                response = await client.get("/api/v1/organisations", headers=headers)
-                assert response.status_code == 200, response.text
-    finally:
-        server.stop()
+    async with _server_behind_proxy("restart") as (proxy, client, headers):
+        # Every pooled connection is cut while no request runs; the database comes back.
         await proxy.down()
+        await proxy.up()
+        await asyncio.sleep(IDLE_PING_SECONDS + 0.5)
+
+        for _ in range(3):
+            response = await client.get("/api/v1/organisations", headers=headers)
+            assert response.status_code == 200, response.text

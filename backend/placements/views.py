@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import chain
+from operator import attrgetter
 from types import SimpleNamespace
 from typing import Any
 
@@ -71,43 +72,20 @@ def _utc(text: str | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def _invitations(raw: list[dict] | None) -> list[SimpleNamespace]:
-    if not raw:
-        return []
+def _children(raw: list[dict] | None, times: Sequence[str], **types: Any) -> list[SimpleNamespace]:
+    """Invitations or acceptances from their JSON list, as `present` reads them: the service
+    as an object, `times` as UTC datetimes, `types` applied (the outcome's enum), oldest
+    first."""
     found = []
-    for item in raw:
-        service_id = uuid.UUID(item["service_id"])
-        found.append(
-            SimpleNamespace(
-                service_id=service_id,
-                service=SimpleNamespace(id=service_id, name=item["service_name"]),
-                invited_at=_utc(item["invited_at"]),
-                outcome=InvitationOutcome(item["outcome"]),
-                ended_at=_utc(item["ended_at"]),
-            )
-        )
-    return sorted(found, key=lambda i: i.invited_at)
-
-
-def _acceptances(raw: list[dict] | None) -> list[SimpleNamespace]:
-    if not raw:
-        return []
-    found = []
-    for item in raw:
-        service_id = uuid.UUID(item["service_id"])
-        found.append(
-            SimpleNamespace(
-                service_id=service_id,
-                service=SimpleNamespace(id=service_id, name=item["service_name"]),
-                accepted_at=_utc(item["accepted_at"]),
-                released_at=_utc(item["released_at"]),
-                notes=item["notes"],
-                contact_name=item["contact_name"],
-                contact_phone=item["contact_phone"],
-                contact_email=item["contact_email"],
-            )
-        )
-    return sorted(found, key=lambda a: a.accepted_at)
+    for item in raw or ():
+        service_id = uuid.UUID(item.pop("service_id"))
+        item["service"] = SimpleNamespace(id=service_id, name=item.pop("service_name"))
+        for key in times:
+            item[key] = _utc(item[key])
+        for key, kind in types.items():
+            item[key] = kind(item[key])
+        found.append(SimpleNamespace(service_id=service_id, **item))
+    return sorted(found, key=attrgetter(times[0]))
 
 
 @dataclass(frozen=True)
@@ -208,7 +186,9 @@ async def page(
         view.supervisor = SimpleNamespace(
             id=view.supervisor_id, **dict(zip(_SUPERVISOR, row[supervisor_at:], strict=False))
         )
-        view.invitations = _invitations(row[lists_at])
-        view.acceptances = _acceptances(row[lists_at + 1])
+        view.invitations = _children(
+            row[lists_at], ("invited_at", "ended_at"), outcome=InvitationOutcome
+        )
+        view.acceptances = _children(row[lists_at + 1], ("accepted_at", "released_at"))
         views.append(view)
     return views, rows[0][-1]
