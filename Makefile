@@ -56,6 +56,6 @@ clean:
 	rm -rf $(VENV) var/*.db var/*.db-* frontend/node_modules
 
 # The benchmark (issue 8): a fresh PostgreSQL database `stagematch_bench` on 127.0.0.1:5432
-# (user postgres), the API with 2 workers against a bare baseline; writes docs/PERFORMANCE.md.
+# (user postgres), 2 replicas of the API against a bare baseline; writes docs/PERFORMANCE.md.
 bench: install
 	$(BIN)/python -m bench.run
