@@ -76,8 +76,10 @@ def _children(raw: list[dict] | None, times: Sequence[str], **types: Any) -> lis
     """Invitations or acceptances from their JSON list, as `present` reads them: the service
     as an object, `times` as UTC datetimes, `types` applied (the outcome's enum), oldest
     first."""
+    if not raw:
+        return []
     found = []
-    for item in raw or ():
+    for item in raw:
         service_id = uuid.UUID(item.pop("service_id"))
         item["service"] = SimpleNamespace(id=service_id, name=item.pop("service_name"))
         for key in times:
