@@ -152,8 +152,7 @@ def present(
     return body
 
 
-def present_many(actor, requests, *, extras: dict | None = None) -> list[dict[str, Any]]:
-    """`present` for a list; `extras` maps a request id to its extra fields."""
-    extras = extras or {}
+def present_many(actor, requests) -> list[dict[str, Any]]:
+    """`present` for a list, each campaign's part built once."""
     campaigns: dict = {}
-    return [present(actor, r, extra=extras.get(r.id), campaigns=campaigns) for r in requests]
+    return [present(actor, r, campaigns=campaigns) for r in requests]

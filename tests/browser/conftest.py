@@ -247,22 +247,29 @@ def _keep_screenshots(request, pages) -> None:
             opened.screenshot(path=str(FAILURES / f"{request.node.name[:80]}-{n}.png"))
 
 
-@pytest.fixture
-def page(browser, live: Live, request):
-    """A fresh context (no cookies, Dutch) per test, at 1280 px."""
+def fresh_page(browser, live: Live, errors: list[str], width: int = 1280):
+    """A page in a context of its own (no cookies, Dutch, Brussels time) at `width` px; its
+    JavaScript errors go to `errors`."""
     context = browser.new_context(
         base_url=live.url,
         locale="nl-BE",
         timezone_id="Europe/Brussels",
-        viewport={"width": 1280, "height": 900},
+        viewport={"width": width, "height": 900},
     )
     context.set_default_timeout(8000)
-    page = context.new_page()
+    opened = context.new_page()
+    opened.on("pageerror", lambda error: errors.append(str(error)))
+    return opened
+
+
+@pytest.fixture
+def page(browser, live: Live, request):
+    """A fresh context (no cookies, Dutch) per test, at 1280 px."""
     errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
+    page = fresh_page(browser, live, errors)
     yield page
     _keep_screenshots(request, [page])
-    context.close()
+    page.context.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
 
 
@@ -278,16 +285,8 @@ def new_page(browser, live: Live, request):
     errors: list[str] = []
 
     def open_page(width: int = 1280):
-        context = browser.new_context(
-            base_url=live.url,
-            locale="nl-BE",
-            timezone_id="Europe/Brussels",
-            viewport={"width": width, "height": 900},
-        )
-        context.set_default_timeout(8000)
-        contexts.append(context)
-        opened = context.new_page()
-        opened.on("pageerror", lambda error: errors.append(str(error)))
+        opened = fresh_page(browser, live, errors, width)
+        contexts.append(opened.context)
         return opened
 
     yield open_page
@@ -352,6 +351,14 @@ def request_body(supervisor_id: str, track: str = "duaal", **fields) -> dict:
     }
     body.update(fields)
     return body
+
+
+def enter_request(client, supervisor: dict, **fields) -> dict:
+    """A placement request the school of `client` enters through the API (`request_body`
+    with `fields`), as the API answers it."""
+    answer = client.post("/placement-requests", json=request_body(supervisor["id"], **fields))
+    answer.raise_for_status()
+    return answer.json()
 
 
 AXE = ROOT / "frontend" / "node_modules" / "axe-core" / "axe.min.js"

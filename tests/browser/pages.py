@@ -8,8 +8,8 @@ from tests.browser.conftest import (
     ADMIN_PASSWORD,
     PASSWORD,
     Live,
+    enter_request,
     login,
-    request_body,
     school_with_supervisor,
 )
 
@@ -82,22 +82,18 @@ def build_world(live: Live) -> World:
         ("invited_id", "Noor", "Vermeulen", "Oostende", "8400"),
         ("accepted_id", "Milan", "Jacobs", "Gistel", "8470"),
     ]:
-        answer = client.post(
-            "/placement-requests",
-            json=request_body(
-                supervisor["id"],
-                first_name=first,
-                last_name=last,
-                city=city,
-                postcode=postcode,
-                start_date="2027-02-01",
-                end_date="2027-06-30",
-                email=f"{first.lower()}.{last.lower()}@example.be",
-                remarks="Kleurenblind." if first == "Noor" else None,
-            ),
-        )
-        answer.raise_for_status()
-        ids[key] = answer.json()["id"]
+        ids[key] = enter_request(
+            client,
+            supervisor,
+            first_name=first,
+            last_name=last,
+            city=city,
+            postcode=postcode,
+            start_date="2027-02-01",
+            end_date="2027-06-30",
+            email=f"{first.lower()}.{last.lower()}@example.be",
+            remarks="Kleurenblind." if first == "Noor" else None,
+        )["id"]
     for key in ("invited_id", "accepted_id"):
         service_client.post(f"/placement-requests/{ids[key]}/invitations").raise_for_status()
     service_client.post(

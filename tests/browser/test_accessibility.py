@@ -3,7 +3,7 @@ users meet (dialogs open, errors shown); and no page is wider than a phone."""
 
 import pytest
 
-from tests.browser.conftest import axe_violations, login
+from tests.browser.conftest import axe_violations, fresh_page, login
 from tests.browser.pages import PAGES, build_world, show
 
 pytestmark = pytest.mark.browser
@@ -23,15 +23,7 @@ def signed_in(browser, live, world):
 
     def page_for(role: str, width: int):
         if (role, width) not in opened:
-            context = browser.new_context(
-                base_url=live.url,
-                locale="nl-BE",
-                timezone_id="Europe/Brussels",
-                viewport={"width": width, "height": 900},
-            )
-            context.set_default_timeout(8000)
-            page = context.new_page()
-            page.on("pageerror", lambda error: errors.append(str(error)))
+            page = fresh_page(browser, live, errors, width)
             login(page, *world.logins[role], role=role)
             opened[role, width] = page
         return opened[role, width]

@@ -9,8 +9,8 @@ from tests.browser.conftest import (
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
     axe_violations,
+    enter_request,
     login,
-    request_body,
     school_with_supervisor,
 )
 
@@ -121,10 +121,7 @@ def test_deadlines_move_with_the_servers_refusal_at_its_field_and_an_account_is_
 
 def test_the_admin_reveals_a_pupils_data_with_a_reason_and_exports_them(page, live, campaigns):
     _, school_client, supervisor = school_with_supervisor(live, "Sint-Jan Kortrijk", "8500")
-    pupil = school_client.post(
-        "/placement-requests",
-        json=request_body(supervisor["id"], first_name="Wout", last_name="Claeys"),
-    ).json()
+    pupil = enter_request(school_client, supervisor, first_name="Wout", last_name="Claeys")
     school_client.close()
     login(page, ADMIN_EMAIL, ADMIN_PASSWORD, role="admin")
     # The dashboard's pupils without a place link to their detail; so does the search.

@@ -3,7 +3,12 @@ mouse click anywhere. Signing in, entering a pupil, accepting a pupil in the dia
 
 import pytest
 
-from tests.browser.conftest import PASSWORD, national_number, request_body, school_with_supervisor
+from tests.browser.conftest import (
+    PASSWORD,
+    enter_request,
+    national_number,
+    school_with_supervisor,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -105,10 +110,7 @@ def test_a_refused_form_sends_focus_to_the_first_wrong_field(page, live, campaig
 
 def test_accept_in_the_dialog_with_the_keyboard(page, live, campaigns):
     _, client, supervisor = school_with_supervisor(live, "Heilige Familie Oostende", "8400")
-    request = client.post(
-        "/placement-requests",
-        json=request_body(supervisor["id"], first_name="Ella", last_name="Dewulf"),
-    ).json()
+    request = enter_request(client, supervisor, first_name="Ella", last_name="Dewulf")
     client.close()
     service = live.activated("service", "Thuishulp Middelkerke", "8430")
     service_client = live.client_for(service["email"])

@@ -3,16 +3,19 @@ per-row report of a dry run; a request once accepted is read-only."""
 
 import pytest
 
-from tests.browser.conftest import login, national_number, request_body, school_with_supervisor
+from tests.browser.conftest import (
+    enter_request,
+    login,
+    national_number,
+    school_with_supervisor,
+)
 
 pytestmark = pytest.mark.browser
 
 
 def test_an_open_overview_changes_when_a_service_invites_and_accepts(page, live, campaigns):
     school, client, supervisor = school_with_supervisor(live, "Hotelschool Gent", "9000")
-    created = client.post(
-        "/placement-requests", json=request_body(supervisor["id"], first_name="Amira")
-    ).json()
+    created = enter_request(client, supervisor, first_name="Amira")
     service = live.activated("service", "Gezinszorg Meetjesland", "9900")
     service_client = live.client_for(service["email"])
 

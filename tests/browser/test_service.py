@@ -3,17 +3,14 @@ an acceptance with a reason."""
 
 import pytest
 
-from tests.browser.conftest import login, request_body, school_with_supervisor
+from tests.browser.conftest import enter_request, login, school_with_supervisor
 
 pytestmark = pytest.mark.browser
 
 
 def test_my_pupils_export_and_release(page, new_page, live, campaigns):
     _, school_client, supervisor = school_with_supervisor(live, "Sint-Vincentius Roeselare", "8800")
-    pupil = school_client.post(
-        "/placement-requests",
-        json=request_body(supervisor["id"], first_name="Roos", last_name="Vanneste"),
-    ).json()
+    pupil = enter_request(school_client, supervisor, first_name="Roos", last_name="Vanneste")
     winner = live.activated("service", "Zorgpunt Roeselare", "8800")
     other = live.activated("service", "Thuishulp Izegem", "8870")
     clients = {s["name"]: live.client_for(s["email"]) for s in (winner, other)}
@@ -67,10 +64,7 @@ def test_my_pupils_export_and_release(page, new_page, live, campaigns):
 
 def test_decline_after_the_interview_with_a_reason(page, live, campaigns):
     school, school_client, supervisor = school_with_supervisor(live, "VTI Torhout", "8820")
-    pupil = school_client.post(
-        "/placement-requests",
-        json=request_body(supervisor["id"], first_name="Jens", last_name="Maes"),
-    ).json()
+    pupil = enter_request(school_client, supervisor, first_name="Jens", last_name="Maes")
     service = live.activated("service", "Zorg Torhout", "8820")
     client = live.client_for(service["email"])
     client.post(f"/placement-requests/{pupil['id']}/invitations").raise_for_status()
@@ -94,10 +88,7 @@ def test_decline_after_the_interview_with_a_reason(page, live, campaigns):
 def test_browse_shows_the_places_left_and_the_detail_the_distance(page, live, campaigns):
     _, school_client, supervisor = school_with_supervisor(live, "Sint-Andreas Oostende", "8400")
     pupils = [
-        school_client.post(
-            "/placement-requests",
-            json=request_body(supervisor["id"], first_name=first, last_name="Dewulf"),
-        ).json()
+        enter_request(school_client, supervisor, first_name=first, last_name="Dewulf")
         for first in ("Ella", "Finn")
     ]
     service = live.activated("service", "Thuiszorg Brugge", "8000")

@@ -1,5 +1,5 @@
 // A modal on the native <dialog>: the browser traps focus, Escape closes, focus returns.
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useRef } from 'preact/hooks';
 import { html } from '../html.js';
 import { t } from '../i18n/index.js';
 import { Alert } from './alert.js';
@@ -35,14 +35,12 @@ export function Dialog({ title, onClose, children }) {
  */
 export function ReasonDialog({ title, intro, label, hint, submit, danger, required, minLength, tooShort, maxLength = 2000, send, onClose }) {
   const form = useForm({ reason: '' });
-  const [error, setError] = useState(null);
   async function onSubmit(event) {
     event.preventDefault();
     const reason = form.values.reason.trim();
     const problem = required && !reason ? t('error.required')
       : minLength && reason.length < minLength ? tooShort : null;
-    setError(problem);
-    if (problem) return form.refuse();
+    if (!form.check(problem ? { reason: problem } : {})) return;
     await form.submit(() => send(reason || null));
   }
   return html`
@@ -51,7 +49,7 @@ export function ReasonDialog({ title, intro, label, hint, submit, danger, requir
         <p>${intro}</p>
         <${Alert}>${form.formError}</${Alert}>
         <${TextArea} id="reason" required=${required} maxlength=${maxLength} label=${label} hint=${hint}
-          value=${form.values.reason} onInput=${form.set('reason')} error=${error || form.serverErrors.reason} />
+          value=${form.values.reason} onInput=${form.set('reason')} error=${form.errors.reason} />
         <div class="actions">
           <button type="submit" class=${danger ? 'primary danger' : 'primary'} disabled=${form.busy}>${submit}</button>
           <button type="button" onClick=${onClose}>${t('common.cancel')}</button>

@@ -8,6 +8,7 @@ import { errorText } from './field.js';
 export function useForm(initial) {
   const [values, setValues] = useState(initial);
   const [serverErrors, setServerErrors] = useState({});
+  const [clientErrors, setClientErrors] = useState({});
   const [formError, setFormError] = useState(null);
   const [busy, setBusy] = useState(false);
   const [attempt, setAttempt] = useState(0);
@@ -57,5 +58,17 @@ export function useForm(initial) {
     setAttempt((n) => n + 1);
   }
 
-  return { values, setValues, set, serverErrors, setServerErrors, formError, setFormError, busy, submit, refuse, ref };
+  /** The form's own checks before saving: shows `problems` (field -> text) at their inputs and,
+   * when there is any, refuses the attempt. Returns whether the values passed. */
+  function check(problems) {
+    setClientErrors(problems);
+    if (!Object.keys(problems).length) return true;
+    refuse();
+    return false;
+  }
+
+  // What each input shows: the form's own finding, or the server's, which knows more.
+  const errors = { ...clientErrors, ...serverErrors };
+
+  return { values, setValues, set, errors, serverErrors, setServerErrors, formError, setFormError, busy, submit, check, refuse, ref };
 }

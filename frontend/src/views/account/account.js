@@ -10,7 +10,6 @@ import { NewPassword, passwordProblem } from './password-fields.js';
 
 export function Account({ user }) {
   const form = useForm({ current_password: '', password: '', password_repeat: '' });
-  const [errors, setErrors] = useState({});
   const [done, setDone] = useState(false);
 
   async function onSubmit(event) {
@@ -18,8 +17,7 @@ export function Account({ user }) {
     setDone(false);
     const problems = passwordProblem(form.values.password, form.values.password_repeat);
     if (!form.values.current_password) problems.current_password = t('error.required');
-    setErrors(problems);
-    if (Object.keys(problems).length) return form.refuse();
+    if (!form.check(problems)) return;
     await form.submit(async (values) => {
       try {
         const login = await post('/me/password', { current_password: values.current_password, new_password: values.password });
@@ -35,7 +33,7 @@ export function Account({ user }) {
     });
   }
 
-  const shown = { ...errors, ...form.serverErrors };
+  const shown = form.errors;
   return html`
     <${Page} title=${t('account.title')}>
       <dl class="facts card narrow">

@@ -6,13 +6,11 @@ import { html } from '../../html.js';
 import { t } from '../../i18n/index.js';
 import { navigate } from '../../router.js';
 import { NewPassword, passwordProblem } from './password-fields.js';
-import { useState } from 'preact/hooks';
 
 /** Choosing a password with a mailed token: activation and reset differ only in words. */
 export function ChoosePassword({ search, endpoint, title, intro }) {
   const token = search.get('token') || '';
   const form = useForm({ password: '', password_repeat: '' });
-  const [errors, setErrors] = useState({});
   const linkBroken = ['link_expired', 'link_used', 'link_invalid', 'already_activated'].some(
     (code) => form.formError === t(`error.${code}`),
   );
@@ -20,8 +18,7 @@ export function ChoosePassword({ search, endpoint, title, intro }) {
   async function onSubmit(event) {
     event.preventDefault();
     const problems = passwordProblem(form.values.password, form.values.password_repeat);
-    setErrors(problems);
-    if (Object.keys(problems).length) return form.refuse();
+    if (!form.check(problems)) return;
     await form.submit(async ({ password }) => {
       const login = await post(endpoint, { token, password }, { public: true });
       setSession(login);
@@ -33,7 +30,7 @@ export function ChoosePassword({ search, endpoint, title, intro }) {
     return html`<${Page} title=${title}><${Alert}>${t('error.link_invalid')}</${Alert}>
       <p><a href="/login">${t('login.to_login')}</a></p></${Page}>`;
   }
-  const shown = { ...errors, ...form.serverErrors };
+  const shown = form.errors;
   return html`
     <${Page} title=${title}>
       <form ref=${form.ref} class="card narrow" onSubmit=${onSubmit} novalidate>

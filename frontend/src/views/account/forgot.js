@@ -11,15 +11,10 @@ import { isEmail } from '../../lib/rules.js';
 export function Forgot() {
   const form = useForm({ email: '' });
   const [sent, setSent] = useState(false);
-  const [error, setError] = useState(null);
 
   async function onSubmit(event) {
     event.preventDefault();
-    if (!isEmail(form.values.email)) {
-      setError(t('error.value_error.email'));
-      return form.refuse();
-    }
-    setError(null);
+    if (!form.check(isEmail(form.values.email) ? {} : { email: t('error.value_error.email') })) return;
     await form.submit(async (values) => {
       await post('/auth/password/forgot', values, { public: true });
       setSent(true);
@@ -33,7 +28,7 @@ export function Forgot() {
         <${Alert}>${form.formError}</${Alert}>
         <${Alert} kind="success">${sent && t('forgot.sent')}</${Alert}>
         <${TextField} id="email" type="email" label=${t('field.email')} autocomplete="username" required
-          value=${form.values.email} onInput=${form.set('email')} error=${error || form.serverErrors.email} />
+          value=${form.values.email} onInput=${form.set('email')} error=${form.errors.email} />
         <div class="actions">
           <button type="submit" class="primary" disabled=${form.busy}>${t('forgot.submit')}</button>
           <a href="/login">${t('login.to_login')}</a>

@@ -45,7 +45,6 @@ export function Login({ search }) {
   const form = useForm({ email: '', password: '' });
   const [askResend, setAskResend] = useState(false);
   const [resent, setResent] = useState(false);
-  const [errors, setErrors] = useState({});
 
   async function onSubmit(event) {
     event.preventDefault();
@@ -53,8 +52,7 @@ export function Login({ search }) {
     const missing = {};
     if (!form.values.email) missing.email = t('error.required');
     if (!form.values.password) missing.password = t('error.required');
-    setErrors(missing);
-    if (Object.keys(missing).length) return form.refuse();
+    if (!form.check(missing)) return;
     await form.submit(async (values) => {
       try {
         const login = await post('/auth/login', values, { public: true });
@@ -76,7 +74,7 @@ export function Login({ search }) {
     });
   }
 
-  const shown = { ...errors, ...form.serverErrors };
+  const shown = form.errors;
   return html`
     <${Page} title=${t('login.title')}>
       <div class="two-columns">

@@ -17,15 +17,13 @@ const today = () => new Date().toLocaleDateString('sv-SE'); // yyyy-mm-dd, the c
 
 function NewToken({ onCreated }) {
   const form = useForm({ name: '', access: 'read_only', expires: '' });
-  const [errors, setErrors] = useState({});
   async function onSubmit(event) {
     event.preventDefault();
     const v = form.values;
     const problems = {};
     if (!v.name.trim()) problems.name = t('error.required');
     if (v.expires && v.expires <= today()) problems.expires = t('tokens.expires_future');
-    setErrors(problems);
-    if (Object.keys(problems).length) return form.refuse();
+    if (!form.check(problems)) return;
     await form.submit(async () => {
       try {
         // The token works until the end of the chosen day.
@@ -42,7 +40,7 @@ function NewToken({ onCreated }) {
       }
     });
   }
-  const shown = { ...errors, ...form.serverErrors };
+  const shown = form.errors;
   return html`
     <form ref=${form.ref} class="card narrow spaced" onSubmit=${onSubmit} novalidate aria-labelledby="new-token">
       <h2 id="new-token">${t('tokens.new')}</h2>

@@ -17,7 +17,6 @@ const EMPTY = { kind: 'school', name: '', email: '', postcode: '', city: '', pho
 
 function CreateForm({ onDone, onCancel }) {
   const form = useForm(EMPTY);
-  const [errors, setErrors] = useState({});
   async function onSubmit(event) {
     event.preventDefault();
     const v = form.values;
@@ -25,8 +24,7 @@ function CreateForm({ onDone, onCancel }) {
     if (!v.name.trim()) problems.name = t('error.required');
     if (!isEmail(v.email)) problems.email = t('error.value_error.email');
     if (!isPostcode(v.postcode)) problems.postcode = t('error.postcode_format');
-    setErrors(problems);
-    if (Object.keys(problems).length) return form.refuse();
+    if (!form.check(problems)) return;
     await form.submit(async () => {
       const body = { kind: v.kind, name: v.name, email: v.email, postcode: v.postcode };
       if (v.city) body.city = v.city;
@@ -36,7 +34,7 @@ function CreateForm({ onDone, onCancel }) {
       onDone(t('orgs.created', { name: created.name, email: created.email }));
     });
   }
-  const shown = { ...errors, ...form.serverErrors };
+  const shown = form.errors;
   return html`
     <form ref=${form.ref} class="card" onSubmit=${onSubmit} novalidate aria-labelledby="org-form-title">
       <h2 id="org-form-title">${t('orgs.add')}</h2>
@@ -64,7 +62,6 @@ function CreateForm({ onDone, onCancel }) {
 function ProfileForm({ organisation, onDone, onCancel }) {
   const o = organisation;
   const form = useForm({ name: o.name, postcode: o.postcode ?? '', city: o.city ?? '', phone: o.phone ?? '', provinces: o.provinces ?? [] });
-  const [errors, setErrors] = useState({});
   const isService = o.kind === 'service';
   const campaigns = useLoad(() => (isService ? get('/campaigns', { page_size: 200 }) : Promise.resolve(null)), [o.id]);
   const capacities = useLoad(() => (isService ? get(`/organisations/${o.id}/capacities`) : Promise.resolve([])), [o.id]);
@@ -80,8 +77,7 @@ function ProfileForm({ organisation, onDone, onCancel }) {
     for (const [id, value] of Object.entries(places)) {
       if (value !== '' && !(Number.isInteger(Number(value)) && Number(value) >= 0 && Number(value) <= 1000)) problems[`capacity-${id}`] = t('error.capacity');
     }
-    setErrors(problems);
-    if (Object.keys(problems).length) return form.refuse();
+    if (!form.check(problems)) return;
     await form.submit(async () => {
       const body = { name: v.name, postcode: v.postcode || null, city: v.city || null, phone: v.phone || null };
       if (isService) body.provinces = v.provinces;
@@ -99,7 +95,7 @@ function ProfileForm({ organisation, onDone, onCancel }) {
       onDone(t('orgs.saved', { name: v.name }));
     });
   }
-  const shown = { ...errors, ...form.serverErrors };
+  const shown = form.errors;
   const v = form.values;
   return html`
     <form ref=${form.ref} class="card" onSubmit=${onSubmit} novalidate aria-labelledby="profile-title">

@@ -17,21 +17,19 @@ const EMPTY = { first_name: '', last_name: '', phone: '', email: '' };
 
 function SupervisorForm({ supervisor, onSaved, onCancel }) {
   const form = useForm(supervisor ? { ...EMPTY, ...pick(supervisor) } : EMPTY);
-  const [errors, setErrors] = useState({});
 
   async function onSubmit(event) {
     event.preventDefault();
     const problems = {};
     for (const field of Object.keys(EMPTY)) if (!form.values[field]) problems[field] = t('error.required');
     if (form.values.email && !isEmail(form.values.email)) problems.email = t('error.value_error.email');
-    setErrors(problems);
-    if (Object.keys(problems).length) return form.refuse();
+    if (!form.check(problems)) return;
     await form.submit(async (values) => {
       const saved = supervisor ? await patch(`/supervisors/${supervisor.id}`, values) : await post('/supervisors', values);
       onSaved(saved);
     });
   }
-  const shown = { ...errors, ...form.serverErrors };
+  const shown = form.errors;
   const field = (name, type, autocomplete) => html`
     <${TextField} id=${name} type=${type} label=${t(`field.${name}`)} required autocomplete=${autocomplete}
       value=${form.values[name]} onInput=${form.set(name)} error=${shown[name]} />`;

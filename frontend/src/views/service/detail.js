@@ -17,15 +17,13 @@ import { knownDistance, ServiceStatus } from './browse.js';
 
 function AcceptDialog({ request, onDone, onClose }) {
   const form = useForm({ notes: '', 'contact_person.name': '', 'contact_person.phone': '', 'contact_person.email': '' });
-  const [errors, setErrors] = useState({});
   async function onSubmit(event) {
     event.preventDefault();
     const v = form.values;
     const problems = {};
     for (const key of Object.keys(v)) if (!v[key].trim()) problems[key] = t('error.required');
     if (v['contact_person.email'] && !isEmail(v['contact_person.email'])) problems['contact_person.email'] = t('error.value_error.email');
-    setErrors(problems);
-    if (Object.keys(problems).length) return form.refuse();
+    if (!form.check(problems)) return;
     await form.submit(async () => {
       await post(`/placement-requests/${request.id}/acceptance`, {
         notes: v.notes,
@@ -34,7 +32,7 @@ function AcceptDialog({ request, onDone, onClose }) {
       onDone(t('service.accepted_message', { name: `${request.first_name} ${request.last_name}` }));
     });
   }
-  const shown = { ...errors, ...form.serverErrors };
+  const shown = form.errors;
   const field = (id, type = 'text') => html`<${TextField} id=${id} type=${type} label=${t(`accept.${id}`)} required
     value=${form.values[id]} onInput=${form.set(id)} error=${shown[id]} />`;
   return html`
