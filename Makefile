@@ -10,7 +10,7 @@ NPM_STAMP := frontend/node_modules/.installed
 TEST_POSTGRES_URL ?=
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-sqlite test-postgres test-node lint format clean bench
+.PHONY: install run test test-sqlite test-postgres test-node lint audit format clean bench
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,10 +44,14 @@ test-sqlite: install
 test-postgres: install
 	TEST_DATABASE_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest -q -m "not browser" $(PYTEST_ARGS)
 
+# Known vulnerabilities in the dependencies (docs/SECURITY.md, "Dependency audit").
+audit: install
+	$(BIN)/python scripts/audit_dependencies.py
+
 test-node: install
 	node --test frontend/tests/
 
-test: lint test-node test-sqlite
+test: lint audit test-node test-sqlite
 ifneq ($(TEST_POSTGRES_URL),)
 	$(MAKE) --no-print-directory test-postgres
 endif
