@@ -1,5 +1,6 @@
 """Probes: /healthz says the process answers; /readyz says it can serve (database reachable
-and migrated to the head revision, Redis answering when configured), else 503 problem+json."""
+and migrated to the head revision, the keys fitting the stored data - tests/security - Redis
+answering when configured), else 503 problem+json."""
 
 import os
 
@@ -22,7 +23,10 @@ async def test_healthz_answers(client):
 async def test_ready_when_the_database_is_at_the_head_revision(client):
     response = await client.get("/readyz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "checks": {"database": "ok"}}
+    assert response.json() == {
+        "status": "ok",
+        "checks": {"database": "ok", "data_key": "ok", "blind_index_key": "ok"},
+    }
     assert response.headers["cache-control"] == "no-store"
 
 
@@ -63,7 +67,12 @@ async def test_redis_is_checked_when_configured(settings, sessionmaker):
     async with make_client(up) as client:
         response = await client.get("/readyz")
     assert response.status_code == 200, response.text
-    assert response.json()["checks"] == {"database": "ok", "redis": "ok"}
+    assert response.json()["checks"] == {
+        "database": "ok",
+        "data_key": "ok",
+        "blind_index_key": "ok",
+        "redis": "ok",
+    }
 
 
 async def test_not_ready_when_redis_is_down(settings, sessionmaker):
@@ -73,4 +82,4 @@ async def test_not_ready_when_redis_is_down(settings, sessionmaker):
     async with make_client(down) as client:
         response = await client.get("/readyz")
     assert response.status_code == 503
-    assert response.json()["checks"] == {"database": "ok", "redis": "unavailable"}
+    assert response.json()["checks"]["redis"] == "unavailable"

@@ -1,10 +1,12 @@
 """Settings: driver selection, refusing default secrets in production, argon2 parameters."""
 
 import os
+import secrets
 import sys
 import threading
 
 import pytest
+from cryptography.fernet import Fernet
 from passlib.context import CryptContext
 from pydantic import ValidationError
 
@@ -21,7 +23,13 @@ def test_production_refuses_the_default_secret_key():
     with pytest.raises(ValidationError, match="SECRET_KEY"):
         Settings(environment="production", _env_file=None)
     Settings(environment="development", _env_file=None)
-    Settings(environment="production", secret_key="s" * 40, data_key="k" * 44, _env_file=None)
+    Settings(
+        environment="production",
+        secret_key=secrets.token_urlsafe(48),
+        data_key=Fernet.generate_key().decode(),
+        blind_index_key=secrets.token_urlsafe(48),
+        _env_file=None,
+    )
 
 
 def test_argon2_defaults_meet_owasp_minimum():
