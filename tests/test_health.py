@@ -9,6 +9,7 @@ from sqlalchemy import text
 from backend.health import migration_heads
 from backend.main import create_app
 from tests.conftest import make_client
+from tests.keys_helpers import NEW_DATA_KEY, OLD_DATA_KEY, keys_fixture  # noqa: F401
 
 # The Redis of the test machine (CI runs one); db 14 is the tests' own.
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
@@ -83,3 +84,12 @@ async def test_not_ready_when_redis_is_down(settings, sessionmaker):
         response = await client.get("/readyz")
     assert response.status_code == 503
     assert response.json()["checks"]["redis"] == "unavailable"
+
+
+async def test_a_new_deployment_with_no_data_takes_the_keys_given(client, keys):
+    keys.use(DATA_KEY=OLD_DATA_KEY)
+    assert (await client.get("/readyz")).status_code == 200
+    # Nothing is encrypted yet: a key changed before the first pupil loses nothing.
+    keys.use(DATA_KEY=NEW_DATA_KEY)
+    ready_now = await client.get("/readyz")
+    assert ready_now.status_code == 200, ready_now.text

@@ -26,7 +26,8 @@ def test_production_refuses_the_default_secret_key():
     Settings(
         environment="production",
         secret_key=secrets.token_urlsafe(48),
-        data_key=Fernet.generate_key().decode(),
+        # Two keys during a rotation.
+        data_key=f"{Fernet.generate_key().decode()},{Fernet.generate_key().decode()}",
         blind_index_key=secrets.token_urlsafe(48),
         _env_file=None,
     )

@@ -61,12 +61,3 @@ async def test_removing_the_old_key_before_rotating_is_not_ready(school_client, 
     assert not_ready.status_code == 503
     assert not_ready.json()["checks"]["data_key"] == "cannot_decrypt"
     _refused_by_the_key(await school_client.get(REQUESTS))
-
-
-async def test_a_new_deployment_with_no_data_takes_the_keys_given(client, keys):
-    keys.use(DATA_KEY=OLD_DATA_KEY)
-    assert (await client.get("/readyz")).status_code == 200
-    # Nothing is encrypted yet: a key changed before the first pupil loses nothing.
-    keys.use(DATA_KEY=NEW_DATA_KEY)
-    ready_now = await client.get("/readyz")
-    assert ready_now.status_code == 200, ready_now.text
