@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr, model_validator
+from pydantic import SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -79,6 +79,12 @@ class Settings(BaseSettings):
     argon2_time_cost: int = 2
     argon2_parallelism: int = 1
 
+    @field_validator("blind_index_key", "blind_index_old_key", "smtp_password", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # `BLIND_INDEX_OLD_KEY=` left empty in an env file means "not set", not the key "".
+        return None if isinstance(value, str) and not value.strip() else value
+
     @model_validator(mode="after")
     def _refuse_weak_secrets(self) -> "Settings":
         # Messages name the setting, never its value.
@@ -97,7 +103,7 @@ class Settings(BaseSettings):
         if secret == DEFAULT_SECRET_KEY or _is_weak(secret):
             raise ValueError(
                 f"SECRET_KEY must be a random value of {MIN_KEY_LENGTH}+ characters "
-                f"outside development and test"
+                "outside development and test"
             )
         for position, key in enumerate(data_keys, 1):
             if key == DEFAULT_DATA_KEY or len(set(_fernet_bytes(key))) < MIN_DISTINCT_CHARACTERS:

@@ -74,3 +74,20 @@ async def test_passwords_hash_in_low_priority_threads_off_the_event_loop():
     )
     assert pool_thread != here
     assert niceness == min(19, os.getpriority(os.PRIO_PROCESS, here) + HASH_THREAD_NICENESS)
+
+
+def test_an_empty_optional_secret_is_unset():
+    # As an env file written from deploy/env.production.example leaves them.
+    configured = Settings(
+        blind_index_key="", blind_index_old_key=" ", smtp_password="", _env_file=None
+    )
+    assert configured.blind_index_key is None and configured.blind_index_old_key is None
+    assert configured.smtp_password is None
+    with pytest.raises(ValidationError, match="BLIND_INDEX_KEY must be set"):
+        Settings(
+            environment="production",
+            secret_key=secrets.token_urlsafe(48),
+            data_key=Fernet.generate_key().decode(),
+            blind_index_key="",
+            _env_file=None,
+        )
