@@ -1,4 +1,5 @@
-"""`stagematch serve | migrate | create-admin | seed-demo | mail-worker`, on the API's settings."""
+"""`stagematch serve | migrate | create-admin | seed-demo | mail-worker | purge | rotate-keys |
+reindex`, on the API's settings."""
 
 import argparse
 import asyncio
@@ -100,6 +101,52 @@ async def _mail_worker() -> None:
         await engine.dispose()
 
 
+async def _key_job(name: str, batch_size: int) -> int:
+    """`rotate-keys` or `reindex` over the whole table, while the API serves."""
+    from backend.db import create_engine, create_sessionmaker
+    from backend.placements import keys
+
+    batch, finish, done = {
+        "rotate-keys": (
+            keys.rotate_batch,
+            keys.finish_rotation,
+            "every national number is under the first key of DATA_KEY",
+        ),
+        "reindex": (
+            keys.reindex_batch,
+            keys.finish_reindex,
+            "every duplicate-check hash is under BLIND_INDEX_KEY",
+        ),
+    }[name]
+
+    def progress(report: keys.JobReport) -> None:
+        print(f"{name}: {report.examined} examined, {report.changed} changed", flush=True)
+
+    engine = create_engine(get_settings())
+    try:
+        report = await keys.run_job(
+            create_sessionmaker(engine), batch, finish, batch_size, progress
+        )
+    finally:
+        await engine.dispose()
+    if report.complete:
+        print(f"{name}: done, {done}")
+        return 0
+    for request_id in report.undecryptable:
+        print(f"{name}: request {request_id}: no key of DATA_KEY decrypts its national number")
+    for request_id in report.duplicates:
+        print(f"{name}: request {request_id}: the same pupil has another request in the campaign")
+    print(f"{name}: incomplete; fix the requests above and run it again", file=sys.stderr)
+    return 1
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     from backend import logging as app_logging
 
@@ -137,6 +184,16 @@ def main(argv: list[str] | None = None) -> int:
         "purge", help="erase the personal data of campaigns closed longer ago than --older-than"
     )
     purge_cmd.add_argument("--older-than", default="18mo", help="e.g. 18mo, 2y, 540d")
+    rotate_cmd = commands.add_parser(
+        "rotate-keys", help="re-encrypt every national number with the first key of DATA_KEY"
+    )
+    reindex_cmd = commands.add_parser(
+        "reindex", help="rehash every national number with BLIND_INDEX_KEY (after changing it)"
+    )
+    for job_cmd in (rotate_cmd, reindex_cmd):
+        job_cmd.add_argument(
+            "--batch-size", type=_positive, default=500, help="rows per transaction"
+        )
     args = parser.parse_args(argv)
 
     if args.command == "serve":
@@ -171,6 +228,8 @@ def main(argv: list[str] | None = None) -> int:
             f"purged {report.requests} requests of {len(report.campaigns)} campaigns "
             f"({', '.join(report.campaigns) or 'none'}); deleted {report.mails} old mails"
         )
+    elif args.command in ("rotate-keys", "reindex"):
+        return asyncio.run(_key_job(args.command, args.batch_size))
     return 0
 
 

@@ -1,33 +1,50 @@
 """Settings, read once from the environment and a `.env` file (SPEC section 7)."""
 
+import base64
+import binascii
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SECRET_KEY = "development-secret-key-change-me"
 # A valid Fernet key (32 url-safe base64 bytes) that only development may use.
 DEFAULT_DATA_KEY = "ZGV2ZWxvcG1lbnQtZGF0YS1rZXktY2hhbmdlLW1lISE="
+# The blind index was keyed from the last DATA_KEY before it had a key of its own: this
+# default keeps the hashes of a development database made with the default DATA_KEY.
+DEFAULT_BLIND_INDEX_KEY = DEFAULT_DATA_KEY
+# Environments that may run on the defaults above (and weak keys); every other refuses them.
+RELAXED_ENVIRONMENTS = frozenset({"development", "test"})
+MIN_KEY_LENGTH = 32
+# A random key of 32+ characters has far more distinct characters than this ("aaaa...",
+# "changemechangeme..." do not).
+MIN_DISTINCT_CHARACTERS = 10
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+    # An invalid value is never echoed in the error (it may be a secret).
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", hide_input_in_errors=True)
 
     environment: Literal["development", "test", "production"] = "development"
     database_url: str = f"sqlite:///{ROOT / 'var' / 'stagematch.db'}"
-    secret_key: str = DEFAULT_SECRET_KEY
+    secret_key: SecretStr = SecretStr(DEFAULT_SECRET_KEY)
     # Comma-separated Fernet keys, newest first: MultiFernet encrypts with the first and
-    # decrypts with any, so a key can be rotated without downtime.
-    data_key: str = DEFAULT_DATA_KEY
+    # decrypts with any; `stagematch rotate-keys` moves the data to the first (OPERATIONS.md).
+    data_key: SecretStr = SecretStr(DEFAULT_DATA_KEY)
+    # Keys the duplicate check's hash of the national number; DATA_KEY rotation leaves it
+    # alone. Required outside development and test. During `stagematch reindex` after a
+    # change, the old one goes in BLIND_INDEX_OLD_KEY so that duplicates stay detected.
+    blind_index_key: SecretStr | None = None
+    blind_index_old_key: SecretStr | None = None
     public_url: str = "http://127.0.0.1:8000"
 
     smtp_host: str | None = None
     smtp_port: int = 25
     smtp_user: str | None = None
-    smtp_password: str | None = None
+    smtp_password: SecretStr | None = None
     smtp_starttls: bool = False
     smtp_timeout_seconds: float = 10.0
     mail_from: str = "Stagematch <no-reply@stagematch.local>"
@@ -62,14 +79,61 @@ class Settings(BaseSettings):
     argon2_time_cost: int = 2
     argon2_parallelism: int = 1
 
+    @field_validator("blind_index_key", "blind_index_old_key", "smtp_password", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # `BLIND_INDEX_OLD_KEY=` left empty in an env file means "not set", not the key "".
+        return None if isinstance(value, str) and not value.strip() else value
+
     @model_validator(mode="after")
-    def _refuse_default_secrets(self) -> "Settings":
-        if self.environment == "production":
-            if self.secret_key == DEFAULT_SECRET_KEY or len(self.secret_key) < 32:
-                raise ValueError("SECRET_KEY must be set to a random value of 32+ characters")
-            if self.data_key == DEFAULT_DATA_KEY:
-                raise ValueError("DATA_KEY must be set outside development")
+    def _refuse_weak_secrets(self) -> "Settings":
+        # Messages name the setting, never its value.
+        data_keys = self.data_keys
+        for position, key in enumerate(data_keys, 1):
+            if not _is_fernet_key(key):
+                raise ValueError(
+                    f"DATA_KEY: key {position} of {len(data_keys)} is not a Fernet key "
+                    "(32 url-safe base64-encoded bytes)"
+                )
+        if not data_keys:
+            raise ValueError("DATA_KEY must name at least one key")
+        if self.environment in RELAXED_ENVIRONMENTS:
+            return self
+        secret = self.secret_key.get_secret_value()
+        if secret == DEFAULT_SECRET_KEY or _is_weak(secret):
+            raise ValueError(
+                f"SECRET_KEY must be a random value of {MIN_KEY_LENGTH}+ characters "
+                "outside development and test"
+            )
+        for position, key in enumerate(data_keys, 1):
+            if key == DEFAULT_DATA_KEY or len(set(_fernet_bytes(key))) < MIN_DISTINCT_CHARACTERS:
+                raise ValueError(
+                    f"DATA_KEY: key {position} of {len(data_keys)} is the development key or "
+                    "not random; generate one with Fernet.generate_key()"
+                )
+        if self.blind_index_key is None:
+            raise ValueError("BLIND_INDEX_KEY must be set outside development and test")
+        blind = self.blind_index_key.get_secret_value()
+        if blind == DEFAULT_BLIND_INDEX_KEY or _is_weak(blind):
+            raise ValueError(
+                f"BLIND_INDEX_KEY must be a random value of {MIN_KEY_LENGTH}+ characters "
+                "outside development and test"
+            )
+        if blind == secret or blind in data_keys:
+            raise ValueError("BLIND_INDEX_KEY must differ from SECRET_KEY and every DATA_KEY")
         return self
+
+    @property
+    def data_keys(self) -> list[str]:
+        """DATA_KEY's keys, newest first."""
+        return [k.strip() for k in self.data_key.get_secret_value().split(",") if k.strip()]
+
+    @property
+    def blind_index_secret(self) -> str:
+        """The key of the duplicate check's hash (the development default when unset)."""
+        if self.blind_index_key is None:
+            return DEFAULT_BLIND_INDEX_KEY
+        return self.blind_index_key.get_secret_value()
 
     @property
     def async_database_url(self) -> str:
@@ -78,6 +142,21 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+
+def _fernet_bytes(key: str) -> bytes:
+    try:
+        return base64.urlsafe_b64decode(key.encode())
+    except (ValueError, binascii.Error):
+        return b""
+
+
+def _is_fernet_key(key: str) -> bool:
+    return len(_fernet_bytes(key)) == 32
+
+
+def _is_weak(secret: str) -> bool:
+    return len(secret) < MIN_KEY_LENGTH or len(set(secret)) < MIN_DISTINCT_CHARACTERS
 
 
 def async_url(url: str) -> str:

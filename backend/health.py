@@ -1,6 +1,7 @@
 """Probes for orchestrators and load balancers, public and outside the API's schema:
 `/healthz` says the process answers; `/readyz` says it can serve (the database answers and
-is at the latest migration, Redis answers when configured)."""
+is at the latest migration, the configured keys open the stored national numbers and match
+their hashes, Redis answers when configured)."""
 
 import asyncio
 import logging
@@ -11,6 +12,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from backend.errors import problem
+from backend.placements import keys
 
 log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
@@ -48,6 +50,22 @@ async def _database(request: Request) -> str:
     return "ok" if revisions == migration_heads() else "not_migrated"
 
 
+async def _keys(request: Request) -> dict[str, str]:
+    """A wrong or missing DATA_KEY, or a BLIND_INDEX_KEY the stored hashes are not under, is
+    said here rather than by every list (placements.keys)."""
+    try:
+        async with request.app.state.sessionmaker() as session:
+            checks = await asyncio.wait_for(keys.key_checks(session), CHECK_TIMEOUT_SECONDS)
+            await session.commit()  # the first check is recorded
+    except Exception as exc:
+        log.warning("readiness: key check failed: %s", exc.__class__.__name__)
+        return {"data_key": "unavailable"}
+    for name, state in checks.items():
+        if state != keys.OK:
+            log.warning("readiness: %s: %s (docs/OPERATIONS.md, Keys)", name, state)
+    return checks
+
+
 async def _redis(url: str) -> str:
     import redis.asyncio as redis
 
@@ -68,6 +86,8 @@ async def _redis(url: str) -> str:
 async def readyz(request: Request) -> JSONResponse:
     """Ready: 200 when every dependency is; else 503 problem+json naming the failing checks."""
     checks = {"database": await _database(request)}
+    if checks["database"] == "ok":
+        checks.update(await _keys(request))
     redis_url = request.app.state.settings.redis_url
     if redis_url:
         checks["redis"] = await _redis(redis_url)

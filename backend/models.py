@@ -6,7 +6,13 @@ from backend.campaigns.models import Campaign, ReminderSent
 from backend.db import Base
 from backend.mail.models import OutboxMail
 from backend.organisations.models import Organisation, ServiceCapacity
-from backend.placements.models import Acceptance, Invitation, PlacementRequest, RequestEvent
+from backend.placements.models import (
+    Acceptance,
+    Invitation,
+    KeyCheck,
+    PlacementRequest,
+    RequestEvent,
+)
 from backend.supervisors.models import Supervisor
 
 __all__ = [
@@ -17,6 +23,7 @@ __all__ = [
     "Base",
     "Campaign",
     "Invitation",
+    "KeyCheck",
     "Organisation",
     "OutboxMail",
     "PlacementRequest",

@@ -90,6 +90,7 @@ def server_env(database_url: str, use_redis: bool) -> dict[str, str]:
         "ENVIRONMENT": "production",
         "SECRET_KEY": secrets.token_urlsafe(48),
         "DATA_KEY": Fernet.generate_key().decode(),
+        "BLIND_INDEX_KEY": secrets.token_urlsafe(48),
         "PUBLIC_URL": f"http://127.0.0.1:{API_PORT}",
         "MAIL_WORKER_IN_PROCESS": "false",
         "LOG_FORMAT": "json",

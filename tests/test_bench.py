@@ -38,7 +38,7 @@ async def bench_database(settings: Settings, bench_url: str, monkeypatch):
     finally:
         await engine.dispose()
     monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("DATA_KEY", settings.data_key)
+    monkeypatch.setenv("DATA_KEY", settings.data_key.get_secret_value())
     yield bench_settings, logins
 
 

@@ -111,7 +111,7 @@ def test_example_env_file_names_are_settings_with_the_secrets_to_fill_in():
         for line in example.read_text().splitlines()
         if line and not line.startswith("#")
     }
-    assert {"SECRET_KEY", "DATA_KEY"} <= names
+    assert {"SECRET_KEY", "DATA_KEY", "BLIND_INDEX_KEY"} <= names
     assert {name.lower() for name in names} <= set(Settings.model_fields)
     for name in APP_SERVICES:
         assert SERVICES[name]["env_file"] == ".env.production"

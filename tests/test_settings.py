@@ -1,10 +1,12 @@
 """Settings: driver selection, refusing default secrets in production, argon2 parameters."""
 
 import os
+import secrets
 import sys
 import threading
 
 import pytest
+from cryptography.fernet import Fernet
 from passlib.context import CryptContext
 from pydantic import ValidationError
 
@@ -21,7 +23,14 @@ def test_production_refuses_the_default_secret_key():
     with pytest.raises(ValidationError, match="SECRET_KEY"):
         Settings(environment="production", _env_file=None)
     Settings(environment="development", _env_file=None)
-    Settings(environment="production", secret_key="s" * 40, data_key="k" * 44, _env_file=None)
+    Settings(
+        environment="production",
+        secret_key=secrets.token_urlsafe(48),
+        # Two keys during a rotation.
+        data_key=f"{Fernet.generate_key().decode()},{Fernet.generate_key().decode()}",
+        blind_index_key=secrets.token_urlsafe(48),
+        _env_file=None,
+    )
 
 
 def test_argon2_defaults_meet_owasp_minimum():
@@ -65,3 +74,20 @@ async def test_passwords_hash_in_low_priority_threads_off_the_event_loop():
     )
     assert pool_thread != here
     assert niceness == min(19, os.getpriority(os.PRIO_PROCESS, here) + HASH_THREAD_NICENESS)
+
+
+def test_an_empty_optional_secret_is_unset():
+    # As an env file written from deploy/env.production.example leaves them.
+    configured = Settings(
+        blind_index_key="", blind_index_old_key=" ", smtp_password="", _env_file=None
+    )
+    assert configured.blind_index_key is None and configured.blind_index_old_key is None
+    assert configured.smtp_password is None
+    with pytest.raises(ValidationError, match="BLIND_INDEX_KEY must be set"):
+        Settings(
+            environment="production",
+            secret_key=secrets.token_urlsafe(48),
+            data_key=Fernet.generate_key().decode(),
+            blind_index_key="",
+            _env_file=None,
+        )

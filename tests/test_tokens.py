@@ -65,14 +65,14 @@ async def test_expired_token_is_refused(client, school_client):
 async def test_refresh_token_cannot_be_used_as_access_token(client, school_client, settings):
     claims = jwt.get_unverified_claims(await _valid_token(client, school_client))
     claims["typ"] = "refresh"
-    forged = jwt.encode(claims, settings.secret_key, algorithm="HS256")
+    forged = jwt.encode(claims, settings.secret_key.get_secret_value(), algorithm="HS256")
     assert (await _me(client, forged)).status_code == 401
 
 
 async def test_token_without_exp_is_refused(client, school_client, settings):
     claims = jwt.get_unverified_claims(await _valid_token(client, school_client))
     del claims["exp"]
-    forged = jwt.encode(claims, settings.secret_key, algorithm="HS256")
+    forged = jwt.encode(claims, settings.secret_key.get_secret_value(), algorithm="HS256")
     assert (await _me(client, forged)).status_code == 401
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend import clock
 from backend.campaigns.models import Campaign
 from backend.mail.models import OutboxMail
+from backend.placements import crypto
 from backend.placements.models import Acceptance, PlacementRequest, RequestEvent
 
 ERASED = ""
@@ -37,7 +38,8 @@ async def purge(
 ) -> PurgeReport:
     """Erases the pupils' personal data of every campaign whose decision deadline is more
     than `older_than` ago: names, national numbers, addresses, phones, e-mails, remarks,
-    the acceptances' notes and contacts, the history's free text and the mails sent."""
+    the acceptances' notes and contacts, the history's free text, the mails sent and the
+    process's cache of decrypted numbers."""
     cutoff = (now or clock.now()) - older_than
     campaigns = (
         await session.scalars(select(Campaign).where(Campaign.decision_deadline < cutoff))
@@ -84,6 +86,9 @@ async def purge(
         .values(details={})
         .execution_options(synchronize_session=False)
     )
+    # Nor may this process keep the numbers it decrypted (a server's cache forgets them within
+    # crypto.DECRYPT_CACHE_SECONDS).
+    crypto.forget_decrypted()
     # Mails carry pupils' names; those written before the cutoff were delivered long ago.
     mails = await session.execute(
         delete(OutboxMail)

@@ -114,7 +114,9 @@ def create_access_token(
         "exp": int((issued + timedelta(seconds=expires_in)).timestamp()),
         "jti": secrets.token_hex(16),
     }
-    return jwt.encode(claims, settings.secret_key, algorithm=ALGORITHM), expires_in
+    return jwt.encode(
+        claims, settings.secret_key.get_secret_value(), algorithm=ALGORITHM
+    ), expires_in
 
 
 def decode_access_token(token: str, settings: Settings) -> dict[str, Any] | None:
@@ -122,7 +124,7 @@ def decode_access_token(token: str, settings: Settings) -> dict[str, Any] | None
     try:
         claims = jwt.decode(
             token,
-            settings.secret_key,
+            settings.secret_key.get_secret_value(),
             algorithms=[ALGORITHM],
             options={
                 "require_exp": True,
@@ -149,7 +151,7 @@ def new_opaque_token() -> str:
 
 def hash_token(token: str) -> str:
     """Keyed hash of an opaque token: a leaked table yields no usable token."""
-    key = get_settings().secret_key.encode()
+    key = get_settings().secret_key.get_secret_value().encode()
     return hmac.new(key, token.encode(), hashlib.sha256).hexdigest()
 
 

@@ -52,7 +52,7 @@ async def send(mail: OutboxMail, settings: Settings) -> None:
         hostname=settings.smtp_host,
         port=settings.smtp_port,
         username=settings.smtp_user or None,
-        password=settings.smtp_password or None,
+        password=(settings.smtp_password and settings.smtp_password.get_secret_value()) or None,
         start_tls=settings.smtp_starttls,
         timeout=settings.smtp_timeout_seconds,
     )

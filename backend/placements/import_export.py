@@ -292,7 +292,8 @@ async def check_rows(
         row_errors += [e for e in domain_errors if e["field"] not in bad_fields]
         if not row_errors:
             number_hash = crypto.blind_index(values["national_number"])
-            if number_hash in existing:
+            # Under the old blind index key too, while `stagematch reindex` runs.
+            if not existing.isdisjoint(crypto.blind_indexes(values["national_number"])):
                 row_errors.append(
                     {
                         "field": "national_number",

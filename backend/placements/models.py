@@ -147,3 +147,18 @@ class RequestEvent(IdMixin, Base):
     actor_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
     actor_organisation_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("organisation.id"))
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class KeyCheck(TimestampMixin, Base):
+    """One row: which keys the stored national numbers are under, so that a wrong or missing
+    key is told by /readyz rather than by every list (placements.keys)."""
+
+    __tablename__ = "key_check"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    # CHECK_PLAINTEXT encrypted with the oldest key any stored number may still be under;
+    # moved to the newest key only when `rotate-keys` finished a full pass.
+    data_key_token: Mapped[str] = mapped_column(Text)
+    # The fingerprint of the key the stored hashes are under (None: unknown, reindex);
+    # set to BLIND_INDEX_KEY's only when `reindex` finished a full pass.
+    blind_index_fingerprint: Mapped[str | None] = mapped_column(String(64))

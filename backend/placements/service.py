@@ -157,14 +157,15 @@ async def open_campaign(session: AsyncSession, track: str) -> Campaign:
 async def ensure_unique(
     session: AsyncSession,
     campaign_id: uuid.UUID,
-    number_hash: str,
+    national_number: str,
     *,
     except_id: uuid.UUID | None = None,
 ) -> None:
     """409 `duplicate_request` when the pupil already has a request in the campaign."""
     query = select(PlacementRequest.id).where(
         PlacementRequest.campaign_id == campaign_id,
-        PlacementRequest.national_number_hash == number_hash,
+        # Under the old blind index key too, while `stagematch reindex` runs.
+        PlacementRequest.national_number_hash.in_(crypto.blind_indexes(national_number)),
     )
     if except_id is not None:
         query = query.where(PlacementRequest.id != except_id)
@@ -214,7 +215,7 @@ async def create(session: AsyncSession, actor, body: RequestCreate) -> Placement
     campaign = await open_campaign(session, body.track)
     values = await validation.validate(session, actor, campaign, body.model_dump(exclude={"track"}))
     row = _to_row(values)
-    await ensure_unique(session, campaign.id, row["national_number_hash"])
+    await ensure_unique(session, campaign.id, values["national_number"])
     request = PlacementRequest(
         campaign_id=campaign.id,
         school_id=actor.organisation_id,
@@ -283,7 +284,7 @@ async def update(
         row.pop("national_number_encrypted")
     if "national_number_hash" in row:
         await ensure_unique(
-            session, request.campaign_id, row["national_number_hash"], except_id=request.id
+            session, request.campaign_id, values["national_number"], except_id=request.id
         )
     changes = {
         column: value
