@@ -5,7 +5,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from backend.admin import service
-from backend.admin.schemas import AuditFilter, AuditRead, Dashboard, OutboxRead
+from backend.admin.schemas import AuditFilter, AuditRead, Dashboard, OutboxRead, RevealReason
 from backend.auth.deps import AdminActor, client_address
 from backend.db import SessionDep
 from backend.schemas import Page, PageParams
@@ -51,19 +51,26 @@ async def export_requests(
     db: SessionDep,
     client: ClientAddress,
     format: Format = "csv",
-    reveal_reason: Annotated[str | None, Query(min_length=5, max_length=500)] = None,
+    reason: Annotated[
+        RevealReason | None,
+        Query(description="Why national numbers, phones and e-mails are needed (audited)"),
+    ] = None,
 ) -> Response:
-    """National numbers are masked unless `reveal_reason` says why they are needed; every
-    export is written to the audit log with that reason."""
-    rows = await service.export_rows(db, actor, campaign_id, reveal_reason, client)
-    return download(format, "aanvragen", service.EXPORT_HEADER, rows)
+    """Without `reason` the file has no national number, phone or e-mail column; with one it
+    has them. Every export is written to the audit log with its reason and its rows."""
+    header, rows = await service.export_rows(db, actor, campaign_id, reason, client)
+    return download(format, "aanvragen", header, rows)
 
 
 @router.get(
     "/placement-requests/{request_id}/personal-data",
-    summary="Everything stored about one pupil (data-subject request)",
+    summary="Everything stored about one pupil (data-subject request), with a reason",
 )
 async def personal_data(
-    request_id: uuid.UUID, actor: AdminActor, db: SessionDep, client: ClientAddress
+    request_id: uuid.UUID,
+    actor: AdminActor,
+    db: SessionDep,
+    client: ClientAddress,
+    reason: Annotated[RevealReason, Query(description="Why the data are needed (audited)")],
 ) -> dict[str, Any]:
-    return await service.personal_data(db, actor, request_id, client)
+    return await service.personal_data(db, actor, request_id, reason, client)

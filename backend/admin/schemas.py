@@ -1,8 +1,8 @@
 import uuid
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
 from backend.schemas import ReadModel, StrictModel
 
@@ -38,6 +38,13 @@ class Dashboard(BaseModel):
 
 class RevealIn(StrictModel):
     reason: str = Field(min_length=5, max_length=500)
+
+
+# Why the admin needs a pupil's national number, phone or e-mail (as for the reveal); the
+# audit log keeps it.
+RevealReason = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=5, max_length=500)
+]
 
 
 class AuditRead(ReadModel):

@@ -97,7 +97,7 @@ async def get_visible_request(
 # --- errors of this module ---------------------------------------------------------------
 
 DuplicateRequest = error(
-    409, "duplicate_request", "This pupil already has a request in the campaign"
+    409, "duplicate_request", "Your school already entered this pupil in the campaign"
 )
 NoOpenCampaign = error(409, "no_open_campaign", "There is no campaign for this track yet")
 
@@ -157,13 +157,18 @@ async def open_campaign(session: AsyncSession, track: str) -> Campaign:
 async def ensure_unique(
     session: AsyncSession,
     campaign_id: uuid.UUID,
+    school_id: uuid.UUID,
     number_hash: str,
     *,
     except_id: uuid.UUID | None = None,
 ) -> None:
-    """409 `duplicate_request` when the pupil already has a request in the campaign."""
+    """409 `duplicate_request` when the school already entered the pupil in the campaign.
+    Only the school's own requests count: another school's pupil is never refused or
+    signalled (it would tell one school about another's pupils); the admin sees such pairs
+    as conflicts (admin/conflicts.py)."""
     query = select(PlacementRequest.id).where(
         PlacementRequest.campaign_id == campaign_id,
+        PlacementRequest.school_id == school_id,
         PlacementRequest.national_number_hash == number_hash,
     )
     if except_id is not None:
@@ -173,8 +178,9 @@ async def ensure_unique(
 
 
 def withdrawn_hash(request_id: uuid.UUID) -> str:
-    # The unique (campaign, hash) constraint would keep a withdrawn pupil from being entered
-    # again; a withdrawn row gets a hash no national number can have.
+    # The unique (campaign, hash, school) constraint would keep a withdrawn pupil from being
+    # entered again, and the admin's conflicts would still list it; a withdrawn row gets a
+    # hash no national number can have.
     return hashlib.sha256(f"withdrawn:{request_id}".encode()).hexdigest()
 
 
@@ -189,7 +195,7 @@ def _to_row(values: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _flush_unique(session: AsyncSession) -> None:
-    # Two schools' simultaneous inserts of one pupil: the constraint decides, not a 500.
+    # A school's two simultaneous inserts of one pupil: the constraint decides, not a 500.
     try:
         async with session.begin_nested():
             await session.flush()
@@ -214,7 +220,7 @@ async def create(session: AsyncSession, actor, body: RequestCreate) -> Placement
     campaign = await open_campaign(session, body.track)
     values = await validation.validate(session, actor, campaign, body.model_dump(exclude={"track"}))
     row = _to_row(values)
-    await ensure_unique(session, campaign.id, row["national_number_hash"])
+    await ensure_unique(session, campaign.id, actor.organisation_id, row["national_number_hash"])
     request = PlacementRequest(
         campaign_id=campaign.id,
         school_id=actor.organisation_id,
@@ -283,7 +289,11 @@ async def update(
         row.pop("national_number_encrypted")
     if "national_number_hash" in row:
         await ensure_unique(
-            session, request.campaign_id, row["national_number_hash"], except_id=request.id
+            session,
+            request.campaign_id,
+            request.school_id,
+            row["national_number_hash"],
+            except_id=request.id,
         )
     changes = {
         column: value
