@@ -1,13 +1,22 @@
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, status
 from fastapi.responses import Response
 
-from backend.admin import service
-from backend.admin.schemas import AuditFilter, AuditRead, Dashboard, OutboxRead, RevealReason
+from backend.admin import conflicts, service
+from backend.admin.schemas import (
+    AuditFilter,
+    AuditRead,
+    Conflict,
+    Dashboard,
+    OutboxRead,
+    RevealReason,
+    WithdrawalIn,
+)
 from backend.auth.deps import AdminActor, client_address
 from backend.db import SessionDep
+from backend.placements import service as requests
 from backend.schemas import Page, PageParams
 from backend.tabular import Format, download
 
@@ -74,3 +83,38 @@ async def personal_data(
     reason: Annotated[RevealReason, Query(description="Why the data are needed (audited)")],
 ) -> dict[str, Any]:
     return await service.personal_data(db, actor, request_id, reason, client)
+
+
+@router.get(
+    "/campaigns/{campaign_id}/conflicts",
+    summary="Pupils entered by two schools: pairs of requests with the same national number",
+)
+async def campaign_conflicts(
+    campaign_id: uuid.UUID,
+    _: AdminActor,
+    db: SessionDep,
+    params: Annotated[PageParams, Query()],
+) -> Page[Conflict]:
+    return await conflicts.conflicts(db, campaign_id, params)
+
+
+@router.post(
+    "/placement-requests/{request_id}/withdraw",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Withdraw a school's request that is not accepted (a conflict), with a reason",
+    responses={
+        404: {"x-problem-codes": ["not_found"]},
+        409: {"x-problem-codes": ["phase_closed", "request_locked", "request_withdrawn"]},
+    },
+)
+async def withdraw_request(
+    request_id: uuid.UUID,
+    body: WithdrawalIn,
+    actor: AdminActor,
+    db: SessionDep,
+    client: ClientAddress,
+) -> Response:
+    """As the school's withdrawal (the inviting services are mailed), and the school is
+    mailed that the admin withdrew it; the reason goes to the history and the audit log."""
+    await requests.withdraw(db, actor, request_id, reason=body.reason, client_address=client)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

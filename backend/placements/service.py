@@ -40,6 +40,7 @@ from backend.placements.visibility import present_many
 from backend.schemas import Page, PageParams
 
 REQUEST_WITHDRAWN = "request_withdrawn"  # mail template to the inviting services
+REQUEST_WITHDRAWN_BY_ADMIN = "request_withdrawn_by_admin"  # to the school
 
 # The fields a school enters and may edit, and the columns they are stored in.
 _EDITABLE = tuple(f for f in RequestUpdate.model_fields if f != "national_number")
@@ -329,10 +330,18 @@ async def update(
 
 
 async def withdraw(
-    session: AsyncSession, actor, request_id: uuid.UUID, if_match: str | None = None
+    session: AsyncSession,
+    actor,
+    request_id: uuid.UUID,
+    if_match: str | None = None,
+    *,
+    reason: str | None = None,
+    client_address: str | None = None,
 ) -> None:
-    """Withdraws a request not accepted (until the decision deadline): its pending
-    invitations end as `request_withdrawn` and those services are mailed."""
+    """Withdraws a request not accepted (until the decision deadline), by its school or by
+    the admin with a reason (a pupil two schools entered): its pending invitations end as
+    `request_withdrawn` and those services are mailed. The admin's withdrawal is audited
+    and mailed to the school (without the reason, which may name the other school)."""
     request = await get_visible_request(session, actor, request_id)
     check(Action.withdraw_request, phase_of(request.campaign), request.state, request.campaign)
     conditions = [
@@ -372,8 +381,22 @@ async def withdraw(
             .values(outcome=InvitationOutcome.request_withdrawn, ended_at=now)
             .execution_options(synchronize_session=False)
         )
-    add_event(session, request, actor, "withdrawn")
-    notifications.to_services(session, request, REQUEST_WITHDRAWN, [i.service for i in pending])
+    by_admin = actor.role == OrganisationKind.admin
+    add_event(session, request, actor, "withdrawn", reason=reason)
+    notifications.to_services(
+        session, request, REQUEST_WITHDRAWN, [i.service for i in pending], by_admin=by_admin
+    )
+    if by_admin:
+        audit.record(
+            session,
+            "request_withdrawn",
+            actor=actor,
+            object_type="placement_request",
+            object_id=request.id,
+            client_address=client_address,
+            reason=reason,
+        )
+        notifications.to_school(session, request, REQUEST_WITHDRAWN_BY_ADMIN)
     events.request_changed(
         session,
         request_id=request.id,
