@@ -59,7 +59,7 @@ async def purge(
             email=ERASED,
             remarks=None,
             national_number_encrypted=ERASED,
-            # The hash must stay unique per campaign: derive it from the row id.
+            # The hash must stay unique and pair with no other row: derive it from the row id.
             national_number_hash=PlacementRequest.id.cast(
                 PlacementRequest.national_number_hash.type
             ),

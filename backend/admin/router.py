@@ -1,13 +1,22 @@
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, status
 from fastapi.responses import Response
 
-from backend.admin import service
-from backend.admin.schemas import AuditFilter, AuditRead, Dashboard, OutboxRead
+from backend.admin import conflicts, service
+from backend.admin.schemas import (
+    AuditFilter,
+    AuditRead,
+    Conflict,
+    Dashboard,
+    OutboxRead,
+    RevealReason,
+    WithdrawalIn,
+)
 from backend.auth.deps import AdminActor, client_address
 from backend.db import SessionDep
+from backend.placements import service as requests
 from backend.schemas import Page, PageParams
 from backend.tabular import Format, download
 
@@ -51,19 +60,61 @@ async def export_requests(
     db: SessionDep,
     client: ClientAddress,
     format: Format = "csv",
-    reveal_reason: Annotated[str | None, Query(min_length=5, max_length=500)] = None,
+    reason: Annotated[
+        RevealReason | None,
+        Query(description="Why national numbers, phones and e-mails are needed (audited)"),
+    ] = None,
 ) -> Response:
-    """National numbers are masked unless `reveal_reason` says why they are needed; every
-    export is written to the audit log with that reason."""
-    rows = await service.export_rows(db, actor, campaign_id, reveal_reason, client)
-    return download(format, "aanvragen", service.EXPORT_HEADER, rows)
+    """Without `reason` the file has no national number, phone or e-mail column; with one it
+    has them. Every export is written to the audit log with its reason and its rows."""
+    header, rows = await service.export_rows(db, actor, campaign_id, reason, client)
+    return download(format, "aanvragen", header, rows)
 
 
 @router.get(
     "/placement-requests/{request_id}/personal-data",
-    summary="Everything stored about one pupil (data-subject request)",
+    summary="Everything stored about one pupil (data-subject request), with a reason",
 )
 async def personal_data(
-    request_id: uuid.UUID, actor: AdminActor, db: SessionDep, client: ClientAddress
+    request_id: uuid.UUID,
+    actor: AdminActor,
+    db: SessionDep,
+    client: ClientAddress,
+    reason: Annotated[RevealReason, Query(description="Why the data are needed (audited)")],
 ) -> dict[str, Any]:
-    return await service.personal_data(db, actor, request_id, client)
+    return await service.personal_data(db, actor, request_id, reason, client)
+
+
+@router.get(
+    "/campaigns/{campaign_id}/conflicts",
+    summary="Pupils entered by two schools: pairs of requests with the same national number",
+)
+async def campaign_conflicts(
+    campaign_id: uuid.UUID,
+    _: AdminActor,
+    db: SessionDep,
+    params: Annotated[PageParams, Query()],
+) -> Page[Conflict]:
+    return await conflicts.conflicts(db, campaign_id, params)
+
+
+@router.post(
+    "/placement-requests/{request_id}/withdraw",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Withdraw a school's request that is not accepted (a conflict), with a reason",
+    responses={
+        404: {"x-problem-codes": ["not_found"]},
+        409: {"x-problem-codes": ["phase_closed", "request_locked", "request_withdrawn"]},
+    },
+)
+async def withdraw_request(
+    request_id: uuid.UUID,
+    body: WithdrawalIn,
+    actor: AdminActor,
+    db: SessionDep,
+    client: ClientAddress,
+) -> Response:
+    """As the school's withdrawal (the inviting services are mailed), and the school is
+    mailed that the admin withdrew it; the reason goes to the history and the audit log."""
+    await requests.withdraw(db, actor, request_id, reason=body.reason, client_address=client)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,8 +1,8 @@
 import uuid
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
 from backend.schemas import ReadModel, StrictModel
 
@@ -38,6 +38,45 @@ class Dashboard(BaseModel):
 
 class RevealIn(StrictModel):
     reason: str = Field(min_length=5, max_length=500)
+
+
+class WithdrawalIn(StrictModel):
+    reason: str = Field(
+        min_length=5,
+        max_length=500,
+        description="Why the admin withdraws the request (history and audit log; not mailed)",
+    )
+
+
+class SchoolRef(BaseModel):
+    id: uuid.UUID
+    name: str
+
+
+class ConflictSide(BaseModel):
+    """One of the two requests: enough to tell the pupils apart, no contact data."""
+
+    id: uuid.UUID
+    school: SchoolRef
+    first_name: str
+    last_name: str
+    status: str
+    created_at: datetime
+    actions: list[str] = Field(description='["withdraw"] while the admin may withdraw it')
+
+
+class Conflict(BaseModel):
+    """Two requests of different schools with the same national number in one campaign."""
+
+    first: ConflictSide = Field(description="The request entered first")
+    second: ConflictSide
+
+
+# Why the admin needs a pupil's national number, phone or e-mail (as for the reveal); the
+# audit log keeps it.
+RevealReason = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=5, max_length=500)
+]
 
 
 class AuditRead(ReadModel):

@@ -193,23 +193,31 @@ EXPORT_HEADER = (
     "accepted_by",
     "created_at",
 )
+# The admin sees these only on a reveal with a reason (SPEC sections 5 and 11). Without one
+# the export leaves the columns out: an empty column would read as missing data, and not even
+# part of the number (its birth date) leaves the server.
+REVEALED_COLUMNS = frozenset({"national_number", "phone", "email"})
+
+
+def export_header(revealed: bool) -> tuple[str, ...]:
+    """The export's columns: the three revealed ones only when a reason was given."""
+    return tuple(c for c in EXPORT_HEADER if revealed or c not in REVEALED_COLUMNS)
 
 
 async def export_rows(
     session: AsyncSession,
     actor,
     campaign_id: uuid.UUID,
-    reveal_reason: str | None,
+    reason: str | None,
     client: str | None,
-) -> list[list]:
-    """Every request of a campaign; national numbers masked unless revealed with a reason,
-    and every export is audited."""
+) -> tuple[tuple[str, ...], list[list]]:
+    """Every request of a campaign (header and rows): national number, phone and e-mail only
+    with a reveal reason. Every export is audited with its reason and the ids of its rows."""
     from sqlalchemy.orm import selectinload
 
     from backend.audit import service as audit
     from backend.placements import crypto
     from backend.placements.models import Invitation, InvitationOutcome
-    from backend.reference.national_number import mask_national_number
 
     campaign = await campaign_or_404(session, campaign_id)
     phase = phase_of(campaign)
@@ -229,6 +237,7 @@ async def export_rows(
             .order_by(PlacementRequest.created_at)
         )
     ).all()
+    revealed = bool(reason)
     audit.record(
         session,
         "export_requests",
@@ -237,45 +246,50 @@ async def export_rows(
         object_id=campaign_id,
         client_address=client,
         rows=len(requests),
-        revealed=bool(reveal_reason),
-        reason=reveal_reason,
+        revealed=revealed,
+        reason=reason,
+        request_ids=[str(r.id) for r in requests],
     )
+    header = export_header(revealed)
     rows = []
     for r in requests:
-        number = crypto.decrypt(r.national_number_encrypted) if r.national_number_encrypted else ""
-        rows.append(
-            [
-                str(r.id),
-                r.school.name,
-                r.first_name,
-                r.last_name,
-                number if reveal_reason else (mask_national_number(number) if number else ""),
-                r.street,
-                r.postcode,
-                r.city,
-                r.province,
-                r.phone,
-                r.email,
-                r.transport_modes,
-                f"{r.supervisor.first_name} {r.supervisor.last_name}",
-                r.start_date,
-                r.end_date,
-                r.hours_per_week,
-                r.days,
-                r.form or "",
-                status_of(r.state, phase),
-                [i.service.name for i in r.invitations if i.outcome == InvitationOutcome.pending],
-                r.accepted_service.name if r.accepted_service else "",
-                r.created_at,
-            ]
-        )
-    return rows
+        values = {
+            "id": str(r.id),
+            "school": r.school.name,
+            "first_name": r.first_name,
+            "last_name": r.last_name,
+            "street": r.street,
+            "postcode": r.postcode,
+            "city": r.city,
+            "province": r.province,
+            "transport_modes": r.transport_modes,
+            "supervisor": f"{r.supervisor.first_name} {r.supervisor.last_name}",
+            "start_date": r.start_date,
+            "end_date": r.end_date,
+            "hours_per_week": r.hours_per_week,
+            "days": r.days,
+            "form": r.form or "",
+            "status": status_of(r.state, phase),
+            "invited_by": [
+                i.service.name for i in r.invitations if i.outcome == InvitationOutcome.pending
+            ],
+            "accepted_by": r.accepted_service.name if r.accepted_service else "",
+            "created_at": r.created_at,
+        }
+        if revealed:
+            encrypted = r.national_number_encrypted
+            values["national_number"] = crypto.decrypt(encrypted) if encrypted else ""
+            values["phone"] = r.phone
+            values["email"] = r.email
+        rows.append([values[column] for column in header])
+    return header, rows
 
 
 async def personal_data(
-    session: AsyncSession, actor, request_id: uuid.UUID, client: str | None
+    session: AsyncSession, actor, request_id: uuid.UUID, reason: str, client: str | None
 ) -> dict:
-    """Everything stored about one pupil (a data-subject access request), audited."""
+    """Everything stored about one pupil (a data-subject access request), only with a
+    reason, which the audit log keeps."""
     from sqlalchemy.orm import selectinload
 
     from backend.audit import service as audit
@@ -309,6 +323,7 @@ async def personal_data(
         object_type="placement_request",
         object_id=request_id,
         client_address=client,
+        reason=reason,
     )
     fields = (
         "first_name",

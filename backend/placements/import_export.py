@@ -246,10 +246,12 @@ async def check_rows(
         )
     }
     supervisor_ids = set(supervisors.values())
+    # The school's own pupils only: another school's never show in the report (SPEC 4).
     existing = set(
         await session.scalars(
             select(PlacementRequest.national_number_hash).where(
-                PlacementRequest.campaign_id == campaign.id
+                PlacementRequest.campaign_id == campaign.id,
+                PlacementRequest.school_id == actor.organisation_id,
             )
         )
     )
@@ -298,7 +300,7 @@ async def check_rows(
                     {
                         "field": "national_number",
                         "code": "duplicate_request",
-                        "message": "This pupil already has a request in the campaign",
+                        "message": "Your school already entered this pupil in the campaign",
                     }
                 )
             elif number_hash in seen:

@@ -34,8 +34,11 @@ class InvitationOutcome(enum.StrEnum):
 class PlacementRequest(IdMixin, TimestampMixin, Base):
     __tablename__ = "placement_request"
     __table_args__ = (
-        # One pupil once per campaign: the keyed hash of the national number.
-        UniqueConstraint("campaign_id", "national_number_hash"),
+        # One pupil once per school and campaign (the keyed hash of the national number). Not
+        # once per campaign: another school's pupil must never be refused or signalled to a
+        # school (SPEC section 4); the admin resolves such pairs (admin/conflicts.py), and
+        # this index, (campaign, hash) first, serves that lookup too.
+        UniqueConstraint("campaign_id", "national_number_hash", "school_id"),
         Index("ix_placement_request_school_campaign", "school_id", "campaign_id"),
         Index("ix_placement_request_campaign_state", "campaign_id", "state"),
     )

@@ -36,11 +36,13 @@ def to_school(
     session: AsyncSession,
     request: PlacementRequest,
     template: str,
-    service: Organisation,
+    service: Organisation | None = None,
     **context: Any,
 ) -> None:
-    """One mail to the request's school about what `service` did."""
+    """One mail to the request's school about what `service` (or the admin) did."""
     school = request.school
+    if service is not None:
+        context["service_name"] = service.name
     enqueue(
         session,
         school.email,
@@ -48,7 +50,6 @@ def to_school(
         school.language,
         **_context(request),
         school_name=school.name,
-        service_name=service.name,
         link=link(f"/school/requests/{request.id}"),
         **context,
     )

@@ -40,6 +40,7 @@ from backend.placements.visibility import present_many
 from backend.schemas import Page, PageParams
 
 REQUEST_WITHDRAWN = "request_withdrawn"  # mail template to the inviting services
+REQUEST_WITHDRAWN_BY_ADMIN = "request_withdrawn_by_admin"  # to the school
 
 # The fields a school enters and may edit, and the columns they are stored in.
 _EDITABLE = tuple(f for f in RequestUpdate.model_fields if f != "national_number")
@@ -97,7 +98,7 @@ async def get_visible_request(
 # --- errors of this module ---------------------------------------------------------------
 
 DuplicateRequest = error(
-    409, "duplicate_request", "This pupil already has a request in the campaign"
+    409, "duplicate_request", "Your school already entered this pupil in the campaign"
 )
 NoOpenCampaign = error(409, "no_open_campaign", "There is no campaign for this track yet")
 
@@ -157,13 +158,18 @@ async def open_campaign(session: AsyncSession, track: str) -> Campaign:
 async def ensure_unique(
     session: AsyncSession,
     campaign_id: uuid.UUID,
+    school_id: uuid.UUID,
     national_number: str,
     *,
     except_id: uuid.UUID | None = None,
 ) -> None:
-    """409 `duplicate_request` when the pupil already has a request in the campaign."""
+    """409 `duplicate_request` when the school already entered the pupil in the campaign.
+    Only the school's own requests count: another school's pupil is never refused or
+    signalled (it would tell one school about another's pupils); the admin sees such pairs
+    as conflicts (admin/conflicts.py)."""
     query = select(PlacementRequest.id).where(
         PlacementRequest.campaign_id == campaign_id,
+        PlacementRequest.school_id == school_id,
         # Under the old blind index key too, while `stagematch reindex` runs.
         PlacementRequest.national_number_hash.in_(crypto.blind_indexes(national_number)),
     )
@@ -174,8 +180,9 @@ async def ensure_unique(
 
 
 def withdrawn_hash(request_id: uuid.UUID) -> str:
-    # The unique (campaign, hash) constraint would keep a withdrawn pupil from being entered
-    # again; a withdrawn row gets a hash no national number can have.
+    # The unique (campaign, hash, school) constraint would keep a withdrawn pupil from being
+    # entered again, and the admin's conflicts would still list it; a withdrawn row gets a
+    # hash no national number can have.
     return hashlib.sha256(f"withdrawn:{request_id}".encode()).hexdigest()
 
 
@@ -190,7 +197,7 @@ def _to_row(values: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _flush_unique(session: AsyncSession) -> None:
-    # Two schools' simultaneous inserts of one pupil: the constraint decides, not a 500.
+    # A school's two simultaneous inserts of one pupil: the constraint decides, not a 500.
     try:
         async with session.begin_nested():
             await session.flush()
@@ -215,7 +222,7 @@ async def create(session: AsyncSession, actor, body: RequestCreate) -> Placement
     campaign = await open_campaign(session, body.track)
     values = await validation.validate(session, actor, campaign, body.model_dump(exclude={"track"}))
     row = _to_row(values)
-    await ensure_unique(session, campaign.id, values["national_number"])
+    await ensure_unique(session, campaign.id, actor.organisation_id, values["national_number"])
     request = PlacementRequest(
         campaign_id=campaign.id,
         school_id=actor.organisation_id,
@@ -284,7 +291,11 @@ async def update(
         row.pop("national_number_encrypted")
     if "national_number_hash" in row:
         await ensure_unique(
-            session, request.campaign_id, values["national_number"], except_id=request.id
+            session,
+            request.campaign_id,
+            request.school_id,
+            values["national_number"],
+            except_id=request.id,
         )
     changes = {
         column: value
@@ -320,10 +331,18 @@ async def update(
 
 
 async def withdraw(
-    session: AsyncSession, actor, request_id: uuid.UUID, if_match: str | None = None
+    session: AsyncSession,
+    actor,
+    request_id: uuid.UUID,
+    if_match: str | None = None,
+    *,
+    reason: str | None = None,
+    client_address: str | None = None,
 ) -> None:
-    """Withdraws a request not accepted (until the decision deadline): its pending
-    invitations end as `request_withdrawn` and those services are mailed."""
+    """Withdraws a request not accepted (until the decision deadline), by its school or by
+    the admin with a reason (a pupil two schools entered): its pending invitations end as
+    `request_withdrawn` and those services are mailed. The admin's withdrawal is audited
+    and mailed to the school (without the reason, which may name the other school)."""
     request = await get_visible_request(session, actor, request_id)
     check(Action.withdraw_request, phase_of(request.campaign), request.state, request.campaign)
     conditions = [
@@ -363,8 +382,22 @@ async def withdraw(
             .values(outcome=InvitationOutcome.request_withdrawn, ended_at=now)
             .execution_options(synchronize_session=False)
         )
-    add_event(session, request, actor, "withdrawn")
-    notifications.to_services(session, request, REQUEST_WITHDRAWN, [i.service for i in pending])
+    by_admin = actor.role == OrganisationKind.admin
+    add_event(session, request, actor, "withdrawn", reason=reason)
+    notifications.to_services(
+        session, request, REQUEST_WITHDRAWN, [i.service for i in pending], by_admin=by_admin
+    )
+    if by_admin:
+        audit.record(
+            session,
+            "request_withdrawn",
+            actor=actor,
+            object_type="placement_request",
+            object_id=request.id,
+            client_address=client_address,
+            reason=reason,
+        )
+        notifications.to_school(session, request, REQUEST_WITHDRAWN_BY_ADMIN)
     events.request_changed(
         session,
         request_id=request.id,

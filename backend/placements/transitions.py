@@ -18,7 +18,7 @@ NotAccepted = error(409, "not_accepted", "This service has not accepted the pupi
 class Action(enum.StrEnum):
     create = "create"  # school
     edit = "edit"  # school
-    withdraw_request = "withdraw_request"  # school
+    withdraw_request = "withdraw_request"  # school; the admin too (a pupil of two schools)
     invite = "invite"  # service
     withdraw_invitation = "withdraw_invitation"  # service, its own invitation
     decline = "decline"  # service, its own invitation
@@ -93,6 +93,12 @@ _DEADLINE_OF_PHASE = {
     Phase.decisions_open: "request_deadline",
     Phase.closed: "decision_deadline",
 }
+
+
+def allows(action: Action, phase: Phase, state: RequestState) -> bool:
+    """Whether the table allows `action` now (for the actions a response offers)."""
+    rule = TABLE[action]
+    return phase in rule.phases and state in rule.states
 
 
 def check(action: Action, phase: Phase, state: RequestState | None, campaign=None) -> None:

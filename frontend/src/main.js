@@ -36,6 +36,7 @@ const ROUTES = [
   ['/admin', lazy(() => import('./views/admin/dashboard.js'), 'Dashboard'), 'admin'],
   ['/admin/organisations', lazy(() => import('./views/admin/organisations.js'), 'Organisations'), 'admin'],
   ['/admin/campaigns', lazy(() => import('./views/admin/campaigns.js'), 'Campaigns'), 'admin'],
+  ['/admin/conflicts', lazy(() => import('./views/admin/conflicts.js'), 'Conflicts'), 'admin'],
   ['/admin/outbox', lazy(() => import('./views/admin/logs.js'), 'Outbox'), 'admin'],
   ['/admin/audit', lazy(() => import('./views/admin/logs.js'), 'Audit'), 'admin'],
 ];

@@ -1,6 +1,6 @@
 """key check: which keys the stored national numbers and their hashes are under
 
-Revision ID: 5c2902cf6538
+Revision ID: 0004
 Revises: 0003
 Create Date: 2026-11-30 02:36:08.374108
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 import backend.db
 
-revision: str = "5c2902cf6538"
+revision: str = "0004"
 down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

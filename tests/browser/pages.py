@@ -58,6 +58,10 @@ PAGES = [
     Shown("admin-organisations", "admin", "/admin/organisations"),
     Shown("admin-organisation-profile", "admin", "/admin/organisations", then="profile"),
     Shown("admin-campaigns", "admin", "/admin/campaigns"),
+    Shown("admin-conflicts", "admin", "/admin/conflicts"),
+    Shown("admin-conflict-withdraw-dialog", "admin", "/admin/conflicts", then="withdraw"),
+    Shown("admin-dashboard-export-dialog", "admin", "/admin", then="export_reason"),
+    Shown("admin-request-download-dialog", "admin", "/admin/requests/{open_id}", then="download"),
     Shown("admin-outbox", "admin", "/admin/outbox"),
     Shown("admin-audit", "admin", "/admin/audit"),
 ]
@@ -71,7 +75,8 @@ class World:
 
 
 def build_world(live: Live) -> World:
-    """A school with three pupils (open, invited, accepted) and a service that acted on two."""
+    """A school with three pupils (open, invited, accepted) and a service that acted on two;
+    a second school entered the open one too (a conflict for the admin)."""
     campaigns = live.ensure_campaigns()
     school, client, supervisor = school_with_supervisor(live, "Sint-Jozefinstituut Brugge", "8000")
     service = live.activated("service", "Thuiszorg Oostende", "8400", provinces=["BE-VWV"])
@@ -94,6 +99,16 @@ def build_world(live: Live) -> World:
             email=f"{first.lower()}.{last.lower()}@example.be",
             remarks="Kleurenblind." if first == "Noor" else None,
         )["id"]
+    _, twin_client, twin_supervisor = school_with_supervisor(live, "Atheneum Oostende", "8400")
+    open_request = client.get(f"/placement-requests/{ids['open_id']}").json()
+    ids["twin_id"] = enter_request(
+        twin_client,
+        twin_supervisor,
+        first_name="Lotte",
+        last_name="Peeters",
+        national_number=open_request["national_number"],
+    )["id"]
+    twin_client.close()
     for key in ("invited_id", "accepted_id"):
         service_client.post(f"/placement-requests/{ids[key]}/invitations").raise_for_status()
     service_client.post(
@@ -176,6 +191,15 @@ def show(page, world: World, shown: Shown, signed_in: bool = False) -> None:
             page.get_by_label("Reden").fill("Vraag van de school over een tikfout.")
             page.get_by_role("dialog").get_by_role("button", name="Tonen").click()
             page.get_by_role("status").filter(has_text="Het logboek").wait_for()
+    elif shown.then == "withdraw":
+        page.get_by_role("button", name="Intrekken").first.click()
+        page.get_by_role("dialog").wait_for()
+    elif shown.then == "export_reason":
+        page.get_by_role("button", name="Exporteren met rijksregisternummers (Excel)").click()
+        page.get_by_role("dialog").wait_for()
+    elif shown.then == "download":
+        page.get_by_role("button", name="Alle gegevens van de leerling downloaden").click()
+        page.get_by_role("dialog").wait_for()
     elif shown.then == "profile":
         page.get_by_role("button", name="Thuiszorg Oostende bewerken").first.click()
         page.get_by_role("form", name="Gegevens van Thuiszorg Oostende").wait_for()

@@ -1,9 +1,13 @@
-"""The admin's organisations page: create a school with the keyboard-reachable form, which
-mails the invitation; resend it; the page has no serious accessibility violation."""
+"""The admin's pages: create a school with the keyboard-reachable form, which mails the
+invitation; resend it; reveal and download a pupil's data with a reason; export with or
+without contact data; withdraw one of a pupil entered by two schools. The pages have no serious
+accessibility violation."""
 
+import io
 import json
 
 import pytest
+from openpyxl import load_workbook
 
 from tests.browser.conftest import (
     ADMIN_EMAIL,
@@ -11,6 +15,7 @@ from tests.browser.conftest import (
     axe_violations,
     enter_request,
     login,
+    national_number,
     school_with_supervisor,
 )
 
@@ -154,8 +159,104 @@ def test_the_admin_reveals_a_pupils_data_with_a_reason_and_exports_them(page, li
         a["action"] == "national_number_revealed" and a["object_id"] == pupil["id"] for a in audit
     )
 
+    # The data-subject download asks its own reason, which the log keeps.
+    page.get_by_role("button", name="Alle gegevens van de leerling downloaden").click()
+    dialog = page.get_by_role("dialog", name="Alle gegevens van de leerling downloaden")
+    dialog.get_by_role("button", name="Downloaden").click()
+    assert dialog.locator("#reason-error").inner_text() == "Vul dit in."
+    dialog.get_by_label("Reden").fill("Inzageverzoek van de leerling (AVG artikel 15)")
     with page.expect_download() as download:
-        page.get_by_role("button", name="Alle gegevens van de leerling downloaden").click()
+        dialog.get_by_role("button", name="Downloaden").click()
     assert download.value.suggested_filename == "gegevens-wout-claeys.json"
     exported = json.loads(download.value.path().read_text(encoding="utf-8"))
     assert digits in json.dumps(exported)
+    page.get_by_role("status").filter(has_text="zijn gedownload").wait_for()
+    audit = live.admin().get("/admin/audit", params={"action": "personal_data_export"}).json()
+    assert [a["details"]["reason"] for a in audit["items"] if a["object_id"] == pupil["id"]] == [
+        "Inzageverzoek van de leerling (AVG artikel 15)"
+    ]
+
+
+def test_the_dashboards_export_holds_contact_data_only_with_a_reason(page, live, campaigns):
+    _, school_client, supervisor = school_with_supervisor(live, "VTI Roeselare", "8800")
+    pupil = enter_request(school_client, supervisor, first_name="Jana", last_name="Desmet")
+    school_client.close()
+    login(page, ADMIN_EMAIL, ADMIN_PASSWORD, role="admin")
+    page.get_by_label("Schooljaar").select_option(campaigns["duaal"]["id"])
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Exporteren (Excel)", exact=True).click()
+    header, rows = _sheet(download.value.path())
+    assert not {"national_number", "phone", "email"} & set(header)
+    assert pupil["id"] in {row[0] for row in rows}
+
+    page.get_by_role("button", name="Exporteren met rijksregisternummers (Excel)").click()
+    dialog = page.get_by_role("dialog", name="Exporteren met persoonsgegevens")
+    dialog.get_by_label("Reden").fill("Contracten opmaken voor de sector")
+    with page.expect_download() as download:
+        dialog.get_by_role("button", name="Exporteren").click()
+    header, rows = _sheet(download.value.path())
+    [row] = [dict(zip(header, row, strict=True)) for row in rows if row[0] == pupil["id"]]
+    assert row["national_number"] == pupil["national_number"]
+    assert row["email"] == pupil["email"]
+    dialog.wait_for(state="detached")
+    entries = live.admin().get("/admin/audit", params={"action": "export_requests"}).json()
+    revealed = [e for e in entries["items"] if e["details"]["revealed"]]
+    assert revealed[0]["details"]["reason"] == "Contracten opmaken voor de sector"
+    assert pupil["id"] in revealed[0]["details"]["request_ids"]
+
+
+def _sheet(path) -> tuple[list, list]:
+    rows = list(load_workbook(io.BytesIO(path.read_bytes())).active.iter_rows(values_only=True))
+    return list(rows[0]), rows[1:]
+
+
+def test_the_admin_withdraws_one_of_a_pupil_entered_by_two_schools(page, live, campaigns):
+    number = national_number()
+    _, first_client, first_supervisor = school_with_supervisor(live, "Sint-Lodewijk Brugge")
+    _, second_client, second_supervisor = school_with_supervisor(live, "Atheneum Tielt", "8700")
+    service = live.activated("service", "Thuiszorg Tielt", "8700", provinces=["BE-VWV"])
+    kept = enter_request(
+        first_client, first_supervisor, first_name="Fien", last_name="Maes", national_number=number
+    )
+    # The second school is neither refused nor told: its request is entered like any other.
+    twin = enter_request(
+        second_client,
+        second_supervisor,
+        first_name="Fien",
+        last_name="Maes",
+        national_number=number,
+    )
+    service_client = live.client_for(service["email"])
+    service_client.post(f"/placement-requests/{twin['id']}/invitations").raise_for_status()
+    service_client.close()
+    first_client.close()
+    second_client.close()
+
+    login(page, ADMIN_EMAIL, ADMIN_PASSWORD, role="admin")
+    page.get_by_role("link", name="Schooljaren en deadlines").click()
+    year = campaigns["duaal"]["school_year"]
+    page.get_by_role("link", name=f"Conflicten: {year} · Duaal leren").click()
+    page.get_by_role("heading", name="Leerlingen bij twee scholen").wait_for()
+    pair = (
+        page.locator("tbody")
+        .filter(has_text="Sint-Lodewijk Brugge")
+        .filter(has_text="Atheneum Tielt")
+    )
+    assert "Maes Fien" in pair.inner_text() and "Uitgenodigd" in pair.inner_text()
+    assert number not in page.locator("main").inner_text()
+    assert axe_violations(page) == []
+
+    pair.get_by_role("button", name="Aanvraag van Fien Maes (Atheneum Tielt) intrekken").click()
+    dialog = page.get_by_role("dialog", name="Aanvraag intrekken")
+    dialog.get_by_label("Reden").fill("kort")
+    dialog.get_by_role("button", name="Intrekken").click()
+    assert dialog.locator("#reason-error").inner_text() == "Schrijf minstens 5 tekens."
+    dialog.get_by_label("Reden").fill("De leerling zit sinds september op Sint-Lodewijk.")
+    dialog.get_by_role("button", name="Intrekken").click()
+    page.get_by_role("status").filter(
+        has_text="De aanvraag van Fien Maes (Atheneum Tielt) is ingetrokken."
+    ).wait_for()
+    pair.wait_for(state="detached")
+    assert live.admin().get(f"/placement-requests/{twin['id']}").json()["status"] == "withdrawn"
+    assert live.admin().get(f"/placement-requests/{kept['id']}").json()["status"] == "open"
+    live.wait_for_mails(service["email"], 2)  # the activation, then the withdrawal

@@ -19,6 +19,7 @@ const NAV = {
     ['/admin/requests', 'nav.admin_requests'],
     ['/admin/organisations', 'nav.organisations'],
     ['/admin/campaigns', 'nav.campaigns'],
+    ['/admin/conflicts', 'nav.conflicts'],
     ['/admin/outbox', 'nav.outbox'],
     ['/admin/audit', 'nav.audit'],
   ],

@@ -121,6 +121,9 @@ export function Campaigns() {
                     ${' '}
                     <button type="button" class="small" onClick=${() => copy(c)}
                       aria-label=${t('campaigns.copy_named', { year: `${c.school_year} · ${t(`track.${c.track}`)}` })}>${t('campaigns.copy')}</button>
+                    ${' '}
+                    <a href=${`/admin/conflicts?campaign=${c.id}`}
+                      aria-label=${t('campaigns.conflicts_named', { year: `${c.school_year} · ${t(`track.${c.track}`)}` })}>${t('campaigns.conflicts')}</a>
                   </td>
                 </tr>`)}
             </tbody>

@@ -2,8 +2,9 @@
 // over time. The chart library loads only here (dynamic import), and each chart has a
 // table beside it for screen readers and keyboard users.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { download, get } from '../../api.js';
+import { download, get, query } from '../../api.js';
 import { Alert } from '../../components/alert.js';
+import { ReasonDialog } from '../../components/dialog.js';
 import { errorText, SelectField } from '../../components/field.js';
 import { useLoad } from '../../components/load.js';
 import { STATUSES } from '../../components/options.js';
@@ -129,20 +130,37 @@ export function Dashboard() {
   const campaignId = chosen || running?.id || list[0]?.id || '';
   const dashboard = useLoad(() => (campaignId ? get('/admin/dashboard', { campaign_id: campaignId }) : Promise.resolve(null)), [campaignId]);
   const [error, setError] = useState(null);
+  const [asking, setAsking] = useState(false);
   const d = dashboard.data;
 
-  async function exportFile() {
+  /** Without a reason the file has no national number, phone or e-mail; with one (asked in
+   * the dialog, kept in the log) it has them. */
+  function exportFile(reason) {
+    return download(`/admin/exports/requests${query({ campaign_id: campaignId, format: 'xlsx', reason })}`, 'aanvragen.xlsx');
+  }
+
+  async function exportPlain() {
     setError(null);
     try {
-      await download(`/admin/exports/requests?campaign_id=${campaignId}&format=xlsx`, 'aanvragen.xlsx');
+      await exportFile();
     } catch (err) {
       setError(errorText(err.code, err.detail));
     }
   }
 
   return html`
-    <${Page} title=${t('nav.dashboard')} wide actions=${campaignId && html`<button type="button" onClick=${exportFile}>${t('overview.export')}</button>`}>
+    <${Page} title=${t('nav.dashboard')} wide actions=${campaignId && html`
+      <button type="button" onClick=${exportPlain}>${t('overview.export')}</button>
+      <button type="button" onClick=${() => setAsking(true)}>${t('dashboard.export_revealed')}</button>`}>
+      ${campaignId && html`<p class="hint page-intro">${t('dashboard.export_note')}</p>`}
       <${Alert}>${error}</${Alert}>
+      ${asking && html`<${ReasonDialog} required minLength=${5} maxLength=${500}
+        title=${t('dashboard.export_title')} intro=${t('dashboard.export_intro')} label=${t('reveal.reason')}
+        hint=${t('dashboard.export_hint')} tooShort=${t('reveal.reason_short')} submit=${t('dashboard.export_submit')}
+        send=${async (reason) => {
+          await exportFile(reason);
+          setAsking(false);
+        }} onClose=${() => setAsking(false)} />`}
       ${list.length > 0 && html`<div class="filters"><${SelectField} id="campaign" label=${t('dashboard.campaign')} value=${campaignId} onChange=${setChosen}
         options=${list.map((c) => ({ value: c.id, label: `${c.school_year} · ${t(`track.${c.track}`)}` }))} /></div>`}
       ${campaigns.loading || dashboard.loading ? html`<${Loading} />` : !d ? html`<p class="card">${t('campaign.none')}</p>` : html`

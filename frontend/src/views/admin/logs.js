@@ -49,6 +49,10 @@ const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
 
 function detailValue(key, value) {
   if (key === 'kind' || key === 'track') return word(key, value);
+  // An export names every row it held: the count, and the ids on request.
+  if (key === 'request_ids' && Array.isArray(value)) {
+    return html`<details><summary>${t('audit.request_ids', { count: value.length })}</summary>${value.join(', ')}</details>`;
+  }
   if (key === 'via') return word('audit_via', value);
   if (typeof value === 'string' && INSTANT.test(value)) return formatDateTime(value);
   if (Array.isArray(value)) return value.map((v) => (typeof v === 'object' ? JSON.stringify(v) : v)).join(', ');

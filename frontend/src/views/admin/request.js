@@ -1,5 +1,6 @@
 // One request as the admin sees it: everything but the national number, phone and e-mail,
-// which show only after an audited reveal with a reason; and the pupil's data-subject export.
+// which show only after an audited reveal with a reason; and the pupil's data-subject export,
+// which also asks a reason.
 import { useState } from 'preact/hooks';
 import { get, post, saveBlob } from '../../api.js';
 import { Alert } from '../../components/alert.js';
@@ -63,26 +64,22 @@ export function AdminRequests() {
 
 export function AdminRequest({ params }) {
   const request = useLoad(() => get(`/placement-requests/${params.id}`), [params.id]);
-  const [dialog, setDialog] = useState(false);
+  const [dialog, setDialog] = useState(null); // 'reveal' | 'export' | null
   const [revealed, setRevealed] = useState(null);
-  const [error, setError] = useState(null);
   const [message, setMessage] = useState(null);
   const waiting = notLoaded(request, t('request.edit_title'), html`<a href="/admin/requests">${t('admin_request.back')}</a>`);
   if (waiting) return waiting;
   const r = request.data;
   const name = `${r.first_name} ${r.last_name}`;
 
-  async function exportData() {
-    setError(null);
+  /** The data-subject download always needs a reason (asked in the dialog, kept in the log). */
+  async function exportData(reason) {
     setMessage(null);
-    try {
-      const data = await get(`/admin/placement-requests/${r.id}/personal-data`);
-      const slug = name.toLowerCase().normalize('NFD').replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
-      saveBlob(new Blob([JSON.stringify(data, null, 2)], { type: 'application/json' }), `gegevens-${slug}.json`);
-      setMessage(t('admin_request.exported'));
-    } catch (err) {
-      setError(errorText(err.code, err.detail));
-    }
+    const data = await get(`/admin/placement-requests/${r.id}/personal-data`, { reason });
+    const slug = name.toLowerCase().normalize('NFD').replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+    saveBlob(new Blob([JSON.stringify(data, null, 2)], { type: 'application/json' }), `gegevens-${slug}.json`);
+    setDialog(null);
+    setMessage(t('admin_request.exported'));
   }
 
   const row = (label, value) => value ? html`<dt>${label}</dt><dd>${value}</dd>` : null;
@@ -91,10 +88,9 @@ export function AdminRequest({ params }) {
   const hidden = html`<span class="hint">${t('admin_request.hidden')}</span>`;
   return html`
     <${Page} title=${name} actions=${html`
-      <button type="button" onClick=${() => setDialog(true)} disabled=${!!revealed}>${t('admin_request.reveal')}</button>
-      <button type="button" onClick=${exportData}>${t('admin_request.export')}</button>`}>
+      <button type="button" onClick=${() => setDialog('reveal')} disabled=${!!revealed}>${t('admin_request.reveal')}</button>
+      <button type="button" onClick=${() => setDialog('export')}>${t('admin_request.export')}</button>`}>
       <p><${StatusBadge} request=${r} detailed /></p>
-      <${Alert}>${error}</${Alert}>
       <${Alert} kind="success">${message || (revealed && t('reveal.done'))}</${Alert}>
       <dl class="facts card">
         ${row(t('service.school'), r.school?.name)}
@@ -114,13 +110,17 @@ export function AdminRequest({ params }) {
       </dl>
       <p class="hint">${t('admin_request.audit_note')}</p>
       <p><a href="/admin/requests">${t('admin_request.back')}</a></p>
-      ${dialog && html`<${ReasonDialog} required minLength=${5} maxLength=${500}
+      ${dialog === 'reveal' && html`<${ReasonDialog} required minLength=${5} maxLength=${500}
         title=${t('reveal.title')} intro=${t('reveal.intro')} label=${t('reveal.reason')}
         hint=${t('reveal.reason_hint')} tooShort=${t('reveal.reason_short')} submit=${t('reveal.submit')}
         send=${async (reason) => {
           const data = await post(`/placement-requests/${r.id}/reveal`, { reason });
-          setDialog(false);
+          setDialog(null);
           setRevealed(data);
-        }} onClose=${() => setDialog(false)} />`}
+        }} onClose=${() => setDialog(null)} />`}
+      ${dialog === 'export' && html`<${ReasonDialog} required minLength=${5} maxLength=${500}
+        title=${t('admin_request.export_title')} intro=${t('admin_request.export_intro')} label=${t('reveal.reason')}
+        hint=${t('admin_request.export_hint')} tooShort=${t('reveal.reason_short')} submit=${t('admin_request.export_submit')}
+        send=${exportData} onClose=${() => setDialog(null)} />`}
     </${Page}>`;
 }
