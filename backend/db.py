@@ -98,13 +98,27 @@ def create_engine(
         # connection stays usable; the client's own timeout, a little later, is for a server
         # or network that stopped answering altogether.
         connect_args["server_settings"] = {"statement_timeout": str(int(statement_timeout * 1000))}
-        connect_args["command_timeout"] = statement_timeout + 1
+        connect_args["command_timeout"] = statement_timeout + 0.5
     kwargs["connect_args"] = {**connect_args, **kwargs.get("connect_args", {})}
     # JSON columns arrive as text; orjson reads them several times faster than json.
     kwargs.setdefault("json_deserializer", orjson.loads)
     engine = create_async_engine(url, **kwargs)
     _ping_when_idle(engine)
+    _drop_when_timed_out(engine)
     return engine
+
+
+def _drop_when_timed_out(engine: AsyncEngine) -> None:
+    """A connection whose server stopped answering is dropped at once: a rollback, or the
+    polite goodbye of a graceful close, would each wait again for an answer that never comes."""
+
+    @event.listens_for(engine.sync_engine, "handle_error")
+    def _timed_out(context: Any) -> None:
+        if not isinstance(context.original_exception, TimeoutError):
+            return
+        context.is_disconnect = True
+        if context.connection is not None:
+            context.connection.connection.driver_connection.terminate()
 
 
 # A pooled connection is pinged before use only when it sat idle this long. Under load the

@@ -9,8 +9,9 @@ import httpx
 import pytest
 
 from backend.db import IDLE_PING_SECONDS
-from tests.conftest import IS_POSTGRES, ROOT, TEST_DATABASE_URL, free_port, fresh_database
+from tests.conftest import IS_POSTGRES, ROOT, TEST_DATABASE_URL, fresh_database
 from tests.live_server import LiveServer, run_cli, server_env
+from tests.tcp_proxy import TcpProxy
 
 ADMIN_PASSWORD = "Beheerder-Sterk-Wachtwoord-1"
 
@@ -89,51 +90,6 @@ async def test_sigkill_loses_no_acknowledged_write():
         assert set(acknowledged) <= stored
     finally:
         server.stop()
-
-
-class TcpProxy:
-    """Forwards a local port to PostgreSQL; `down()` is the database going away."""
-
-    def __init__(self, target_port: int = 5432) -> None:
-        self.port = free_port()
-        self.target_port = target_port
-        self.server: asyncio.Server | None = None
-        self.tasks: set[asyncio.Task] = set()
-
-    async def up(self) -> None:
-        self.server = await asyncio.start_server(self._handle, "127.0.0.1", self.port)
-
-    async def down(self) -> None:
-        if self.server is not None:
-            self.server.close()
-            await self.server.wait_closed()
-            self.server = None
-        for task in list(self.tasks):
-            task.cancel()
-        await asyncio.gather(*self.tasks, return_exceptions=True)
-
-    async def _handle(self, reader, writer) -> None:
-        task = asyncio.current_task()
-        self.tasks.add(task)
-        try:
-            up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
-        except OSError:
-            writer.close()
-            return
-
-        async def pipe(source, sink) -> None:
-            with contextlib.suppress(Exception):
-                while data := await source.read(65536):
-                    sink.write(data)
-                    await sink.drain()
-            sink.close()
-
-        try:
-            await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
-        finally:
-            writer.close()
-            up_writer.close()
-            self.tasks.discard(task)
 
 
 @contextlib.asynccontextmanager

@@ -137,11 +137,16 @@ class Broker:
     def _client(self) -> Any:
         if self._redis is None:
             import redis.asyncio as redis
+            from redis.asyncio.retry import Retry
+            from redis.backoff import NoBackoff
 
             self._redis = redis.from_url(
                 self.redis_url,
                 socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
                 socket_timeout=REDIS_TIMEOUT_SECONDS,
+                # After Redis restarted, the pooled connection is dead: one more try on a
+                # fresh one, so that its return does not cost an event.
+                retry=Retry(NoBackoff(), 1),
             )
         return self._redis
 
