@@ -111,17 +111,22 @@ def downgrade():
 """
 
 
-def _migrate_with_a_newer_release(url: str, versions) -> None:
-    """Migrates `url` to head, then to a next release's additive revision (in `versions`)."""
-    fresh_database(url)
-    (head,) = migration_heads()
-    (versions / "next_release_0001.py").write_text(NEWER_REVISION.format(head=head))
+def _config(url: str, versions) -> object:
+    """Alembic's configuration with a next release's revisions (in `versions`) besides ours."""
     config = alembic_config()
     config.set_main_option(
         "version_locations", os.pathsep.join([str(ROOT / "migrations" / "versions"), str(versions)])
     )
     config.attributes.update({"database_url": url, "skip_logging": True})
-    command.upgrade(config, "next_release_0001")
+    return config
+
+
+def _migrate_with_a_newer_release(url: str, versions) -> None:
+    """Migrates `url` to head, then to a next release's additive revision."""
+    fresh_database(url)
+    (head,) = migration_heads()
+    (versions / "next_release_0001.py").write_text(NEWER_REVISION.format(head=head))
+    command.upgrade(_config(url, versions), "next_release_0001")
 
 
 def _scratch_url(tmp_path) -> str:
@@ -144,13 +149,7 @@ async def test_ready_on_a_newer_schema_and_not_on_an_older_one(settings, tmp_pat
             assert ahead.status_code == 200, ahead.text
             assert ahead.json()["checks"] == {"database": "ok"}
 
-            config = alembic_config()
-            config.set_main_option(
-                "version_locations",
-                os.pathsep.join([str(ROOT / "migrations" / "versions"), str(versions)]),
-            )
-            config.attributes.update({"database_url": url, "skip_logging": True})
-            await asyncio.to_thread(command.downgrade, config, _previous_revision())
+            await asyncio.to_thread(command.downgrade, _config(url, versions), _previous_revision())
             behind = await client.get("/readyz")
         assert behind.status_code == 503
         assert behind.json()["checks"] == {"database": "not_migrated"}

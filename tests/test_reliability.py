@@ -9,11 +9,9 @@ import httpx
 import pytest
 
 from backend.db import IDLE_PING_SECONDS
-from tests.conftest import IS_POSTGRES, ROOT, TEST_DATABASE_URL, fresh_database
-from tests.live_server import LiveServer, run_cli, server_env
+from tests.conftest import IS_POSTGRES, ROOT, TEST_DATABASE_URL
+from tests.live_server import LiveServer, admin_headers, prepared_env
 from tests.tcp_proxy import TcpProxy
-
-ADMIN_PASSWORD = "Beheerder-Sterk-Wachtwoord-1"
 
 
 def _scratch_url(suffix: str) -> str:
@@ -22,30 +20,14 @@ def _scratch_url(suffix: str) -> str:
     return f"sqlite:///{ROOT / 'var' / f'reliability-{suffix}.db'}"
 
 
-def _prepared_env(database_url: str) -> dict[str, str]:
-    fresh_database(database_url)
-    env = server_env(database_url)
-    run_cli(env, "migrate")
-    run_cli(env, "create-admin", "--email", "admin@example.be", "--password", ADMIN_PASSWORD)
-    return env
-
-
-async def _admin_headers(client: httpx.AsyncClient) -> dict[str, str]:
-    response = await client.post(
-        "/api/v1/auth/login", json={"email": "admin@example.be", "password": ADMIN_PASSWORD}
-    )
-    assert response.status_code == 200, response.text
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
-
-
 async def test_sigkill_loses_no_acknowledged_write():
-    env = await asyncio.to_thread(_prepared_env, _scratch_url("crash"))
+    env = await asyncio.to_thread(prepared_env, _scratch_url("crash"))
     server = LiveServer(env).start()
     acknowledged: list[str] = []
     counter = itertools.count()
     try:
         async with httpx.AsyncClient(base_url=server.url, timeout=5) as client:
-            headers = await _admin_headers(client)
+            headers = await admin_headers(client)
 
             async def writer() -> None:
                 while True:
@@ -74,7 +56,7 @@ async def test_sigkill_loses_no_acknowledged_write():
 
         server = LiveServer(env).start()
         async with httpx.AsyncClient(base_url=server.url, timeout=5) as client:
-            headers = await _admin_headers(client)
+            headers = await admin_headers(client)
             stored = set()
             for page in itertools.count(1):
                 body = (
@@ -97,14 +79,14 @@ async def _server_behind_proxy(suffix: str):
     """A live server on a fresh database that it reaches through a `TcpProxy`; yields the
     proxy, a client and the admin's headers."""
     url = _scratch_url(suffix)
-    env = await asyncio.to_thread(_prepared_env, url)
+    env = await asyncio.to_thread(prepared_env, url)
     proxy = TcpProxy()
     await proxy.up()
     env["DATABASE_URL"] = url.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}")
     server = LiveServer(env).start()
     try:
         async with httpx.AsyncClient(base_url=server.url, timeout=10) as client:
-            headers = await _admin_headers(client)
+            headers = await admin_headers(client)
             assert (await client.get("/api/v1/organisations", headers=headers)).status_code == 200
             yield proxy, client, headers
     finally:

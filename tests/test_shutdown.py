@@ -11,8 +11,7 @@ import pytest
 
 from tests.conftest import IS_POSTGRES, ROOT, TEST_DATABASE_URL
 from tests.db_locks import write_lock
-from tests.live_server import LiveServer
-from tests.test_reliability import _admin_headers, _prepared_env
+from tests.live_server import LiveServer, admin_headers, prepared_env
 
 
 def _school(name: str) -> dict:
@@ -26,7 +25,7 @@ def prepared() -> tuple[dict, str]:
         url = f"{TEST_DATABASE_URL}_shutdown"
     else:
         url = f"sqlite:///{ROOT / 'var' / 'shutdown.db'}"
-    return _prepared_env(url), url
+    return prepared_env(url), url
 
 
 async def _connected(lines) -> None:
@@ -45,7 +44,7 @@ async def test_sigterm_ends_event_streams_and_lets_the_request_in_flight_finish(
     server, url = await _server(prepared, grace=10)
     try:
         async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
-            headers = await _admin_headers(client)
+            headers = await admin_headers(client)
             async with client.stream("GET", "/api/v1/events", headers=headers) as stream:
                 lines = stream.aiter_lines()
                 await asyncio.wait_for(_connected(lines), 5)
@@ -82,7 +81,7 @@ async def test_a_request_longer_than_the_grace_period_does_not_hold_the_exit(pre
     server, url = await _server(prepared, grace=2)
     try:
         async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
-            headers = await _admin_headers(client)
+            headers = await admin_headers(client)
             async with write_lock(url):
                 stuck = asyncio.create_task(
                     client.post("/api/v1/organisations", headers=headers, json=_school("stuck"))
