@@ -76,6 +76,8 @@ def serve(host: str, port: int, workers: int, forwarded_allow_ips: str | None = 
         "log_config": None,
         "access_log": False,
         "factory": True,
+        # After SIGTERM, requests in flight get this long; then the server exits regardless.
+        "timeout_graceful_shutdown": get_settings().shutdown_grace_seconds,
     }
     if workers > 1:
         # Separate processes: each has its own memory, so rate limits and live events need
@@ -85,11 +87,15 @@ def serve(host: str, port: int, workers: int, forwarded_allow_ips: str | None = 
         uvicorn.run(served_app, **options)
 
 
-async def _mail_worker() -> None:
+async def _mail_worker(metrics_port: int | None = None) -> None:
     from backend.db import create_engine, create_sessionmaker
     from backend.mail import worker
 
     settings = get_settings()
+    if metrics_port:
+        from backend import metrics
+
+        metrics.serve_process_metrics(metrics_port)
     engine = create_engine(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -179,7 +185,13 @@ def main(argv: list[str] | None = None) -> int:
     seed_cmd.add_argument(
         "--if-empty", action="store_true", help="only when the database has no organisation yet"
     )
-    commands.add_parser("mail-worker", help="deliver the mail outbox")
+    worker_cmd = commands.add_parser("mail-worker", help="deliver the mail outbox")
+    worker_cmd.add_argument(
+        "--metrics-port",
+        type=int,
+        default=None,
+        help="serve the worker's Prometheus metrics (its heartbeat) on this port",
+    )
     purge_cmd = commands.add_parser(
         "purge", help="erase the personal data of campaigns closed longer ago than --older-than"
     )
@@ -215,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  {role:8} {email:32} {password}")
             print()
     elif args.command == "mail-worker":
-        asyncio.run(_mail_worker())
+        asyncio.run(_mail_worker(args.metrics_port))
     elif args.command == "purge":
         from backend.admin.retention import parse_age, purge
 

@@ -56,6 +56,18 @@ class Settings(BaseSettings):
 
     redis_url: str | None = None
 
+    # A hung database must not hold a request (and its pool connection) for long: a statement
+    # (lock waits included) gives up after this, a connection attempt after that, and a
+    # request waiting for a free pooled connection after the third; each answers 503.
+    db_statement_timeout_seconds: float = 10.0
+    db_connect_timeout_seconds: float = 5.0
+    db_pool_timeout_seconds: float = 5.0
+    # On SIGTERM: event streams end at once, requests in flight get this long to finish.
+    shutdown_grace_seconds: float = 15.0
+    # `/metrics` answers a bearer of this token; without it, only requests that came
+    # directly (no proxy's forwarding header). See docs/OPERATIONS.md.
+    metrics_token: str | None = None
+
     support_email: str = "stages@stagematch.be"
     support_phone: str = "02 250 37 77"
     support_hours: str = "werkdagen behalve woensdag, 9u30-12u en 13u-15u"

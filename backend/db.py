@@ -79,15 +79,46 @@ class TimestampMixin:
     )
 
 
-def create_engine(settings: Settings, **kwargs: Any) -> AsyncEngine:
+def create_engine(
+    settings: Settings, *, statement_timeout: float | None = None, **kwargs: Any
+) -> AsyncEngine:
+    """The engine of `settings`; `statement_timeout` bounds each statement (lock waits
+    included): the API's engine passes DB_STATEMENT_TIMEOUT_SECONDS, while migrations and
+    maintenance commands, which may rightly run long, pass nothing."""
     url = settings.async_database_url
+    if ":memory:" not in url:  # (an in-memory SQLite has a single static connection)
+        kwargs.setdefault("pool_timeout", settings.db_pool_timeout_seconds)
     if url.startswith("sqlite"):
-        return _sqlite_engine(url, **kwargs)
+        # SQLite has no statement timeout; what hangs there is the wait for the write lock.
+        busy = statement_timeout or SQLITE_BUSY_SECONDS
+        return _sqlite_engine(url, busy_seconds=busy, **kwargs)
+    connect_args: dict[str, Any] = {"timeout": settings.db_connect_timeout_seconds}
+    if statement_timeout:
+        # The server cancels a statement that runs (or waits for a lock) too long, and the
+        # connection stays usable; the client's own timeout, a little later, is for a server
+        # or network that stopped answering altogether.
+        connect_args["server_settings"] = {"statement_timeout": str(int(statement_timeout * 1000))}
+        connect_args["command_timeout"] = statement_timeout + 0.5
+    kwargs["connect_args"] = {**connect_args, **kwargs.get("connect_args", {})}
     # JSON columns arrive as text; orjson reads them several times faster than json.
     kwargs.setdefault("json_deserializer", orjson.loads)
     engine = create_async_engine(url, **kwargs)
     _ping_when_idle(engine)
+    _drop_when_timed_out(engine)
     return engine
+
+
+def _drop_when_timed_out(engine: AsyncEngine) -> None:
+    """A connection whose server stopped answering is dropped at once: a rollback, or the
+    polite goodbye of a graceful close, would each wait again for an answer that never comes."""
+
+    @event.listens_for(engine.sync_engine, "handle_error")
+    def _timed_out(context: Any) -> None:
+        if not isinstance(context.original_exception, TimeoutError):
+            return
+        context.is_disconnect = True
+        if context.connection is not None:
+            context.connection.connection.driver_connection.terminate()
 
 
 # A pooled connection is pinged before use only when it sat idle this long. Under load the
@@ -137,8 +168,12 @@ def _null_safe(function: Any) -> Any:
     return lambda *args: None if None in args else function(*args)
 
 
-def _sqlite_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
+# How long an SQLite connection waits for another's write lock when no timeout is given.
+SQLITE_BUSY_SECONDS = 30.0
+
+
+def _sqlite_engine(url: str, busy_seconds: float, **kwargs: Any) -> AsyncEngine:
+    engine = create_async_engine(url, connect_args={"timeout": busy_seconds}, **kwargs)
 
     # pysqlite's own transaction handling breaks SAVEPOINT and defers BEGIN; take it over
     # (SQLAlchemy's documented recipe) and switch on foreign keys.
@@ -148,7 +183,7 @@ def _sqlite_engine(url: str, **kwargs: Any) -> AsyncEngine:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_seconds * 1000)}")
         try:
             cursor.execute("SELECT asin(sin(radians(1)))")
         except Exception:  # an SQLite built without its math functions

@@ -7,11 +7,14 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
+# PostgreSQL's query_canceled (statement_timeout) and lock_not_available (lock_timeout).
+CANCELLED_BY_TIMEOUT = frozenset({"57014", "55P03"})
 
 
 class DomainError(Exception):
@@ -147,9 +150,21 @@ def install(app: FastAPI) -> None:
         log.warning("database unreachable: %s", exc)
         return _unavailable()
 
+    async def _db_hung(_: Request, exc: Exception) -> JSONResponse:
+        # The database stopped answering within DB_STATEMENT_TIMEOUT_SECONDS (the driver's own
+        # timeout), or no pooled connection came free within DB_POOL_TIMEOUT_SECONDS.
+        log.warning("database did not answer in time: %s", exc.__class__.__name__)
+        return _unavailable()
+
+    app.add_exception_handler(TimeoutError, _db_hung)
+    app.add_exception_handler(PoolTimeout, _db_hung)
+
     @app.exception_handler(DBAPIError)
     async def _db_error(_: Request, exc: DBAPIError) -> JSONResponse:
         if exc.connection_invalidated:
+            return _unavailable()
+        if getattr(exc.orig, "sqlstate", None) in CANCELLED_BY_TIMEOUT:
+            log.warning("database statement timed out")
             return _unavailable()
         log.exception("database error")
         return problem(500, "internal_error", "Internal error")

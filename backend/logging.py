@@ -146,6 +146,12 @@ class RequestContextMiddleware:
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception:
+            if not status:
+                raise
+            # Starlette's error middleware answered (500) and the error handler of errors.py
+            # logged the traceback with this request's id; it re-raises only so that the
+            # server can log it, which uvicorn would do a second time, without the id.
         finally:
             # No response started means the app raised: the error handler answered 500.
             code = status[0] if status else 500

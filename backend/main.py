@@ -10,7 +10,7 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from backend import errors, health
+from backend import errors, health, metrics, shutdown
 from backend import logging as app_logging
 from backend.admin import router as admin_router
 from backend.auth import api_tokens_router
@@ -45,7 +45,8 @@ class StagematchAPI(FastAPI):
     middleware, so that even a 500 carries `X-Request-ID` and gets its access line."""
 
     def build_middleware_stack(self):
-        return app_logging.RequestContextMiddleware(super().build_middleware_stack())
+        stack = metrics.MetricsMiddleware(super().build_middleware_stack(), self.state.metrics)
+        return app_logging.RequestContextMiddleware(stack)
 
     _documented: dict | None = None
 
@@ -90,7 +91,7 @@ def create_app(
     settings = settings or get_settings()
     engine = None
     if sessionmaker is None:
-        engine = create_engine(settings)
+        engine = create_engine(settings, statement_timeout=settings.db_statement_timeout_seconds)
         sessionmaker = create_sessionmaker(engine)
 
     @contextlib.asynccontextmanager
@@ -99,9 +100,13 @@ def create_app(
         worker = None
         if settings.mail_worker_in_process:
             worker = asyncio.create_task(mail_worker.run(sessionmaker, settings, stop))
+        # On SIGTERM the event streams end at once, so that only requests in flight hold the
+        # server's graceful shutdown (SHUTDOWN_GRACE_SECONDS at most).
+        restore_signals = shutdown.on_exit_signal(events.end_streams)
         try:
             yield
         finally:
+            restore_signals()
             stop.set()
             if worker is not None:
                 await worker
@@ -125,6 +130,8 @@ def create_app(
     errors.install(app)
     app.include_router(api_router())
     app.include_router(health.router)
+    app.state.metrics = metrics.Metrics()
+    app.include_router(metrics.router)
 
     mount_client(app)
     return app

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import httpx
 
-from tests.conftest import ROOT, free_port
+from tests.conftest import ROOT, free_port, fresh_database
 
 STAGEMATCH = str(Path(sys.executable).parent / "stagematch")
+ADMIN_PASSWORD = "Beheerder-Sterk-Wachtwoord-1"
 
 
 def server_env(database_url: str, **extra: str) -> dict[str, str]:
@@ -36,6 +37,24 @@ def run_cli(env: dict[str, str], *args: str) -> None:
     subprocess.run(
         [STAGEMATCH, *args], env=env, cwd=ROOT, check=True, capture_output=True, timeout=120
     )
+
+
+def prepared_env(database_url: str) -> dict[str, str]:
+    """A fresh, migrated database with an admin (admin@example.be), and a server's
+    environment on it."""
+    fresh_database(database_url)
+    env = server_env(database_url)
+    run_cli(env, "migrate")
+    run_cli(env, "create-admin", "--email", "admin@example.be", "--password", ADMIN_PASSWORD)
+    return env
+
+
+async def admin_headers(client: httpx.AsyncClient) -> dict[str, str]:
+    response = await client.post(
+        "/api/v1/auth/login", json={"email": "admin@example.be", "password": ADMIN_PASSWORD}
+    )
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
 class LiveServer:

@@ -87,7 +87,7 @@ def test_the_api_can_scale_behind_the_proxy():
     assert api["command"][:4] == ["stagematch", "serve", "--host", "0.0.0.0"]
     assert "/healthz" in " ".join(api["healthcheck"]["test"])
     assert SERVICES["web"]["ports"] == ["8080:80"]
-    assert SERVICES["worker"]["command"] == ["stagematch", "mail-worker"]
+    assert SERVICES["worker"]["command"][:2] == ["stagematch", "mail-worker"]
 
 
 @pytest.mark.parametrize("name", APP_SERVICES)

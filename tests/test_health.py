@@ -1,14 +1,19 @@
 """Probes: /healthz says the process answers; /readyz says it can serve (database reachable
-and migrated to the head revision, the keys fitting the stored data - tests/security - Redis
-answering when configured), else 503 problem+json."""
+and at a schema this code can serve: its head or a newer release's; the keys fitting the
+stored data - tests/security), else 503 problem+json. Redis is reported, not required."""
 
+import asyncio
 import os
 
+import pytest
+from alembic import command
+from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
+from backend.cli import alembic_config
 from backend.health import migration_heads
 from backend.main import create_app
-from tests.conftest import make_client
+from tests.conftest import IS_POSTGRES, ROOT, TEST_DATABASE_URL, fresh_database, make_client
 from tests.keys_helpers import NEW_DATA_KEY, OLD_DATA_KEY, keys_fixture  # noqa: F401
 
 # The Redis of the test machine (CI runs one); db 14 is the tests' own.
@@ -31,9 +36,16 @@ async def test_ready_when_the_database_is_at_the_head_revision(client):
     assert response.headers["cache-control"] == "no-store"
 
 
+def _previous_revision() -> str:
+    (head,) = migration_heads()
+    return ScriptDirectory.from_config(alembic_config()).get_revision(head).down_revision
+
+
 async def test_not_ready_when_a_migration_is_missing(client, db):
     # Inside the test's outer transaction: rolled back afterwards.
-    await db.execute(text("UPDATE alembic_version SET version_num = 'older'"))
+    await db.execute(
+        text("UPDATE alembic_version SET version_num = :older"), {"older": _previous_revision()}
+    )
     await db.commit()
     response = await client.get("/readyz")
     assert response.status_code == 503
@@ -76,14 +88,94 @@ async def test_redis_is_checked_when_configured(settings, sessionmaker):
     }
 
 
-async def test_not_ready_when_redis_is_down(settings, sessionmaker):
+async def test_ready_without_redis_which_is_reported(settings, sessionmaker):
+    # Without Redis the app works on (limits and live updates stay within the process):
+    # taking every replica out of the balancer for it would turn a nuisance into an outage.
     down = create_app(
         settings.model_copy(update={"redis_url": "redis://127.0.0.1:1/0"}), sessionmaker
     )
     async with make_client(down) as client:
         response = await client.get("/readyz")
-    assert response.status_code == 503
-    assert response.json()["checks"]["redis"] == "unavailable"
+    assert response.status_code == 200, response.text
+    assert response.json() == {
+        "status": "ok",
+        "checks": {
+            "database": "ok",
+            "data_key": "ok",
+            "blind_index_key": "ok",
+            "redis": "unavailable",
+        },
+    }
+
+
+NEWER_REVISION = """
+import sqlalchemy as sa
+from alembic import op
+
+revision = "next_release_0001"
+down_revision = "{head}"
+
+
+def upgrade():
+    op.create_table("next_release_table", sa.Column("id", sa.Integer, primary_key=True))
+
+
+def downgrade():
+    op.drop_table("next_release_table")
+"""
+
+
+def _config(url: str, versions) -> object:
+    """Alembic's configuration with a next release's revisions (in `versions`) besides ours."""
+    config = alembic_config()
+    config.set_main_option(
+        "version_locations", os.pathsep.join([str(ROOT / "migrations" / "versions"), str(versions)])
+    )
+    config.attributes.update({"database_url": url, "skip_logging": True})
+    return config
+
+
+def _migrate_with_a_newer_release(url: str, versions) -> None:
+    """Migrates `url` to head, then to a next release's additive revision."""
+    fresh_database(url)
+    (head,) = migration_heads()
+    (versions / "next_release_0001.py").write_text(NEWER_REVISION.format(head=head))
+    command.upgrade(_config(url, versions), "next_release_0001")
+
+
+def _scratch_url(tmp_path) -> str:
+    if IS_POSTGRES:
+        return f"{TEST_DATABASE_URL}_schema_ahead"
+    return f"sqlite:///{tmp_path / 'schema-ahead.db'}"
+
+
+async def test_ready_on_a_newer_schema_and_not_on_an_older_one(settings, tmp_path):
+    """Mid-upgrade, `migrate` has run the next release's (additive) revision while this code
+    still serves: it stays ready. A database behind this code's head is not ready."""
+    url = _scratch_url(tmp_path)
+    versions = tmp_path / "versions"
+    versions.mkdir()
+    await asyncio.to_thread(_migrate_with_a_newer_release, url, versions)
+    app = create_app(settings.model_copy(update={"database_url": url}))
+    try:
+        async with make_client(app) as client:
+            ahead = await client.get("/readyz")
+            assert ahead.status_code == 200, ahead.text
+            assert ahead.json()["checks"]["database"] == "ok"
+
+            await asyncio.to_thread(command.downgrade, _config(url, versions), _previous_revision())
+            behind = await client.get("/readyz")
+        assert behind.status_code == 503
+        assert behind.json()["checks"] == {"database": "not_migrated"}
+    finally:
+        await app.state.sessionmaker.kw["bind"].dispose()
+
+
+@pytest.mark.parametrize("revisions", [set(), {"0000_unknown", "0001"}])
+def test_no_revision_or_a_known_older_one_is_not_migrated(revisions):
+    from backend.health import schema_state
+
+    assert schema_state(revisions) == "not_migrated"
 
 
 async def test_a_new_deployment_with_no_data_takes_the_keys_given(client, keys):

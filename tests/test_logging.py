@@ -1,6 +1,7 @@
 """Logs are JSON lines carrying the request id; every response carries `X-Request-ID`, the
 caller's own when it is safe."""
 
+import asyncio
 import io
 import json
 import logging
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import uvicorn
 
 from backend import logging as app_logging
 from tests.conftest import ROOT, free_port, make_client
@@ -96,6 +98,33 @@ async def test_an_unexpected_error_is_logged_with_the_request_id(app, json_lines
     assert "kaboom" in error["exception"] and error["level"] == "ERROR"
     access = next(e for e in lines if e["logger"] == "stagematch.access")
     assert (access["status"], access["level"]) == (500, "WARNING")
+
+
+async def test_a_500_under_uvicorn_is_logged_once_with_its_request_id(app, json_lines):
+    async def boom() -> None:
+        raise RuntimeError("kaboom")
+
+    add_first(app, "/api/v1/test-boom", boom)
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="off")
+    )
+    serving = asyncio.create_task(server.serve())
+    try:
+        async with asyncio.timeout(10):
+            while not server.started:
+                await asyncio.sleep(0.02)
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+            response = await client.get("/api/v1/test-boom", headers={"X-Request-ID": "boom-8"})
+    finally:
+        server.should_exit = True
+        await serving
+    assert response.status_code == 500
+    assert response.json()["code"] == "internal_error"
+    # Our handler's line, with the id; not a second traceback from uvicorn without it.
+    tracebacks = [e for e in json_lines() if "exception" in e]
+    assert len(tracebacks) == 1, [e["message"] for e in tracebacks]
+    assert tracebacks[0]["request_id"] == "boom-8" and "kaboom" in tracebacks[0]["exception"]
 
 
 async def test_streaming_responses_pass_through_with_the_id(app):

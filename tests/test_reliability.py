@@ -9,10 +9,9 @@ import httpx
 import pytest
 
 from backend.db import IDLE_PING_SECONDS
-from tests.conftest import IS_POSTGRES, ROOT, TEST_DATABASE_URL, free_port, fresh_database
-from tests.live_server import LiveServer, run_cli, server_env
-
-ADMIN_PASSWORD = "Beheerder-Sterk-Wachtwoord-1"
+from tests.conftest import IS_POSTGRES, ROOT, TEST_DATABASE_URL
+from tests.live_server import LiveServer, admin_headers, prepared_env
+from tests.tcp_proxy import TcpProxy
 
 
 def _scratch_url(suffix: str) -> str:
@@ -21,30 +20,14 @@ def _scratch_url(suffix: str) -> str:
     return f"sqlite:///{ROOT / 'var' / f'reliability-{suffix}.db'}"
 
 
-def _prepared_env(database_url: str) -> dict[str, str]:
-    fresh_database(database_url)
-    env = server_env(database_url)
-    run_cli(env, "migrate")
-    run_cli(env, "create-admin", "--email", "admin@example.be", "--password", ADMIN_PASSWORD)
-    return env
-
-
-async def _admin_headers(client: httpx.AsyncClient) -> dict[str, str]:
-    response = await client.post(
-        "/api/v1/auth/login", json={"email": "admin@example.be", "password": ADMIN_PASSWORD}
-    )
-    assert response.status_code == 200, response.text
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
-
-
 async def test_sigkill_loses_no_acknowledged_write():
-    env = await asyncio.to_thread(_prepared_env, _scratch_url("crash"))
+    env = await asyncio.to_thread(prepared_env, _scratch_url("crash"))
     server = LiveServer(env).start()
     acknowledged: list[str] = []
     counter = itertools.count()
     try:
         async with httpx.AsyncClient(base_url=server.url, timeout=5) as client:
-            headers = await _admin_headers(client)
+            headers = await admin_headers(client)
 
             async def writer() -> None:
                 while True:
@@ -73,7 +56,7 @@ async def test_sigkill_loses_no_acknowledged_write():
 
         server = LiveServer(env).start()
         async with httpx.AsyncClient(base_url=server.url, timeout=5) as client:
-            headers = await _admin_headers(client)
+            headers = await admin_headers(client)
             stored = set()
             for page in itertools.count(1):
                 body = (
@@ -91,64 +74,19 @@ async def test_sigkill_loses_no_acknowledged_write():
         server.stop()
 
 
-class TcpProxy:
-    """Forwards a local port to PostgreSQL; `down()` is the database going away."""
-
-    def __init__(self, target_port: int = 5432) -> None:
-        self.port = free_port()
-        self.target_port = target_port
-        self.server: asyncio.Server | None = None
-        self.tasks: set[asyncio.Task] = set()
-
-    async def up(self) -> None:
-        self.server = await asyncio.start_server(self._handle, "127.0.0.1", self.port)
-
-    async def down(self) -> None:
-        if self.server is not None:
-            self.server.close()
-            await self.server.wait_closed()
-            self.server = None
-        for task in list(self.tasks):
-            task.cancel()
-        await asyncio.gather(*self.tasks, return_exceptions=True)
-
-    async def _handle(self, reader, writer) -> None:
-        task = asyncio.current_task()
-        self.tasks.add(task)
-        try:
-            up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
-        except OSError:
-            writer.close()
-            return
-
-        async def pipe(source, sink) -> None:
-            with contextlib.suppress(Exception):
-                while data := await source.read(65536):
-                    sink.write(data)
-                    await sink.drain()
-            sink.close()
-
-        try:
-            await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
-        finally:
-            writer.close()
-            up_writer.close()
-            self.tasks.discard(task)
-
-
 @contextlib.asynccontextmanager
 async def _server_behind_proxy(suffix: str):
     """A live server on a fresh database that it reaches through a `TcpProxy`; yields the
     proxy, a client and the admin's headers."""
     url = _scratch_url(suffix)
-    env = await asyncio.to_thread(_prepared_env, url)
+    env = await asyncio.to_thread(prepared_env, url)
     proxy = TcpProxy()
     await proxy.up()
     env["DATABASE_URL"] = url.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}")
     server = LiveServer(env).start()
     try:
         async with httpx.AsyncClient(base_url=server.url, timeout=10) as client:
-            headers = await _admin_headers(client)
+            headers = await admin_headers(client)
             assert (await client.get("/api/v1/organisations", headers=headers)).status_code == 200
             yield proxy, client, headers
     finally:

@@ -10,7 +10,7 @@ import aiosmtplib
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from backend import clock
+from backend import clock, metrics
 from backend.config import Settings
 from backend.mail.models import OutboxMail
 
@@ -170,6 +170,7 @@ async def run(
                 await send_reminders(sessionmaker)
             while await deliver_due(sessionmaker, settings):
                 pass
+            metrics.mail_worker_succeeded()
         except Exception:
             log.exception("mail worker pass failed; retrying")
         _wakeup.clear()

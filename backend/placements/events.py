@@ -1,6 +1,10 @@
 """Live updates: a broker of per-organisation queues that the event stream reads; with
 REDIS_URL set, every publish goes through Redis pub/sub so that all API processes hear it.
 
+Redis is a convenience here, not a dependency: while it is down, events reach the streams of
+the process that published them (one log line when it goes, one when it is back), and the
+streams of other processes hear them again once it returns.
+
 Events are hints to refresh ("request R changed"), never data: what a viewer may see still
 comes from the API, so an event carries only a request id and what kind of change it was."""
 
@@ -8,6 +12,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
@@ -24,6 +29,11 @@ SERVICES = "services"  # every service: the browse list changed
 ADMINS = "admins"  # the administrators see everything
 QUEUE_SIZE = 100
 REDIS_CHANNEL = "stagematch:events"
+# While Redis is down, publishing tries it again at most this often (the subscription too).
+REDIS_RETRY_SECONDS = 2.0
+REDIS_TIMEOUT_SECONDS = 2.0
+# What a stream's queue receives when the process shuts down: the stream ends.
+CLOSED = {"kind": "closed"}
 
 
 class Broker:
@@ -37,12 +47,19 @@ class Broker:
         self._redis: Any = None
         self._listener: asyncio.Task | None = None
         self._listening = asyncio.Event()
+        self._subscribed = False  # the listener holds a live Redis subscription
         self._pending: set[asyncio.Task] = set()
+        self._closing = False
+        # None until Redis was first tried; False while it is known to be down.
+        self.redis_up: bool | None = None
+        self._retry_redis_at = 0.0
 
     @contextlib.asynccontextmanager
     async def subscribe(self, channels: Iterable[str]) -> AsyncIterator[asyncio.Queue]:
         """A queue receiving every event published to any of `channels`, while open."""
         queue: asyncio.Queue = asyncio.Queue(QUEUE_SIZE)
+        if self._closing:
+            queue.put_nowait(CLOSED)
         channels = set(channels)
         for name in channels:
             self._queues.setdefault(name, set()).add(queue)
@@ -61,17 +78,35 @@ class Broker:
     def publish(self, channels: Iterable[str], event: dict[str, Any]) -> None:
         """Sends `event` to the subscribers of `channels`, in every process when Redis is set."""
         channels = sorted({str(c) for c in channels})
-        if not self.redis_url:
+        delivered = not self._subscribed
+        if delivered:
+            # No subscription of ours would bring it back from Redis (none configured, or
+            # down): this process's streams hear it now.
             self._deliver(channels, event)
+        if not self.redis_url or (
+            self.redis_up is False and time.monotonic() < self._retry_redis_at
+        ):
             return
         message = json.dumps({"channels": channels, "event": event})
-        task = asyncio.get_running_loop().create_task(self._publish_redis(message))
+        task = asyncio.get_running_loop().create_task(self._publish_redis(message, delivered))
         # Keep a reference: the loop holds tasks weakly.
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
 
     def subscriber_count(self) -> int:
-        return len({id(q) for queues in self._queues.values() for q in queues})
+        return len(self._subscribers())
+
+    def end_streams(self) -> None:
+        """Ends every open stream, and any opened after (the process is shutting down): their
+        clients reconnect, to a replica that stays."""
+        self._closing = True
+        for queue in self._subscribers():
+            while not queue.empty():
+                queue.get_nowait()
+            queue.put_nowait(CLOSED)
+
+    def _subscribers(self) -> list[asyncio.Queue]:
+        return list({id(q): q for queues in self._queues.values() for q in queues}.values())
 
     async def close(self) -> None:
         if self._listener is not None:
@@ -86,6 +121,8 @@ class Broker:
             self._redis = None
 
     def _deliver(self, channels: Iterable[str], event: dict[str, Any]) -> None:
+        if self._closing:
+            return  # every stream has its CLOSED already
         # A subscriber on two of the channels still gets the event once.
         queues = {id(q): q for name in channels for q in self._queues.get(name, ())}
         for queue in queues.values():
@@ -100,19 +137,46 @@ class Broker:
     def _client(self) -> Any:
         if self._redis is None:
             import redis.asyncio as redis
+            from redis.asyncio.retry import Retry
+            from redis.backoff import NoBackoff
 
-            self._redis = redis.from_url(self.redis_url)
+            self._redis = redis.from_url(
+                self.redis_url,
+                socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+                socket_timeout=REDIS_TIMEOUT_SECONDS,
+                # After Redis restarted, the pooled connection is dead: one more try on a
+                # fresh one, so that its return does not cost an event.
+                retry=Retry(NoBackoff(), 1),
+            )
         return self._redis
 
-    async def _publish_redis(self, message: str) -> None:
+    def _redis_state(self, up: bool, problem: BaseException | None = None) -> None:
+        """Logs one line when Redis goes away or comes back, none while it stays so."""
+        was, self.redis_up = self.redis_up, up
+        if not up:
+            self._retry_redis_at = time.monotonic() + REDIS_RETRY_SECONDS
+            if was is not False:
+                log.warning(
+                    "Redis unavailable (%s: %s): live updates reach this process's streams "
+                    "only, until it is back",
+                    problem.__class__.__name__,
+                    problem,
+                )
+        elif was is False:
+            log.info("Redis available again: live updates reach every process")
+
+    async def _publish_redis(self, message: str, delivered: bool) -> None:
         try:
             await self._client().publish(self.channel, message)
-        except Exception:
+        except Exception as exc:
             # Live updates are a convenience: a Redis outage must not fail a request that has
-            # already committed. This process's own subscribers still hear it.
-            log.warning("could not publish a live update through Redis", exc_info=True)
-            payload = json.loads(message)
-            self._deliver(payload["channels"], payload["event"])
+            # already committed. This process's own streams hear it all the same.
+            self._redis_state(False, exc)
+            if not delivered:
+                payload = json.loads(message)
+                self._deliver(payload["channels"], payload["event"])
+        else:
+            self._redis_state(True)
 
     async def _ensure_listener(self) -> None:
         if self._listener is None or self._listener.done():
@@ -123,25 +187,41 @@ class Broker:
             await asyncio.wait_for(self._listening.wait(), 5)
 
     async def _listen(self) -> None:
-        while True:
-            try:
-                pubsub = self._client().pubsub(ignore_subscribe_messages=True)
-                await pubsub.subscribe(self.channel)
-                self._listening.set()
+        import redis.asyncio as redis
+
+        # Its own connection, without a read timeout: a subscription is quiet for long.
+        client = redis.from_url(
+            self.redis_url, socket_connect_timeout=REDIS_TIMEOUT_SECONDS, socket_keepalive=True
+        )
+        try:
+            while True:
                 try:
-                    async for message in pubsub.listen():
-                        if message.get("type") != "message":
-                            continue
-                        payload = json.loads(message["data"])
-                        self._deliver(payload["channels"], payload["event"])
-                finally:
-                    await pubsub.aclose()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.warning("live updates: Redis subscription lost, retrying", exc_info=True)
+                    await self._subscription(client)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:
+                    self._redis_state(False, exc)
                 self._listening.set()
-                await asyncio.sleep(2)
+                await asyncio.sleep(REDIS_RETRY_SECONDS)
+        finally:
+            await client.aclose()
+
+    async def _subscription(self, client: Any) -> None:
+        pubsub = client.pubsub(ignore_subscribe_messages=True)
+        try:
+            await pubsub.subscribe(self.channel)
+            self._subscribed = True
+            self._redis_state(True)
+            self._listening.set()
+            async for message in pubsub.listen():
+                if message.get("type") != "message":
+                    continue
+                payload = json.loads(message["data"])
+                self._deliver(payload["channels"], payload["event"])
+        finally:
+            self._subscribed = False
+            with contextlib.suppress(Exception):
+                await pubsub.aclose()
 
 
 _broker: Broker | None = None
@@ -160,6 +240,17 @@ async def close_broker() -> None:
     previous = set_broker(None)
     if previous is not None:
         await previous.close()
+
+
+def end_streams() -> None:
+    """Ends the process's event streams (on SIGTERM, before the server drains)."""
+    if _broker is not None:
+        _broker.end_streams()
+
+
+def stream_count() -> int:
+    """How many event streams this process serves (a metric)."""
+    return _broker.subscriber_count() if _broker is not None else 0
 
 
 def set_broker(new: Broker | None) -> Broker | None:

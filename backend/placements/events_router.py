@@ -62,6 +62,9 @@ async def _stream(actor: Actor) -> AsyncIterator[str]:
                 # client that left ends the stream.
                 yield ": heartbeat\n\n"
                 continue
+            if event is events.CLOSED:
+                # The server is shutting down: the client reconnects, to another replica.
+                return
             yield _frame(event)
 
 

@@ -1,0 +1,163 @@
+"""Redis is a convenience, not a dependency: while it is down, live updates reach the streams of
+the process that caused them, `/readyz` stays ready (Redis reported in its body) and the log
+says so once; when it is back, no request fails and events cross processes again."""
+
+import asyncio
+import contextlib
+import json
+import logging
+import subprocess
+import time
+import uuid
+
+import pytest
+import redis
+
+from backend.main import create_app
+from backend.placements import events
+from tests import factories
+from tests.conftest import free_port
+from tests.services_helpers import ACCEPT_BODY, a_request, accept, invite, streaming_client
+
+TIMEOUT = 10
+
+
+class RedisServer:
+    """A redis-server of this test's own on a free port, stopped and started at will."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""],
+            stdout=subprocess.DEVNULL,
+        )
+        client = redis.Redis.from_url(self.url)
+        deadline = time.monotonic() + TIMEOUT
+        while True:
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                assert time.monotonic() < deadline, "redis-server did not start"
+                time.sleep(0.05)
+        client.close()
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(TIMEOUT)
+
+
+@pytest.fixture
+def redis_server():
+    server = RedisServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def event_log():
+    """The records of the live-update broker's logger."""
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    logger = logging.getLogger(events.__name__)
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    yield records
+    logger.removeHandler(handler)
+    logger.setLevel(level)
+
+
+async def _read(stream, received: asyncio.Queue) -> None:
+    """Puts the stream's events in `received` (a queue can be waited on with a timeout;
+    a stream's iterator, once cancelled, is closed)."""
+    async for line in stream.aiter_lines():
+        if line == ": connected":
+            await received.put({"kind": "connected"})
+        elif line.startswith("data: "):
+            await received.put(json.loads(line.removeprefix("data: ")))
+
+
+async def _next_event(received: asyncio.Queue, timeout: float = TIMEOUT, skip: str = "") -> dict:
+    async with asyncio.timeout(timeout):
+        while (event := await received.get())["kind"] == skip:
+            pass
+    return event
+
+
+async def test_live_updates_and_readiness_through_a_redis_outage(
+    settings, sessionmaker, db, redis_server, event_log
+):
+    channel = f"stagematch-test:{uuid.uuid4()}"
+    # This process's broker, and another process's on the same Redis.
+    ours, theirs = (
+        events.Broker(redis_server.url, channel),
+        events.Broker(redis_server.url, channel),
+    )
+    previous = events.set_broker(ours)
+    app = create_app(settings.model_copy(update={"redis_url": redis_server.url}), sessionmaker)
+    school = await factories.account(db, "school")
+    service = await factories.account(db, "service", postcode="8400")
+    setup = await a_request(db, school.organisation_id)
+    try:
+        async with (
+            streaming_client(app) as anonymous,
+            streaming_client(app) as school_client,
+            streaming_client(app) as service_client,
+        ):
+            school_client.headers["Authorization"] = (
+                f"Bearer {await factories.login(anonymous, school.email)}"
+            )
+            service_client.headers["Authorization"] = (
+                f"Bearer {await factories.login(anonymous, service.email)}"
+            )
+            async with school_client.stream("GET", "/api/v1/events") as stream:
+                received: asyncio.Queue = asyncio.Queue()
+                reader = asyncio.create_task(_read(stream, received))
+                assert (await _next_event(received))["kind"] == "connected"
+                theirs.publish([str(school.organisation_id)], {"kind": "marker"})
+                assert (await _next_event(received))["kind"] == "marker"
+
+                redis_server.stop()
+                response = await invite(service_client, setup.id)
+                assert response.status_code == 201, response.text
+                # Heard on this process's stream although Redis is gone.
+                assert await _next_event(received) == {"kind": "invited", "request_id": setup.id}
+                ready = await school_client.get("/readyz")
+                assert ready.status_code == 200, ready.text
+                assert ready.json()["checks"] == {"database": "ok", "redis": "unavailable"}
+                # The subscription retries every REDIS_RETRY_SECONDS, silently.
+                await asyncio.sleep(2.5 * events.REDIS_RETRY_SECONDS)
+
+                redis_server.start()
+                # Events of other processes arrive again once the subscription is back.
+                async with asyncio.timeout(TIMEOUT):
+                    while True:
+                        theirs.publish([str(school.organisation_id)], {"kind": "marker"})
+                        with contextlib.suppress(TimeoutError):
+                            if (await _next_event(received, 0.5))["kind"] == "marker":
+                                break
+                response = await accept(service_client, setup.id, ACCEPT_BODY)
+                assert response.status_code == 200, response.text
+                assert await _next_event(received, skip="marker") == {
+                    "kind": "accepted",
+                    "request_id": setup.id,
+                }
+                reader.cancel()
+    finally:
+        events.set_broker(previous)
+        await ours.close()
+        await theirs.close()
+
+    lines_logged = [(r.levelname, r.getMessage()) for r in event_log]
+    # One line when Redis went, one when it came back; no traceback.
+    assert [level for level, _ in lines_logged] == ["WARNING", "INFO"], lines_logged
+    assert "unavailable" in lines_logged[0][1] and "again" in lines_logged[1][1]
+    assert not any(r.exc_info for r in event_log)
