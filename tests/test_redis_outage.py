@@ -132,7 +132,7 @@ async def test_live_updates_and_readiness_through_a_redis_outage(
                 assert await _next_event(received) == {"kind": "invited", "request_id": setup.id}
                 ready = await school_client.get("/readyz")
                 assert ready.status_code == 200, ready.text
-                assert ready.json()["checks"] == {"database": "ok", "redis": "unavailable"}
+                assert ready.json()["checks"]["redis"] == "unavailable"
                 # The subscription retries every REDIS_RETRY_SECONDS, silently.
                 await asyncio.sleep(2.5 * events.REDIS_RETRY_SECONDS)
 
