@@ -20,6 +20,7 @@ from backend.organisations.schemas import (
     OrganisationRead,
     OrganisationUpdate,
 )
+from backend.placements import events
 from backend.schemas import Page, PageParams
 
 NotAService = error(409, "not_a_service", "Only a care service has a capacity")
@@ -145,6 +146,9 @@ async def update(
         if organisation.kind == OrganisationKind.admin and disabled:
             raise Conflict("The admin organisation cannot be disabled")
         organisation.disabled_at = (organisation.disabled_at or clock.now()) if disabled else None
+        if disabled:
+            # Its open event streams close too, not only its next requests.
+            events.credentials_changed(session, organisation.id)
     for field, value in changes.items():
         if value is not None:
             setattr(organisation, field, value)
