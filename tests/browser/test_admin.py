@@ -1,13 +1,16 @@
 """The admin's organisations page: create a school with the keyboard-reachable form, which
-mails the invitation; resend it; the page has no serious accessibility violation."""
+mails the invitation; resend it; unlock an account others' guessing locked; the page has no
+serious accessibility violation."""
 
 import json
 
+import httpx
 import pytest
 
 from tests.browser.conftest import (
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
+    PASSWORD,
     axe_violations,
     enter_request,
     login,
@@ -159,3 +162,30 @@ def test_the_admin_reveals_a_pupils_data_with_a_reason_and_exports_them(page, li
     assert download.value.suggested_filename == "gegevens-wout-claeys.json"
     exported = json.loads(download.value.path().read_text(encoding="utf-8"))
     assert digits in json.dumps(exported)
+
+
+def test_the_admin_unlocks_the_sign_in_of_a_school_locked_out_by_guessing(page, live):
+    school = live.activated("school", "Sint-Lodewijk Brugge", "8200")
+
+    def sign_in(password: str) -> int:
+        return httpx.post(
+            f"{live.url}/api/v1/auth/login",
+            json={"email": school["email"], "password": password},
+        ).status_code
+
+    for n in range(5):
+        assert sign_in(f"wrong-guess-number-{n}") == 401
+    assert sign_in(PASSWORD) == 429
+
+    login(page, ADMIN_EMAIL, ADMIN_PASSWORD, "admin")
+    page.get_by_role("link", name="Organisaties").click()
+    row = page.get_by_role("row").filter(has_text="Sint-Lodewijk Brugge")
+    row.get_by_role("button", name="Aanmelden deblokkeren: Sint-Lodewijk Brugge").click()
+    page.get_by_role("status").filter(has_text="Sint-Lodewijk Brugge kan weer aanmelden").wait_for()
+    assert sign_in(PASSWORD) == 200
+    # An invited account has no sign-in to unlock: its row offers no such button.
+    invited = live.invite("school", "Hiemsch Tweede", "3000")
+    page.reload()
+    row = page.get_by_role("row").filter(has_text=invited["name"])
+    row.wait_for()
+    assert row.get_by_role("button", name=f"Aanmelden deblokkeren: {invited['name']}").count() == 0
