@@ -11,6 +11,7 @@ once, and it re-checks every minute regardless. The client then renews and recon
 
 import asyncio
 import json
+import logging
 from collections.abc import AsyncIterator
 
 from fastapi import APIRouter, Request
@@ -22,6 +23,7 @@ from backend.config import get_settings
 from backend.errors import DomainError, TokenInvalid
 from backend.placements import events
 
+log = logging.getLogger(__name__)
 router = APIRouter()
 
 HEARTBEAT_SECONDS = 15.0
@@ -60,6 +62,11 @@ async def _still_allowed(request: Request) -> bool:
     try:
         await _actor(request, check_expiry=False)
     except DomainError:
+        return False
+    except Exception as exc:
+        # The database unreachable, say: a stream that cannot vouch for itself closes (the
+        # client reconnects, and hears the reason), without a traceback per stream.
+        log.warning("event stream: could not re-check its credentials (%s)", type(exc).__name__)
         return False
     return True
 
