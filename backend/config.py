@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,10 +77,14 @@ class Settings(BaseSettings):
     activation_token_days: int = 7
     reset_token_minutes: int = 60
 
-    # Rate limits: "N/window seconds" per key (limits' moving window).
-    login_attempts_per_account: int = 5
-    login_attempts_per_address: int = 30
-    login_window_seconds: int = 900
+    # Rate limits (moving windows, backend/auth/ratelimit.py). Failed sign-ins: 5 per account
+    # from one client address and 30 per address in 15 minutes, 50 per account from all
+    # addresses together in an hour (so one address cannot lock the owner out).
+    login_attempts_per_account_address: int = Field(5, ge=1)
+    login_attempts_per_account: int = Field(50, ge=1)
+    login_account_window_seconds: int = Field(3600, ge=1)
+    login_attempts_per_address: int = Field(30, ge=1)
+    login_window_seconds: int = Field(900, ge=1)
     mail_requests_per_account: int = 3
     mail_requests_per_address: int = 20
     mail_request_window_seconds: int = 900

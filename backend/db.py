@@ -1,9 +1,10 @@
 """Engine, session and the declarative base with its naming convention."""
 
+import logging
 import math
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -22,6 +23,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from backend import clock
 from backend.config import Settings
 from backend.errors import DomainError
+
+log = logging.getLogger(__name__)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -211,20 +214,43 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         except DomainError as exc:
             # Some refusals must still record what they did (a revoked token family, an
             # audit entry of a failed login): those errors say so.
-            await (session.commit() if exc.keep_changes else session.rollback())
+            if not exc.keep_changes:
+                await session.rollback()
+                raise
+            await session.commit()
+            _committed(session)
             raise
         except BaseException:
             await session.rollback()
             raise
         else:
-            after_commit = session.info.pop("after_commit", [])
-            for callback in after_commit:
-                callback()
+            _committed(session)
+
+
+async def run_in_own_session(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    work: Callable[[AsyncSession], Awaitable[object]],
+) -> None:
+    """Runs `work` in a transaction of its own, committed when it succeeds: what a request
+    leaves for after its response (a 202's). A failure is logged: nobody waits for an answer."""
+    try:
+        async with sessionmaker() as session:
+            await work(session)
+            await session.commit()
+    except Exception:
+        log.exception("work after the response failed")
+        return
+    _committed(session)
 
 
 def after_commit(session: AsyncSession, callback: Any) -> None:
     """Run `callback()` once the request's transaction has committed (wake the mail worker)."""
     session.info.setdefault("after_commit", []).append(callback)
+
+
+def _committed(session: AsyncSession) -> None:
+    for callback in session.info.pop("after_commit", []):
+        callback()
 
 
 # The session's exit code runs before the response is sent, so a 2xx means committed.

@@ -111,6 +111,7 @@ def create_app(
             if worker is not None:
                 await worker
             await events.close_broker()
+            await app.state.limiter.close()
             if engine is not None:
                 await engine.dispose()
 

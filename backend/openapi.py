@@ -13,7 +13,8 @@ OPENAPI_TAGS = [
     {
         "name": "auth",
         "description": "Sign in, refresh and sign out; activation and password "
-        "reset by the links mailed. Public, rate limited per account and per address.",
+        "reset by the links mailed. Public, rate limited per account and client address, per "
+        "account and per address.",
     },
     {"name": "account", "description": "The signed-in user: who am I, language, password."},
     {
@@ -25,7 +26,7 @@ OPENAPI_TAGS = [
     {
         "name": "organisations",
         "description": "Schools and services (admin): create and invite, "
-        "edit, disable; a service's capacity.",
+        "edit, disable, unlock sign-in; a service's capacity.",
     },
     {
         "name": "campaigns",

@@ -28,7 +28,7 @@ async def _me(client, token: str):
 async def test_valid_token_has_the_documented_claims(client, school_client, settings):
     token = await _valid_token(client, school_client)
     claims = jwt.get_unverified_claims(token)
-    assert set(claims) == {"sub", "org", "role", "tv", "exp", "iat", "jti", "typ"}
+    assert set(claims) == {"sub", "org", "role", "tv", "sid", "exp", "iat", "jti", "typ"}
     assert claims["exp"] - claims["iat"] == 15 * 60
     assert jwt.get_unverified_header(token)["alg"] == "HS256"
     assert (await _me(client, token)).status_code == 200

@@ -14,6 +14,7 @@ from backend.auth.api_token_schemas import ApiTokenCreate, ApiTokenRead
 from backend.auth.models import ApiToken, User
 from backend.auth.service import user_by_id
 from backend.errors import FieldError, NotFound, TokenInvalid, error
+from backend.placements import events
 from backend.schemas import Page, PageParams
 
 # Tells an API token from a JWT at a glance (JWTs start with "eyJ").
@@ -101,6 +102,8 @@ async def revoke(
     if token is None:
         raise NotFound("No such API token")
     token.revoked_at = clock.now()
+    # A stream opened with the token closes too.
+    events.credentials_changed(session, token.organisation_id)
     audit.record(
         session,
         "api_token.revoked",

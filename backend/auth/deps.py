@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.auth import api_tokens, security
 from backend.auth.models import ApiToken, User
 from backend.auth.ratelimit import Limiter
-from backend.auth.service import is_blocked, user_by_id
+from backend.auth.service import is_blocked, user_by_session
 from backend.config import Settings, get_settings
 from backend.db import SessionDep
 from backend.errors import (
@@ -75,18 +75,26 @@ async def current_actor(
     settings: SettingsDep,
     token: Annotated[str | None, Depends(oauth2_scheme)],
 ) -> Actor:
+    return await authenticate(session, settings, token)
+
+
+async def authenticate(
+    session: AsyncSession, settings: Settings, token: str | None, *, check_expiry: bool = True
+) -> Actor:
+    """The actor of a bearer token (an access token or an API token), or the refusal."""
     if not token:
         raise NotAuthenticated(headers={"WWW-Authenticate": "Bearer"})
     if api_tokens.is_api_token(token):
         return await _api_token_actor(session, token)
-    claims = security.decode_access_token(token, settings)
+    claims = security.decode_access_token(token, settings, check_expiry=check_expiry)
     if claims is None:
         raise TokenInvalid(headers={"WWW-Authenticate": "Bearer"})
     try:
         user_id = uuid.UUID(claims["sub"])
     except ValueError:
         raise TokenInvalid() from None
-    user = await user_by_id(session, user_id)
+    # None too once the token's sign-in ended (signed out, or its refresh token reused).
+    user = await user_by_session(session, user_id, claims["sid"])
     # The token version ends every token issued before a password change or reset.
     if (
         user is None

@@ -1,6 +1,7 @@
+from functools import partial
 from typing import Annotated
 
-from fastapi import APIRouter, Cookie, Depends, Request, Response, status
+from fastapi import APIRouter, BackgroundTasks, Cookie, Depends, Request, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel
 
@@ -24,7 +25,7 @@ from backend.auth.schemas import (
     UserRead,
 )
 from backend.config import Settings
-from backend.db import SessionDep
+from backend.db import SessionDep, run_in_own_session
 
 REFRESH_COOKIE = "stagematch_refresh"
 REFRESH_PATH = "/api/v1/auth"
@@ -136,10 +137,19 @@ async def activate(
     "/activation/resend", status_code=status.HTTP_202_ACCEPTED, summary="Mail a new activation link"
 )
 async def resend_activation(
-    body: EmailIn, db: SessionDep, settings: SettingsDep, limiter: LimiterDep, client: ClientAddress
+    body: EmailIn,
+    request: Request,
+    background: BackgroundTasks,
+    settings: SettingsDep,
+    limiter: LimiterDep,
+    client: ClientAddress,
 ) -> Accepted:
-    """Always 202, whatever the address: the answer reveals no account."""
-    await service.resend_activation(db, body.email, client, limiter, settings)
+    """Always 202, whatever the address: the answer reveals no account, nor does its timing
+    (the address is looked up after the answer)."""
+    await service.limit_mail_request(limiter, body.email, client)
+    _after_response(
+        background, request, partial(service.resend_activation, email=body.email, settings=settings)
+    )
     return Accepted(detail="If the address has an invited account, a new link was mailed")
 
 
@@ -147,18 +157,38 @@ async def resend_activation(
     "/password/forgot", status_code=status.HTTP_202_ACCEPTED, summary="Mail a password reset link"
 )
 async def forgot_password(
-    body: EmailIn, db: SessionDep, settings: SettingsDep, limiter: LimiterDep, client: ClientAddress
+    body: EmailIn,
+    request: Request,
+    background: BackgroundTasks,
+    settings: SettingsDep,
+    limiter: LimiterDep,
+    client: ClientAddress,
 ) -> Accepted:
-    """Always 202, whatever the address: the answer reveals no account."""
-    await service.forgot_password(db, body.email, client, limiter, settings)
+    """Always 202, whatever the address: the answer reveals no account, nor does its timing
+    (the address is looked up after the answer)."""
+    await service.limit_mail_request(limiter, body.email, client)
+    _after_response(
+        background, request, partial(service.forgot_password, email=body.email, settings=settings)
+    )
     return Accepted(detail="If the address has an account, a reset link was mailed")
+
+
+def _after_response(background: BackgroundTasks, request: Request, work) -> None:
+    # Whether the address has an account decides how much work follows (a token, a mail):
+    # done after the answer is sent, in a transaction of its own, it cannot show in the timing.
+    background.add_task(run_in_own_session, request.app.state.sessionmaker, work)
 
 
 @public.post("/password/reset", summary="Choose a new password with the reset link's token")
 async def reset_password(
-    body: TokenPasswordIn, response: Response, db: SessionDep, settings: SettingsDep
+    body: TokenPasswordIn,
+    response: Response,
+    db: SessionDep,
+    settings: SettingsDep,
+    limiter: LimiterDep,
 ) -> LoginOut:
-    session = await service.reset_password(db, body.token, body.password, settings)
+    """Ends every earlier session and unlocks sign-in after failed attempts."""
+    session = await service.reset_password(db, body.token, body.password, limiter, settings)
     return signed_in(response, session, settings)
 
 

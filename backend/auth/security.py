@@ -100,6 +100,7 @@ def create_access_token(
     organisation_id: uuid.UUID,
     role: str,
     token_version: int,
+    session_id: uuid.UUID,
     settings: Settings,
 ) -> tuple[str, int]:
     issued = clock.now()
@@ -109,6 +110,8 @@ def create_access_token(
         "org": str(organisation_id),
         "role": role,
         "tv": token_version,
+        # The sign-in (refresh token family) it belongs to: signing out ends it at once.
+        "sid": str(session_id),
         "typ": "access",
         "iat": int(issued.timestamp()),
         "exp": int((issued + timedelta(seconds=expires_in)).timestamp()),
@@ -119,8 +122,12 @@ def create_access_token(
     ), expires_in
 
 
-def decode_access_token(token: str, settings: Settings) -> dict[str, Any] | None:
-    """The claims of a valid access token, or None; the algorithm list is pinned."""
+def decode_access_token(
+    token: str, settings: Settings, *, check_expiry: bool = True
+) -> dict[str, Any] | None:
+    """The claims of a valid access token, or None; the algorithm list is pinned. Without
+    `check_expiry` an expired token still counts (an event stream re-checking the token it
+    was opened with: its session, not the token's 15 minutes, decides how long it lives)."""
     try:
         claims = jwt.decode(
             token,
@@ -138,9 +145,13 @@ def decode_access_token(token: str, settings: Settings) -> dict[str, Any] | None
     # Expiry checked against our clock (tests move it), not the wall clock python-jose reads.
     if claims.get("typ") != "access" or not isinstance(claims.get("exp"), int):
         return None
-    if claims["exp"] <= clock.now().timestamp():
+    if check_expiry and claims["exp"] <= clock.now().timestamp():
         return None
     if not isinstance(claims.get("tv"), int) or not isinstance(claims.get("org"), str):
+        return None
+    try:
+        claims["sid"] = uuid.UUID(claims.get("sid"))
+    except (TypeError, ValueError):
         return None
     return claims
 

@@ -12,7 +12,7 @@ from backend import clock
 from backend.audit import service as audit
 from backend.auth import security
 from backend.auth.models import ActionPurpose, ActionToken, RefreshToken, User
-from backend.auth.ratelimit import Limiter, default_rules
+from backend.auth.ratelimit import Limiter
 from backend.config import Settings
 from backend.errors import (
     AccountDisabled,
@@ -26,6 +26,7 @@ from backend.errors import (
     WrongPassword,
 )
 from backend.mail import service as mail
+from backend.placements import events
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,23 @@ _USER_BY_ID = (
 
 async def user_by_id(session: AsyncSession, user_id: uuid.UUID) -> User | None:
     return await session.scalar(_USER_BY_ID, {"user_id": user_id})
+
+
+# The same lookup, and in the same statement whether the sign-in the access token belongs to
+# is still live (a refresh token of its family not revoked): signing out, or a reused refresh
+# token, ends its access tokens at once, at no extra query per request.
+_USER_BY_SESSION = _USER_BY_ID.where(
+    select(RefreshToken.id)
+    .where(RefreshToken.family_id == bindparam("session_id"), RefreshToken.revoked_at.is_(None))
+    .exists()
+)
+
+
+async def user_by_session(
+    session: AsyncSession, user_id: uuid.UUID, session_id: uuid.UUID
+) -> User | None:
+    """The user of a live sign-in, or None once it was signed out or revoked."""
+    return await session.scalar(_USER_BY_SESSION, {"user_id": user_id, "session_id": session_id})
 
 
 def is_blocked(user: User) -> bool:
@@ -163,34 +181,36 @@ async def start_session(
 ) -> Session:
     at = clock.now()
     refresh = security.new_opaque_token()
-    session.add(
-        RefreshToken(
-            user_id=user.id,
-            family_id=family_id or uuid.uuid4(),
-            token_hash=security.hash_token(refresh),
-            token_version=user.token_version,
-            created_at=at,
-            expires_at=at + timedelta(days=settings.refresh_token_days),
-        )
+    row = RefreshToken(
+        user_id=user.id,
+        family_id=family_id or uuid.uuid4(),
+        token_hash=security.hash_token(refresh),
+        token_version=user.token_version,
+        created_at=at,
+        expires_at=at + timedelta(days=settings.refresh_token_days),
     )
+    session.add(row)
     access, expires_in = security.create_access_token(
         user_id=user.id,
         organisation_id=user.organisation_id,
         role=user.organisation.kind,
         token_version=user.token_version,
+        session_id=row.family_id,
         settings=settings,
     )
     return Session(user, access, expires_in, refresh)
 
 
 async def revoke_all_sessions(session: AsyncSession, user: User) -> None:
-    """Every access token (by the token version) and refresh token issued so far dies."""
+    """Every access token (by the token version) and refresh token issued so far dies, and
+    the user's open event streams close."""
     user.token_version += 1
     await session.execute(
         update(RefreshToken)
         .where(RefreshToken.user_id == user.id, RefreshToken.revoked_at.is_(None))
         .values(revoked_at=clock.now())
     )
+    events.credentials_changed(session, user.id)
 
 
 async def login(
@@ -201,20 +221,17 @@ async def login(
     limiter: Limiter,
     settings: Settings,
 ) -> Session:
-    """Signs in; failures count against the account and the client address."""
-    rules = default_rules()
+    """Signs in; a failure counts against the account, its pair with the client address and
+    the address (backend/auth/ratelimit.py)."""
     email = normalize_email(email)
-    await limiter.check(rules["login_account"], email)
-    await limiter.check(rules["login_address"], client)
+    # Counted before the slow password check, so parallel guesses cannot outrun the limit.
+    attempt = await limiter.login_attempt(email, client)
     user = await user_by_email(session, email)
     if user is not None and not user.is_activated:
         # The manual's flow: an invited account answers so, whatever the password, and the
-        # client offers to resend the activation mail.
-        await limiter.hit(rules["login_account"], email)
+        # client offers to resend the activation mail. The attempt keeps counting.
         raise AccountNotActivated("Activate the account with the link in the invitation mail")
     if not await security.verify_password(password, user.password_hash if user else None):
-        await limiter.hit(rules["login_account"], email)
-        await limiter.hit(rules["login_address"], client)
         # The address tried is kept (it may not be an account): a trail of guessing.
         audit.record(
             session,
@@ -227,9 +244,9 @@ async def login(
         )
         raise InvalidCredentials(keep_changes=True)
     assert user is not None
+    await limiter.login_succeeded(email, attempt)
     if is_blocked(user):
         raise AccountDisabled()
-    await limiter.clear(rules["login_account"], email)
     user.last_login_at = clock.now()
     audit.record(
         session, "login", user=user, object_type="user", object_id=user.id, client_address=client
@@ -249,7 +266,7 @@ async def refresh(session: AsyncSession, token: str | None, settings: Settings) 
     user = await user_by_id(session, found.user_id)
     assert user is not None
     if found.used_at is not None:
-        await _revoke_family(session, found.family_id)
+        await _revoke_family(session, found)
         raise TokenInvalid(
             "Refresh token reused; signed out everywhere for safety", keep_changes=True
         )
@@ -265,23 +282,26 @@ async def refresh(session: AsyncSession, token: str | None, settings: Settings) 
     return await start_session(session, user, settings, family_id=found.family_id)
 
 
-async def _revoke_family(session: AsyncSession, family_id: uuid.UUID) -> None:
+async def _revoke_family(session: AsyncSession, token: RefreshToken) -> None:
+    """Ends the sign-in `token` belongs to: its refresh tokens, its access tokens (their
+    `sid`) and its open event streams."""
     await session.execute(
         update(RefreshToken)
-        .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
+        .where(RefreshToken.family_id == token.family_id, RefreshToken.revoked_at.is_(None))
         .values(revoked_at=clock.now())
     )
+    events.credentials_changed(session, token.user_id)
 
 
 async def logout(session: AsyncSession, token: str | None) -> None:
-    """Revokes the refresh token's family (this browser's session)."""
+    """Ends the refresh token's sign-in (this browser's session): its access tokens too."""
     if not token:
         return
     found = await session.scalar(
         select(RefreshToken).where(RefreshToken.token_hash == security.hash_token(token))
     )
     if found is not None:
-        await _revoke_family(session, found.family_id)
+        await _revoke_family(session, found)
 
 
 # --- activation and passwords -----------------------------------------------------------------
@@ -296,21 +316,24 @@ async def activate(session: AsyncSession, token: str, password: str, settings: S
     return await start_session(session, user, settings)
 
 
-async def resend_activation(
-    session: AsyncSession, email: str, client: str, limiter: Limiter, settings: Settings
-) -> None:
-    """Mails a fresh activation link to an invited account; silent for any other address."""
-    await _limit_mail_request(limiter, email, client)
+async def limit_mail_request(limiter: Limiter, email: str, client: str) -> None:
+    """Counts a resend or forgot request against the address asked for and the client."""
+    await limiter.mail_request(normalize_email(email), client)
+
+
+# The two below run after the `202` has been sent (the router hands them over), so that the
+# answer's timing cannot tell whether the address has an account.
+
+
+async def resend_activation(session: AsyncSession, email: str, settings: Settings) -> None:
+    """Mails a fresh activation link to an invited account; nothing for any other address."""
     user = await user_by_email(session, email)
     if user is not None and not user.is_activated and not is_blocked(user):
         await invite(session, user, settings)
 
 
-async def forgot_password(
-    session: AsyncSession, email: str, client: str, limiter: Limiter, settings: Settings
-) -> None:
-    """Mails a reset link to an active account; silent for any other address."""
-    await _limit_mail_request(limiter, email, client)
+async def forgot_password(session: AsyncSession, email: str, settings: Settings) -> None:
+    """Mails a reset link to an active account; nothing for any other address."""
     user = await user_by_email(session, email)
     if user is None or not user.is_activated or is_blocked(user):
         return
@@ -327,20 +350,16 @@ async def forgot_password(
     )
 
 
-async def _limit_mail_request(limiter: Limiter, email: str, client: str) -> None:
-    rules = default_rules()
-    await limiter.hit_and_check(rules["mail_account"], normalize_email(email))
-    await limiter.hit_and_check(rules["mail_address"], client)
-
-
 async def reset_password(
-    session: AsyncSession, token: str, password: str, settings: Settings
+    session: AsyncSession, token: str, password: str, limiter: Limiter, settings: Settings
 ) -> Session:
-    """Sets a new password through a reset link; every earlier session ends."""
+    """Sets a new password through a reset link; every earlier session ends, and the failed
+    sign-ins counted against the account are forgotten (the owner proved the mailbox)."""
     user = await consume_link_token(session, token, ActionPurpose.password_reset)
     check_password_rules(password, user)
     user.password_hash = await security.hash_password(password)
     await revoke_all_sessions(session, user)
+    await limiter.unlock_account(user.email)
     return await start_session(session, user, settings)
 
 

@@ -3,7 +3,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from backend.auth.deps import AdminActor, CurrentActor, SettingsDep
+from backend.auth.deps import AdminActor, CurrentActor, LimiterDep, SettingsDep
 from backend.auth.schemas import Accepted
 from backend.db import SessionDep
 from backend.errors import Forbidden
@@ -65,6 +65,19 @@ async def resend_invitation(
 ) -> Accepted:
     await service.resend_invitation(db, actor, organisation_id, settings)
     return Accepted(detail="Invitation sent")
+
+
+@router.post(
+    "/{organisation_id}/unlock",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Unlock sign-in: forget the failed attempts counted against its accounts",
+)
+async def unlock_sign_in(
+    organisation_id: uuid.UUID, actor: AdminActor, db: SessionDep, limiter: LimiterDep
+) -> None:
+    """For an account that others' guessing locked out (`429 rate_limited` at sign-in).
+    The owner can also unlock it with a password reset."""
+    await service.unlock_sign_in(db, actor, organisation_id, limiter)
 
 
 @router.get("/{organisation_id}/capacities", summary="A service's capacity per campaign")

@@ -10,6 +10,7 @@ from backend import clock
 from backend.audit import service as audit
 from backend.auth import service as auth
 from backend.auth.models import User
+from backend.auth.ratelimit import Limiter
 from backend.config import Settings
 from backend.errors import AlreadyActivated, Conflict, EmailTaken, NotFound, error
 from backend.organisations import capacity
@@ -20,6 +21,7 @@ from backend.organisations.schemas import (
     OrganisationRead,
     OrganisationUpdate,
 )
+from backend.placements import events
 from backend.schemas import Page, PageParams
 
 NotAService = error(409, "not_a_service", "Only a care service has a capacity")
@@ -145,6 +147,9 @@ async def update(
         if organisation.kind == OrganisationKind.admin and disabled:
             raise Conflict("The admin organisation cannot be disabled")
         organisation.disabled_at = (organisation.disabled_at or clock.now()) if disabled else None
+        if disabled:
+            # Its open event streams close too, not only its next requests.
+            events.credentials_changed(session, organisation.id)
     for field, value in changes.items():
         if value is not None:
             setattr(organisation, field, value)
@@ -175,6 +180,28 @@ async def resend_invitation(
     audit.record(
         session,
         "invitation_resent",
+        actor=actor,
+        object_type="organisation",
+        object_id=organisation.id,
+    )
+
+
+async def unlock_sign_in(
+    session: AsyncSession, actor, organisation_id: uuid.UUID, limiter: Limiter
+) -> None:
+    """Forgets the failed sign-ins counted against the organisation's accounts, from every
+    address (someone else's guessing locked its people out)."""
+    organisation = await session.get(Organisation, organisation_id)
+    if organisation is None:
+        raise NotFound("No such organisation")
+    emails = await session.scalars(
+        select(User.email).where(User.organisation_id == organisation.id)
+    )
+    for email in emails.all():
+        await limiter.unlock_account(email)
+    audit.record(
+        session,
+        "sign_in_unlocked",
         actor=actor,
         object_type="organisation",
         object_id=organisation.id,

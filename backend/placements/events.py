@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 SERVICES = "services"  # every service: the browse list changed
 ADMINS = "admins"  # the administrators see everything
 QUEUE_SIZE = 100
+# Not for the client: tells a stream to re-check the credentials it was opened with.
+CREDENTIALS_CHANGED = "credentials_changed"
 REDIS_CHANNEL = "stagematch:events"
 # While Redis is down, publishing tries it again at most this often (the subscription too).
 REDIS_RETRY_SECONDS = 2.0
@@ -267,6 +269,18 @@ def channels_of(organisation_id: uuid.UUID, role: str) -> set[str]:
     if role == "service":
         return {str(organisation_id), SERVICES}
     return {str(organisation_id)}
+
+
+def credentials_channel(owner_id: uuid.UUID) -> str:
+    """Where the streams of a user or an organisation hear that their credentials changed."""
+    return f"credentials:{owner_id}"
+
+
+def credentials_changed(session: AsyncSession, owner_id: uuid.UUID) -> None:
+    """Once the transaction commits, the open streams of this user or organisation re-check
+    their credentials, and close if these no longer hold (signed out, password changed,
+    organisation disabled, API token revoked)."""
+    publish_after_commit(session, [credentials_channel(owner_id)], {"kind": CREDENTIALS_CHANGED})
 
 
 def publish_after_commit(

@@ -4,24 +4,32 @@ may see changed (a school: its requests; a service: the browse list and its invi
 The browser's EventSource cannot send an Authorization header, so this one endpoint also
 takes the access token as `?access_token=`. That is why it sits on the public router and
 authenticates itself: the private router's header-only dependency does not apply to it. The
-token is the short-lived access token (15 minutes); the client reconnects with a fresh one."""
+token is the short-lived access token (15 minutes), valid when the stream opens; the stream
+then lasts as long as the sign-in behind it and ends once that does (signed out, password
+changed, organisation disabled, API token revoked): told so through the broker it re-checks at
+once, and it re-checks every minute regardless. The client then renews and reconnects."""
 
 import asyncio
 import json
+import logging
 from collections.abc import AsyncIterator
 
 from fastapi import APIRouter, Request
 from starlette.responses import StreamingResponse
 
 from backend.auth import api_tokens
-from backend.auth.deps import Actor, current_actor
+from backend.auth.deps import Actor, authenticate
 from backend.config import get_settings
-from backend.errors import TokenInvalid
+from backend.errors import DomainError, TokenInvalid
 from backend.placements import events
 
+log = logging.getLogger(__name__)
 router = APIRouter()
 
 HEARTBEAT_SECONDS = 15.0
+# However a change of credentials was missed (a replica that Redis did not reach), a stream
+# re-checks them this often; told of a change, it re-checks at once.
+RECHECK_SECONDS = 60.0
 # Tells EventSource how long to wait before reconnecting after the stream breaks.
 RETRY_MILLISECONDS = 5000
 
@@ -37,11 +45,30 @@ def _token(request: Request) -> str | None:
     return token
 
 
-async def _actor(request: Request) -> Actor:
-    # The same checks as every other endpoint (signature, expiry, token version, blocked
-    # account); the session is closed before streaming, so a stream holds no connection.
+async def _actor(request: Request, *, check_expiry: bool = True) -> Actor:
+    # The same checks as every other endpoint (signature, expiry, session, token version,
+    # blocked account); the session is closed before streaming, so a stream holds no
+    # connection.
     async with request.app.state.sessionmaker() as session:
-        return await current_actor(session, get_settings(), _token(request))
+        return await authenticate(
+            session, get_settings(), _token(request), check_expiry=check_expiry
+        )
+
+
+async def _still_allowed(request: Request) -> bool:
+    """Whether the stream's credentials still hold: its sign-in is live (not signed out, no
+    password change since), the account and organisation are not disabled, the API token is
+    not revoked. The access token's own 15 minutes do not end a stream; its sign-in does."""
+    try:
+        await _actor(request, check_expiry=False)
+    except DomainError:
+        return False
+    except Exception as exc:
+        # The database unreachable, say: a stream that cannot vouch for itself closes (the
+        # client reconnects, and hears the reason), without a traceback per stream.
+        log.warning("event stream: could not re-check its credentials (%s)", type(exc).__name__)
+        return False
+    return True
 
 
 def _frame(event: dict) -> str:
@@ -49,23 +76,38 @@ def _frame(event: dict) -> str:
     return f"event: {name}\ndata: {json.dumps(event, separators=(',', ':'))}\n\n"
 
 
-async def _stream(actor: Actor) -> AsyncIterator[str]:
-    channels = events.channels_of(actor.organisation_id, actor.role.value)
+async def _stream(request: Request, actor: Actor) -> AsyncIterator[str]:
+    channels = events.channels_of(actor.organisation_id, actor.role.value) | {
+        events.credentials_channel(actor.organisation_id),
+        events.credentials_channel(actor.user.id),
+    }
+    loop = asyncio.get_running_loop()
     async with events.broker().subscribe(channels) as queue:
         # The first frame says the subscription is live; events after it are not missed.
         yield f"retry: {RETRY_MILLISECONDS}\n: connected\n\n"
+        check_at = loop.time() + RECHECK_SECONDS
         while True:
+            wait = min(HEARTBEAT_SECONDS, max(0.0, check_at - loop.time()))
             try:
-                event = await asyncio.wait_for(queue.get(), HEARTBEAT_SECONDS)
+                event = await asyncio.wait_for(queue.get(), wait)
             except TimeoutError:
-                # A comment keeps proxies from closing an idle connection, and a send to a
-                # client that left ends the stream.
-                yield ": heartbeat\n\n"
-                continue
+                event = None
             if event is events.CLOSED:
                 # The server is shutting down: the client reconnects, to another replica.
                 return
-            yield _frame(event)
+            kind = event.get("kind") if event is not None else None
+            # Told that credentials changed (or events were dropped, that hint among them),
+            # or a while passed: the stream ends with its credentials.
+            if kind in (events.CREDENTIALS_CHANGED, "resync") or loop.time() >= check_at:
+                if not await _still_allowed(request):
+                    return
+                check_at = loop.time() + RECHECK_SECONDS
+            if event is None:
+                # A comment keeps proxies from closing an idle connection, and a send to a
+                # client that left ends the stream.
+                yield ": heartbeat\n\n"
+            elif kind != events.CREDENTIALS_CHANGED:
+                yield _frame(event)
 
 
 @router.get(
@@ -80,7 +122,7 @@ async def stream_events(request: Request) -> StreamingResponse:
     the access token goes in the Authorization header or as `?access_token=`."""
     actor = await _actor(request)
     return StreamingResponse(
-        _stream(actor),
+        _stream(request, actor),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )

@@ -1,17 +1,19 @@
 """The admin's pages: create a school with the keyboard-reachable form, which mails the
-invitation; resend it; reveal and download a pupil's data with a reason; export with or
-without contact data; withdraw one of a pupil entered by two schools. The pages have no serious
-accessibility violation."""
+invitation; resend it; unlock an account others' guessing locked; reveal and download a
+pupil's data with a reason; export with or without contact data; withdraw one of a pupil
+entered by two schools. The pages have no serious accessibility violation."""
 
 import io
 import json
 
+import httpx
 import pytest
 from openpyxl import load_workbook
 
 from tests.browser.conftest import (
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
+    PASSWORD,
     axe_violations,
     enter_request,
     login,
@@ -260,3 +262,30 @@ def test_the_admin_withdraws_one_of_a_pupil_entered_by_two_schools(page, live, c
     assert live.admin().get(f"/placement-requests/{twin['id']}").json()["status"] == "withdrawn"
     assert live.admin().get(f"/placement-requests/{kept['id']}").json()["status"] == "open"
     live.wait_for_mails(service["email"], 2)  # the activation, then the withdrawal
+
+
+def test_the_admin_unlocks_the_sign_in_of_a_school_locked_out_by_guessing(page, live):
+    school = live.activated("school", "Sint-Lodewijk Brugge", "8200")
+
+    def sign_in(password: str) -> int:
+        return httpx.post(
+            f"{live.url}/api/v1/auth/login",
+            json={"email": school["email"], "password": password},
+        ).status_code
+
+    for n in range(5):
+        assert sign_in(f"wrong-guess-number-{n}") == 401
+    assert sign_in(PASSWORD) == 429
+
+    login(page, ADMIN_EMAIL, ADMIN_PASSWORD, "admin")
+    page.get_by_role("link", name="Organisaties").click()
+    row = page.get_by_role("row").filter(has_text="Sint-Lodewijk Brugge")
+    row.get_by_role("button", name="Aanmelden deblokkeren: Sint-Lodewijk Brugge").click()
+    page.get_by_role("status").filter(has_text="Sint-Lodewijk Brugge kan weer aanmelden").wait_for()
+    assert sign_in(PASSWORD) == 200
+    # An invited account has no sign-in to unlock: its row offers no such button.
+    invited = live.invite("school", "Hiemsch Tweede", "3000")
+    page.reload()
+    row = page.get_by_role("row").filter(has_text=invited["name"])
+    row.wait_for()
+    assert row.get_by_role("button", name=f"Aanmelden deblokkeren: {invited['name']}").count() == 0

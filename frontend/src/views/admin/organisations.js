@@ -1,4 +1,5 @@
-// Organisations: list and search, create (which mails the invitation), resend, disable.
+// Organisations: list and search, create (which mails the invitation), resend, disable, unlock
+// sign-in after failed attempts (someone else's guessing).
 import { useState } from 'preact/hooks';
 import { get, patch, post, put } from '../../api.js';
 import { Alert } from '../../components/alert.js';
@@ -188,6 +189,8 @@ export function Organisations() {
                       onClick=${() => { setMessage(null); setEditing(o); }}>${t('common.edit')}</button> `}
                     ${o.account_status === 'invited' && html`<button type="button" class="small" aria-label=${t('orgs.resend_named', { name: o.name })}
                       onClick=${() => run(() => post(`/organisations/${o.id}/invitation`), t('orgs.resent', { email: o.email }))}>${t('orgs.resend')}</button> `}
+                    ${o.account_status === 'active' && html`<button type="button" class="small" aria-label=${t('orgs.unlock_named', { name: o.name })}
+                      onClick=${() => run(() => post(`/organisations/${o.id}/unlock`), t('orgs.unlocked', { name: o.name }))}>${t('orgs.unlock')}</button> `}
                     ${o.kind !== 'admin' && html`<button type="button" class="small" aria-label=${t(o.is_disabled ? 'orgs.enable_named' : 'orgs.disable_named', { name: o.name })}
                       onClick=${() => run(() => patch(`/organisations/${o.id}`, { is_disabled: !o.is_disabled }), t(o.is_disabled ? 'orgs.enabled' : 'orgs.disabled', { name: o.name }))}>
                       ${t(o.is_disabled ? 'orgs.enable' : 'orgs.disable')}</button>`}
