@@ -23,6 +23,10 @@ class Settings(BaseSettings):
     # decrypts with any, so a key can be rotated without downtime.
     data_key: str = DEFAULT_DATA_KEY
     public_url: str = "http://127.0.0.1:8000"
+    # The proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (comma-separated
+    # addresses or networks): the client's address (rate limits, audit log) comes from them.
+    # Anyone else could write any address there, so only loopback by default.
+    forwarded_allow_ips: str = "127.0.0.1,::1"
 
     smtp_host: str | None = None
     smtp_port: int = 25
