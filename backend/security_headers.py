@@ -20,6 +20,7 @@ from typing import Any
 
 from fastapi.openapi.docs import get_swagger_ui_html
 
+Headers = list[tuple[bytes, bytes]]
 _INLINE_SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script>", re.IGNORECASE | re.DOTALL)
 _SRC = re.compile(r"\bsrc\s*=", re.IGNORECASE)
 
@@ -92,9 +93,6 @@ def swagger_page(app: Any) -> str:
         swagger_ui_parameters=app.swagger_ui_parameters,
     )
     return bytes(response.body).decode()
-
-
-Headers = list[tuple[bytes, bytes]]
 
 
 def _headers(**values: str) -> Headers:
