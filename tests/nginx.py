@@ -79,15 +79,21 @@ class Nginx:
             command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, self.error_log()
+        while time.monotonic() < deadline and self.process.poll() is None:
             try:
                 if httpx.get(f"{self.url}/nginx-health", timeout=1).status_code == 200:
                     return self
             except httpx.HTTPError:
                 pass
             time.sleep(0.05)
-        raise TimeoutError(f"nginx did not start: {self.error_log()}")
+        self.stop()
+        raise RuntimeError(f"nginx did not start: {self.error_log()}")
+
+    def __enter__(self) -> "Nginx":
+        return self.start()
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:

@@ -18,12 +18,13 @@ INDEX = (ROOT / "frontend" / "index.html").read_text()
 @pytest.fixture
 def through_nginx(migrated_database, tmp_path):
     server = LiveServer(server_env(migrated_database)).start()
-    nginx = Nginx([f"127.0.0.1:{server.port}"], tmp_path).start()
     try:
-        with httpx.Client(base_url=nginx.url, timeout=10) as client:
+        with (
+            Nginx([f"127.0.0.1:{server.port}"], tmp_path) as nginx,
+            httpx.Client(base_url=nginx.url, timeout=10) as client,
+        ):
             yield client
     finally:
-        nginx.stop()
         server.stop()
 
 

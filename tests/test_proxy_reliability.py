@@ -83,14 +83,15 @@ async def test_through_nginx_an_outage_is_the_apps_503_and_a_rolling_restart_los
     url = _scratch_url("nginx")
     env = await asyncio.to_thread(_prepared_env, url)
     database = TcpProxy()
-    await database.up()
     env["DATABASE_URL"] = url.replace("127.0.0.1:5432", f"127.0.0.1:{database.port}")
     replicas = [LiveServer(env), LiveServer(env)]
-    for replica in replicas:
-        await asyncio.to_thread(replica.start)
-    nginx = Nginx([f"127.0.0.1:{r.port}" for r in replicas], tmp_path).start()
+    nginx = Nginx([f"127.0.0.1:{r.port}" for r in replicas], tmp_path)
+    await database.up()
     timings = {}
     try:
+        for replica in replicas:
+            await asyncio.to_thread(replica.start)
+        nginx.start()
         async with httpx.AsyncClient(base_url=nginx.url, timeout=15) as client:
             headers = await _admin_headers(client)
             assert (await client.get(READ, headers=headers)).status_code == 200

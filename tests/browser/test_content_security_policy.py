@@ -45,16 +45,14 @@ def test_the_client_starts_under_a_policy_without_inline_or_eval(browser, live):
 def test_the_client_starts_and_signs_in_through_the_shipped_nginx(browser, live, tmp_path):
     """Debian's nginx with deploy/nginx.conf: the modules (.mjs too) load, the page and its
     policy come from the app, the API answers through the proxy."""
-    nginx = Nginx([live.url.removeprefix("http://")], tmp_path).start()
-    errors: list[str] = []
-    page = fresh_page(browser, dataclasses.replace(live, url=nginx.url), errors)
-    try:
-        # The admin's start page draws a chart with uPlot, loaded when it is needed.
-        login(page, ADMIN_EMAIL, ADMIN_PASSWORD, role="admin")
-        page.locator("main h1").wait_for()
-        assert errors == []
-        served = {entry["path"] for entry in nginx.access_log() if entry["status"] == 200}
-        assert {"/node_modules/preact/dist/preact.mjs", "/api/v1/auth/login"} <= served
-    finally:
-        page.context.close()
-        nginx.stop()
+    with Nginx([live.url.removeprefix("http://")], tmp_path) as nginx:
+        errors: list[str] = []
+        page = fresh_page(browser, dataclasses.replace(live, url=nginx.url), errors)
+        try:
+            login(page, ADMIN_EMAIL, ADMIN_PASSWORD, role="admin")
+            page.locator("main h1").wait_for()
+            assert errors == []
+            served = {entry["path"] for entry in nginx.access_log() if entry["status"] == 200}
+            assert {"/node_modules/preact/dist/preact.mjs", "/api/v1/auth/login"} <= served
+        finally:
+            page.context.close()

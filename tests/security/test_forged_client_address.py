@@ -58,12 +58,13 @@ def _assert_forged_addresses_ignored(client: httpx.Client, real_address: str) ->
 def test_through_the_shipped_nginx_the_address_is_the_one_nginx_saw(env, tmp_path):
     """The app trusts loopback by default, where nginx runs here: nginx alone decides."""
     server = LiveServer(env).start()
-    nginx = Nginx([f"127.0.0.1:{server.port}"], tmp_path).start()
     try:
-        with httpx.Client(base_url=nginx.url, timeout=10) as client:
+        with (
+            Nginx([f"127.0.0.1:{server.port}"], tmp_path) as nginx,
+            httpx.Client(base_url=nginx.url, timeout=10) as client,
+        ):
             _assert_forged_addresses_ignored(client, "127.0.0.1")
     finally:
-        nginx.stop()
         server.stop()
 
 
