@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
 # Three stages: `client` installs the client's npm packages, `api` is the Python app (API,
-# migrations, mail worker), `web` is nginx serving the client and proxying /api to `api`.
+# migrations, mail worker), `web` is nginx serving the client's modules and proxying the API,
+# the probes and the client's page (with its Content-Security-Policy) to `api`.
 # `docker compose build` builds the `api` and `web` targets; see docs/OPERATIONS.md.
 
 FROM node:22-slim AS client

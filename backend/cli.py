@@ -67,12 +67,14 @@ def serve(host: str, port: int, workers: int, forwarded_allow_ips: str | None = 
     import uvicorn
 
     # log_config=None: uvicorn keeps its hands off logging (ours writes JSON lines), and our
-    # middleware writes the access lines, with the request id.
+    # middleware writes the access lines, with the request id. The forwarding headers are
+    # believed from the trusted proxies only (FORWARDED_ALLOW_IPS): uvicorn then takes the
+    # right-most address that is not one of them as the client's.
     options = {
         "host": host,
         "port": port,
         "proxy_headers": True,
-        "forwarded_allow_ips": forwarded_allow_ips,
+        "forwarded_allow_ips": forwarded_allow_ips or get_settings().forwarded_allow_ips,
         "log_config": None,
         "access_log": False,
         "factory": True,
@@ -173,8 +175,8 @@ def main(argv: list[str] | None = None) -> int:
     serve_cmd.add_argument(
         "--forwarded-allow-ips",
         default=None,
-        help="proxies whose X-Forwarded-For is trusted (default 127.0.0.1; '*' behind a proxy "
-        "that alone can reach the API)",
+        help="proxies whose X-Forwarded-For is trusted, comma-separated addresses or networks "
+        "(default: the FORWARDED_ALLOW_IPS setting, loopback unless set)",
     )
     migrate_cmd = commands.add_parser("migrate", help="apply database migrations")
     migrate_cmd.add_argument("--revision", default="head")

@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     blind_index_key: SecretStr | None = None
     blind_index_old_key: SecretStr | None = None
     public_url: str = "http://127.0.0.1:8000"
+    # The proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (comma-separated
+    # addresses or networks): the client's address (rate limits, audit log) comes from them.
+    # Anyone else could write any address there, so only loopback by default.
+    forwarded_allow_ips: str = "127.0.0.1,::1"
 
     smtp_host: str | None = None
     smtp_port: int = 25

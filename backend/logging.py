@@ -155,13 +155,18 @@ class RequestContextMiddleware:
         finally:
             # No response started means the app raised: the error handler answered 500.
             code = status[0] if status else 500
+            # The forwarded address when the proxy is trusted (uvicorn's proxy headers
+            # middleware, outside this one, has put it in the scope), else the peer's.
+            client = (scope.get("client") or ("unknown",))[0]
             access_log.log(
                 logging.WARNING if code >= 500 else logging.INFO,
-                "%s %s %s",
+                "%s %s %s %s",
+                client,
                 scope.get("method"),
                 scope.get("path"),
                 code,
                 extra={
+                    "client": client,
                     "status": code,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 1),
                 },

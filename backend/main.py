@@ -10,7 +10,7 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from backend import errors, health, metrics, shutdown
+from backend import errors, health, metrics, security_headers, shutdown
 from backend import logging as app_logging
 from backend.admin import router as admin_router
 from backend.auth import api_tokens_router
@@ -41,12 +41,20 @@ created under `/api-tokens`) for scripts. Errors are `application/problem+json` 
 
 
 class StagematchAPI(FastAPI):
-    """FastAPI whose outermost layer is the request-id middleware: outside Starlette's error
-    middleware, so that even a 500 carries `X-Request-ID` and gets its access line."""
+    """FastAPI whose outermost layers are the request-id and security-headers middlewares:
+    outside Starlette's error middleware, so that even a 500 carries `X-Request-ID`, its
+    security headers and gets its access line."""
 
     def build_middleware_stack(self):
-        stack = metrics.MetricsMiddleware(super().build_middleware_stack(), self.state.metrics)
-        return app_logging.RequestContextMiddleware(stack)
+        measured = metrics.MetricsMiddleware(super().build_middleware_stack(), self.state.metrics)
+        secured = security_headers.SecurityHeadersMiddleware(
+            measured,
+            index_html=(FRONTEND / "index.html").read_text(encoding="utf-8"),
+            docs_path=self.docs_url,
+            docs_html=security_headers.swagger_page(self),
+            https=self.state.settings.public_url.startswith("https://"),
+        )
+        return app_logging.RequestContextMiddleware(secured)
 
     _documented: dict | None = None
 

@@ -58,15 +58,27 @@ async def admin_headers(client: httpx.AsyncClient) -> dict[str, str]:
 
 
 class LiveServer:
-    def __init__(self, env: dict[str, str], port: int | None = None) -> None:
+    def __init__(
+        self, env: dict[str, str], port: int | None = None, serve_args: tuple[str, ...] = ()
+    ) -> None:
         self.env = env
         self.port = port or free_port()
+        # More `stagematch serve` options (--host and --port are the server's own).
+        self.serve_args = serve_args
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
 
     def start(self, timeout: float = 30) -> "LiveServer":
         self.process = subprocess.Popen(
-            [STAGEMATCH, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            [
+                STAGEMATCH,
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                *self.serve_args,
+            ],
             env=self.env,
             cwd=ROOT,
             stdout=subprocess.DEVNULL,

@@ -2,6 +2,7 @@
 of a stage that exists, healthchecks where something waits on them, dependencies with
 conditions, and an environment whose every name is a setting of the app."""
 
+import ipaddress
 import re
 from pathlib import Path
 
@@ -123,15 +124,49 @@ def test_mail_goes_to_mailpit_in_the_stack():
     assert "8025:8025" in SERVICES["mailpit"]["ports"]
 
 
-def test_nginx_streams_events_and_proxies_the_api():
-    conf = (ROOT / "deploy" / "nginx.conf").read_text()
-    events = conf[conf.index("location = /api/v1/events") :]
-    events = events[: events.index("}")]
-    assert "proxy_buffering off" in events
-    assert "proxy_pass http://$api_upstream" in events
-    assert "location /api/" in conf
-    assert "try_files $uri /index.html" in conf
-    assert "X-Forwarded-For" in conf and "X-Request-ID" in conf
+# The directives of the shipped nginx config, without its comments.
+NGINX = re.sub(r"#.*", "", (ROOT / "deploy" / "nginx.conf").read_text())
+
+
+def _location(prefix: str) -> str:
+    block = NGINX[NGINX.index(f"location {prefix} {{") :]
+    return block[: block.index("}")]
+
+
+def test_nginx_streams_events_and_proxies_the_api_the_probes_and_the_page():
+    assert "proxy_buffering off" in _location("= /api/v1/events")
+    for prefix in ("= /api/v1/events", "/api/", "= /healthz", "= /readyz", "/"):
+        assert "proxy_pass http://stagematch_api;" in _location(prefix), prefix
+    assert "X-Request-ID $stagematch_request_id" in NGINX
+
+
+def test_nginx_states_the_client_address_instead_of_appending_to_the_clients():
+    assert "proxy_set_header X-Forwarded-For $remote_addr;" in NGINX
+    assert "$proxy_add_x_forwarded_for" not in NGINX
+
+
+def test_nginx_passes_the_apps_answers_through_and_keeps_every_replica():
+    # Behaviour through a real nginx: tests/test_proxy_reliability.py; these name the reasons.
+    assert "proxy_intercept_errors" not in NGINX
+    next_upstream = re.findall(r"^\s*proxy_next_upstream (.*);", NGINX, re.MULTILINE)
+    assert next_upstream == ["error timeout"]
+    assert "non_idempotent" not in NGINX
+    assert re.search(r"^\s*server api:8000 max_fails=0;", NGINX, re.MULTILINE)
+
+
+def test_nginx_types_the_client_modules_itself():
+    for prefix in ("/src/", "/node_modules/"):
+        assert "text/javascript js mjs;" in _location(prefix).replace("\n", " "), prefix
+
+
+def test_the_api_believes_forwarded_headers_from_nginx_alone():
+    api = SERVICES["api"]
+    assert "--forwarded-allow-ips" not in api["command"]
+    trusted = environment(api)["FORWARDED_ALLOW_IPS"]
+    web_address = SERVICES["web"]["networks"]["default"]["ipv4_address"]
+    assert trusted == web_address
+    subnet = COMPOSE["networks"]["default"]["ipam"]["config"][0]["subnet"]
+    assert ipaddress.ip_address(web_address) in ipaddress.ip_network(subnet)
 
 
 def test_the_build_context_leaves_out_secrets_and_local_state():

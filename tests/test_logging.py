@@ -71,7 +71,7 @@ async def test_access_line_is_one_json_object_with_the_request(client, json_line
     access = [e for e in json_lines() if e["logger"] == "stagematch.access"]
     assert len(access) == 1
     entry = access[0]
-    assert {"time", "level", "logger", "message", "duration_ms"} <= entry.keys()
+    assert {"time", "level", "logger", "message", "duration_ms", "client"} <= entry.keys()
     assert entry["request_id"] == "abc-1"
     assert (entry["method"], entry["path"], entry["status"]) == ("GET", "/api/v1/me", 401)
     assert entry["level"] == "INFO"
@@ -181,6 +181,16 @@ def test_served_process_writes_json_lines(tmp_path):
                 assert time.monotonic() < deadline and process.poll() is None
                 time.sleep(0.1)
         assert response.headers["x-request-id"] == "live-42"
+        # The client's address: the forwarded one from a trusted proxy (loopback by
+        # default), the peer's own from anyone else (here 127.0.0.2).
+        forwarded = {"X-Forwarded-For": "203.0.113.9"}
+        httpx.get(
+            f"http://127.0.0.1:{port}/healthz", headers={**forwarded, "X-Request-ID": "proxied"}
+        )
+        with httpx.Client(transport=httpx.HTTPTransport(local_address="127.0.0.2")) as other:
+            other.get(
+                f"http://127.0.0.1:{port}/healthz", headers={**forwarded, "X-Request-ID": "direct"}
+            )
     finally:
         process.terminate()
         stderr = process.communicate(timeout=10)[1]
@@ -189,3 +199,6 @@ def test_served_process_writes_json_lines(tmp_path):
     access = [e for e in entries if e.get("request_id") == "live-42"]
     assert len(access) == 1
     assert (access[0]["path"], access[0]["status"]) == ("/healthz", 200)
+    assert access[0]["client"] == "127.0.0.1"
+    clients = {e["request_id"]: e["client"] for e in entries if e["logger"] == "stagematch.access"}
+    assert (clients["proxied"], clients["direct"]) == ("203.0.113.9", "127.0.0.2")

@@ -247,9 +247,19 @@ def _keep_screenshots(request, pages) -> None:
             opened.screenshot(path=str(FAILURES / f"{request.node.name[:80]}-{n}.png"))
 
 
+# Every Content-Security-Policy violation is reported on the console, whatever the browser's
+# own message says: the client must run under the app's policy without one. (So give
+# wait_for_function a function, "() => ...": Playwright evals an expression on every poll,
+# which the policy refuses.)
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener('securitypolicyviolation', (event) => console.error(
+  `Content Security Policy violation: ${event.violatedDirective} ${event.blockedURI}`));
+"""
+
+
 def fresh_page(browser, live: Live, errors: list[str], width: int = 1280):
     """A page in a context of its own (no cookies, Dutch, Brussels time) at `width` px; its
-    JavaScript errors go to `errors`."""
+    JavaScript errors and Content-Security-Policy violations go to `errors`."""
     context = browser.new_context(
         base_url=live.url,
         locale="nl-BE",
@@ -257,8 +267,15 @@ def fresh_page(browser, live: Live, errors: list[str], width: int = 1280):
         viewport={"width": width, "height": 900},
     )
     context.set_default_timeout(8000)
+    context.add_init_script(REPORT_CSP_VIOLATIONS)
     opened = context.new_page()
     opened.on("pageerror", lambda error: errors.append(str(error)))
+
+    def on_console(message) -> None:
+        if "Content Security Policy" in message.text:
+            errors.append(message.text)
+
+    opened.on("console", on_console)
     return opened
 
 
@@ -361,12 +378,10 @@ def enter_request(client, supervisor: dict, **fields) -> dict:
     return answer.json()
 
 
-AXE = ROOT / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
-
-
 def axe_violations(page) -> list[str]:
     """Serious and critical axe-core violations on the page as it is now."""
-    page.add_script_tag(path=str(AXE))
+    # By its URL (the app serves node_modules): the policy refuses an inline copy.
+    page.add_script_tag(url="/node_modules/axe-core/axe.min.js")
     result = page.evaluate(
         "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
         ".filter(v => ['serious', 'critical'].includes(v.impact))"

@@ -114,7 +114,7 @@ def test_deadlines_move_with_the_servers_refusal_at_its_field_and_an_account_is_
     error.wait_for()
     assert "na de deadline voor aanvragen" in error.inner_text()
     page.wait_for_function(
-        "document.activeElement && document.activeElement.id === 'decision_deadline'"
+        "() => document.activeElement && document.activeElement.id === 'decision_deadline'"
     )
     form.get_by_role("button", name="Annuleren").click()
 

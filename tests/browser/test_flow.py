@@ -39,7 +39,7 @@ def fill_request(page, first: str, last: str) -> None:
     page.get_by_label("Straat en huisnummer").fill("Vlaanderenstraat 12")
     page.get_by_label("Postcode").fill("8400")
     # The postcode fills in the province and the city.
-    page.wait_for_function("document.getElementById('province').value === 'BE-VWV'")
+    page.wait_for_function("() => document.getElementById('province').value === 'BE-VWV'")
     assert page.get_by_label("Plaats").input_value() == "Oostende"
     page.get_by_label("Telefoon").fill("0470 11 22 33")
     page.get_by_label("E-mailadres").fill("fien@example.be")

@@ -55,7 +55,7 @@ def test_sign_in_and_enter_a_pupil_with_the_keyboard(page, live, campaigns):
     # The home view loads after the sign-in, and its heading takes the focus (screen readers
     # announce where the user landed); the menu is behind it.
     page.wait_for_function(
-        "document.activeElement.tagName === 'H1'"
+        "() => document.activeElement.tagName === 'H1'"
         " && document.activeElement.textContent === 'Welkom, Technisch Atheneum Ieper'"
     )
     tab_until(page, text_is("Nieuwe aanvraag") + " && el.closest('nav')", key="Shift+Tab")
@@ -67,7 +67,7 @@ def test_sign_in_and_enter_a_pupil_with_the_keyboard(page, live, campaigns):
         page.keyboard.type(value)
         page.keyboard.press("Tab")
     # The postcode filled in the city; the province follows it.
-    page.wait_for_function("document.getElementById('city').value === 'Ieper'")
+    page.wait_for_function("() => document.getElementById('city').value === 'Ieper'")
     assert page.evaluate("document.activeElement.id") == "city"
     page.keyboard.press("Tab")  # province, filled in
     assert page.evaluate("document.activeElement.value") == "BE-VWV"
@@ -105,7 +105,9 @@ def test_a_refused_form_sends_focus_to_the_first_wrong_field(page, live, campaig
     page.keyboard.press("Enter")
     page.get_by_role("alert").filter(has_text="Niet alles is goed ingevuld").wait_for()
     # Focus moves once the errors are drawn; on a busy machine that is a frame later.
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'last_name'")
+    page.wait_for_function(
+        "() => document.activeElement && document.activeElement.id === 'last_name'"
+    )
 
 
 def test_accept_in_the_dialog_with_the_keyboard(page, live, campaigns):
@@ -126,7 +128,7 @@ def test_accept_in_the_dialog_with_the_keyboard(page, live, campaigns):
     dialog = page.get_by_role("dialog", name="Ella Dewulf aanvaarden")
     dialog.wait_for()
     # The dialog takes the focus, on its first field.
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'notes'")
+    page.wait_for_function("() => document.activeElement && document.activeElement.id === 'notes'")
     page.keyboard.type("Welkom op maandag om 9 uur.")
     for value in ["Sofie Maes", "059 30 40 50", "sofie@example.be"]:
         page.keyboard.press("Tab")
@@ -143,5 +145,5 @@ def test_accept_in_the_dialog_with_the_keyboard(page, live, campaigns):
     page.get_by_role("dialog").wait_for(state="detached")
     # The focus returns in the dialog's cleanup, a moment after it left the page.
     page.wait_for_function(
-        "document.activeElement.textContent.trim() === 'Aanvaarding ongedaan maken'"
+        "() => document.activeElement.textContent.trim() === 'Aanvaarding ongedaan maken'"
     )

@@ -74,7 +74,7 @@ def test_decline_after_the_interview_with_a_reason(page, live, campaigns):
     page.get_by_role("button", name="Niet weerhouden").click()
     dialog = page.get_by_role("dialog", name="Jens Maes niet weerhouden")
     # The reason is optional, labelled, and its field has focus first.
-    page.wait_for_function("document.activeElement.id === 'reason'")
+    page.wait_for_function("() => document.activeElement.id === 'reason'")
     dialog.get_by_label("Reden (niet verplicht)").fill("Geen klik tijdens het gesprek.")
     dialog.get_by_role("button", name="Niet weerhouden").click()
     page.get_by_role("status").filter(has_text="niet weerhouden").wait_for()

@@ -24,7 +24,7 @@ def test_a_school_creates_uses_and_revokes_an_api_token(page, live, campaigns):
     page.get_by_role("button", name="Sleutel maken").click()
     assert page.locator("#name-error").inner_text() == "Vul dit in."
     assert page.locator("#expires-error").inner_text() == "Kies een dag na vandaag."
-    page.wait_for_function("document.activeElement.id === 'name'")
+    page.wait_for_function("() => document.activeElement.id === 'name'")
     page.get_by_label("Geldig tot en met").fill("")
     page.get_by_label("Naam").fill("Leerlingenadministratie")
     assert page.get_by_label("Alleen lezen (aangeraden)").is_checked()
