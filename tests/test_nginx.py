@@ -51,3 +51,10 @@ def test_the_page_and_the_probes_are_the_apps(through_nginx):
         assert probe.status_code == 200, path
         assert probe.headers["content-type"] == "application/json", path
         assert probe.json()["status"] == "ok"
+
+
+def test_metrics_are_not_served_to_the_public(through_nginx):
+    # Scraped per replica, never through the public proxy (docs/OPERATIONS.md, Metrics).
+    answer = through_nginx.get("/metrics")
+    assert answer.status_code == 404
+    assert "stagematch_" not in answer.text
