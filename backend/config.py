@@ -4,7 +4,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,6 +36,11 @@ class Settings(BaseSettings):
     mail_max_attempts: int = 12
     mail_backoff_base_seconds: float = 30.0
     mail_backoff_max_seconds: float = 3600.0
+    # A worker claims one mail at a time for this long and renews the claim every third of it
+    # while the SMTP server takes the mail: a killed worker's mail is free again this soon.
+    mail_claim_seconds: float = Field(default=15.0, gt=0)
+    # Mails a worker sends in one pass before it looks at reminders and at its stop signal.
+    mail_batch_size: int = Field(default=50, gt=0)
 
     redis_url: str | None = None
 
@@ -69,6 +74,9 @@ class Settings(BaseSettings):
                 raise ValueError("SECRET_KEY must be set to a random value of 32+ characters")
             if self.data_key == DEFAULT_DATA_KEY:
                 raise ValueError("DATA_KEY must be set outside development")
+            if not self.smtp_host:
+                # Without it the worker writes mail to the log and calls it sent.
+                raise ValueError("SMTP_HOST must be set in production")
         return self
 
     @property

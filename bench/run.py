@@ -92,6 +92,8 @@ def server_env(database_url: str, use_redis: bool) -> dict[str, str]:
         "DATA_KEY": Fernet.generate_key().decode(),
         "PUBLIC_URL": f"http://127.0.0.1:{API_PORT}",
         "MAIL_WORKER_IN_PROCESS": "false",
+        # Production refuses to start without one; no worker runs, so nothing connects to it.
+        "SMTP_HOST": "127.0.0.1",
         "LOG_FORMAT": "json",
         "REDIS_URL": REDIS if use_redis else "",
     }

@@ -21,7 +21,24 @@ def test_production_refuses_the_default_secret_key():
     with pytest.raises(ValidationError, match="SECRET_KEY"):
         Settings(environment="production", _env_file=None)
     Settings(environment="development", _env_file=None)
-    Settings(environment="production", secret_key="s" * 40, data_key="k" * 44, _env_file=None)
+    Settings(
+        environment="production",
+        secret_key="s" * 40,
+        data_key="k" * 44,
+        smtp_host="smtp.example.be",
+        _env_file=None,
+    )
+
+
+def test_production_refuses_to_start_without_an_smtp_server():
+    """Else the worker would write whole mails to the log and call them sent."""
+    secrets = {"secret_key": "s" * 40, "data_key": "k" * 44, "_env_file": None}
+    with pytest.raises(ValidationError, match="SMTP_HOST"):
+        Settings(environment="production", smtp_host="", **secrets)
+    with pytest.raises(ValidationError, match="SMTP_HOST"):
+        Settings(environment="production", smtp_host=None, **secrets)
+    Settings(environment="production", smtp_host="smtp.example.be", **secrets)
+    Settings(environment="development", smtp_host="", **secrets)
 
 
 def test_argon2_defaults_meet_owasp_minimum():
