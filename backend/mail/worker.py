@@ -151,7 +151,8 @@ async def _claim_next(session: AsyncSession, settings: Settings) -> Claim | None
                 update(OutboxMail)
                 .where(OutboxMail.id == mail_id, _due(at))
                 .values(
-                    locked_until=at + timedelta(seconds=settings.mail_claim_seconds),
+                    # From now, not from `at`: the query may have waited for a lock.
+                    locked_until=clock.now() + timedelta(seconds=settings.mail_claim_seconds),
                     claim_id=attempt_id,
                     attempts=OutboxMail.attempts + 1,
                 )

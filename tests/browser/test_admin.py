@@ -2,6 +2,7 @@
 mails the invitation; resend it; the page has no serious accessibility violation."""
 
 import json
+import time
 
 import pytest
 
@@ -159,3 +160,25 @@ def test_the_admin_reveals_a_pupils_data_with_a_reason_and_exports_them(page, li
     assert download.value.suggested_filename == "gegevens-wout-claeys.json"
     exported = json.loads(download.value.path().read_text(encoding="utf-8"))
     assert digits in json.dumps(exported)
+
+
+def test_the_outbox_shows_why_a_mail_waits(page, live):
+    """During an SMTP outage the admin's outbox says the mail waits, and with what error."""
+    live.smtp.stop()
+    try:
+        organisation = live.invite("school", "Onbereikbaar Instituut", "3000")
+        deadline = time.monotonic() + 10
+        while True:
+            items = live.admin().get("/admin/outbox", params={"pending_only": True}).json()
+            mine = [m for m in items["items"] if m["to_address"] == organisation["email"]]
+            if mine and mine[0]["status"] == "retrying":
+                break
+            assert time.monotonic() < deadline, mine
+            time.sleep(0.1)
+        login(page, ADMIN_EMAIL, ADMIN_PASSWORD, role="admin")
+        page.goto("/admin/outbox")
+        row = page.get_by_role("row").filter(has_text=organisation["email"])
+        assert "wacht (1 pogingen), laatste fout: SMTP" in row.inner_text()
+        assert "token=" not in page.content()
+    finally:
+        live.smtp.start()
