@@ -70,9 +70,9 @@ def render(template: str, language: str, context: dict[str, Any]) -> RenderedMai
     }
     subject, text = _text_template(f"{template}.{language}.txt")
     html = _environment().get_template(f"{template}.{language}.html").render(context)
-    return RenderedMail(
-        worker.one_line(subject.render(context)), text.render(context).lstrip("\n"), html
-    )
+    # Cut to the column's 300 characters: a long name must not fail the change that mails.
+    subject_line = worker.one_line(subject.render(context))[:300]
+    return RenderedMail(subject_line, text.render(context).lstrip("\n"), html)
 
 
 def link(path: str, **params: str) -> str:

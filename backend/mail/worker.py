@@ -133,6 +133,7 @@ def _worker_name() -> str:
 async def _claim_next(session: AsyncSession, settings: Settings) -> Claim | None:
     """Claims the next due mail for a new attempt (recorded at once, so that an attempt that
     dies with its worker still counts), or None when no mail is due."""
+    # Bounded, though each round that finds every candidate taken means others progressed.
     for _ in range(CANDIDATES):
         at = clock.now()
         candidates = (
