@@ -57,6 +57,11 @@ class Settings(BaseSettings):
     mail_max_attempts: int = 12
     mail_backoff_base_seconds: float = 30.0
     mail_backoff_max_seconds: float = 3600.0
+    # A worker claims one mail at a time for this long and renews the claim every third of it
+    # while the SMTP server takes the mail: a killed worker's mail is free again this soon.
+    mail_claim_seconds: float = Field(default=15.0, gt=0)
+    # Mails a worker sends in one pass before it looks at reminders and at its stop signal.
+    mail_batch_size: int = Field(default=50, gt=0)
 
     redis_url: str | None = None
 
@@ -141,6 +146,9 @@ class Settings(BaseSettings):
             )
         if blind == secret or blind in data_keys:
             raise ValueError("BLIND_INDEX_KEY must differ from SECRET_KEY and every DATA_KEY")
+        if not self.smtp_host:
+            # Without it the worker writes mail to the log and calls it sent.
+            raise ValueError("SMTP_HOST must be set in production")
         return self
 
     @property

@@ -4,7 +4,7 @@ from backend.audit.models import AuditEntry
 from backend.auth.models import ActionToken, ApiToken, RefreshToken, User
 from backend.campaigns.models import Campaign, ReminderSent
 from backend.db import Base
-from backend.mail.models import OutboxMail
+from backend.mail.models import OutboxAttempt, OutboxMail
 from backend.organisations.models import Organisation, ServiceCapacity
 from backend.placements.models import (
     Acceptance,
@@ -25,6 +25,7 @@ __all__ = [
     "Invitation",
     "KeyCheck",
     "Organisation",
+    "OutboxAttempt",
     "OutboxMail",
     "PlacementRequest",
     "RefreshToken",

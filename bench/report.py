@@ -111,7 +111,7 @@ def render(report: dict, argv: list[str] | None = None) -> str:
         "export DATABASE_URL=postgresql://postgres@127.0.0.1:5432/" + s["database"],
         "export ENVIRONMENT=production SECRET_KEY=<random> DATA_KEY=<random Fernet key> "
         "BLIND_INDEX_KEY=<random> "
-        "MAIL_WORKER_IN_PROCESS=false LOG_FORMAT=json"
+        "SMTP_HOST=127.0.0.1 MAIL_WORKER_IN_PROCESS=false LOG_FORMAT=json"
         + (" REDIS_URL=redis://127.0.0.1:6379/13" if s["redis"] else ""),
         ".venv/bin/stagematch migrate",
         ".venv/bin/python -m bench.seed bench/results/seed.json",

@@ -93,6 +93,8 @@ def server_env(database_url: str, use_redis: bool) -> dict[str, str]:
         "BLIND_INDEX_KEY": secrets.token_urlsafe(48),
         "PUBLIC_URL": f"http://127.0.0.1:{API_PORT}",
         "MAIL_WORKER_IN_PROCESS": "false",
+        # Production refuses to start without one; no worker runs, so nothing connects to it.
+        "SMTP_HOST": "127.0.0.1",
         "LOG_FORMAT": "json",
         "REDIS_URL": REDIS if use_redis else "",
     }

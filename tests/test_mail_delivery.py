@@ -9,6 +9,7 @@ from backend import clock
 from backend.mail.models import OutboxMail
 from backend.mail.service import enqueue
 from backend.mail.worker import deliver_due
+from tests.conftest import MailCatcher, SmtpServer
 
 
 async def test_invitation_survives_an_smtp_outage(
@@ -86,3 +87,44 @@ async def test_without_smtp_host_mail_goes_to_the_log(admin_client, settings, se
         assert await deliver_due(sessionmaker, settings) == 1
     assert "kta@example.be" in caplog.text
     assert "/activate?token=" in caplog.text
+
+
+class RefusingCatcher(MailCatcher):
+    """Refuses one recipient for good (550), as a server does for an address that is gone."""
+
+    refused: int = 0
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        if address.startswith("gone@"):
+            self.refused += 1
+            return "550 5.1.1 No such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+async def test_a_permanent_refusal_fails_the_mail_at_once(settings, sessionmaker, db, admin_client):
+    server = SmtpServer()
+    server.catcher = RefusingCatcher(server.catcher.port)
+    server.start()
+    try:
+        for address in ("gone@example.be", "here@example.be"):
+            enqueue(db, address, "password_reset", "nl", link="http://x/reset", valid_minutes=60)
+        await db.commit()
+        smtp_settings = settings.model_copy(
+            update={"smtp_host": "127.0.0.1", "smtp_port": server.catcher.port}
+        )
+        assert await deliver_due(sessionmaker, smtp_settings) == 1
+        listed = (await admin_client.get("/api/v1/admin/outbox")).json()["items"]
+        clock.shift(timedelta(hours=2))
+        assert await deliver_due(sessionmaker, smtp_settings) == 0
+    finally:
+        server.stop()
+
+    assert server.catcher.refused == 1  # not retried
+    assert [m["To"] for m in server.catcher.messages] == ["here@example.be"]
+    gone = await db.scalar(select(OutboxMail).where(OutboxMail.to_address == "gone@example.be"))
+    await db.refresh(gone)
+    assert gone.failed_at is not None and gone.attempts == 1
+    assert "550" in gone.last_error and "No such user" in gone.last_error
+    [failed] = [m for m in listed if m["to_address"] == "gone@example.be"]
+    assert failed["status"] == "failed" and failed["last_error"] == gone.last_error

@@ -29,8 +29,25 @@ def test_production_refuses_the_default_secret_key():
         # Two keys during a rotation.
         data_key=f"{Fernet.generate_key().decode()},{Fernet.generate_key().decode()}",
         blind_index_key=secrets.token_urlsafe(48),
+        smtp_host="smtp.example.be",
         _env_file=None,
     )
+
+
+def test_production_refuses_to_start_without_an_smtp_server():
+    """Else the worker would write whole mails to the log and call them sent."""
+    strong = {
+        "secret_key": secrets.token_urlsafe(48),
+        "data_key": Fernet.generate_key().decode(),
+        "blind_index_key": secrets.token_urlsafe(48),
+        "_env_file": None,
+    }
+    with pytest.raises(ValidationError, match="SMTP_HOST"):
+        Settings(environment="production", smtp_host="", **strong)
+    with pytest.raises(ValidationError, match="SMTP_HOST"):
+        Settings(environment="production", smtp_host=None, **strong)
+    Settings(environment="production", smtp_host="smtp.example.be", **strong)
+    Settings(environment="development", smtp_host="", **strong)
 
 
 def test_argon2_defaults_meet_owasp_minimum():

@@ -1,8 +1,8 @@
 import uuid
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints, computed_field
 
 from backend.schemas import ReadModel, StrictModel
 
@@ -103,6 +103,16 @@ class OutboxRead(ReadModel):
     sent_at: datetime | None
     failed_at: datetime | None
     last_error: str | None
+
+    @computed_field
+    @property
+    def status(self) -> Literal["waiting", "retrying", "sent", "failed"]:
+        """Retrying: an attempt failed and the next waits for the backoff (`last_error`)."""
+        if self.sent_at is not None:
+            return "sent"
+        if self.failed_at is not None:
+            return "failed"
+        return "retrying" if self.last_error else "waiting"
 
 
 class OutboxDetail(OutboxRead):

@@ -168,7 +168,7 @@ async def invite(session: AsyncSession, user: User, settings: Settings) -> None:
         "invitation",
         user.language,
         organisation_name=user.organisation.name,
-        link=mail.link("/activate", token=token),
+        link=mail.secret_link("/activate", token),
         valid_days=settings.activation_token_days,
     )
 
@@ -345,7 +345,7 @@ async def forgot_password(session: AsyncSession, email: str, settings: Settings)
         user.email,
         "password_reset",
         user.language,
-        link=mail.link("/reset-password", token=token),
+        link=mail.secret_link("/reset-password", token),
         valid_minutes=settings.reset_token_minutes,
     )
 

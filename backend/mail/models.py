@@ -1,6 +1,7 @@
+import uuid
 from datetime import datetime
 
-from sqlalchemy import Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.db import Base, IdMixin
@@ -16,14 +17,37 @@ class OutboxMail(IdMixin, Base):
     template: Mapped[str] = mapped_column(String(64))
     language: Mapped[str] = mapped_column(String(2))
     subject: Mapped[str] = mapped_column(String(300))
+    # The bodies hold a placeholder where a link's single-use token goes (activation, reset);
+    # the token rests Fernet-encrypted beside them until the worker sends the mail, and is
+    # blanked once the mail is sent or failed: the outbox never holds a usable link.
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
+    link_token_encrypted: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     next_attempt_at: Mapped[datetime]
-    # A worker claims a mail by setting this in a conditional UPDATE, so two workers
-    # never send the same mail; a crashed worker's claim simply runs out.
+    # A worker claims one mail at a time with a conditional UPDATE that names its attempt
+    # (`claim_id`) and holds it until `locked_until`, which it renews while it sends; only
+    # the holder records the outcome. A dead worker's claim runs out within the claim time.
     locked_until: Mapped[datetime | None]
+    claim_id: Mapped[uuid.UUID | None]
+    # Attempts started, a killed worker's included (one `outbox_attempt` row each).
     attempts: Mapped[int] = mapped_column(default=0)
     sent_at: Mapped[datetime | None]
     failed_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class OutboxAttempt(IdMixin, Base):
+    """One try to deliver a mail: who, when, and how it ended (no outcome: the worker died)."""
+
+    __tablename__ = "outbox_attempt"
+
+    mail_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("outbox_mail.id", ondelete="CASCADE"), index=True
+    )
+    worker: Mapped[str] = mapped_column(String(200))
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    # "sent", "retry" (delayed by the backoff) or "failed" (given up).
+    outcome: Mapped[str | None] = mapped_column(String(10))
+    error: Mapped[str | None] = mapped_column(Text)

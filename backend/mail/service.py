@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend import clock
@@ -14,9 +14,18 @@ from backend.config import get_settings
 from backend.db import after_commit
 from backend.mail import worker
 from backend.mail.models import OutboxMail
+from backend.placements import crypto
 
 TEMPLATES = Path(__file__).parent / "templates"
 LANGUAGES = ("nl", "en")
+
+
+@dataclass(frozen=True)
+class SecretLink:
+    """A link whose token opens an account (activation, reset): it never rests in clear."""
+
+    path: str
+    token: str
 
 
 @dataclass(frozen=True)
@@ -36,6 +45,18 @@ def _environment() -> Environment:
     )
 
 
+@cache
+def _text_template(name: str) -> tuple[Template, Template]:
+    """The subject line and the body of a text template, compiled apart: a value with a line
+    break (a name stored past the API's checks) stays inside the subject instead of ending it."""
+    env = _environment()
+    source, _, _ = env.loader.get_source(env, name)
+    first_line, _, body = source.partition("\n")
+    if not first_line.startswith("Subject: "):
+        raise ValueError(f"{name} must start with 'Subject: '")
+    return env.from_string(first_line.removeprefix("Subject: ")), env.from_string(body)
+
+
 def render(template: str, language: str, context: dict[str, Any]) -> RenderedMail:
     """Renders `<template>.<lang>.txt` (first line `Subject: …`) and its `.html` twin."""
     language = language if language in LANGUAGES else "nl"
@@ -47,25 +68,36 @@ def render(template: str, language: str, context: dict[str, Any]) -> RenderedMai
         "language": language,
         **context,
     }
-    env = _environment()
-    text = env.get_template(f"{template}.{language}.txt").render(context)
-    first_line, _, body = text.partition("\n")
-    if not first_line.startswith("Subject: "):
-        raise ValueError(f"{template}.{language}.txt must start with 'Subject: '")
-    html = env.get_template(f"{template}.{language}.html").render(context)
-    return RenderedMail(first_line.removeprefix("Subject: ").strip(), body.lstrip("\n"), html)
+    subject, text = _text_template(f"{template}.{language}.txt")
+    html = _environment().get_template(f"{template}.{language}.html").render(context)
+    # Cut to the column's 300 characters: a long name must not fail the change that mails.
+    subject_line = worker.one_line(subject.render(context))[:300]
+    return RenderedMail(subject_line, text.render(context).lstrip("\n"), html)
 
 
 def link(path: str, **params: str) -> str:
-    """A link to the client under PUBLIC_URL, e.g. link('/activate', token=t)."""
+    """A link to the client under PUBLIC_URL, e.g. link('/school/requests/<id>')."""
     base = get_settings().public_url.rstrip("/")
     return f"{base}{path}" + (f"?{urlencode(params)}" if params else "")
+
+
+def secret_link(path: str, token: str) -> SecretLink:
+    """A link with a single-use `token=` (e.g. '/activate'), for `enqueue`'s context."""
+    return SecretLink(path, token)
 
 
 def enqueue(
     session: AsyncSession, to: str, template: str, language: str, **context: Any
 ) -> OutboxMail:
-    """Adds a rendered mail to the outbox in the session's transaction."""
+    """Adds a rendered mail to the outbox in the session's transaction; a `SecretLink` in the
+    context is stored encrypted and put into the mail only when the worker sends it."""
+    secret_links = {k: v for k, v in context.items() if isinstance(v, SecretLink)}
+    if len(secret_links) > 1:
+        raise ValueError("a mail carries at most one secret link")
+    sealed = None
+    for key, secret in secret_links.items():
+        context[key] = link(secret.path, token=worker.TOKEN_PLACEHOLDER)
+        sealed = crypto.encrypt(secret.token)
     rendered = render(template, language, context)
     at = clock.now()
     mail = OutboxMail(
@@ -75,6 +107,7 @@ def enqueue(
         subject=rendered.subject,
         body_text=rendered.text,
         body_html=rendered.html,
+        link_token_encrypted=sealed,
         created_at=at,
         next_attempt_at=at,
     )

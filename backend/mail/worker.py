@@ -1,22 +1,34 @@
-"""Delivers the outbox over SMTP with retries and exponential backoff; an outage delays mail,
-loses none, and a mail claimed by one worker is never sent by another."""
+"""Delivers the outbox over SMTP with retries and exponential backoff: an outage delays mail and
+loses none. A worker claims one mail at a time, for MAIL_CLAIM_SECONDS that it renews while the
+server takes the mail, so however slow the server and however many workers, a mail goes out
+once, and a killed worker's mail is free again within seconds. Every attempt is recorded."""
 
 import asyncio
 import logging
-from datetime import timedelta
+import os
+import socket
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from email.message import EmailMessage
+from urllib.parse import quote
 
 import aiosmtplib
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from backend import clock, metrics
 from backend.config import Settings
-from backend.mail.models import OutboxMail
+from backend.mail.models import OutboxAttempt, OutboxMail
+from backend.placements import crypto
 
 log = logging.getLogger(__name__)
-CLAIM_SECONDS = 120
 REMINDER_INTERVAL_SECONDS = 60
+# Stands for a link's token in the stored bodies; URL- and HTML-safe, so it survives both.
+TOKEN_PLACEHOLDER = "~link-token~"
+# Due mails looked at per claim: a worker that loses the race for one takes the next.
+CANDIDATES = 10
+SENT, RETRY, FAILED = "sent", "retry", "failed"
 _wakeup: asyncio.Event | None = None
 
 
@@ -26,29 +38,42 @@ def wake() -> None:
         _wakeup.set()
 
 
+def one_line(value: str) -> str:
+    """A header value on one line: CR, LF (which would end the header and start a forged one)
+    and every other run of whitespace become one space."""
+    return " ".join(value.split())
+
+
 def _message(mail: OutboxMail, settings: Settings) -> EmailMessage:
+    """The mail as it goes out, with its link's token put back. Raises when it cannot be built
+    (an address with a line break, a token that no key of DATA_KEY decrypts)."""
+    text, html = mail.body_text, mail.body_html
+    if mail.link_token_encrypted is not None:
+        token = quote(crypto.decrypt(mail.link_token_encrypted), safe="")
+        text = text.replace(TOKEN_PLACEHOLDER, token)
+        html = html.replace(TOKEN_PLACEHOLDER, token)
     message = EmailMessage()
-    message["From"] = settings.mail_from
+    message["From"] = one_line(settings.mail_from)
+    # Not flattened: an address with a line break is broken, and the mail fails with it.
     message["To"] = mail.to_address
-    message["Subject"] = mail.subject
+    message["Subject"] = one_line(mail.subject)
     message["Message-ID"] = f"<{mail.id}@stagematch>"
-    message.set_content(mail.body_text)
-    message.add_alternative(mail.body_html, subtype="html")
+    message.set_content(text)
+    message.add_alternative(html, subtype="html")
     return message
 
 
-async def send(mail: OutboxMail, settings: Settings) -> None:
-    """Sends one mail over SMTP, or writes it to the log when no SMTP_HOST is set."""
+async def _transmit(mail: OutboxMail, message: EmailMessage, settings: Settings) -> None:
+    """Hands the message to the SMTP server. Without SMTP_HOST (development and tests only:
+    production refuses to start) it goes to the log, with its link only in development, where
+    the console is the developer's mailbox (`make run`); elsewhere the log shows the placeholder."""
     if not settings.smtp_host:
-        log.info(
-            "mail (no SMTP_HOST) to=%s subject=%s\n%s",
-            mail.to_address,
-            mail.subject,
-            mail.body_text,
-        )
+        development = settings.environment == "development"
+        body = message.get_body(("plain",)).get_content() if development else mail.body_text
+        log.info("mail (no SMTP_HOST) to=%s subject=%s\n%s", mail.to_address, mail.subject, body)
         return
     await aiosmtplib.send(
-        _message(mail, settings),
+        message,
         hostname=settings.smtp_host,
         port=settings.smtp_port,
         username=settings.smtp_user or None,
@@ -63,80 +88,206 @@ def backoff(attempts: int, settings: Settings) -> timedelta:
     return timedelta(seconds=min(seconds, settings.mail_backoff_max_seconds))
 
 
-async def _claim(session: AsyncSession, limit: int) -> list[OutboxMail]:
-    at = clock.now()
-    due = (
-        await session.scalars(
-            select(OutboxMail.id)
-            .where(
-                OutboxMail.sent_at.is_(None),
-                OutboxMail.failed_at.is_(None),
-                OutboxMail.next_attempt_at <= at,
-                or_(OutboxMail.locked_until.is_(None), OutboxMail.locked_until < at),
-            )
-            .order_by(OutboxMail.next_attempt_at, OutboxMail.created_at)
-            .limit(limit)
-        )
-    ).all()
-    claimed = []
-    for mail_id in due:
-        # Conditional claim: of two workers racing for a mail, only one updates the row.
-        result = await session.execute(
-            update(OutboxMail)
-            .where(
-                OutboxMail.id == mail_id,
-                or_(OutboxMail.locked_until.is_(None), OutboxMail.locked_until < at),
-            )
-            .values(locked_until=at + timedelta(seconds=CLAIM_SECONDS))
-        )
-        if result.rowcount == 1:
-            claimed.append(mail_id)
-    await session.commit()
-    if not claimed:
-        return []
-    return list(
-        (
-            await session.scalars(
-                select(OutboxMail)
-                .where(OutboxMail.id.in_(claimed))
-                .order_by(OutboxMail.next_attempt_at, OutboxMail.created_at)
-            )
-        ).all()
+def _is_permanent(exc: Exception) -> bool:
+    """A 5xx refusal of this mail's recipient or content: sending it again cannot help. A 5xx
+    at connect, HELO, AUTH or MAIL FROM is the server's setup, which an operator can fix: those
+    are retried like an outage."""
+    if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
+        return all(500 <= refused.code < 600 for refused in exc.recipients)
+    if isinstance(exc, aiosmtplib.SMTPRecipientRefused | aiosmtplib.SMTPDataError):
+        return 500 <= exc.code < 600
+    return False
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
+        detail = "; ".join(f"{r.recipient}: {r.code} {r.message}" for r in exc.recipients)
+    elif isinstance(exc, aiosmtplib.SMTPResponseException):
+        detail = f"{exc.code} {exc.message}"
+    else:
+        detail = str(exc)
+    return f"{exc.__class__.__name__}: {detail}"[:1000]
+
+
+@dataclass
+class Claim:
+    """A mail this worker holds, and the attempt that holds it (`OutboxMail.claim_id`)."""
+
+    mail: OutboxMail
+    attempt_id: uuid.UUID
+
+
+def _due(at: datetime) -> ColumnElement[bool]:
+    return and_(
+        OutboxMail.sent_at.is_(None),
+        OutboxMail.failed_at.is_(None),
+        OutboxMail.next_attempt_at <= at,
+        or_(OutboxMail.locked_until.is_(None), OutboxMail.locked_until < at),
     )
 
 
+def _worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"[:200]
+
+
+async def _claim_next(session: AsyncSession, settings: Settings) -> Claim | None:
+    """Claims the next due mail for a new attempt (recorded at once, so that an attempt that
+    dies with its worker still counts), or None when no mail is due."""
+    # Bounded, though each round that finds every candidate taken means others progressed.
+    for _ in range(CANDIDATES):
+        at = clock.now()
+        candidates = (
+            await session.scalars(
+                select(OutboxMail.id)
+                .where(_due(at))
+                .order_by(OutboxMail.next_attempt_at, OutboxMail.created_at)
+                .limit(CANDIDATES)
+            )
+        ).all()
+        for mail_id in candidates:
+            attempt_id = uuid.uuid4()
+            # Conditional: of two workers racing for a mail only one updates the row, and the
+            # due condition is checked again, so a mail sent meanwhile is not taken either.
+            result = await session.execute(
+                update(OutboxMail)
+                .where(OutboxMail.id == mail_id, _due(at))
+                .values(
+                    # From now, not from `at`: the query may have waited for a lock.
+                    locked_until=clock.now() + timedelta(seconds=settings.mail_claim_seconds),
+                    claim_id=attempt_id,
+                    attempts=OutboxMail.attempts + 1,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            if result.rowcount == 1:
+                mail = await session.get(OutboxMail, mail_id, populate_existing=True)
+                assert mail is not None
+                session.add(
+                    OutboxAttempt(
+                        id=attempt_id, mail_id=mail_id, worker=_worker_name(), started_at=at
+                    )
+                )
+                # Committed before sending: no transaction (no SQLite write lock) stays open
+                # while the SMTP server takes its time.
+                await session.commit()
+                return Claim(mail, attempt_id)
+        await session.commit()
+        if not candidates:
+            return None
+        # Every candidate went to other workers meanwhile: look again.
+    return None
+
+
+async def _renew(session: AsyncSession, claim: Claim, settings: Settings) -> None:
+    """Extends the claim while the server takes the mail."""
+    try:
+        result = await session.execute(
+            update(OutboxMail)
+            .where(OutboxMail.id == claim.mail.id, OutboxMail.claim_id == claim.attempt_id)
+            .values(locked_until=clock.now() + timedelta(seconds=settings.mail_claim_seconds))
+            .execution_options(synchronize_session=False)
+        )
+        await session.commit()
+    except Exception:
+        # The send goes on: cancelling it could not take back what the server already has.
+        await session.rollback()
+        log.warning("mail %s: claim not renewed; still sending", claim.mail.id, exc_info=True)
+        return
+    if result.rowcount != 1:
+        log.error("mail %s: claim lost while sending; it may go out twice", claim.mail.id)
+
+
+async def _send_holding_claim(
+    session: AsyncSession, claim: Claim, message: EmailMessage, settings: Settings
+) -> None:
+    sending = asyncio.ensure_future(_transmit(claim.mail, message, settings))
+    try:
+        while not (await asyncio.wait({sending}, timeout=settings.mail_claim_seconds / 3))[0]:
+            await _renew(session, claim, settings)
+    except BaseException:
+        sending.cancel()
+        raise
+    sending.result()
+
+
+async def _finish(
+    session: AsyncSession,
+    claim: Claim,
+    outcome: str,
+    settings: Settings,
+    error: str | None = None,
+) -> None:
+    """Records the attempt's outcome and releases the claim; a sent or failed mail's link
+    token is blanked."""
+    at = clock.now()
+    values: dict = {"locked_until": None, "claim_id": None}
+    if outcome == SENT:
+        values |= {"sent_at": at, "link_token_encrypted": None}
+    elif outcome == FAILED:
+        values |= {"failed_at": at, "link_token_encrypted": None, "last_error": error}
+    else:
+        retry_at = at + backoff(claim.mail.attempts, settings)
+        values |= {"next_attempt_at": retry_at, "last_error": error}
+    result = await session.execute(
+        update(OutboxMail)
+        .where(OutboxMail.id == claim.mail.id, OutboxMail.claim_id == claim.attempt_id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    await session.execute(
+        update(OutboxAttempt)
+        .where(OutboxAttempt.id == claim.attempt_id)
+        .values(finished_at=at, outcome=outcome, error=error)
+        .execution_options(synchronize_session=False)
+    )
+    await session.commit()
+    if result.rowcount != 1:
+        log.error(
+            "mail %s: claim lost before its outcome (%s) was recorded", claim.mail.id, outcome
+        )
+
+
+async def _deliver(session: AsyncSession, claim: Claim, settings: Settings) -> bool:
+    """One attempt at one claimed mail; True when it was sent."""
+    mail = claim.mail
+    try:
+        message = _message(mail, settings)
+    except Exception as exc:
+        # It would fail the same way every time: give up at once, and say why.
+        await _finish(session, claim, FAILED, settings, _describe(exc))
+        log.error("mail %s cannot be built, failed: %s", mail.id, _describe(exc))
+        return False
+    try:
+        await _send_holding_claim(session, claim, message, settings)
+    except Exception as exc:
+        error = _describe(exc)
+        if _is_permanent(exc) or mail.attempts >= settings.mail_max_attempts:
+            await _finish(session, claim, FAILED, settings, error)
+            log.error("mail %s to %s failed for good: %s", mail.id, mail.to_address, error)
+        else:
+            await _finish(session, claim, RETRY, settings, error)
+            log.warning("mail %s delayed (attempt %d): %s", mail.id, mail.attempts, error)
+        return False
+    await _finish(session, claim, SENT, settings)
+    return True
+
+
 async def deliver_due(
-    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, limit: int = 50
+    sessionmaker: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    stop: asyncio.Event | None = None,
 ) -> int:
-    """Sends every due mail once; returns how many were sent."""
+    """Sends up to MAIL_BATCH_SIZE due mails, each claimed on its own (until `stop` is set);
+    returns how many were sent."""
     sent = 0
     async with sessionmaker() as session:
-        for mail in await _claim(session, limit):
-            try:
-                await send(mail, settings)
-            except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
-                mail.attempts += 1
-                mail.last_error = f"{exc.__class__.__name__}: {exc}"[:1000]
-                mail.locked_until = None
-                if mail.attempts >= settings.mail_max_attempts:
-                    mail.failed_at = clock.now()
-                    log.error(
-                        "mail %s to %s failed for good: %s",
-                        mail.id,
-                        mail.to_address,
-                        mail.last_error,
-                    )
-                else:
-                    mail.next_attempt_at = clock.now() + backoff(mail.attempts, settings)
-                    log.warning(
-                        "mail %s delayed (attempt %d): %s", mail.id, mail.attempts, mail.last_error
-                    )
-            else:
-                mail.attempts += 1
-                mail.sent_at = clock.now()
-                mail.locked_until = None
-                sent += 1
-            await session.commit()
+        for _ in range(settings.mail_batch_size):
+            if stop is not None and stop.is_set():
+                break
+            claim = await _claim_next(session, settings)
+            if claim is None:
+                break
+            sent += await _deliver(session, claim, settings)
     return sent
 
 
@@ -168,7 +319,7 @@ async def run(
             if loop.time() - reminders_checked_at >= REMINDER_INTERVAL_SECONDS:
                 reminders_checked_at = loop.time()
                 await send_reminders(sessionmaker)
-            while await deliver_due(sessionmaker, settings):
+            while await deliver_due(sessionmaker, settings, stop):
                 pass
             metrics.mail_worker_succeeded()
         except Exception:

@@ -5,6 +5,7 @@ entered by two schools. The pages have no serious accessibility violation."""
 
 import io
 import json
+import time
 
 import httpx
 import pytest
@@ -289,3 +290,25 @@ def test_the_admin_unlocks_the_sign_in_of_a_school_locked_out_by_guessing(page, 
     row = page.get_by_role("row").filter(has_text=invited["name"])
     row.wait_for()
     assert row.get_by_role("button", name=f"Aanmelden deblokkeren: {invited['name']}").count() == 0
+
+
+def test_the_outbox_shows_why_a_mail_waits(page, live):
+    """During an SMTP outage the admin's outbox says the mail waits, and with what error."""
+    live.smtp.stop()
+    try:
+        organisation = live.invite("school", "Onbereikbaar Instituut", "3000")
+        deadline = time.monotonic() + 10
+        while True:
+            items = live.admin().get("/admin/outbox", params={"pending_only": True}).json()
+            mine = [m for m in items["items"] if m["to_address"] == organisation["email"]]
+            if mine and mine[0]["status"] == "retrying":
+                break
+            assert time.monotonic() < deadline, mine
+            time.sleep(0.1)
+        login(page, ADMIN_EMAIL, ADMIN_PASSWORD, role="admin")
+        page.goto("/admin/outbox")
+        row = page.get_by_role("row").filter(has_text=organisation["email"])
+        assert "wacht (1 pogingen), laatste fout: SMTP" in row.inner_text()
+        assert "token=" not in page.content()
+    finally:
+        live.smtp.start()

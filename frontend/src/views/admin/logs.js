@@ -28,6 +28,14 @@ function Paged({ path, params, head, row, title }) {
     <${Pager} page=${page} pageSize=${50} total=${total} onPage=${setPage} />`;
 }
 
+/** The server's status of a mail, with the error that failed it or delays it. */
+function outboxStatus(m) {
+  if (m.status === 'sent') return t('outbox.sent', { at: formatDateTime(m.sent_at) });
+  if (m.status === 'failed') return t('outbox.failed', { error: m.last_error ?? '' });
+  if (m.status === 'retrying') return t('outbox.retrying', { attempts: m.attempts, error: m.last_error ?? '' });
+  return t('outbox.waiting', { attempts: m.attempts });
+}
+
 export function Outbox() {
   const [pendingOnly, setPendingOnly] = useState(false);
   return html`
@@ -36,7 +44,7 @@ export function Outbox() {
       <${Paged} path="/admin/outbox" params=${{ pending_only: pendingOnly || undefined }} title=${t('nav.outbox')}
         head=${[t('outbox.created'), t('outbox.to'), t('outbox.subject'), t('field.status')]}
         row=${(m) => html`<tr key=${m.id}><td>${formatDateTime(m.created_at)}</td><td>${m.to_address}</td><td>${m.subject}</td>
-          <td>${m.sent_at ? t('outbox.sent', { at: formatDateTime(m.sent_at) }) : m.failed_at ? t('outbox.failed', { error: m.last_error ?? '' }) : t('outbox.waiting', { attempts: m.attempts })}</td></tr>`} />
+          <td>${outboxStatus(m)}</td></tr>`} />
     </${Page}>`;
 }
 
