@@ -13,9 +13,10 @@ import httpx
 import pytest
 
 from tests.conftest import IS_POSTGRES
-from tests.live_server import LiveServer
+from tests.live_server import LiveServer, admin_headers
 from tests.nginx import Nginx
-from tests.test_reliability import TcpProxy, _admin_headers, _prepared_env, _scratch_url
+from tests.tcp_proxy import TcpProxy
+from tests.test_reliability import _scratch_url
 
 READ = "/api/v1/organisations"
 
@@ -93,7 +94,7 @@ async def test_through_nginx_an_outage_is_the_apps_503_and_a_rolling_restart_los
             await asyncio.to_thread(replica.start)
         nginx.start()
         async with httpx.AsyncClient(base_url=nginx.url, timeout=15) as client:
-            headers = await _admin_headers(client)
+            headers = await admin_headers(client)
             assert (await client.get(READ, headers=headers)).status_code == 200
             # The probes are the app's, not nginx's page.
             health = await client.get("/healthz")

@@ -11,9 +11,9 @@ import httpx
 import pytest
 import yaml
 
-from tests.live_server import LiveServer
+from tests.live_server import ADMIN_PASSWORD, LiveServer, prepared_env
 from tests.nginx import Nginx
-from tests.test_reliability import ADMIN_PASSWORD, _prepared_env, _scratch_url
+from tests.test_reliability import _scratch_url
 
 ROOT = Path(__file__).resolve().parents[2]
 LIMIT = 3
@@ -22,7 +22,7 @@ FORGED = "198.51.100.{}"
 
 @pytest.fixture
 def env():
-    env = _prepared_env(_scratch_url("forged"))
+    env = prepared_env(_scratch_url("forged"))
     # Per account stays high: each attempt names another account; only the address counts.
     env.update(LOGIN_ATTEMPTS_PER_ADDRESS=str(LIMIT), LOGIN_ATTEMPTS_PER_ACCOUNT="100")
     return env
