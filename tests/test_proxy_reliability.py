@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from tests.conftest import IS_POSTGRES
-from tests.live_server import LiveServer, admin_headers
+from tests.live_server import LiveServer, admin_headers, prepared_env
 from tests.nginx import Nginx
 from tests.tcp_proxy import TcpProxy
 from tests.test_reliability import _scratch_url
@@ -82,7 +82,7 @@ async def test_through_nginx_an_outage_is_the_apps_503_and_a_rolling_restart_los
     tmp_path,
 ):
     url = _scratch_url("nginx")
-    env = await asyncio.to_thread(_prepared_env, url)
+    env = await asyncio.to_thread(prepared_env, url)
     database = TcpProxy()
     env["DATABASE_URL"] = url.replace("127.0.0.1:5432", f"127.0.0.1:{database.port}")
     replicas = [LiveServer(env), LiveServer(env)]
