@@ -49,7 +49,11 @@ def _message(mail: OutboxMail, settings: Settings) -> EmailMessage:
     (an address with a line break, a token that no key of DATA_KEY decrypts)."""
     text, html = mail.body_text, mail.body_html
     if mail.link_token_encrypted is not None:
-        token = quote(crypto.decrypt(mail.link_token_encrypted), safe="")
+        # Uncached, unlike national numbers: a link's token is read once, and must not linger.
+        opened = crypto.open_token(mail.link_token_encrypted)
+        if opened is None:
+            raise ValueError("the link's token does not decrypt with DATA_KEY")
+        token = quote(opened, safe="")
         text = text.replace(TOKEN_PLACEHOLDER, token)
         html = html.replace(TOKEN_PLACEHOLDER, token)
     message = EmailMessage()

@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from backend.mail.models import OutboxMail
 from backend.placements import crypto
 from backend.placements.models import KeyCheck, PlacementRequest, RequestState
 
@@ -155,8 +156,28 @@ async def rotate_batch(
     return (rows[-1].id if len(rows) == size else None), report
 
 
+async def _rotate_waiting_links(session: AsyncSession) -> None:
+    """The sealed link tokens of mails still waiting (few: a token is blanked once its mail
+    leaves) move to the first key too, so that removing the old key fails none of them."""
+    waiting = await session.execute(
+        select(OutboxMail.id, OutboxMail.link_token_encrypted).where(
+            OutboxMail.link_token_encrypted.is_not(None)
+        )
+    )
+    for mail_id, sealed in waiting.all():
+        if crypto.is_under_newest_key(sealed) or (token := crypto.rotate(sealed)) is None:
+            continue
+        await session.execute(
+            update(OutboxMail)
+            .where(OutboxMail.id == mail_id, OutboxMail.link_token_encrypted == sealed)
+            .values(link_token_encrypted=token)
+            .execution_options(synchronize_session=False)
+        )
+
+
 async def finish_rotation(session: AsyncSession) -> None:
     """After a full pass: the data is under the first key alone, and so is the check."""
+    await _rotate_waiting_links(session)
     check = await session.get(KeyCheck, CHECK_ID) or await _record(session)
     if check is None:
         raise RuntimeError("DATA_KEY opens no stored number")

@@ -185,3 +185,28 @@ async def test_the_rotation_never_overwrites_an_edit_made_meanwhile(settings, co
         assert shown.json()["national_number"] == edited
     finally:
         await school.aclose()
+
+
+async def test_rotation_moves_the_sealed_links_of_waiting_mails(
+    admin_client, client, smtp, smtp_settings, sessionmaker, keys
+):
+    """An invitation waiting in the outbox (SMTP down, say) while the keys rotate still goes
+    out, with a working link, after the old key is removed."""
+    from backend.mail.worker import deliver_due
+    from tests.factories import token_from_mail
+
+    keys.use(DATA_KEY=OLD_DATA_KEY)
+    school = {"kind": "school", "name": "KTA Ieper", "email": "kta@example.be", "postcode": "8900"}
+    assert (await admin_client.post("/api/v1/organisations", json=school)).status_code == 201
+
+    keys.use(DATA_KEY=ROTATING)
+    await key_jobs.run_job(sessionmaker, key_jobs.rotate_batch, key_jobs.finish_rotation)
+    keys.use(DATA_KEY=NEW_DATA_KEY)
+
+    assert await deliver_due(sessionmaker, smtp_settings) == 1
+    [message] = smtp.catcher.to("kta@example.be")
+    activated = await client.post(
+        "/api/v1/auth/activate",
+        json={"token": token_from_mail(message), "password": "Zonnebloem-Tafel-Rivier-42"},
+    )
+    assert activated.status_code == 200, activated.text
