@@ -4,7 +4,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from backend.schemas import ReadModel, StrictModel
+from backend.schemas import MultiLine, ReadModel, StrictModel
 
 
 class StillOpen(BaseModel):
@@ -37,7 +37,7 @@ class Dashboard(BaseModel):
 
 
 class RevealIn(StrictModel):
-    reason: str = Field(min_length=5, max_length=500)
+    reason: MultiLine = Field(min_length=5, max_length=500)
 
 
 class AuditRead(ReadModel):
