@@ -8,7 +8,7 @@ from backend.admin import service
 from backend.admin.schemas import AuditFilter, AuditRead, Dashboard, OutboxRead
 from backend.auth.deps import AdminActor, client_address
 from backend.db import SessionDep
-from backend.schemas import Page, PageParams
+from backend.schemas import MultiLine, Page, PageParams
 from backend.tabular import Format, download
 
 router = APIRouter(prefix="/admin", tags=["admin"])
@@ -51,7 +51,7 @@ async def export_requests(
     db: SessionDep,
     client: ClientAddress,
     format: Format = "csv",
-    reveal_reason: Annotated[str | None, Query(min_length=5, max_length=500)] = None,
+    reveal_reason: Annotated[MultiLine | None, Query(min_length=5, max_length=500)] = None,
 ) -> Response:
     """National numbers are masked unless `reveal_reason` says why they are needed; every
     export is written to the audit log with that reason."""

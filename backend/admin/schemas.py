@@ -4,7 +4,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from backend.schemas import MultiLine, ReadModel, StrictModel
+from backend.schemas import MultiLine, ReadModel, SingleLine, StrictModel
 
 
 class StillOpen(BaseModel):
@@ -71,8 +71,8 @@ class OutboxDetail(OutboxRead):
 
 
 class AuditFilter(BaseModel):
-    action: str | None = None
+    action: SingleLine | None = None
     actor_organisation_id: uuid.UUID | None = None
-    object_id: str | None = None
+    object_id: SingleLine | None = None
     since: date | None = None
     until: date | None = None

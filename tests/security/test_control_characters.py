@@ -123,6 +123,26 @@ async def test_an_acceptance_refuses_control_characters_but_notes_keep_lines(
     assert good.json()["acceptance"]["notes"] == "Start\nMet meter"
 
 
+async def test_search_and_filter_texts_refuse_control_characters(school_client, admin_client, db):
+    # PostgreSQL answered a NUL in a search with an error of its own: a 500.
+    setup = await ready(db, school_client.account.organisation_id)
+    for client, path, params in [
+        (school_client, REQUESTS, {"q": "Lot\x00te"}),
+        (school_client, "/api/v1/supervisors", {"q": "Greet\x00"}),
+        (admin_client, "/api/v1/organisations", {"q": "VTI\x00"}),
+        (admin_client, "/api/v1/admin/audit", {"action": "reveal\x00", "object_id": "\x00"}),
+        (
+            admin_client,
+            "/api/v1/admin/exports/requests",
+            {"campaign_id": setup.campaign_id, "reveal_reason": "Controle\x00 van de school"},
+        ),
+    ]:
+        response = await client.get(path, params=params)
+        assert fields(response) == dict.fromkeys(
+            params.keys() - {"campaign_id"}, "invalid_characters"
+        )
+
+
 async def test_an_imported_row_with_a_nul_is_a_row_error(school_client, db):
     setup = await ready(db, school_client.account.organisation_id)
     rows = [_row(i, setup.supervisor.email) for i in range(3)]
