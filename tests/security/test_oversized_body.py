@@ -92,6 +92,15 @@ async def test_an_upload_has_the_import_limit(school_client):
     assert response.status_code != 413, response.text
 
 
+async def test_the_limit_is_documented_on_every_operation_with_a_body(client):
+    spec = (await client.get("/api/v1/openapi.json")).json()
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            if "requestBody" in operation:
+                refused = operation["responses"].get("413", {})
+                assert "payload_too_large" in refused.get("description", ""), (method, path)
+
+
 def _peak_rss(pid: int) -> int:
     """The most memory the process ever held (VmHWM), in bytes."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
