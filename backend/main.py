@@ -10,7 +10,7 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from backend import errors, health, metrics, security_headers, shutdown
+from backend import body_limit, errors, health, metrics, security_headers, shutdown
 from backend import logging as app_logging
 from backend.admin import router as admin_router
 from backend.auth import api_tokens_router
@@ -137,6 +137,7 @@ def create_app(
     app.state.sessionmaker = sessionmaker
     app.state.limiter = create_limiter(settings)
     errors.install(app)
+    app.add_middleware(body_limit.BodySizeLimit)
     app.include_router(api_router())
     app.include_router(health.router)
     app.state.metrics = metrics.Metrics()

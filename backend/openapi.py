@@ -95,7 +95,7 @@ _OWN_CODES = {
     },
     ("post", "/api/v1/placement-requests/import"): {
         "409": ["phase_closed", "no_open_campaign", "duplicate_request"],
-        "422": ["import_invalid", "import_unreadable"],
+        "422": ["import_invalid", "import_unreadable", "import_too_large"],
     },
     ("patch", "/api/v1/placement-requests/{request_id}"): {
         "409": ["phase_closed", "request_locked", "request_withdrawn", "duplicate_request"],
@@ -149,6 +149,7 @@ _DESCRIPTIONS = {
     "404": "Not found, or not visible to this account",
     "409": "Conflict with the current state",
     "412": "The object changed since it was read (If-Match)",
+    "413": "The body is larger than the operation takes (1 MB; the import's file 5 MB)",
     "422": "The input is not valid; `errors` names each field",
     "428": "If-Match header required",
     "429": "Too many attempts; retry after `Retry-After` seconds",
@@ -213,6 +214,8 @@ def document_errors(schema: dict[str, Any], routes: list) -> dict[str, Any]:
                 _add(responses, "404", ["not_found"])
             if "422" in responses:
                 _add(responses, "422", ["validation_error"])
+            if "requestBody" in operation:
+                _add(responses, "413", ["payload_too_large"])
             for status, own in _OWN_CODES.get((method, path), {}).items():
                 _add(responses, status, own)
             _add(responses, "503", ["service_unavailable"])

@@ -1,10 +1,13 @@
-"""Shapes shared by every domain: strict input models and the paginated list."""
+"""Shapes shared by every domain: strict input models, the text types of their free-text
+fields, and the paginated list."""
 
-from typing import Generic, TypeVar
+import re
+from typing import Annotated, Generic, TypeVar
 
 import orjson
 from fastapi import Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 T = TypeVar("T")
 
@@ -13,6 +16,47 @@ class StrictModel(BaseModel):
     """Input bodies: an unknown field is a 422, so no request sets what it must not."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+# Characters no text input takes: C0 and C1 controls and DEL (a NUL breaks PostgreSQL and
+# spreadsheet files; the others hide in what people read), the line and paragraph separators,
+# the bidirectional embeddings, overrides and isolates (they reorder what a reader sees, so a
+# name can pose as another) and the Unicode noncharacters. (Pydantic refuses lone surrogates
+# itself.) A multi-line text keeps its line breaks and tabs.
+_NONCHARACTERS = "\ufdd0-\ufdef" + "".join(
+    f"{chr(plane + 0xFFFE)}{chr(plane + 0xFFFF)}" for plane in range(0, 0x110000, 0x10000)
+)
+_REFUSED = "\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069" + _NONCHARACTERS
+_SINGLE_LINE_REFUSED = re.compile(f"[\x00-\x1f{_REFUSED}]")
+_MULTI_LINE_REFUSED = re.compile(f"[\x00-\x08\x0b-\x1f{_REFUSED}]")  # keeps \t and \n
+_LINE_BREAK = re.compile(r"\r\n?")
+
+
+def _refuse(found: re.Match[str]) -> PydanticCustomError:
+    return PydanticCustomError(
+        "invalid_characters",
+        "Contains a character that is not allowed here ({character} at position {position})",
+        {"character": f"U+{ord(found.group()):04X}", "position": found.start() + 1},
+    )
+
+
+def _single_line(text: str) -> str:
+    if found := _SINGLE_LINE_REFUSED.search(text):
+        raise _refuse(found)
+    return text
+
+
+def _multi_line(text: str) -> str:
+    # A line break is a line break, whichever system typed it.
+    text = _LINE_BREAK.sub("\n", text)
+    if found := _MULTI_LINE_REFUSED.search(text):
+        raise _refuse(found)
+    return text
+
+
+# Every free-text field of an input body is one of these two (tests/security walks the models).
+SingleLine = Annotated[str, AfterValidator(_single_line)]
+MultiLine = Annotated[str, AfterValidator(_multi_line)]
 
 
 class ReadModel(BaseModel):

@@ -12,6 +12,11 @@ from openpyxl.cell import WriteOnlyCell
 
 Format = Literal["csv", "xlsx"]
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# What no spreadsheet file can hold: the control characters XML 1.0 forbids (openpyxl refuses
+# them with an error, so one such character in one name would fail the whole export) and
+# U+FFFE/U+FFFF. Inputs refuse them (backend/schemas.py); rows stored before that, or by other
+# means, are written with U+FFFD in their place.
+UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 PHONE = re.compile(r"\+\d{6,15}")
 MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -19,9 +24,16 @@ MEDIA_TYPES = {
 }
 
 
-def _cell(value: Any) -> Any:
+def _writable(value: Any) -> Any:
     if isinstance(value, list | tuple):
-        return ", ".join(str(v) for v in value)
+        value = ", ".join(map(str, value))
+    if isinstance(value, str):
+        return UNWRITABLE.sub("\ufffd", value)
+    return value
+
+
+def _cell(value: Any) -> Any:
+    value = _writable(value)
     if value is None:
         return ""
     # Spreadsheet formula injection: a CSV cell starting with these would run as a formula.
@@ -53,8 +65,7 @@ def to_xlsx(header: Sequence[str], rows: Iterable[Sequence[Any]], title: str = "
 
 
 def _xlsx_cell(sheet, value: Any) -> Any:
-    if isinstance(value, list | tuple):
-        value = ", ".join(map(str, value))
+    value = _writable(value)
     if isinstance(value, str) and value.startswith("="):
         # openpyxl would store this as a formula; typed as a string, Excel shows the text.
         cell = WriteOnlyCell(sheet, value=value)

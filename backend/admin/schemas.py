@@ -4,7 +4,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, computed_field
 
-from backend.schemas import ReadModel, StrictModel
+from backend.schemas import MultiLine, ReadModel, SingleLine, StrictModel
 
 
 class StillOpen(BaseModel):
@@ -37,7 +37,7 @@ class Dashboard(BaseModel):
 
 
 class RevealIn(StrictModel):
-    reason: str = Field(min_length=5, max_length=500)
+    reason: MultiLine = Field(min_length=5, max_length=500)
 
 
 class WithdrawalIn(StrictModel):
@@ -75,7 +75,7 @@ class Conflict(BaseModel):
 # Why the admin needs a pupil's national number, phone or e-mail (as for the reveal); the
 # audit log keeps it.
 RevealReason = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=5, max_length=500)
+    MultiLine, StringConstraints(strip_whitespace=True, min_length=5, max_length=500)
 ]
 
 
@@ -120,8 +120,8 @@ class OutboxDetail(OutboxRead):
 
 
 class AuditFilter(BaseModel):
-    action: str | None = None
+    action: SingleLine | None = None
     actor_organisation_id: uuid.UUID | None = None
-    object_id: str | None = None
+    object_id: SingleLine | None = None
     since: date | None = None
     until: date | None = None

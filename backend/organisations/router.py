@@ -16,7 +16,7 @@ from backend.organisations.schemas import (
     OrganisationRead,
     OrganisationUpdate,
 )
-from backend.schemas import Page, PageParams
+from backend.schemas import Page, PageParams, SingleLine
 
 router = APIRouter(prefix="/organisations", tags=["organisations"])
 
@@ -26,7 +26,7 @@ async def list_organisations(
     _: AdminActor,
     db: SessionDep,
     params: Annotated[PageParams, Query()],
-    q: str | None = Query(None, max_length=200),
+    q: SingleLine | None = Query(None, max_length=200),
     kind: OrganisationKind | None = None,
 ) -> Page[OrganisationRead]:
     return await service.list_(db, params, q, kind)

@@ -4,7 +4,7 @@ from typing import Literal
 
 from pydantic import EmailStr, Field
 
-from backend.schemas import ReadModel, StrictModel
+from backend.schemas import ReadModel, SingleLine, StrictModel
 
 Province = Literal[
     "BE-BRU",
@@ -23,11 +23,11 @@ Province = Literal[
 
 class OrganisationCreate(StrictModel):
     kind: Literal["school", "service"]
-    name: str = Field(min_length=1, max_length=200)
+    name: SingleLine = Field(min_length=1, max_length=200)
     email: EmailStr
     postcode: str = Field(pattern=r"^\d{4}$")
-    city: str | None = Field(None, max_length=100)
-    phone: str | None = Field(None, max_length=40)
+    city: SingleLine | None = Field(None, max_length=100)
+    phone: SingleLine | None = Field(None, max_length=40)
     language: Literal["nl", "en"] = "nl"
     provinces: list[Province] = Field(
         default_factory=list, description="A service's provinces served"
@@ -35,10 +35,10 @@ class OrganisationCreate(StrictModel):
 
 
 class OrganisationUpdate(StrictModel):
-    name: str | None = Field(None, min_length=1, max_length=200)
+    name: SingleLine | None = Field(None, min_length=1, max_length=200)
     postcode: str | None = Field(None, pattern=r"^\d{4}$")
-    city: str | None = Field(None, max_length=100)
-    phone: str | None = Field(None, max_length=40)
+    city: SingleLine | None = Field(None, max_length=100)
+    phone: SingleLine | None = Field(None, max_length=40)
     language: Literal["nl", "en"] | None = None
     provinces: list[Province] | None = None
     is_disabled: bool | None = None

@@ -30,15 +30,15 @@ from backend.placements.models import (
 from backend.placements.transitions import TABLE, Action, NotAccepted, NotInvited, check
 from backend.placements.visibility import present
 from backend.reference.contact import normalize_contact
-from backend.schemas import StrictModel
+from backend.schemas import MultiLine, SingleLine, StrictModel
 
 # --- input shapes -------------------------------------------------------------------------
 
 
 class ContactPerson(StrictModel):
-    name: str = Field(min_length=1, max_length=200)
-    phone: str = Field(min_length=1, max_length=40)
-    email: str = Field(min_length=1, max_length=320)
+    name: SingleLine = Field(min_length=1, max_length=200)
+    phone: SingleLine = Field(min_length=1, max_length=40)
+    email: SingleLine = Field(min_length=1, max_length=320)
 
     @field_validator("phone", "email")
     @classmethod
@@ -53,16 +53,16 @@ class ContactPerson(StrictModel):
 
 
 class AcceptanceCreate(StrictModel):
-    notes: str = Field(min_length=1, max_length=2000)
+    notes: MultiLine = Field(min_length=1, max_length=2000)
     contact_person: ContactPerson
 
 
 class DeclineBody(StrictModel):
-    reason: str | None = Field(None, max_length=2000)
+    reason: MultiLine | None = Field(None, max_length=2000)
 
 
 class ReleaseBody(StrictModel):
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: MultiLine = Field(min_length=1, max_length=2000)
 
 
 # --- helpers ------------------------------------------------------------------------------

@@ -8,13 +8,18 @@ the codes may be written in Dutch (`fiets`, `openbaar vervoer`, `ma`, `dinsdag`,
 dates are ISO (2026-09-01) or Belgian (01/09/2026); rows are numbered as the spreadsheet
 shows them (the header is row 1)."""
 
+import contextlib
 import csv
+import functools
 import io
 import re
 import uuid
+import zipfile
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from typing import Annotated, Any
 
+import anyio
 from openpyxl import load_workbook
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import insert, select
@@ -22,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend import clock
 from backend.clock import BRUSSELS
-from backend.errors import error
+from backend.errors import DomainError, error
 from backend.placements import crypto, events, service, validation
 from backend.placements.models import PlacementRequest, RequestEvent, RequestState
 from backend.placements.schemas import RequestCreate
@@ -33,9 +38,17 @@ from backend.supervisors.models import Supervisor
 
 ImportInvalid = error(422, "import_invalid", "Some rows are not valid; no row was imported")
 ImportUnreadable = error(422, "import_unreadable", "The file cannot be read")
+ImportTooLarge = error(422, "import_too_large", "The file holds more than one import takes")
 
+# Whatever a file declares (its size, its sheet's dimension), reading it stays within these:
+# the upload itself, the rows kept, the columns read, and what an XLSX (a zip) may unpack to.
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000
+MAX_UNPACKED_BYTES = 32 * 1024 * 1024
+# Excel's last row: openpyxl is never asked to count empty rows beyond it.
+LAST_SHEET_ROW = 1_048_576
+# Parsing is CPU work: it runs in threads, a few at a time, never on the event loop.
+_PARSERS = anyio.CapacityLimiter(2)
 
 COLUMNS = (
     "first_name",
@@ -56,6 +69,8 @@ COLUMNS = (
     "days",
     "form",
 )
+# The template's columns and as many again; cells further right are not read.
+MAX_COLUMNS = 2 * len(COLUMNS)
 REQUIRED_COLUMNS = frozenset(COLUMNS) - {"province", "remarks", "start_date", "end_date", "form"}
 _LIST_COLUMNS = ("transport_modes", "days")
 _LIST_SPLIT = re.compile(r"[,;\s]+")
@@ -103,61 +118,106 @@ XLSX_MAGIC = b"PK\x03\x04"
 # --- reading the file -----------------------------------------------------------------------
 
 
-def _read_csv(data: bytes) -> list[list[Any]]:
+def _decode(data: bytes) -> str:
+    # Excel on Windows saves "CSV" in the ANSI code page.
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ImportUnreadable("The file is neither an XLSX file nor UTF-8 or Windows-1252 text")
+
+
+def _csv_rows(data: bytes) -> Iterator[Sequence[Any]]:
+    text = _decode(data)
+    first_line = text[:4096].splitlines()[0] if text.strip() else ""
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        # Excel on Windows saves "CSV" in the ANSI code page.
-        text = data.decode("cp1252")
-    sample = text[:4096]
-    try:
-        dialect = csv.Sniffer().sniff(sample.splitlines()[0] if sample else "", delimiters=";,")
-        delimiter = dialect.delimiter
+        delimiter = csv.Sniffer().sniff(first_line, delimiters=";,").delimiter
     except csv.Error:
         delimiter = ";"
-    return [row for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
-
-
-def _read_xlsx(data: bytes) -> list[list[Any]]:
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        yield from reader
+    except csv.Error as exc:
+        # A cell beyond the csv module's limit (128 KB), which no field comes near, lands here.
+        raise ImportUnreadable(f"Line {reader.line_num}: {exc}") from exc
+
+
+def _xlsx_rows(data: bytes) -> Iterator[Sequence[Any]]:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            # zipfile never unpacks a member beyond the size it declares, so the declared
+            # sizes bound what openpyxl reads, whatever the compression ratio.
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, ValueError) as exc:
+        raise ImportUnreadable("Not a readable XLSX file") from exc
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise ImportTooLarge(
+            f"The XLSX file unpacks to more than {MAX_UNPACKED_BYTES // (1024 * 1024)} MB"
+        )
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
+        try:
+            sheet = workbook.worksheets[0]
+            # The declared dimension is the file's claim, not its content: rows are streamed
+            # at most MAX_COLUMNS wide, empty rows are not built, and reading stops at the
+            # limits (read_table) instead of filling out a sheet of a million rows.
+            sheet.reset_dimensions()
+            yield from sheet.iter_rows(
+                max_col=MAX_COLUMNS, max_row=LAST_SHEET_ROW, values_only=True
+            )
+        finally:
+            workbook.close()
+    except DomainError:
+        raise
     except Exception as exc:  # openpyxl raises many kinds for a broken file
         raise ImportUnreadable("Not a readable XLSX file") from exc
-    sheet = workbook.worksheets[0]
-    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
-    workbook.close()
-    return rows
+
+
+def _is_empty(cells: Sequence[Any]) -> bool:
+    # The count is a quick answer for the (many) rows of nothing but None.
+    return cells.count(None) == len(cells) or all(c is None or str(c).strip() == "" for c in cells)
 
 
 def read_table(data: bytes, filename: str | None) -> tuple[list[str], list[tuple[int, dict]]]:
-    """The header and the non-empty rows (with their spreadsheet row number) of a file."""
+    """The header and the non-empty rows (with their spreadsheet row number) of a file, read
+    as a stream within the limits above. Blocking: call it in a thread (`parse`)."""
     if len(data) > MAX_BYTES:
-        raise ImportUnreadable(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB")
+        raise ImportTooLarge(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB")
     if not data.strip():
         raise ImportUnreadable("The file is empty")
     is_xlsx = data.startswith(XLSX_MAGIC) or (filename or "").lower().endswith(".xlsx")
-    table = _read_xlsx(data) if is_xlsx else _read_csv(data)
-    if not table:
-        raise ImportUnreadable("The file is empty")
-    header = [str(c or "").strip().lower() for c in table[0]]
-    missing = sorted(REQUIRED_COLUMNS - set(header))
-    unknown = sorted({h for h in header if h and h not in COLUMNS})
-    if missing or unknown:
-        raise ImportUnreadable(
-            "The columns do not match the template",
-            missing_columns=missing,
-            unknown_columns=unknown,
-        )
-    rows = []
-    for number, cells in enumerate(table[1:], start=2):
-        if all(c is None or str(c).strip() == "" for c in cells):
-            continue
-        rows.append(
-            (number, {h: cells[i] if i < len(cells) else None for i, h in enumerate(header) if h})
-        )
-    if len(rows) > MAX_ROWS:
-        raise ImportUnreadable(f"At most {MAX_ROWS} rows per file")
+    with contextlib.closing(_xlsx_rows(data) if is_xlsx else _csv_rows(data)) as table:
+        first = next(table, None)
+        if first is None:
+            raise ImportUnreadable("The file is empty")
+        header = [str(c or "").strip().lower() for c in first[:MAX_COLUMNS]]
+        missing = sorted(REQUIRED_COLUMNS - set(header))
+        unknown = sorted({h for h in header if h and h not in COLUMNS})
+        if missing or unknown:
+            raise ImportUnreadable(
+                "The columns do not match the template",
+                missing_columns=missing,
+                unknown_columns=unknown,
+            )
+        rows: list[tuple[int, dict]] = []
+        for number, cells in enumerate(table, start=2):
+            if _is_empty(cells):
+                continue
+            if len(rows) == MAX_ROWS:
+                raise ImportTooLarge(f"At most {MAX_ROWS} rows per file")
+            rows.append(
+                (
+                    number,
+                    {h: cells[i] if i < len(cells) else None for i, h in enumerate(header) if h},
+                )
+            )
     return header, rows
+
+
+async def parse(data: bytes, filename: str | None) -> tuple[list[str], list[tuple[int, dict]]]:
+    """read_table in a worker thread, at most a few files at a time."""
+    return await anyio.to_thread.run_sync(read_table, data, filename, limiter=_PARSERS)
 
 
 # --- one row to the fields of a request -----------------------------------------------------
@@ -245,7 +305,6 @@ async def check_rows(
             select(Supervisor).where(Supervisor.school_id == actor.organisation_id)
         )
     }
-    supervisor_ids = set(supervisors.values())
     # The school's own pupils only: another school's never show in the report (SPEC 4).
     existing = set(
         await session.scalars(
@@ -255,6 +314,29 @@ async def check_rows(
             )
         )
     )
+    # The rows' checks are CPU work (a second for 5,000 rows): in a thread, like the parsing.
+    check = functools.partial(
+        _check_rows,
+        rows,
+        track=track,
+        campaign=campaign,
+        supervisors=supervisors,
+        existing=existing,
+    )
+    return await anyio.to_thread.run_sync(check, limiter=_PARSERS)
+
+
+def _check_rows(
+    rows: list[tuple[int, dict]],
+    *,
+    track: str,
+    campaign,
+    supervisors: dict[str, uuid.UUID],
+    existing: set[str],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """check_rows' work without the database: every row against the fields' rules, the
+    school's supervisors (by e-mail) and the pupils already in the campaign (by hash)."""
+    supervisor_ids = set(supervisors.values())
     seen: dict[str, int] = {}
     storable, errors = [], []
     for number, cells in rows:
@@ -328,7 +410,7 @@ async def import_requests(
     dry_run: bool,
 ) -> dict[str, Any]:
     """Checks every row; without `dry_run` inserts all of them, or none when any is bad."""
-    _, rows = read_table(data, filename)
+    _, rows = await parse(data, filename)
     storable, errors = await check_rows(session, actor, track, rows)
     bad_rows = {e["row"] for e in errors}
     report = {"rows": len(rows), "valid": len(rows) - len(bad_rows), "errors": errors}

@@ -8,13 +8,15 @@ from typing import Literal
 from pydantic import Field
 
 from backend.organisations.schemas import Province
-from backend.schemas import PageParams
+from backend.schemas import PageParams, SingleLine
 
 
 class RequestListParams(PageParams):
     # every role
     track: Literal["duaal", "stage"] | None = None
-    q: str | None = Field(None, max_length=100, description="Free text: names, city, postcode")
+    q: SingleLine | None = Field(
+        None, max_length=100, description="Free text: names, city, postcode"
+    )
     # school and admin
     status: Literal["open", "invited", "accepted", "not_placed"] | None = None
     supervisor_id: uuid.UUID | None = None

@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import Field
 
 from backend.organisations.schemas import Province
-from backend.schemas import StrictModel
+from backend.schemas import MultiLine, SingleLine, StrictModel
 
 Track = Literal["duaal", "stage"]
 TransportMode = Literal["car", "e_bike_moped", "bike", "public_transport"]
@@ -22,21 +22,21 @@ DAYS: tuple[str, ...] = Day.__args__
 
 class RequestCreate(StrictModel):
     track: Track = Field(description="The request joins the open campaign of this track")
-    first_name: str = Field(min_length=1, max_length=100)
-    last_name: str = Field(min_length=1, max_length=100)
-    national_number: str = Field(
+    first_name: SingleLine = Field(min_length=1, max_length=100)
+    last_name: SingleLine = Field(min_length=1, max_length=100)
+    national_number: SingleLine = Field(
         min_length=1,
         max_length=40,
         description="11 digits YYMMDDSSSCC; dots, dashes and spaces are stripped",
     )
-    street: str = Field(min_length=1, max_length=200)
+    street: SingleLine = Field(min_length=1, max_length=200)
     postcode: str = Field(pattern=r"^\d{4}$")
-    city: str = Field(min_length=1, max_length=100)
+    city: SingleLine = Field(min_length=1, max_length=100)
     province: Province | None = Field(None, description="Derived from the postcode when absent")
-    phone: str = Field(min_length=1, max_length=40, description="Stored as E.164")
-    email: str = Field(min_length=1, max_length=320)
+    phone: SingleLine = Field(min_length=1, max_length=40, description="Stored as E.164")
+    email: SingleLine = Field(min_length=1, max_length=320)
     transport_modes: list[TransportMode] = Field(min_length=1)
-    remarks: str | None = Field(None, max_length=2000)
+    remarks: MultiLine | None = Field(None, max_length=2000)
     supervisor_id: uuid.UUID
     start_date: date | None = None
     end_date: date | None = None
@@ -48,17 +48,17 @@ class RequestCreate(StrictModel):
 class RequestUpdate(StrictModel):
     """Only the fields given change; the track (the campaign) does not."""
 
-    first_name: str | None = Field(None, min_length=1, max_length=100)
-    last_name: str | None = Field(None, min_length=1, max_length=100)
-    national_number: str | None = Field(None, min_length=1, max_length=40)
-    street: str | None = Field(None, min_length=1, max_length=200)
+    first_name: SingleLine | None = Field(None, min_length=1, max_length=100)
+    last_name: SingleLine | None = Field(None, min_length=1, max_length=100)
+    national_number: SingleLine | None = Field(None, min_length=1, max_length=40)
+    street: SingleLine | None = Field(None, min_length=1, max_length=200)
     postcode: str | None = Field(None, pattern=r"^\d{4}$")
-    city: str | None = Field(None, min_length=1, max_length=100)
+    city: SingleLine | None = Field(None, min_length=1, max_length=100)
     province: Province | None = None
-    phone: str | None = Field(None, min_length=1, max_length=40)
-    email: str | None = Field(None, min_length=1, max_length=320)
+    phone: SingleLine | None = Field(None, min_length=1, max_length=40)
+    email: SingleLine | None = Field(None, min_length=1, max_length=320)
     transport_modes: list[TransportMode] | None = Field(None, min_length=1)
-    remarks: str | None = Field(None, max_length=2000)
+    remarks: MultiLine | None = Field(None, max_length=2000)
     supervisor_id: uuid.UUID | None = None
     start_date: date | None = None
     end_date: date | None = None
@@ -68,4 +68,4 @@ class RequestUpdate(StrictModel):
 
 
 class RevealBody(StrictModel):
-    reason: str = Field(min_length=5, max_length=500, description="Why the data are needed")
+    reason: MultiLine = Field(min_length=5, max_length=500, description="Why the data are needed")

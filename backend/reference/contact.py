@@ -30,8 +30,16 @@ def normalize_phone(raw: str, region: str = "BE") -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+# No address is longer (RFC 5321's 254, with room for spaces around it); the check comes
+# first, because validating costs time in proportion to the text (an imported cell can be
+# 128 KB).
+MAX_EMAIL_LENGTH = 320
+
+
 def normalize_email(raw: str) -> str:
     """Validate the syntax (no DNS lookup) and return the normalized address."""
+    if len(raw) > MAX_EMAIL_LENGTH:
+        raise EmailError(f"longer than {MAX_EMAIL_LENGTH} characters")
     try:
         # Deliverability needs DNS, which is slow and unavailable offline; syntax is enough here.
         return validate_email(raw.strip(), check_deliverability=False).normalized

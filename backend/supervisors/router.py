@@ -5,7 +5,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from backend.auth.deps import SchoolActor
 from backend.db import SessionDep
-from backend.schemas import Page, PageParams
+from backend.schemas import Page, PageParams, SingleLine
 from backend.supervisors import service
 from backend.supervisors.schemas import SupervisorCreate, SupervisorRead, SupervisorUpdate
 
@@ -17,7 +17,7 @@ async def list_supervisors(
     actor: SchoolActor,
     db: SessionDep,
     params: Annotated[PageParams, Query()],
-    q: Annotated[str | None, Query(max_length=100)] = None,
+    q: Annotated[SingleLine | None, Query(max_length=100)] = None,
 ) -> Page[SupervisorRead]:
     return await service.list_(db, actor, params, q)
 

@@ -3,21 +3,21 @@ from datetime import datetime
 
 from pydantic import Field
 
-from backend.schemas import ReadModel, StrictModel
+from backend.schemas import ReadModel, SingleLine, StrictModel
 
 
 class SupervisorCreate(StrictModel):
-    first_name: str = Field(min_length=1, max_length=100)
-    last_name: str = Field(min_length=1, max_length=100)
-    phone: str = Field(min_length=1, max_length=40, description="Stored as E.164")
-    email: str = Field(min_length=1, max_length=320)
+    first_name: SingleLine = Field(min_length=1, max_length=100)
+    last_name: SingleLine = Field(min_length=1, max_length=100)
+    phone: SingleLine = Field(min_length=1, max_length=40, description="Stored as E.164")
+    email: SingleLine = Field(min_length=1, max_length=320)
 
 
 class SupervisorUpdate(StrictModel):
-    first_name: str | None = Field(None, min_length=1, max_length=100)
-    last_name: str | None = Field(None, min_length=1, max_length=100)
-    phone: str | None = Field(None, min_length=1, max_length=40)
-    email: str | None = Field(None, min_length=1, max_length=320)
+    first_name: SingleLine | None = Field(None, min_length=1, max_length=100)
+    last_name: SingleLine | None = Field(None, min_length=1, max_length=100)
+    phone: SingleLine | None = Field(None, min_length=1, max_length=40)
+    email: SingleLine | None = Field(None, min_length=1, max_length=320)
 
 
 class SupervisorRead(ReadModel):
