@@ -41,7 +41,7 @@ class RevealIn(StrictModel):
 
 
 class WithdrawalIn(StrictModel):
-    reason: str = Field(
+    reason: MultiLine = Field(
         min_length=5,
         max_length=500,
         description="Why the admin withdraws the request (history and audit log; not mailed)",
@@ -75,7 +75,9 @@ class Conflict(BaseModel):
 # Why the admin needs a pupil's national number, phone or e-mail (as for the reveal); the
 # audit log keeps it.
 RevealReason = Annotated[
-    MultiLine, StringConstraints(strip_whitespace=True, min_length=5, max_length=500)
+    str,
+    StringConstraints(strip_whitespace=True, min_length=5, max_length=500),
+    *MultiLine.__metadata__,
 ]
 
 

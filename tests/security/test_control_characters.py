@@ -134,7 +134,7 @@ async def test_search_and_filter_texts_refuse_control_characters(school_client, 
         (
             admin_client,
             "/api/v1/admin/exports/requests",
-            {"campaign_id": setup.campaign_id, "reveal_reason": "Controle\x00 van de school"},
+            {"campaign_id": setup.campaign_id, "reason": "Controle\x00 van de school"},
         ),
     ]:
         response = await client.get(path, params=params)
