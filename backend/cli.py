@@ -80,6 +80,8 @@ def serve(host: str, port: int, workers: int, forwarded_allow_ips: str | None = 
         "factory": True,
         # After SIGTERM, requests in flight get this long; then the server exits regardless.
         "timeout_graceful_shutdown": get_settings().shutdown_grace_seconds,
+        # No `server: uvicorn` header: the stack's name and version help only an attacker.
+        "server_header": False,
     }
     if workers > 1:
         # Separate processes: each has its own memory, so rate limits and live events need

@@ -181,6 +181,7 @@ def test_served_process_writes_json_lines(tmp_path):
                 assert time.monotonic() < deadline and process.poll() is None
                 time.sleep(0.1)
         assert response.headers["x-request-id"] == "live-42"
+        assert "server" not in response.headers  # no stack name and version for attackers
         # The client's address: the forwarded one from a trusted proxy (loopback by
         # default), the peer's own from anyone else (here 127.0.0.2).
         forwarded = {"X-Forwarded-For": "203.0.113.9"}
