@@ -82,7 +82,9 @@ class Settings(BaseSettings):
     support_hours: str = "werkdagen behalve woensdag, 9u30-12u en 13u-15u"
 
     access_token_minutes: int = 15
-    refresh_token_days: int = 14
+    # A sign-in (its refresh tokens) ends this long after the password was typed, however
+    # active: a working day (OWASP ASVS 3.3.2, level 2).
+    session_hours: int = 12
     activation_token_days: int = 7
     reset_token_minutes: int = 60
 

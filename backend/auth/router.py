@@ -5,6 +5,7 @@ from fastapi import APIRouter, BackgroundTasks, Cookie, Depends, Request, Respon
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel
 
+from backend import clock
 from backend.auth import service
 from backend.auth.deps import (
     CurrentActor,
@@ -56,7 +57,7 @@ def signed_in(response: Response, session: service.Session, settings: Settings) 
         samesite="strict",
         secure=settings.public_url.startswith("https://"),
         path=REFRESH_PATH,
-        max_age=settings.refresh_token_days * 86400,
+        max_age=max(0, round((session.refresh_expires_at - clock.now()).total_seconds())),
     )
     response.headers["Cache-Control"] = "no-store"
     return LoginOut(

@@ -2,7 +2,7 @@
 
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -37,6 +37,7 @@ class Session:
     access_token: str
     expires_in: int
     refresh_token: str
+    refresh_expires_at: datetime
 
 
 def normalize_email(email: str) -> str:
@@ -177,17 +178,19 @@ async def invite(session: AsyncSession, user: User, settings: Settings) -> None:
 
 
 async def start_session(
-    session: AsyncSession, user: User, settings: Settings, family_id: uuid.UUID | None = None
+    session: AsyncSession, user: User, settings: Settings, renewed: RefreshToken | None = None
 ) -> Session:
+    """A new sign-in, or the next refresh token of the sign-in `renewed` belongs to: that one
+    keeps its family and its end (SESSION_HOURS after the password was typed)."""
     at = clock.now()
     refresh = security.new_opaque_token()
     row = RefreshToken(
         user_id=user.id,
-        family_id=family_id or uuid.uuid4(),
+        family_id=renewed.family_id if renewed else uuid.uuid4(),
         token_hash=security.hash_token(refresh),
         token_version=user.token_version,
         created_at=at,
-        expires_at=at + timedelta(days=settings.refresh_token_days),
+        expires_at=renewed.expires_at if renewed else at + timedelta(hours=settings.session_hours),
     )
     session.add(row)
     access, expires_in = security.create_access_token(
@@ -198,7 +201,7 @@ async def start_session(
         session_id=row.family_id,
         settings=settings,
     )
-    return Session(user, access, expires_in, refresh)
+    return Session(user, access, expires_in, refresh, row.expires_at)
 
 
 async def revoke_all_sessions(session: AsyncSession, user: User) -> None:
@@ -279,7 +282,7 @@ async def refresh(session: AsyncSession, token: str | None, settings: Settings) 
     )
     if result.rowcount != 1:
         raise TokenInvalid()
-    return await start_session(session, user, settings, family_id=found.family_id)
+    return await start_session(session, user, settings, renewed=found)
 
 
 async def _revoke_family(session: AsyncSession, token: RefreshToken) -> None:
