@@ -266,7 +266,7 @@ def test_the_admin_withdraws_one_of_a_pupil_entered_by_two_schools(page, live, c
 
 
 def test_the_admin_unlocks_the_sign_in_of_a_school_locked_out_by_guessing(page, live):
-    school = live.activated("school", "Sint-Lodewijk Brugge", "8200")
+    school = live.activated("school", "Het Spoor Kortrijk", "8200")
 
     def sign_in(password: str) -> int:
         return httpx.post(
@@ -280,9 +280,9 @@ def test_the_admin_unlocks_the_sign_in_of_a_school_locked_out_by_guessing(page, 
 
     login(page, ADMIN_EMAIL, ADMIN_PASSWORD, "admin")
     page.get_by_role("link", name="Organisaties").click()
-    row = page.get_by_role("row").filter(has_text="Sint-Lodewijk Brugge")
-    row.get_by_role("button", name="Aanmelden deblokkeren: Sint-Lodewijk Brugge").click()
-    page.get_by_role("status").filter(has_text="Sint-Lodewijk Brugge kan weer aanmelden").wait_for()
+    row = page.get_by_role("row").filter(has_text="Het Spoor Kortrijk")
+    row.get_by_role("button", name="Aanmelden deblokkeren: Het Spoor Kortrijk").click()
+    page.get_by_role("status").filter(has_text="Het Spoor Kortrijk kan weer aanmelden").wait_for()
     assert sign_in(PASSWORD) == 200
     # An invited account has no sign-in to unlock: its row offers no such button.
     invited = live.invite("school", "Hiemsch Tweede", "3000")
