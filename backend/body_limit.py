@@ -3,9 +3,9 @@ over the limit is refused before the application runs, and a body without one (c
 counted as it streams in and refused at the first byte over. The refusal is a `413
 payload_too_large` problem that closes the connection, so the server stops reading the rest.
 
-FastAPI's own `max_body_size` counts the same bytes, but only once the endpoint reads its body
-(after routing and its dependencies) and answers with its own plain-text response; here the
-limit holds for every path and answers as every other error of the API does."""
+FastAPI's own `max_body_size` counts the same bytes once an endpoint reads its body; this one
+refuses a declared length before routing, answers with a code of its own and closes the
+connection."""
 
 import contextlib
 
@@ -37,7 +37,9 @@ def _declared_length(scope: Scope) -> int | None:
 
 
 class BodySizeLimit:
-    def __init__(self, app: ASGIApp, default: int = JSON_LIMIT, limits: dict | None = None):
+    def __init__(
+        self, app: ASGIApp, default: int = JSON_LIMIT, limits: dict[str, int] | None = None
+    ) -> None:
         self.app = app
         self.default = default
         self.limits = UPLOAD_LIMITS if limits is None else limits

@@ -41,6 +41,7 @@ def _refused(response: httpx.Response, limit: int) -> None:
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["code"] == "payload_too_large"
     assert response.json()["max_bytes"] == limit
+    assert response.headers["x-request-id"]
 
 
 async def test_a_declared_length_over_the_limit_is_refused_before_a_byte_is_read(
