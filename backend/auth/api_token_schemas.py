@@ -5,11 +5,11 @@ from datetime import datetime
 
 from pydantic import AliasChoices, AwareDatetime, Field
 
-from backend.schemas import ReadModel, StrictModel
+from backend.schemas import ReadModel, SingleLine, StrictModel
 
 
 class ApiTokenCreate(StrictModel):
-    name: str = Field(min_length=1, max_length=100, examples=["Leerlingenadministratie"])
+    name: SingleLine = Field(min_length=1, max_length=100, examples=["Leerlingenadministratie"])
     # Required on purpose: whoever creates a token says whether it may write.
     read_only: bool = Field(examples=[True])
     expires_at: AwareDatetime | None = Field(None, examples=["2027-06-30T22:00:00Z"])
