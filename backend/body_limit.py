@@ -45,7 +45,8 @@ class BodySizeLimit:
         self.limits = UPLOAD_LIMITS if limits is None else limits
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        # A GET or HEAD has no body any endpoint reads: nothing to count (the lists' hot path).
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD"):
             await self.app(scope, receive, send)
             return
         limit = self.limits.get(scope["path"], self.default)

@@ -6,58 +6,17 @@ import asyncio
 import contextlib
 import json
 import logging
-import subprocess
-import time
 import uuid
 
 import pytest
-import redis
 
 from backend.main import create_app
 from backend.placements import events
 from tests import factories
-from tests.conftest import free_port
+from tests.redis_server import redis_server_fixture  # noqa: F401
 from tests.services_helpers import ACCEPT_BODY, a_request, accept, invite, streaming_client
 
 TIMEOUT = 10
-
-
-class RedisServer:
-    """A redis-server of this test's own on a free port, stopped and started at will."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""],
-            stdout=subprocess.DEVNULL,
-        )
-        client = redis.Redis.from_url(self.url)
-        deadline = time.monotonic() + TIMEOUT
-        while True:
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                assert time.monotonic() < deadline, "redis-server did not start"
-                time.sleep(0.05)
-        client.close()
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(TIMEOUT)
-
-
-@pytest.fixture
-def redis_server():
-    server = RedisServer()
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

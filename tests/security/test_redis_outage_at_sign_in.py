@@ -4,68 +4,14 @@ process failed again. Now, without Redis, each process counts on its own (one wa
 Redis goes, one when it is back, no traceback per request), and no request fails."""
 
 import logging
-import subprocess
-import time
-
-import pytest
-import redis
 
 from backend.auth import ratelimit
 from backend.main import create_app
-from tests.conftest import free_port, make_client
+from tests.conftest import make_client
 from tests.factories import PASSWORD
+from tests.redis_server import redis_server_fixture  # noqa: F401
 
 LOGGER = "backend.auth.ratelimit"
-
-
-class RedisServer:
-    """A redis-server of this test's own on a free port: stopped and started again at will."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1"]
-            + ["--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        client = redis.Redis.from_url(self.url)
-        try:
-            deadline = time.monotonic() + 10
-            while True:
-                try:
-                    client.ping()
-                    return
-                except redis.ConnectionError:
-                    if time.monotonic() > deadline:
-                        raise
-                    time.sleep(0.05)
-        finally:
-            client.close()
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(10)
-
-    def keys(self) -> list[bytes]:
-        client = redis.Redis.from_url(self.url)
-        try:
-            return client.keys("*")
-        finally:
-            client.close()
-
-
-@pytest.fixture
-def redis_server():
-    server = RedisServer()
-    server.start()
-    yield server
-    server.stop()
 
 
 def _limiter_lines(caplog) -> list[logging.LogRecord]:
