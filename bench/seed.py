@@ -145,7 +145,11 @@ async def seed(
             school = school_rows[1 + (n - OVERVIEW_REQUESTS) % (schools - 1)]
         place = rng.choice(postcodes)
         track = Track.duaal if n % 4 else Track.stage
-        number = make_national_number(date(2007 + n % 3, 1 + n % 12, 1 + n % 28), 1 + n % 997)
+        # Every pupil a number of its own (1,008 birth dates, then the next counter), hashed as
+        # the app hashes it: readiness checks a stored hash against its number.
+        day = n % 1008
+        birth = date(2007 + day // 336, 1 + day // 28 % 12, 1 + day % 28)
+        number = make_national_number(birth, 1 + n // 1008)
         request_id = uuid.uuid4()
         invited = rng.random() < 0.2
         request_rows.append(
@@ -157,7 +161,7 @@ async def seed(
                 "first_name": f"Leerling{n}",
                 "last_name": "Janssens",
                 "national_number_encrypted": crypto.encrypt(number),
-                "national_number_hash": crypto.blind_index(f"{number}-{n}"),
+                "national_number_hash": crypto.blind_index(number),
                 "street": f"Kerkstraat {n % 200 + 1}",
                 "postcode": place.code,
                 "city": place.municipalities[0].name_nl,

@@ -57,6 +57,11 @@ async def test_the_baseline_answers_the_apis_pages(bench_database):
         ) as b,
     ):
 
+        # The seeded data is what the app would have written: the servers it is served by
+        # are ready (the key checks read a stored number and its hash).
+        ready = await a.get("/readyz")
+        assert ready.status_code == 200, ready.text
+
         async def token(email: str) -> str:
             response = await a.post(
                 "/api/v1/auth/login", json={"email": email, "password": logins["password"]}
