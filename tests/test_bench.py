@@ -56,7 +56,6 @@ async def test_the_baseline_answers_the_apis_pages(bench_database):
             transport=httpx.ASGITransport(app=baseline.app), base_url="http://b"
         ) as b,
     ):
-
         # The seeded data is what the app would have written: the servers it is served by
         # are ready (the key checks read a stored number and its hash).
         ready = await a.get("/readyz")
