@@ -1,6 +1,8 @@
 """A school's overview changes while it is open when a service acts; bulk import with the
 per-row report of a dry run; a request once accepted is read-only."""
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from tests.browser.conftest import (
@@ -115,3 +117,44 @@ def test_bulk_import_reports_each_row_then_imports_all(page, live, campaigns, tm
     listed = client.get("/placement-requests", params={"q": "Maes"}).json()["items"]
     assert [(r["first_name"], r["hours_per_week"]) for r in listed] == [("Ada", 22)]
     client.close()
+
+
+def test_after_the_decision_deadline_an_invited_pupil_shows_not_placed(page, live, campaigns):
+    """The badge shows the server's status: an invitation that never became an acceptance
+    reads "Niet geplaatst" once the decision deadline passed, not "Uitgenodigd door ..."."""
+    school, client, supervisor = school_with_supervisor(live, "Sint-Vincentius Torhout", "8820")
+    created = enter_request(client, supervisor, track="stage", first_name="Noor")
+    service = live.activated("service", "Thuiszorg Torhout", "8820")
+    service_client = live.client_for(service["email"])
+    invited = service_client.post(f"/placement-requests/{created['id']}/invitations")
+    assert invited.status_code in (200, 201), invited.text
+    stage = campaigns["stage"]
+    now = datetime.now(UTC)
+    moved = live.admin().patch(
+        f"/campaigns/{stage['id']}",
+        json={
+            "request_deadline": (now - timedelta(days=2)).isoformat(),
+            "decision_deadline": (now - timedelta(hours=1)).isoformat(),
+        },
+    )
+    assert moved.status_code == 200, moved.text
+    try:
+        assert client.get(f"/placement-requests/{created['id']}").json()["status"] == "not_placed"
+        login(page, school["email"], role="school")
+        page.goto("/school/requests")
+        page.get_by_role("button", name="Stage 7e jaar").click()
+        row = page.get_by_role("row").filter(has_text="Noor")
+        row.wait_for()
+        assert "Niet geplaatst" in row.inner_text()
+        assert "Uitgenodigd" not in row.inner_text()
+    finally:
+        restored = live.admin().patch(
+            f"/campaigns/{stage['id']}",
+            json={
+                "request_deadline": stage["request_deadline"],
+                "decision_deadline": stage["decision_deadline"],
+            },
+        )
+        assert restored.status_code == 200, restored.text
+        service_client.close()
+        client.close()

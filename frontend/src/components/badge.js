@@ -1,16 +1,13 @@
 // The overview's status column, as the manual describes it: empty while no service acted,
 // then the inviting services, then the accepting service with its notes and contact person.
+// The status is the server's (`request.status`): after the decision deadline an invited pupil
+// is `not_placed`, whatever invitations it had; the client derives no status of its own.
 import { html } from '../html.js';
 import { t } from '../i18n/index.js';
 import { formatPhone } from '../lib/format.js';
 
-export function statusOf(request) {
-  return request.status || 'open';
-}
-
 export function StatusBadge({ request, detailed = false }) {
-  const status = statusOf(request);
-  const live = (request.invitations || []).filter((i) => i.outcome === 'pending');
+  const { status } = request;
   if (status === 'accepted' && request.acceptance) {
     const { service, notes, contact_person: contact } = request.acceptance;
     return html`
@@ -20,7 +17,8 @@ export function StatusBadge({ request, detailed = false }) {
         ${detailed && contact && html`<p class="status-contact">${t('status.contact')}: ${contact.name}, ${formatPhone(contact.phone)}, <a href=${`mailto:${contact.email}`}>${contact.email}</a></p>`}
       </div>`;
   }
-  if (status === 'invited' || live.length) {
+  if (status === 'invited') {
+    const live = (request.invitations || []).filter((i) => i.outcome === 'pending');
     const names = live.map((i) => i.service?.name).filter(Boolean).join(', ');
     return html`<span class="badge badge-invited">${names ? t('status.invited_by', { names }) : t('status.invited')}</span>`;
   }
