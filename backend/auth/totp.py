@@ -3,6 +3,8 @@ steps, one step of clock drift accepted either side), on the application's clock
 signs in once: the last step used is stored per user (OWASP ASVS 2.8.4). The secret rests
 sealed under DATA_KEY, as the national numbers do (`stagematch rotate-keys` moves it too)."""
 
+import hashlib
+
 import pyotp
 from pyotp.utils import strings_equal
 from sqlalchemy import or_, update
@@ -47,7 +49,8 @@ def unseal(sealed: str) -> str:
 
 
 def _totp(secret: str) -> pyotp.TOTP:
-    return pyotp.TOTP(secret, digits=DIGITS, interval=STEP_SECONDS, digest="sha1")
+    # SHA-1: what RFC 6238 and every authenticator app default to (HMAC-SHA-1 is sound).
+    return pyotp.TOTP(secret, digits=DIGITS, interval=STEP_SECONDS, digest=hashlib.sha1)
 
 
 def matching_step(secret: str, code: str) -> int | None:
