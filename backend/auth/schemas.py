@@ -5,6 +5,9 @@ from pydantic import BaseModel, Field
 
 from backend.schemas import ReadModel, StrictModel
 
+# A verification code as typed: digits, perhaps grouped with spaces.
+CODE_PATTERN = r"^[0-9 ]*$"
+
 
 class LoginIn(StrictModel):
     email: str = Field(max_length=320, examples=["school@example.be"])
@@ -12,6 +15,7 @@ class LoginIn(StrictModel):
     code: str | None = Field(
         None,
         max_length=20,
+        pattern=CODE_PATTERN,
         description="The authenticator app's verification code, for an account with two-step "
         "sign-in (asked for by `401 mfa_required`)",
         examples=["123456"],
@@ -33,12 +37,12 @@ class ChangePasswordIn(StrictModel):
 
 
 class CodeIn(StrictModel):
-    code: str = Field(min_length=1, max_length=20, examples=["123456"])
+    code: str = Field(min_length=1, max_length=20, pattern=CODE_PATTERN, examples=["123456"])
 
 
 class MfaDisableIn(StrictModel):
     password: str = Field(max_length=1024)
-    code: str = Field(min_length=1, max_length=20, examples=["123456"])
+    code: str = Field(min_length=1, max_length=20, pattern=CODE_PATTERN, examples=["123456"])
 
 
 class MfaEnrolment(BaseModel):
