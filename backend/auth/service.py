@@ -290,13 +290,11 @@ async def _second_factor(
     if not await totp.use_code(session, user, code):
         audit.record(
             session,
-            "login_failed",
+            "login_code_failed",
             user=user,
             object_type="user",
             object_id=user.id,
             client_address=client,
-            email=user.email,
-            reason="invalid_code",
         )
         raise totp.InvalidCode(keep_changes=True)
 
