@@ -1,5 +1,5 @@
-"""`stagematch serve | migrate | create-admin | seed-demo | mail-worker | purge | rotate-keys |
-reindex`, on the API's settings."""
+"""`stagematch serve | migrate | create-admin | reset-mfa | seed-demo | mail-worker | purge |
+rotate-keys | reindex`, on the API's settings."""
 
 import argparse
 import asyncio
@@ -185,6 +185,12 @@ def main(argv: list[str] | None = None) -> int:
     admin_cmd = commands.add_parser("create-admin", help="create an active admin account")
     admin_cmd.add_argument("--email", required=True)
     admin_cmd.add_argument("--password", required=True)
+    reset_mfa_cmd = commands.add_parser(
+        "reset-mfa",
+        help="turn two-step sign-in off for an account that lost its authenticator "
+        "(it enrols again at the next sign-in)",
+    )
+    reset_mfa_cmd.add_argument("--email", required=True)
     seed_cmd = commands.add_parser("seed-demo", help="load demo data")
     seed_cmd.add_argument(
         "--if-empty", action="store_true", help="only when the database has no organisation yet"
@@ -221,6 +227,16 @@ def main(argv: list[str] | None = None) -> int:
 
         asyncio.run(_with_session(create_admin, args.email, args.password))
         print(f"admin {args.email} created")
+    elif args.command == "reset-mfa":
+        from backend.auth.mfa import reset
+        from backend.errors import NotFound
+
+        try:
+            asyncio.run(_with_session(reset, args.email))
+        except NotFound as exc:
+            print(exc.detail, file=sys.stderr)
+            return 1
+        print(f"two-step sign-in of {args.email} is off; every session of it ended")
     elif args.command == "seed-demo":
         from backend.demo import seed
 

@@ -89,6 +89,10 @@ class Settings(BaseSettings):
     session_hours: int = 12
     activation_token_days: int = 7
     reset_token_minutes: int = 60
+    # Admins must sign in with a second factor (TOTP) before any admin endpoint answers
+    # (OWASP ASVS 4.3.1). Unset: required in production only, so that development and the
+    # test fixtures sign in with a password alone.
+    admin_mfa_required: bool | None = None
 
     # Rate limits (moving windows, backend/auth/ratelimit.py). Failed sign-ins: 5 per account
     # from one client address and 30 per address in 15 minutes, 50 per account from all
@@ -159,6 +163,12 @@ class Settings(BaseSettings):
     def data_keys(self) -> list[str]:
         """DATA_KEY's keys, newest first."""
         return [k.strip() for k in self.data_key.get_secret_value().split(",") if k.strip()]
+
+    @property
+    def admin_mfa_enforced(self) -> bool:
+        if self.admin_mfa_required is None:
+            return self.environment == "production"
+        return self.admin_mfa_required
 
     @property
     def blind_index_secret(self) -> str:

@@ -15,7 +15,7 @@ from backend import logging as app_logging
 from backend.admin import router as admin_router
 from backend.auth import api_tokens_router
 from backend.auth import router as auth_router
-from backend.auth.deps import token_scope
+from backend.auth.deps import enrolment_scope, token_scope
 from backend.auth.ratelimit import create_limiter
 from backend.campaigns import router as campaigns_router
 from backend.config import ROOT, Settings, get_settings
@@ -89,6 +89,8 @@ def api_router() -> APIRouter:
         admin_router,
     ):
         api.include_router(module.router, dependencies=private)
+    # Who am I and the second factor's enrolment: reachable before the second factor.
+    api.include_router(auth_router.enrolment, dependencies=[Depends(enrolment_scope)])
     api.include_router(events_router.router)
     return api
 

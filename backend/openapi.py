@@ -69,14 +69,31 @@ _FORBIDDEN_CODES = ["account_disabled", "forbidden"]
 _SIGN_IN = {"401": ["invalid_credentials"], "403": ["account_not_activated", "account_disabled"]}
 _LINK = {"400": ["link_invalid", "link_used", "link_expired"], "403": ["account_disabled"]}
 _OWN_CODES = {
-    ("post", "/api/v1/auth/login"): {**_SIGN_IN, "429": ["rate_limited"]},
-    ("post", "/api/v1/auth/token"): {**_SIGN_IN, "429": ["rate_limited"]},
+    ("post", "/api/v1/auth/login"): {
+        **_SIGN_IN,
+        "401": ["invalid_credentials", "mfa_required", "invalid_code"],
+        "429": ["rate_limited"],
+    },
+    ("post", "/api/v1/auth/token"): {
+        **_SIGN_IN,
+        "403": [*_SIGN_IN["403"], "mfa_use_api_token"],
+        "429": ["rate_limited"],
+    },
     ("post", "/api/v1/auth/refresh"): {"401": ["token_invalid"], "403": ["account_disabled"]},
     ("post", "/api/v1/auth/activate"): _LINK,
     ("post", "/api/v1/auth/password/reset"): _LINK,
     ("post", "/api/v1/auth/activation/resend"): {"429": ["rate_limited"]},
     ("post", "/api/v1/auth/password/forgot"): {"429": ["rate_limited"]},
     ("post", "/api/v1/me/password"): {"400": ["wrong_password"]},
+    ("post", "/api/v1/me/mfa"): {"409": ["mfa_already_enabled"]},
+    ("post", "/api/v1/me/mfa/confirm"): {
+        "400": ["wrong_code"],
+        "409": ["mfa_already_enabled", "mfa_not_started"],
+    },
+    ("delete", "/api/v1/me/mfa"): {
+        "400": ["wrong_password", "wrong_code"],
+        "409": ["mfa_not_enabled", "mfa_required_for_admins"],
+    },
     ("post", "/api/v1/api-tokens"): {"409": ["too_many_tokens"]},
     ("delete", "/api/v1/api-tokens/{token_id}"): {"404": ["not_found"]},
     ("post", "/api/v1/organisations"): {"409": ["email_taken"]},
@@ -110,7 +127,15 @@ _OWN_CODES = {
     ("get", "/api/v1/admin/exports/requests"): {"404": ["not_found"]},
 }
 # Where an API token answers 403 session_required (see deps.signed_in_user).
-_SESSION_ONLY_PREFIXES = ("/api/v1/me/password", "/api/v1/api-tokens")
+_SESSION_ONLY_PREFIXES = ("/api/v1/me/password", "/api/v1/me/mfa", "/api/v1/api-tokens")
+# What an admin without the required second factor reaches (deps.enrolment_scope); every
+# other private operation can answer 403 mfa_enrollment_required.
+_BEFORE_SECOND_FACTOR = {
+    ("get", "/api/v1/me"),
+    ("post", "/api/v1/me/mfa"),
+    ("post", "/api/v1/me/mfa/confirm"),
+    ("delete", "/api/v1/me/mfa"),
+}
 
 PROBLEM_SCHEMA = {
     "title": "Problem",
@@ -208,6 +233,8 @@ def document_errors(schema: dict[str, Any], routes: list) -> dict[str, Any]:
                     forbidden.append("read_only_token")
                 if path.startswith(_SESSION_ONLY_PREFIXES):
                     forbidden.append("session_required")
+                if (method, path) not in _BEFORE_SECOND_FACTOR:
+                    forbidden.append("mfa_enrollment_required")
                 _add(responses, "403", forbidden)
             if "{" in path:
                 # An object the caller may not know answers exactly as one that does not exist.

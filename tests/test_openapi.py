@@ -68,7 +68,13 @@ async def test_private_operations_document_authentication_and_token_errors(spec)
     password = spec["paths"]["/api/v1/me/password"]["post"]["responses"]["403"]
     assert "session_required" in codes(password)
     login = spec["paths"]["/api/v1/auth/login"]["post"]["responses"]
-    assert codes(login["401"]) == {"invalid_credentials"}
+    assert codes(login["401"]) == {"invalid_credentials", "mfa_required", "invalid_code"}
+    assert "mfa_use_api_token" in codes(
+        spec["paths"]["/api/v1/auth/token"]["post"]["responses"]["403"]
+    )
+    # An admin without the required second factor reaches who-am-I and the enrolment only.
+    assert "mfa_enrollment_required" not in codes(me["get"]["responses"]["403"])
+    assert "mfa_enrollment_required" in codes(me["patch"]["responses"]["403"])
     assert "account_not_activated" in codes(login["403"])
     assert codes(login["429"]) == {"rate_limited"}
 

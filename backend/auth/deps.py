@@ -8,7 +8,7 @@ from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend.auth import api_tokens, security
+from backend.auth import api_tokens, mfa, security
 from backend.auth.models import ApiToken, User
 from backend.auth.ratelimit import Limiter
 from backend.auth.service import is_blocked, user_by_session
@@ -70,12 +70,31 @@ async def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-async def current_actor(
+async def authenticated_actor(
     session: SessionDep,
     settings: SettingsDep,
     token: Annotated[str | None, Depends(oauth2_scheme)],
 ) -> Actor:
+    """The caller, before the second-factor gate: only for what an admin without one may do
+    (GET /me, enrolment)."""
     return await authenticate(session, settings, token)
+
+
+AuthenticatedActor = Annotated[Actor, Depends(authenticated_actor)]
+
+
+def check_second_factor(actor: Actor, settings: Settings) -> None:
+    """An admin without the second factor while it is required reaches nothing but the
+    enrolment (OWASP ASVS 4.3.1); an admin's API token neither, until its creator enrolled."""
+    if mfa.lacks_required_second_factor(actor.user, settings):
+        raise mfa.MfaEnrollmentRequired()
+
+
+async def current_actor(actor: AuthenticatedActor, settings: SettingsDep) -> Actor:
+    """The caller, past the second-factor gate. Every private router depends on it through
+    `token_scope`, so that an endpoint fails closed for an admin who has not enrolled."""
+    check_second_factor(actor, settings)
+    return actor
 
 
 async def authenticate(
@@ -123,12 +142,23 @@ async def _api_token_actor(session: AsyncSession, raw: str) -> Actor:
 CurrentActor = Annotated[Actor, Depends(current_actor)]
 
 
-async def token_scope(request: Request, actor: CurrentActor) -> Actor:
-    """The private API's gate: a read-only token writes nothing. One dependency of the
-    private router, so no endpoint can forget it."""
+def _check_token_scope(request: Request, actor: Actor) -> None:
     token = actor.api_token
     if token is not None and token.is_read_only and request.method in WRITE_METHODS:
         raise ReadOnlyToken()
+
+
+async def token_scope(request: Request, actor: CurrentActor) -> Actor:
+    """The private API's gate: a read-only token writes nothing, and an admin without the
+    required second factor reaches nothing. One dependency of the private router, so no
+    endpoint can forget it."""
+    _check_token_scope(request, actor)
+    return actor
+
+
+async def enrolment_scope(request: Request, actor: AuthenticatedActor) -> Actor:
+    """The gate of the few endpoints an admin reaches before enrolling (router.enrolment)."""
+    _check_token_scope(request, actor)
     return actor
 
 
@@ -141,6 +171,16 @@ async def signed_in_user(actor: CurrentActor) -> Actor:
 # A person signed in with a password, not a script with an API token: for endpoints that act
 # on the person's own credentials.
 SignedInActor = Annotated[Actor, Depends(signed_in_user)]
+
+
+async def enrolling_user(actor: AuthenticatedActor) -> Actor:
+    if actor.api_token is not None:
+        raise SessionRequired()
+    return actor
+
+
+# The same before the second-factor gate: for the enrolment itself.
+EnrollingActor = Annotated[Actor, Depends(enrolling_user)]
 
 
 def require_role(role: OrganisationKind):

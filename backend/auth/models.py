@@ -2,7 +2,7 @@ import enum
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, Index, String
+from sqlalchemy import Enum, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.db import Base, IdMixin, TimestampMixin
@@ -23,12 +23,22 @@ class User(IdMixin, TimestampMixin, Base):
     activated_at: Mapped[datetime | None]
     disabled_at: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
+    # The second factor (backend/auth/totp.py): the TOTP secret, Fernet-sealed under DATA_KEY;
+    # it counts only once confirmed with a code (`mfa_enabled_at`). The last time step that
+    # signed in, so that a code cannot be used twice (replay).
+    mfa_secret_encrypted: Mapped[str | None] = mapped_column(Text)
+    mfa_enabled_at: Mapped[datetime | None]
+    mfa_last_step: Mapped[int | None]
 
     organisation: Mapped[Organisation] = relationship(lazy="raise")
 
     @property
     def is_activated(self) -> bool:
         return self.activated_at is not None
+
+    @property
+    def mfa_enabled(self) -> bool:
+        return self.mfa_enabled_at is not None
 
 
 class ActionPurpose(enum.StrEnum):

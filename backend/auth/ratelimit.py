@@ -319,6 +319,12 @@ class Limiter:
         key = _login_key(email)
         await self._on(attempt.store, lambda store: store.forget_tag(key, attempt.tag))
 
+    async def login_undecided(self, attempt: Reservation) -> None:
+        """The right password, the verification code still to come: this attempt does not
+        count, but earlier failures stay (only the code proves the owner, so that a known
+        password cannot clear the count of guessed codes)."""
+        await self._on(attempt.store, lambda store: store.release(attempt.keys, attempt.entry))
+
     async def mail_request(self, email: str, address: str) -> None:
         """Counts a resend or forgot-password request (they always count), or raises 429."""
         await self._reserve(

@@ -6,9 +6,11 @@ from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel
 
 from backend import clock
-from backend.auth import service
+from backend.auth import mfa, service
 from backend.auth.deps import (
+    AuthenticatedActor,
     CurrentActor,
+    EnrollingActor,
     LimiterDep,
     SettingsDep,
     SignedInActor,
@@ -17,10 +19,13 @@ from backend.auth.deps import (
 from backend.auth.schemas import (
     Accepted,
     ChangePasswordIn,
+    CodeIn,
     EmailIn,
     LoginIn,
     LoginOut,
     MeUpdate,
+    MfaDisableIn,
+    MfaEnrolment,
     TokenOut,
     TokenPasswordIn,
     UserRead,
@@ -35,17 +40,22 @@ public = APIRouter(prefix="/auth", tags=["auth"])
 # Public, outside /auth: what the client needs before anybody signs in.
 meta = APIRouter(tags=["auth"])
 router = APIRouter(tags=["account"])
+# What an admin reaches before enrolling the second factor (deps.enrolment_scope): who am I,
+# and the enrolment. Everything else is on `router`, behind the second-factor gate.
+enrolment = APIRouter(tags=["account"])
 ClientAddress = Annotated[str, Depends(client_address)]
 RefreshCookie = Annotated[str | None, Cookie(alias=REFRESH_COOKIE)]
 
 
-def user_read(user) -> UserRead:
+def user_read(user, settings: Settings) -> UserRead:
     return UserRead(
         id=user.id,
         email=user.email,
         role=user.organisation.kind,
         language=user.language,
         organisation=user.organisation,
+        mfa_enabled=user.mfa_enabled,
+        mfa_enrollment_required=mfa.lacks_required_second_factor(user, settings),
     )
 
 
@@ -63,7 +73,7 @@ def signed_in(response: Response, session: service.Session, settings: Settings) 
     return LoginOut(
         access_token=session.access_token,
         expires_in=session.expires_in,
-        user=user_read(session.user),
+        user=user_read(session.user, settings),
     )
 
 
@@ -95,8 +105,12 @@ async def login(
     client: ClientAddress,
 ) -> LoginOut:
     """Answers `403 account_not_activated` for an invited account that has not chosen a
-    password yet (the client then offers to resend the activation mail)."""
-    session = await service.login(db, body.email, body.password, client, limiter, settings)
+    password yet (the client then offers to resend the activation mail). An account with
+    two-step sign-in answers `401 mfa_required` to the right password without `code` (the
+    client then asks for it), `401 invalid_code` to a wrong or used code."""
+    session = await service.login(
+        db, body.email, body.password, client, limiter, settings, body.code
+    )
     return signed_in(response, session, settings)
 
 
@@ -108,7 +122,11 @@ async def token(
     limiter: LimiterDep,
     client: ClientAddress,
 ) -> TokenOut:
-    session = await service.login(db, form.username, form.password, client, limiter, settings)
+    """An account with two-step sign-in is refused (`403 mfa_use_api_token`): scripts use an
+    API token."""
+    session = await service.login(
+        db, form.username, form.password, client, limiter, settings, accepts_code=False
+    )
     return TokenOut(access_token=session.access_token, expires_in=session.expires_in)
 
 
@@ -193,15 +211,53 @@ async def reset_password(
     return signed_in(response, session, settings)
 
 
-@router.get("/me", summary="Who am I")
-async def me(actor: CurrentActor) -> UserRead:
-    return user_read(actor.user)
+@enrolment.get("/me", summary="Who am I")
+async def me(actor: AuthenticatedActor, settings: SettingsDep) -> UserRead:
+    return user_read(actor.user, settings)
 
 
 @router.patch("/me", summary="Change my preferences (language of mail)")
-async def update_me(body: MeUpdate, actor: CurrentActor) -> UserRead:
+async def update_me(body: MeUpdate, actor: CurrentActor, settings: SettingsDep) -> UserRead:
     actor.user.language = body.language
-    return user_read(actor.user)
+    return user_read(actor.user, settings)
+
+
+@enrolment.post("/me/mfa", summary="Start two-step sign-in: a new authenticator key")
+async def start_mfa(actor: EnrollingActor, response: Response) -> MfaEnrolment:
+    """The key (base32) and its `otpauth://` URI, shown once; not active until a code of it
+    is confirmed. A new call replaces an unconfirmed key. `409 mfa_already_enabled`."""
+    enrolment = mfa.start_enrolment(actor.user)
+    response.headers["Cache-Control"] = "no-store"
+    return MfaEnrolment(secret=enrolment.secret, otpauth_uri=enrolment.otpauth_uri)
+
+
+@enrolment.post("/me/mfa/confirm", summary="Turn two-step sign-in on with a code of the new key")
+async def confirm_mfa(
+    body: CodeIn,
+    response: Response,
+    actor: EnrollingActor,
+    db: SessionDep,
+    settings: SettingsDep,
+    client: ClientAddress,
+) -> LoginOut:
+    """Every other session ends; this one is replaced (a new access token and cookie)."""
+    session = await mfa.confirm(db, actor.user, body.code, settings, client)
+    return signed_in(response, session, settings)
+
+
+@enrolment.delete("/me/mfa", summary="Turn two-step sign-in off (password and a code)")
+async def disable_mfa(
+    body: MfaDisableIn,
+    response: Response,
+    actor: EnrollingActor,
+    db: SessionDep,
+    settings: SettingsDep,
+    client: ClientAddress,
+) -> LoginOut:
+    """Refused to an admin while it is required (`409 mfa_required_for_admins`). Every other
+    session ends; this one is replaced."""
+    session = await mfa.disable(db, actor.user, body.password, body.code, settings, client)
+    return signed_in(response, session, settings)
 
 
 @router.post("/me/password", summary="Change my password; every other session ends")

@@ -5,10 +5,21 @@ from pydantic import BaseModel, Field
 
 from backend.schemas import ReadModel, StrictModel
 
+# A verification code as typed: digits, perhaps grouped with spaces.
+CODE_PATTERN = r"^[0-9 ]*$"
+
 
 class LoginIn(StrictModel):
     email: str = Field(max_length=320, examples=["school@example.be"])
     password: str = Field(max_length=1024)
+    code: str | None = Field(
+        None,
+        max_length=20,
+        pattern=CODE_PATTERN,
+        description="The authenticator app's verification code, for an account with two-step "
+        "sign-in (asked for by `401 mfa_required`)",
+        examples=["123456"],
+    )
 
 
 class EmailIn(StrictModel):
@@ -23,6 +34,22 @@ class TokenPasswordIn(StrictModel):
 class ChangePasswordIn(StrictModel):
     current_password: str = Field(max_length=1024)
     new_password: str = Field(max_length=1024)
+
+
+class CodeIn(StrictModel):
+    code: str = Field(min_length=1, max_length=20, pattern=CODE_PATTERN, examples=["123456"])
+
+
+class MfaDisableIn(StrictModel):
+    password: str = Field(max_length=1024)
+    code: str = Field(min_length=1, max_length=20, pattern=CODE_PATTERN, examples=["123456"])
+
+
+class MfaEnrolment(BaseModel):
+    """Shown once: the authenticator app takes the key typed in, or the URI."""
+
+    secret: str = Field(description="The key, base32")
+    otpauth_uri: str
 
 
 class MeUpdate(StrictModel):
@@ -41,6 +68,9 @@ class UserRead(ReadModel):
     role: str
     language: str
     organisation: OrganisationRef
+    mfa_enabled: bool = False
+    # True while this account must turn two-step sign-in on before anything else answers.
+    mfa_enrollment_required: bool = False
 
 
 class TokenOut(BaseModel):

@@ -10,9 +10,9 @@ from sqlalchemy.orm import joinedload
 
 from backend import clock
 from backend.audit import service as audit
-from backend.auth import security
+from backend.auth import security, totp
 from backend.auth.models import ActionPurpose, ActionToken, RefreshToken, User
-from backend.auth.ratelimit import Limiter
+from backend.auth.ratelimit import Limiter, Reservation
 from backend.config import Settings
 from backend.errors import (
     AccountDisabled,
@@ -24,9 +24,16 @@ from backend.errors import (
     LinkUsed,
     TokenInvalid,
     WrongPassword,
+    error,
 )
 from backend.mail import service as mail
 from backend.placements import events
+
+MfaUseApiToken = error(
+    403,
+    "mfa_use_api_token",
+    "This account signs in with a verification code; scripts use an API token",
+)
 
 
 @dataclass(frozen=True)
@@ -223,9 +230,14 @@ async def login(
     client: str,
     limiter: Limiter,
     settings: Settings,
+    code: str | None = None,
+    *,
+    accepts_code: bool = True,
 ) -> Session:
     """Signs in; a failure counts against the account, its pair with the client address and
-    the address (backend/auth/ratelimit.py)."""
+    the address (backend/auth/ratelimit.py). An account with two-step sign-in needs `code`
+    too; where none can be given (`accepts_code=False`: the OAuth2 password form) it is
+    refused."""
     email = normalize_email(email)
     # Counted before the slow password check, so parallel guesses cannot outrun the limit.
     attempt = await limiter.login_attempt(email, client)
@@ -247,6 +259,8 @@ async def login(
         )
         raise InvalidCredentials(keep_changes=True)
     assert user is not None
+    if user.mfa_enabled:
+        await _second_factor(session, user, code, accepts_code, attempt, limiter, client)
     await limiter.login_succeeded(email, attempt)
     if is_blocked(user):
         raise AccountDisabled()
@@ -255,6 +269,34 @@ async def login(
         session, "login", user=user, object_type="user", object_id=user.id, client_address=client
     )
     return await start_session(session, user, settings)
+
+
+async def _second_factor(
+    session: AsyncSession,
+    user: User,
+    code: str | None,
+    accepts_code: bool,
+    attempt: Reservation,
+    limiter: Limiter,
+    client: str,
+) -> None:
+    """After the right password: the verification code. Without one the attempt is not
+    counted (the client asks for it); a wrong or replayed one is a failed sign-in."""
+    if not accepts_code or not code:
+        await limiter.login_undecided(attempt)
+        if not accepts_code:
+            raise MfaUseApiToken()
+        raise totp.MfaRequired()
+    if not await totp.use_code(session, user, code):
+        audit.record(
+            session,
+            "login_code_failed",
+            user=user,
+            object_type="user",
+            object_id=user.id,
+            client_address=client,
+        )
+        raise totp.InvalidCode(keep_changes=True)
 
 
 async def refresh(session: AsyncSession, token: str | None, settings: Settings) -> Session:

@@ -18,7 +18,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import StreamingResponse
 
 from backend.auth import api_tokens
-from backend.auth.deps import Actor, authenticate
+from backend.auth.deps import Actor, authenticate, check_second_factor
 from backend.config import get_settings
 from backend.errors import DomainError, TokenInvalid
 from backend.placements import events
@@ -49,10 +49,11 @@ async def _actor(request: Request, *, check_expiry: bool = True) -> Actor:
     # The same checks as every other endpoint (signature, expiry, session, token version,
     # blocked account); the session is closed before streaming, so a stream holds no
     # connection.
+    settings = get_settings()
     async with request.app.state.sessionmaker() as session:
-        return await authenticate(
-            session, get_settings(), _token(request), check_expiry=check_expiry
-        )
+        actor = await authenticate(session, settings, _token(request), check_expiry=check_expiry)
+    check_second_factor(actor, settings)
+    return actor
 
 
 async def _still_allowed(request: Request) -> bool:

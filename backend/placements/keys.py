@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from backend.auth.models import User
 from backend.mail.models import OutboxMail
 from backend.placements import crypto
 from backend.placements.models import KeyCheck, PlacementRequest, RequestState
@@ -175,9 +176,28 @@ async def _rotate_waiting_links(session: AsyncSession) -> None:
         )
 
 
+async def _rotate_second_factors(session: AsyncSession) -> None:
+    """The users' TOTP secrets (few: the admins, some others) move to the first key too, so
+    that removing the old key locks nobody out of the two-step sign-in."""
+    sealed_secrets = await session.execute(
+        select(User.id, User.mfa_secret_encrypted).where(User.mfa_secret_encrypted.is_not(None))
+    )
+    for user_id, sealed in sealed_secrets.all():
+        if crypto.is_under_newest_key(sealed) or (token := crypto.rotate(sealed)) is None:
+            continue
+        # On the old ciphertext: a new enrolment meanwhile wins.
+        await session.execute(
+            update(User)
+            .where(User.id == user_id, User.mfa_secret_encrypted == sealed)
+            .values(mfa_secret_encrypted=token)
+            .execution_options(synchronize_session=False)
+        )
+
+
 async def finish_rotation(session: AsyncSession) -> None:
     """After a full pass: the data is under the first key alone, and so is the check."""
     await _rotate_waiting_links(session)
+    await _rotate_second_factors(session)
     check = await session.get(KeyCheck, CHECK_ID) or await _record(session)
     if check is None:
         raise RuntimeError("DATA_KEY opens no stored number")

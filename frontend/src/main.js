@@ -11,6 +11,7 @@ import { Activate } from './views/account/activate.js';
 import { Account } from './views/account/account.js';
 import { Forgot } from './views/account/forgot.js';
 import { Login } from './views/account/login.js';
+import { MfaNeeded } from './views/account/mfa.js';
 import { Reset } from './views/account/reset.js';
 
 // Role views load on first use, so the first page stays small.
@@ -126,6 +127,8 @@ function App({ initialUser }) {
   let content;
   if (!route) content = path === '/' ? html`<${Loading} />` : html`<${NotFound} />`;
   else if (route.access !== 'public' && !user) content = html`<${Loading} />`;
+  // The server refuses an admin everything until two-step sign-in is on: say so, and where.
+  else if (route.access === 'admin' && user.mfa_enrollment_required) content = html`<${MfaNeeded} />`;
   else {
     const props = { params: route.params, search, user, key: path };
     content = route.view.loader ? html`<${Lazy} spec=${route.view} ...${props} />` : html`<${route.view} ...${props} />`;

@@ -37,6 +37,8 @@ LINK = re.compile(r"https?://\S+?\?token=[A-Za-z0-9_\-.~%]+")
 class Live:
     url: str
     smtp: SmtpServer
+    # The server's environment, for `stagematch` commands against its database.
+    env: dict[str, str] | None = None
 
     _admin: httpx.Client | None = None
 
@@ -180,7 +182,7 @@ def running_live() -> Iterator[Live]:
             if time.monotonic() > deadline:
                 raise TimeoutError("stagematch serve did not answer /healthz")
             time.sleep(0.1)
-        live = Live(url=url, smtp=smtp)
+        live = Live(url=url, smtp=smtp, env=env)
         yield live
         if live._admin is not None:
             live._admin.close()

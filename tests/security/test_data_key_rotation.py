@@ -210,3 +210,27 @@ async def test_rotation_moves_the_sealed_links_of_waiting_mails(
         json={"token": token_from_mail(message), "password": "Zonnebloem-Tafel-Rivier-42"},
     )
     assert activated.status_code == 200, activated.text
+
+
+async def test_rotation_moves_the_second_factors_of_users(
+    school_client, client, sessionmaker, keys
+):
+    """A TOTP key enrolled under the old key still checks codes after the rotation and the old
+    key's removal: nobody is locked out of two-step sign-in."""
+    from backend.auth.models import User
+    from tests.mfa_helpers import enrol, login
+
+    keys.use(DATA_KEY=OLD_DATA_KEY)
+    secret = await enrol(school_client)
+
+    keys.use(DATA_KEY=ROTATING)
+    await key_jobs.run_job(sessionmaker, key_jobs.rotate_batch, key_jobs.finish_rotation)
+    keys.use(DATA_KEY=NEW_DATA_KEY)
+
+    async with sessionmaker() as session:
+        sealed = await session.scalar(
+            select(User.mfa_secret_encrypted).where(User.id == school_client.account.user_id)
+        )
+    assert crypto.is_under_newest_key(sealed)
+    signed_in = await login(client, school_client.account.email, secret)
+    assert signed_in.status_code == 200, signed_in.text

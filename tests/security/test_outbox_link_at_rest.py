@@ -161,8 +161,8 @@ async def test_the_upgrade_seals_the_links_already_in_the_outbox(settings, smtp)
         assert "Waiting-Token_1" not in everything and "Sent-Token_2" not in everything
         assert mails[sent].link_token_encrypted is None
 
-        # Down a step, the older worker finds the link in the waiting mail again.
-        await asyncio.to_thread(_downgrade_one, url)
+        # Down to before the sealing, the older worker finds the link in the waiting mail again.
+        await asyncio.to_thread(_downgrade_to, url, "0005")
         async with engine.connect() as connection:
             body = await connection.scalar(
                 sa.select(old_outbox.c.body_text).where(old_outbox.c.id == waiting)
@@ -182,7 +182,7 @@ async def test_the_upgrade_seals_the_links_already_in_the_outbox(settings, smtp)
         await asyncio.to_thread(fresh_database, url)
 
 
-def _downgrade_one(url: str) -> None:
+def _downgrade_to(url: str, revision: str) -> None:
     from alembic import command
 
     from backend.cli import alembic_config
@@ -190,4 +190,4 @@ def _downgrade_one(url: str) -> None:
     config = alembic_config()
     config.attributes["database_url"] = url
     config.attributes["skip_logging"] = True
-    command.downgrade(config, "-1")
+    command.downgrade(config, revision)

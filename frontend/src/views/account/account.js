@@ -6,6 +6,7 @@ import { useForm } from '../../components/form.js';
 import { Page } from '../../components/page.js';
 import { html } from '../../html.js';
 import { t } from '../../i18n/index.js';
+import { MfaSection } from './mfa.js';
 import { NewPassword, passwordProblem } from './password-fields.js';
 
 export function Account({ user }) {
@@ -40,6 +41,7 @@ export function Account({ user }) {
         <dt>${t('account.organisation')}</dt><dd>${user.organisation?.name}</dd>
         <dt>${t('field.email')}</dt><dd>${user.email}</dd>
       </dl>
+      <${MfaSection} user=${user} />
       <form ref=${form.ref} class="card narrow" onSubmit=${onSubmit} novalidate>
         <h2>${t('account.change_password')}</h2>
         <p>${t('account.change_password_intro')}</p>

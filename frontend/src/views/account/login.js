@@ -8,6 +8,7 @@ import { Page } from '../../components/page.js';
 import { html } from '../../html.js';
 import { t } from '../../i18n/index.js';
 import { navigate } from '../../router.js';
+import { CodeField } from './mfa.js';
 
 // Until the API publishes GET /config, the helpline of the manual (the settings' defaults).
 const SUPPORT = {
@@ -42,8 +43,13 @@ export function safeNext(next) {
 }
 
 export function Login({ search }) {
-  const form = useForm({ email: '', password: '' });
+  const form = useForm({ email: '', password: '', code: '' });
+  // Set when the server asks for the verification code (two-step sign-in).
+  const [needsCode, setNeedsCode] = useState(false);
   const [askResend, setAskResend] = useState(false);
+  useEffect(() => {
+    if (needsCode) document.getElementById('code')?.focus();
+  }, [needsCode]);
   const [resent, setResent] = useState(false);
 
   async function onSubmit(event) {
@@ -52,15 +58,20 @@ export function Login({ search }) {
     const missing = {};
     if (!form.values.email) missing.email = t('error.required');
     if (!form.values.password) missing.password = t('error.required');
+    if (needsCode && !form.values.code.trim()) missing.code = t('error.required');
     if (!form.check(missing)) return;
-    await form.submit(async (values) => {
+    await form.submit(async ({ code, ...values }) => {
       try {
-        const login = await post('/auth/login', values, { public: true });
+        const login = await post('/auth/login', needsCode ? { ...values, code } : values, { public: true });
         setSession(login);
-        navigate(safeNext(search.get('next')) || `/${login.user.role}`, { replace: true });
+        // An admin who must turn on two-step sign-in first goes where that is done.
+        const home = login.user.mfa_enrollment_required ? '/account' : `/${login.user.role}`;
+        navigate(safeNext(search.get('next')) || home, { replace: true });
       } catch (error) {
         // The manual: an invited address with any password asks to resend the activation mail.
         if (error.code === 'account_not_activated') return setAskResend(true);
+        if (error.code === 'mfa_required') return setNeedsCode(true);
+        if (error.code === 'invalid_code') error.fields.code = { code: 'invalid_code' };
         throw error;
       }
     });
@@ -86,6 +97,9 @@ export function Login({ search }) {
             value=${form.values.email} onInput=${form.set('email')} error=${shown.email} />
           <${TextField} id="password" type="password" label=${t('field.password')} autocomplete="current-password" required
             value=${form.values.password} onInput=${form.set('password')} error=${shown.password} />
+          ${needsCode && html`
+            <p class="alert alert-info" role="status">${t('login.code_intro')}</p>
+            <${CodeField} form=${form} error=${shown.code} />`}
           <div class="actions">
             <button type="submit" class="primary" disabled=${form.busy}>${t('login.submit')}</button>
             <a href="/forgot">${t('login.forgot')}</a>
