@@ -65,16 +65,7 @@ async def confirm(
     user.mfa_enabled_at = clock.now()
     # The confirming code cannot sign in as well.
     user.mfa_last_step = step
-    audit.record(
-        session,
-        "mfa_enabled",
-        user=user,
-        object_type="user",
-        object_id=user.id,
-        client_address=client,
-    )
-    await service.revoke_all_sessions(session, user)
-    return await service.start_session(session, user, settings)
+    return await _changed(session, user, "mfa_enabled", settings, client)
 
 
 async def disable(
@@ -91,16 +82,7 @@ async def disable(
     if not await totp.use_code(session, user, code):
         raise totp.WrongCode()
     _turn_off(user)
-    audit.record(
-        session,
-        "mfa_disabled",
-        user=user,
-        object_type="user",
-        object_id=user.id,
-        client_address=client,
-    )
-    await service.revoke_all_sessions(session, user)
-    return await service.start_session(session, user, settings)
+    return await _changed(session, user, "mfa_disabled", settings, client)
 
 
 async def reset(session: AsyncSession, email: str) -> User:
@@ -114,6 +96,18 @@ async def reset(session: AsyncSession, email: str) -> User:
     await service.revoke_all_sessions(session, user)
     await session.flush()
     return user
+
+
+async def _changed(
+    session: AsyncSession, user: User, action: str, settings: Settings, client: str
+) -> service.Session:
+    """After the second factor was turned on or off: audited, every other session ends, and
+    this one is replaced (its tokens predate the change)."""
+    audit.record(
+        session, action, user=user, object_type="user", object_id=user.id, client_address=client
+    )
+    await service.revoke_all_sessions(session, user)
+    return await service.start_session(session, user, settings)
 
 
 def _turn_off(user: User) -> None:

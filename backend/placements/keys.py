@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import InstrumentedAttribute
 
 from backend.auth.models import User
 from backend.mail.models import OutboxMail
@@ -157,47 +158,32 @@ async def rotate_batch(
     return (rows[-1].id if len(rows) == size else None), report
 
 
-async def _rotate_waiting_links(session: AsyncSession) -> None:
-    """The sealed link tokens of mails still waiting (few: a token is blanked once its mail
-    leaves) move to the first key too, so that removing the old key fails none of them."""
-    waiting = await session.execute(
-        select(OutboxMail.id, OutboxMail.link_token_encrypted).where(
-            OutboxMail.link_token_encrypted.is_not(None)
-        )
-    )
-    for mail_id, sealed in waiting.all():
+async def _rotate_sealed(session: AsyncSession, column: InstrumentedAttribute[str | None]) -> None:
+    """Moves every value of a Fernet-sealed column to DATA_KEY's first key, one conditional
+    update per row (on the old ciphertext: a value written meanwhile wins). For the small
+    tables of sealed secrets, read in one go."""
+    model = column.class_
+    rows = await session.execute(select(model.id, column).where(column.is_not(None)))
+    for row_id, sealed in rows.all():
         if crypto.is_under_newest_key(sealed) or (token := crypto.rotate(sealed)) is None:
             continue
         await session.execute(
-            update(OutboxMail)
-            .where(OutboxMail.id == mail_id, OutboxMail.link_token_encrypted == sealed)
-            .values(link_token_encrypted=token)
+            update(model)
+            .where(model.id == row_id, column == sealed)
+            .values({column.key: token})
             .execution_options(synchronize_session=False)
         )
 
 
-async def _rotate_second_factors(session: AsyncSession) -> None:
-    """The users' TOTP secrets (few: the admins, some others) move to the first key too, so
-    that removing the old key locks nobody out of the two-step sign-in."""
-    sealed_secrets = await session.execute(
-        select(User.id, User.mfa_secret_encrypted).where(User.mfa_secret_encrypted.is_not(None))
-    )
-    for user_id, sealed in sealed_secrets.all():
-        if crypto.is_under_newest_key(sealed) or (token := crypto.rotate(sealed)) is None:
-            continue
-        # On the old ciphertext: a new enrolment meanwhile wins.
-        await session.execute(
-            update(User)
-            .where(User.id == user_id, User.mfa_secret_encrypted == sealed)
-            .values(mfa_secret_encrypted=token)
-            .execution_options(synchronize_session=False)
-        )
+# Besides the national numbers, DATA_KEY seals secrets that must outlive the old key: the
+# link tokens of mails still waiting (blanked once sent) and the users' TOTP secrets.
+SEALED_SECRETS = (OutboxMail.link_token_encrypted, User.mfa_secret_encrypted)
 
 
 async def finish_rotation(session: AsyncSession) -> None:
     """After a full pass: the data is under the first key alone, and so is the check."""
-    await _rotate_waiting_links(session)
-    await _rotate_second_factors(session)
+    for column in SEALED_SECRETS:
+        await _rotate_sealed(session, column)
     check = await session.get(KeyCheck, CHECK_ID) or await _record(session)
     if check is None:
         raise RuntimeError("DATA_KEY opens no stored number")
