@@ -113,8 +113,8 @@ async def _mail_worker(metrics_port: int | None = None) -> None:
 
 async def _key_job(name: str, batch_size: int) -> int:
     """`rotate-keys` or `reindex` over the whole table, while the API serves."""
+    from backend import keys
     from backend.db import create_engine, create_sessionmaker
-    from backend.placements import keys
 
     batch, finish, done = {
         "rotate-keys": (

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend import clock
+from backend import clock, crypto
 from backend.auth import security
 from backend.auth.models import User
 from backend.auth.service import check_password_rules, normalize_email
@@ -13,7 +13,6 @@ from backend.campaigns.models import Campaign, Track
 from backend.clock import BRUSSELS
 from backend.errors import EmailTaken
 from backend.organisations.models import Organisation, OrganisationKind
-from backend.placements import crypto
 from backend.placements.models import PlacementRequest, RequestEvent
 from backend.reference.contact import normalize_phone
 from backend.reference.national_number import make_national_number

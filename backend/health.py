@@ -12,8 +12,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from backend import keys
 from backend.errors import problem
-from backend.placements import keys
 
 log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
@@ -75,7 +75,7 @@ async def _database(request: Request) -> str:
 
 async def _keys(request: Request) -> dict[str, str]:
     """A wrong or missing DATA_KEY, or a BLIND_INDEX_KEY the stored hashes are not under, is
-    said here rather than by every list (placements.keys)."""
+    said here rather than by every list (backend.keys)."""
     try:
         async with request.app.state.sessionmaker() as session:
             checks = await asyncio.wait_for(keys.key_checks(session), CHECK_TIMEOUT_SECONDS)

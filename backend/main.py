@@ -20,10 +20,12 @@ from backend.auth.ratelimit import create_limiter
 from backend.campaigns import router as campaigns_router
 from backend.config import ROOT, Settings, get_settings
 from backend.db import create_engine, create_sessionmaker
+from backend.events import broker as events
+from backend.events import stream as events_stream
 from backend.mail import worker as mail_worker
 from backend.openapi import OPENAPI_TAGS, document_errors
 from backend.organisations import router as organisations_router
-from backend.placements import actions_router, events, events_router
+from backend.placements import actions_router
 from backend.placements import router as placements_router
 from backend.reference import router as reference_router
 from backend.supervisors import router as supervisors_router
@@ -91,7 +93,7 @@ def api_router() -> APIRouter:
         api.include_router(module.router, dependencies=private)
     # Who am I and the second factor's enrolment: reachable before the second factor.
     api.include_router(auth_router.enrolment, dependencies=[Depends(enrolment_scope)])
-    api.include_router(events_router.router)
+    api.include_router(events_stream.router)
     return api
 
 

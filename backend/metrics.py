@@ -25,8 +25,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from backend import clock
 from backend.errors import NotFound
+from backend.events import broker as events
 from backend.mail.models import OutboxMail
-from backend.placements import events
 
 router = APIRouter(include_in_schema=False)
 

@@ -20,12 +20,11 @@ from pathlib import Path
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend import clock
+from backend import clock, crypto
 from backend.auth.models import User
 from backend.auth.security import hash_password
 from backend.campaigns.models import Campaign, Track
 from backend.organisations.models import Organisation, OrganisationKind, ServiceCapacity
-from backend.placements import crypto
 from backend.placements.models import Invitation, PlacementRequest, RequestState
 from backend.reference.national_number import make_national_number
 from backend.reference.postcodes import lookup_postcode

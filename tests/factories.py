@@ -160,7 +160,7 @@ async def placement_request(
     **overrides,
 ):
     """A request straight into the database (encrypted, hashed, coordinates from the postcode)."""
-    from backend.placements import crypto
+    from backend import crypto
     from backend.placements.models import PlacementRequest
     from backend.reference.postcodes import lookup_postcode
 

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 from cryptography.fernet import Fernet
 
+from backend import crypto
 from backend.config import get_settings
-from backend.placements import crypto
 
 OLD_DATA_KEY = Fernet.generate_key().decode()
 NEW_DATA_KEY = Fernet.generate_key().decode()

@@ -7,7 +7,8 @@ import uuid
 
 import pytest
 
-from backend.placements import events, events_router
+from backend.events import broker as events
+from backend.events import stream as events_stream
 from tests import factories
 from tests.services_helpers import ACCEPT_BODY, a_request, accept, invite, streaming_client
 
@@ -117,7 +118,7 @@ async def test_the_stream_needs_a_valid_token(app, params, code):
 
 
 async def test_an_idle_stream_sends_heartbeats(app, school_client, monkeypatch):
-    monkeypatch.setattr(events_router, "HEARTBEAT_SECONDS", 0.05)
+    monkeypatch.setattr(events_stream, "HEARTBEAT_SECONDS", 0.05)
     async with (
         streaming_client(app, _token(school_client)) as client,
         client.stream("GET", URL) as response,

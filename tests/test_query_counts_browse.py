@@ -8,8 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import insert
 
-from backend import clock
-from backend.placements import crypto
+from backend import clock, crypto
 from backend.placements.models import Invitation, PlacementRequest
 from backend.reference.postcodes import lookup_postcode
 from tests import factories

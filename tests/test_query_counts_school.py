@@ -5,8 +5,7 @@ import uuid
 
 from sqlalchemy import insert
 
-from backend import clock
-from backend.placements import crypto
+from backend import clock, crypto
 from backend.placements.models import Invitation, PlacementRequest
 from tests import factories
 from tests.schools_helpers import REQUESTS

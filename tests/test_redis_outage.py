@@ -10,8 +10,8 @@ import uuid
 
 import pytest
 
+from backend.events import broker as events
 from backend.main import create_app
-from backend.placements import events
 from tests import factories
 from tests.redis_server import redis_server_fixture  # noqa: F401
 from tests.services_helpers import ACCEPT_BODY, a_request, accept, invite, streaming_client

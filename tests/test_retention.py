@@ -42,7 +42,7 @@ async def _all_text(db) -> str:
 async def test_purge_erases_personal_data_of_old_campaigns_and_keeps_counts(
     admin_client, service_client, db
 ):
-    from backend.placements import crypto
+    from backend import crypto
 
     old, requests = await _campaign_with_requests(db, service_client.account.organisation_id)
     for request in requests:

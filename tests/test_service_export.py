@@ -33,7 +33,7 @@ def _rows(content: bytes) -> list[dict[str, str]]:
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 async def test_export_of_accepted_pupils(service_client, school_client, db, fmt):
-    from backend.placements import crypto
+    from backend import crypto
 
     made = await _situations(db, school_client, service_client)
     request = made["accepted_by_me"].request

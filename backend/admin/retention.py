@@ -8,10 +8,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend import clock
+from backend import clock, crypto
 from backend.campaigns.models import Campaign
 from backend.mail.models import OutboxMail
-from backend.placements import crypto
 from backend.placements.models import Acceptance, PlacementRequest, RequestEvent
 
 ERASED = ""

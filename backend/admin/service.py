@@ -215,8 +215,8 @@ async def export_rows(
     with a reveal reason. Every export is audited with its reason and the ids of its rows."""
     from sqlalchemy.orm import selectinload
 
+    from backend import crypto
     from backend.audit import service as audit
-    from backend.placements import crypto
     from backend.placements.models import Invitation, InvitationOutcome
 
     campaign = await campaign_or_404(session, campaign_id)
@@ -292,8 +292,8 @@ async def personal_data(
     reason, which the audit log keeps."""
     from sqlalchemy.orm import selectinload
 
+    from backend import crypto
     from backend.audit import service as audit
-    from backend.placements import crypto
     from backend.placements.models import Invitation, RequestEvent
 
     request = await session.scalar(

@@ -14,7 +14,7 @@ from backend.auth.api_token_schemas import ApiTokenCreate, ApiTokenRead
 from backend.auth.models import ApiToken, User
 from backend.auth.service import user_by_id
 from backend.errors import FieldError, NotFound, TokenInvalid, error
-from backend.placements import events
+from backend.events import broker as events
 from backend.schemas import Page, PageParams
 
 # Tells an API token from a JWT at a glance (JWTs start with "eyJ").

@@ -26,8 +26,8 @@ from backend.errors import (
     WrongPassword,
     error,
 )
+from backend.events import broker as events
 from backend.mail import service as mail
-from backend.placements import events
 
 MfaUseApiToken = error(
     403,

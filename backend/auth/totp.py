@@ -11,10 +11,9 @@ from sqlalchemy import or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from backend import clock
+from backend import clock, crypto
 from backend.auth.models import User
 from backend.errors import error
-from backend.placements import crypto
 
 ISSUER = "Stagematch"
 DIGITS = 6

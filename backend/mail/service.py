@@ -9,12 +9,11 @@ from urllib.parse import urlencode
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend import clock
+from backend import clock, crypto
 from backend.config import get_settings
 from backend.db import after_commit
 from backend.mail import worker
 from backend.mail.models import OutboxMail
-from backend.placements import crypto
 
 TEMPLATES = Path(__file__).parent / "templates"
 LANGUAGES = ("nl", "en")

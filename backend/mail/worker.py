@@ -17,10 +17,9 @@ import aiosmtplib
 from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from backend import clock, metrics
+from backend import clock, crypto, metrics
 from backend.config import Settings
 from backend.mail.models import OutboxAttempt, OutboxMail
-from backend.placements import crypto
 
 log = logging.getLogger(__name__)
 REMINDER_INTERVAL_SECONDS = 60

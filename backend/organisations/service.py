@@ -13,6 +13,7 @@ from backend.auth.models import User
 from backend.auth.ratelimit import Limiter
 from backend.config import Settings
 from backend.errors import AlreadyActivated, Conflict, EmailTaken, NotFound, error
+from backend.events import broker as events
 from backend.organisations import capacity
 from backend.organisations.models import Organisation, OrganisationKind
 from backend.organisations.schemas import (
@@ -21,7 +22,6 @@ from backend.organisations.schemas import (
     OrganisationRead,
     OrganisationUpdate,
 )
-from backend.placements import events
 from backend.schemas import Page, PageParams
 
 NotAService = error(409, "not_a_service", "Only a care service has a capacity")

@@ -18,7 +18,7 @@ from backend.audit import service as audit
 from backend.auth.deps import Actor
 from backend.campaigns.phase import phase_of
 from backend.organisations import capacity
-from backend.placements import events, notifications
+from backend.placements import live, notifications
 from backend.placements import service as requests
 from backend.placements.models import (
     Acceptance,
@@ -198,7 +198,7 @@ async def invite(
 
     request = await _reload(session, request.id)
     notifications.to_school(session, request, notifications.PUPIL_INVITED, actor.user.organisation)
-    events.request_changed(
+    live.request_changed(
         session,
         request_id=request.id,
         school_id=request.school_id,
@@ -249,7 +249,7 @@ async def _end_invitation(
 
     request = await _reload(session, request.id)
     notifications.to_school(session, request, template, actor.user.organisation, reason=reason)
-    events.request_changed(
+    live.request_changed(
         session, request_id=request.id, school_id=request.school_id, kind=kind, available=True
     )
     return request
@@ -369,7 +369,7 @@ async def accept(
     notifications.to_services(
         session, request, notifications.PLACED_ELSEWHERE, [i.service for i in others]
     )
-    events.request_changed(
+    live.request_changed(
         session,
         request_id=request.id,
         school_id=request.school_id,
@@ -427,7 +427,7 @@ async def release(
     notifications.to_school(
         session, request, notifications.ACCEPTANCE_RELEASED, actor.user.organisation, reason=reason
     )
-    events.request_changed(
+    live.request_changed(
         session, request_id=request.id, school_id=request.school_id, kind="released", available=True
     )
     return request

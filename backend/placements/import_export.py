@@ -25,10 +25,10 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend import clock
+from backend import clock, crypto
 from backend.clock import BRUSSELS
 from backend.errors import DomainError, error
-from backend.placements import crypto, events, service, validation
+from backend.placements import live, service, validation
 from backend.placements.models import PlacementRequest, RequestEvent, RequestState
 from backend.placements.schemas import RequestCreate
 from backend.placements.visibility import live_acceptance, status_of
@@ -460,7 +460,7 @@ async def import_requests(
     # One executemany per table: 200 rows are two statements, not 400.
     await service.insert_unique(session, insert(PlacementRequest), request_rows)
     await session.execute(insert(RequestEvent), event_rows)
-    events.request_changed(
+    live.request_changed(
         session,
         request_id=request_rows[0]["id"],
         school_id=actor.organisation_id,

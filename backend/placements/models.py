@@ -154,7 +154,7 @@ class RequestEvent(IdMixin, Base):
 
 class KeyCheck(TimestampMixin, Base):
     """One row: which keys the stored national numbers are under, so that a wrong or missing
-    key is told by /readyz rather than by every list (placements.keys)."""
+    key is told by /readyz rather than by every list (backend.keys)."""
 
     __tablename__ = "key_check"
 

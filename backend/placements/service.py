@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
-from backend import clock
+from backend import clock, crypto
 from backend.audit import service as audit
 from backend.campaigns.models import Campaign, Track
 from backend.campaigns.phase import Phase, phase_of
@@ -24,7 +24,7 @@ from backend.errors import (
     error,
 )
 from backend.organisations.models import Organisation, OrganisationKind
-from backend.placements import crypto, events, notifications, validation, views
+from backend.placements import live, notifications, validation, views
 from backend.placements.models import (
     Acceptance,
     Invitation,
@@ -233,7 +233,7 @@ async def create(session: AsyncSession, actor, body: RequestCreate) -> Placement
     session.add(request)
     await _flush_unique(session)
     add_event(session, request, actor, "created")
-    events.request_changed(
+    live.request_changed(
         session,
         request_id=request.id,
         school_id=actor.organisation_id,
@@ -324,7 +324,7 @@ async def update(
         check(Action.edit, phase_of(fresh.campaign), fresh.state, fresh.campaign)
         raise PreconditionFailed(current_version=fresh.version)
     add_event(session, request, actor, "updated", fields=changed_fields)
-    events.request_changed(
+    live.request_changed(
         session, request_id=request.id, school_id=request.school_id, kind="updated", available=True
     )
     return await load(session, request.id)
@@ -398,7 +398,7 @@ async def withdraw(
             reason=reason,
         )
         notifications.to_school(session, request, REQUEST_WITHDRAWN_BY_ADMIN)
-    events.request_changed(
+    live.request_changed(
         session,
         request_id=request.id,
         school_id=request.school_id,

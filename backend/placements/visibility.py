@@ -3,9 +3,9 @@ and request to the response body. A field the viewer may not see is absent, neve
 
 from typing import Any
 
+from backend import crypto
 from backend.campaigns.phase import Phase, next_deadline, phase_of
 from backend.organisations.models import OrganisationKind
-from backend.placements import crypto
 from backend.placements.models import Acceptance, Invitation, PlacementRequest, RequestState
 
 # Fields only the owning school and the accepting service see; the admin sees the street,

@@ -69,7 +69,7 @@ def upgrade() -> None:
 def _seal_links() -> None:
     from urllib.parse import unquote
 
-    from backend.placements import crypto
+    from backend import crypto
 
     connection = op.get_bind()
     rows = connection.execute(
@@ -95,7 +95,7 @@ def downgrade() -> None:
     # Waiting mails get their links back, so that the older worker sends working ones.
     from urllib.parse import quote
 
-    from backend.placements import crypto
+    from backend import crypto
 
     connection = op.get_bind()
     rows = connection.execute(

@@ -14,8 +14,8 @@ import uuid
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from backend import crypto
 from backend.audit.models import AuditEntry
-from backend.placements import crypto
 from backend.reference.national_number import format_national_number
 from tests import factories
 

@@ -8,8 +8,8 @@ import subprocess
 
 from sqlalchemy import select, update
 
-from backend.placements import crypto
-from backend.placements import keys as key_jobs
+from backend import crypto
+from backend import keys as key_jobs
 from backend.placements.models import PlacementRequest
 from tests import factories
 from tests.conftest import TEST_DATABASE_URL

@@ -8,9 +8,9 @@ import subprocess
 import pytest
 from sqlalchemy import select
 
+from backend import crypto
+from backend import keys as key_jobs
 from backend.main import create_app
-from backend.placements import crypto
-from backend.placements import keys as key_jobs
 from backend.placements.models import PlacementRequest
 from tests import factories
 from tests.conftest import IS_POSTGRES, TEST_DATABASE_URL, _role_client

@@ -10,9 +10,10 @@ import pytest
 from sqlalchemy import update
 
 from backend import clock
+from backend.events import broker as events
+from backend.events import stream as events_stream
 from backend.main import create_app
 from backend.organisations.models import Organisation
-from backend.placements import events, events_router
 from tests import factories
 from tests.conftest import make_client
 from tests.services_helpers import streaming_client
@@ -162,7 +163,7 @@ async def test_a_change_nobody_announced_closes_the_stream_at_its_next_check(
     world, committed, monkeypatch
 ):
     # As if the change happened on another replica and Redis did not carry the news.
-    monkeypatch.setattr(events_router, "RECHECK_SECONDS", 0.2, raising=False)
+    monkeypatch.setattr(events_stream, "RECHECK_SECONDS", 0.2, raising=False)
     app, school, school_client, _ = world
     async with (
         streaming_client(app, _bearer(school_client)) as client,

@@ -4,9 +4,8 @@ cannot reach) forgets every decrypted number within crypto.DECRYPT_CACHE_SECONDS
 
 from datetime import timedelta
 
-from backend import clock
+from backend import clock, crypto
 from backend.admin.retention import parse_age, purge
-from backend.placements import crypto
 from tests import factories
 from tests.schools_helpers import url
 

@@ -289,23 +289,3 @@ def publish_after_commit(
     """Publishes once the session's transaction has committed (never for a rolled-back one)."""
     targets = [str(c) for c in channels]
     after_commit(session, lambda: broker().publish(targets, event))
-
-
-def request_changed(
-    session: AsyncSession,
-    *,
-    request_id: uuid.UUID,
-    school_id: uuid.UUID,
-    kind: str,
-    available: bool | None = None,
-    services: Iterable[uuid.UUID] = (),
-) -> None:
-    """A request changed: its school and the admins hear `kind`; when `available` is given,
-    every service hears whether the request is (still) in the browse list; `services` hear it
-    on their own channel (their invitation changed although the list may not have)."""
-    event = {"kind": kind, "request_id": str(request_id)}
-    publish_after_commit(session, [school_id, ADMINS], event)
-    if available is not None:
-        publish_after_commit(session, [SERVICES], {**event, "available": available})
-    elif services:
-        publish_after_commit(session, list(services), event)

@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 DataKeyMismatch = error(
     503, "data_key_mismatch", "Stored data cannot be decrypted with the configured DATA_KEY"
 )
-# What the key check (placements.keys) encrypts: proof that a key opens the data.
+# What the key check (backend.keys) encrypts: proof that a key opens the data.
 CHECK_PLAINTEXT = b"stagematch data key check"
 # A decrypted number stays in a process's memory at most this long (see `decrypt`).
 DECRYPT_CACHE_SECONDS = 600.0

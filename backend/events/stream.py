@@ -21,7 +21,7 @@ from backend.auth import api_tokens
 from backend.auth.deps import Actor, authenticate, check_second_factor
 from backend.config import get_settings
 from backend.errors import DomainError, TokenInvalid
-from backend.placements import events
+from backend.events import broker as events
 
 log = logging.getLogger(__name__)
 router = APIRouter()

@@ -15,9 +15,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import InstrumentedAttribute
 
+from backend import crypto
 from backend.auth.models import User
 from backend.mail.models import OutboxMail
-from backend.placements import crypto
 from backend.placements.models import KeyCheck, PlacementRequest, RequestState
 
 log = logging.getLogger(__name__)
