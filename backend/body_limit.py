@@ -12,13 +12,13 @@ import contextlib
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from backend.errors import problem
-from backend.placements import import_export
+from backend.placements.files import importing
 
 # JSON bodies of this API are a few kilobytes; a megabyte leaves room and bounds the parsing.
 JSON_LIMIT = 1024 * 1024
 # An upload: the file's own limit and its multipart envelope (boundaries, part headers).
 UPLOAD_LIMITS = {
-    "/api/v1/placement-requests/import": import_export.MAX_BYTES + 64 * 1024,
+    "/api/v1/placement-requests/import": importing.MAX_BYTES + 64 * 1024,
 }
 
 

@@ -149,7 +149,7 @@ def _ping_when_idle(engine: AsyncEngine) -> None:
             raise DisconnectionError() from exc
 
 
-# The SQL functions the distance filter uses (placements/browse.py). SQLite has them when
+# The SQL functions the distance filter uses (placements/lists/distance.py). SQLite has them when
 # built with SQLITE_ENABLE_MATH_FUNCTIONS (most builds since 3.35); otherwise Python's serve.
 MATH_FUNCTIONS = {
     "sin": math.sin,

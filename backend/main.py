@@ -25,8 +25,10 @@ from backend.events import stream as events_stream
 from backend.mail import worker as mail_worker
 from backend.openapi import OPENAPI_TAGS, document_errors
 from backend.organisations import router as organisations_router
-from backend.placements import actions_router
-from backend.placements import router as placements_router
+from backend.placements.care_services import router as care_services_router
+from backend.placements.files import router as files_router
+from backend.placements.reading import router as reading_router
+from backend.placements.school import router as school_router
 from backend.reference import router as reference_router
 from backend.supervisors import router as supervisors_router
 
@@ -80,8 +82,11 @@ def api_router() -> APIRouter:
     # The placement requests first: they take most of the traffic, and a request is matched
     # against the routes in order.
     for module in (
-        placements_router,
-        actions_router,
+        # The fixed paths (import, export...) before `/{request_id}`.
+        files_router,
+        school_router,
+        care_services_router,
+        reading_router,
         auth_router,
         api_tokens_router,
         organisations_router,

@@ -249,7 +249,7 @@ def interpretation(report: dict) -> list[str]:
         "per request measured in-process on the same database): "
         "(1) the lists read plain rows instead of ORM objects, and browse filters and sorts "
         "by distance in SQL instead of fetching every request in the box; "
-        "(2) one statement per page (`placements/views.py`): the page chosen on narrow rows "
+        "(2) one statement per page (`placements/reading/view.py`): the page chosen on narrow rows "
         "in a subquery and joined to its campaign, school and supervisor, invitations and "
         "acceptances as JSON lists from correlated subqueries, where there were four "
         "statements; "

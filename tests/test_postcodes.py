@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from backend.placements.browse import Origin, box_around
+from backend.placements.lists.distance import Origin, box_around
 from backend.reference import postcodes
 from backend.reference.postcodes import PROVINCES, distance_km, lookup_postcode
 

@@ -16,7 +16,7 @@ from backend.admin.schemas import (
 )
 from backend.auth.deps import AdminActor, client_address
 from backend.db import SessionDep
-from backend.placements import service as requests
+from backend.placements.school import requests as school_requests
 from backend.schemas import Page, PageParams
 from backend.tabular import Format, download
 
@@ -116,5 +116,5 @@ async def withdraw_request(
 ) -> Response:
     """As the school's withdrawal (the inviting services are mailed), and the school is
     mailed that the admin withdrew it; the reason goes to the history and the audit log."""
-    await requests.withdraw(db, actor, request_id, reason=body.reason, client_address=client)
+    await school_requests.withdraw(db, actor, request_id, reason=body.reason, client_address=client)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

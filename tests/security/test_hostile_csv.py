@@ -5,7 +5,7 @@ refused at the row limit, never held whole."""
 
 import tracemalloc
 
-from backend.placements import import_export
+from backend.placements.files import importing as import_export
 from tests.schools_helpers import ready
 from tests.test_import_export import IMPORT, _csv, _row
 

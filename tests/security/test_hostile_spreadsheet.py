@@ -10,7 +10,7 @@ import tracemalloc
 
 from openpyxl import Workbook
 
-from backend.placements import import_export
+from backend.placements.files import importing as import_export
 from tests.schools_helpers import ready
 from tests.security.spreadsheets import HEADER, column_letter, sheet_xml, text_row, xlsx
 from tests.test_import_export import COLUMNS, IMPORT, _row

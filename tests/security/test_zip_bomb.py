@@ -5,7 +5,7 @@ about its sizes cannot unpack beyond what it declares."""
 
 import tracemalloc
 
-from backend.placements import import_export
+from backend.placements.files import importing as import_export
 from tests.schools_helpers import ready
 from tests.security.spreadsheets import HEADER, shared_strings, sheet_xml, xlsx
 from tests.test_import_export import IMPORT

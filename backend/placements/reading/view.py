@@ -1,5 +1,5 @@
 """One page of requests for the lists, read as plain rows instead of ORM objects: the same
-attributes that `visibility.present` reads, without the cost of the identity map (a page of a
+attributes that `present` reads, without the cost of the identity map (a page of a
 list is read, never changed).
 
 One statement, whatever the number of rows: the page's requests are chosen on narrow rows

@@ -2,14 +2,12 @@
 
 import hashlib
 import uuid
-from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, or_, select
+from sqlalchemy import select
 from sqlalchemy import update as sa_update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload, selectinload
 
 from backend import clock, crypto
 from backend.audit import service as audit
@@ -17,27 +15,23 @@ from backend.campaigns.models import Campaign, Track
 from backend.campaigns.phase import Phase, phase_of
 from backend.errors import (
     FieldError,
-    Forbidden,
-    NotFound,
     PreconditionFailed,
     PreconditionRequired,
     error,
 )
-from backend.organisations.models import Organisation, OrganisationKind
-from backend.placements import live, notifications, validation, views
+from backend.organisations.models import OrganisationKind
+from backend.placements import live, notifications
+from backend.placements.history import add_event
 from backend.placements.models import (
-    Acceptance,
     Invitation,
     InvitationOutcome,
     PlacementRequest,
-    RequestEvent,
     RequestState,
 )
-from backend.placements.params import RequestListParams
+from backend.placements.reading.access import get_visible_request, load
 from backend.placements.schemas import RequestCreate, RequestUpdate
+from backend.placements.school import validation
 from backend.placements.transitions import Action, check
-from backend.placements.visibility import present_many
-from backend.schemas import Page, PageParams
 
 REQUEST_WITHDRAWN = "request_withdrawn"  # mail template to the inviting services
 REQUEST_WITHDRAWN_BY_ADMIN = "request_withdrawn_by_admin"  # to the school
@@ -49,52 +43,6 @@ _COLUMNS = frozenset(
 )
 
 
-def request_load_options() -> list:
-    """Everything `visibility.present` reads, loaded up front (relationships are lazy="raise"):
-    the single objects joined into the request's own query, the two lists (with their service)
-    in one statement each. Three statements, whatever the number of requests."""
-    return [
-        joinedload(PlacementRequest.campaign, innerjoin=True),
-        joinedload(PlacementRequest.school, innerjoin=True),
-        joinedload(PlacementRequest.supervisor, innerjoin=True),
-        joinedload(PlacementRequest.accepted_service),
-        selectinload(PlacementRequest.invitations).joinedload(Invitation.service, innerjoin=True),
-        selectinload(PlacementRequest.acceptances).joinedload(Acceptance.service, innerjoin=True),
-    ]
-
-
-def _service_may_know(actor, request: PlacementRequest) -> bool:
-    own = any(i.service_id == actor.organisation_id for i in request.invitations) or any(
-        a.service_id == actor.organisation_id for a in request.acceptances
-    )
-    if own:
-        # Including a request the school withdrew: the service sees it as withdrawn.
-        return True
-    listed = request.state in (RequestState.open, RequestState.invited)
-    return listed and phase_of(request.campaign) in (Phase.requests_open, Phase.decisions_open)
-
-
-async def get_visible_request(
-    session: AsyncSession, actor, request_id: uuid.UUID, *, for_update: bool = False
-) -> PlacementRequest:
-    """The request if the actor may know it exists; otherwise 404, as for a missing one."""
-    query = select(PlacementRequest).where(PlacementRequest.id == request_id)
-    if actor.role == OrganisationKind.school:
-        # Scoped in SQL, so a forgotten check fails closed.
-        query = query.where(
-            PlacementRequest.school_id == actor.organisation_id,
-            PlacementRequest.state != RequestState.withdrawn,
-        )
-    if for_update:
-        query = query.with_for_update(of=PlacementRequest)
-    request = await session.scalar(query.options(*request_load_options()))
-    if request is None:
-        raise NotFound("No such placement request")
-    if actor.role == OrganisationKind.service and not _service_may_know(actor, request):
-        raise NotFound("No such placement request")
-    return request
-
-
 # --- errors of this module ---------------------------------------------------------------
 
 DuplicateRequest = error(
@@ -104,34 +52,6 @@ NoOpenCampaign = error(409, "no_open_campaign", "There is no campaign for this t
 
 
 # --- helpers -------------------------------------------------------------------------------
-
-
-def add_event(
-    session: AsyncSession, request: PlacementRequest, actor, kind: str, **details: Any
-) -> None:
-    """One line of the request's history (no personal data in `details`)."""
-    session.add(
-        RequestEvent(
-            request_id=request.id,
-            at=clock.now(),
-            kind=kind,
-            actor_user_id=actor.user.id,
-            actor_organisation_id=actor.organisation_id,
-            details={k: v for k, v in details.items() if v is not None},
-        )
-    )
-
-
-async def load(session: AsyncSession, request_id: uuid.UUID) -> PlacementRequest:
-    """The request with everything `present` reads, fresh from the database."""
-    return (
-        await session.execute(
-            select(PlacementRequest)
-            .where(PlacementRequest.id == request_id)
-            .options(*request_load_options())
-            .execution_options(populate_existing=True)
-        )
-    ).scalar_one()
 
 
 async def open_campaign(session: AsyncSession, track: str) -> Campaign:
@@ -411,206 +331,6 @@ async def withdraw(
 # --- reading -------------------------------------------------------------------------------
 
 
-def _status_condition(status: str):
-    live = PlacementRequest.state.in_([RequestState.open, RequestState.invited])
-    now = bindparam("now")
-    match status:
-        case "accepted":
-            return PlacementRequest.state == RequestState.accepted
-        case "not_placed":
-            return and_(live, Campaign.decision_deadline <= now)
-        case _:
-            return and_(
-                PlacementRequest.state == RequestState(status), Campaign.decision_deadline > now
-            )
-
-
-def like_pattern(text: str) -> str:
-    """`text` anywhere, case-insensitive, for `func.lower(column).like(..., escape="\\")`."""
-    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 # The overview's conditions take their values as bind parameters (`_list_values`), so that its
 # statement is built once for each shape of list (`_list_query`): building it costs more
 # than executing it.
-
-
-def list_conditions(
-    school: bool, track: bool, campaign: bool, supervisor: bool, status: str | None, q: bool
-) -> tuple:
-    """The rows a school (its own, not withdrawn) or the admin (all) lists, filtered."""
-    conditions = []
-    if school:
-        conditions += [
-            PlacementRequest.school_id == bindparam("school_id"),
-            PlacementRequest.state != RequestState.withdrawn,
-        ]
-    if track:
-        conditions.append(Campaign.track == bindparam("track"))
-    if campaign:
-        conditions.append(PlacementRequest.campaign_id == bindparam("campaign_id"))
-    if supervisor:
-        conditions.append(PlacementRequest.supervisor_id == bindparam("supervisor_id"))
-    if status:
-        conditions.append(_status_condition(status))
-    if q:
-        pattern = bindparam("pattern")
-        conditions.append(
-            or_(
-                *(
-                    func.lower(column).like(pattern, escape="\\")
-                    for column in (
-                        PlacementRequest.first_name,
-                        PlacementRequest.last_name,
-                        PlacementRequest.city,
-                        PlacementRequest.postcode,
-                        PlacementRequest.first_name + " " + PlacementRequest.last_name,
-                    )
-                )
-            )
-        )
-    return tuple(conditions)
-
-
-def _list_shape(actor, params: RequestListParams) -> tuple:
-    if actor.role not in (OrganisationKind.school, OrganisationKind.admin):
-        raise AssertionError("services list through browse.list_for_service")
-    return (
-        actor.role == OrganisationKind.school,
-        bool(params.track),
-        bool(params.campaign_id),
-        bool(params.supervisor_id),
-        params.status,
-        bool(params.q and params.q.strip()),
-    )
-
-
-def _list_values(actor, params: RequestListParams) -> dict[str, Any]:
-    """The bind parameters of `list_conditions(*_list_shape(actor, params))`."""
-    values: dict[str, Any] = {"school_id": actor.organisation_id, "now": clock.now()}
-    if params.track:
-        values["track"] = Track(params.track)
-    if params.campaign_id:
-        values["campaign_id"] = params.campaign_id
-    if params.supervisor_id:
-        values["supervisor_id"] = params.supervisor_id
-    if params.q and params.q.strip():
-        values["pattern"] = like_pattern(params.q.strip())
-    return values
-
-
-_SORTS = {
-    "newest": (PlacementRequest.created_at.desc(), PlacementRequest.id),
-    "oldest": (PlacementRequest.created_at, PlacementRequest.id),
-    "name": (
-        func.lower(PlacementRequest.last_name),
-        func.lower(PlacementRequest.first_name),
-        PlacementRequest.id,
-    ),
-    "start_date": (
-        PlacementRequest.start_date.is_(None),
-        PlacementRequest.start_date,
-        PlacementRequest.id,
-    ),
-    "status": (PlacementRequest.state, PlacementRequest.created_at.desc(), PlacementRequest.id),
-}
-
-
-@lru_cache(maxsize=512)
-def _list_query(shape: tuple, sort: str, dialect: str) -> views.PageQuery:
-    return views.page_query(list_conditions(*shape), _SORTS[sort], dialect)
-
-
-async def list_requests(
-    session: AsyncSession, actor, params: RequestListParams
-) -> Page[dict[str, Any]]:
-    """The overview: a school's own requests or, for the admin, all; a service's browse
-    list comes from browse.py. The number of statements does not grow with the rows."""
-    if actor.role == OrganisationKind.service:
-        from backend.placements import browse
-
-        return await browse.list_for_service(session, actor, params)
-    sort = params.sort if params.sort in _SORTS else "newest"
-    query = _list_query(_list_shape(actor, params), sort, session.bind.dialect.name)
-    # The page's requests read as plain rows (views.py).
-    requests, total = await views.page(session, query, _list_values(actor, params), params)
-    return Page(
-        items=present_many(actor, requests),
-        total=total,
-        page=params.page,
-        page_size=params.page_size,
-    )
-
-
-async def all_for_export(session: AsyncSession, actor, params: RequestListParams) -> list:
-    """Every request of the overview (no pagination), for the export."""
-    return list(
-        await session.scalars(
-            select(PlacementRequest)
-            .join(Campaign, Campaign.id == PlacementRequest.campaign_id)
-            .where(*list_conditions(*_list_shape(actor, params)))
-            .order_by(*_SORTS.get(params.sort, _SORTS["newest"]))
-            .options(*request_load_options()),
-            _list_values(actor, params),
-        )
-    )
-
-
-async def history(
-    session: AsyncSession, actor, request_id: uuid.UUID, params: PageParams
-) -> Page[dict[str, Any]]:
-    """The request's events, oldest first: for its school and the admin."""
-    if actor.role == OrganisationKind.service:
-        raise Forbidden("The history is for the school and the admin")
-    request = await get_visible_request(session, actor, request_id)
-    conditions = [RequestEvent.request_id == request.id]
-    total = await session.scalar(select(func.count(RequestEvent.id)).where(*conditions))
-    rows = await session.execute(
-        select(RequestEvent, Organisation.name, Organisation.kind)
-        .outerjoin(Organisation, Organisation.id == RequestEvent.actor_organisation_id)
-        .where(*conditions)
-        .order_by(RequestEvent.at, RequestEvent.id)
-        .offset(params.offset)
-        .limit(params.page_size)
-    )
-    items = [
-        {
-            "id": str(event.id),
-            "at": event.at.isoformat(),
-            "kind": event.kind,
-            "actor": {
-                "organisation_id": str(event.actor_organisation_id),
-                "organisation_name": name,
-                "role": kind.value,
-            }
-            if event.actor_organisation_id
-            else None,
-            "details": event.details or {},
-        }
-        for event, name, kind in rows
-    ]
-    return Page(items=items, total=total or 0, page=params.page, page_size=params.page_size)
-
-
-async def reveal(
-    session: AsyncSession, actor, request_id: uuid.UUID, reason: str, client_address: str
-) -> dict[str, str]:
-    """The admin sees a pupil's national number, phone and e-mail only with a reason, which
-    the audit log keeps."""
-    request = await get_visible_request(session, actor, request_id)
-    audit.record(
-        session,
-        "national_number_revealed",
-        actor=actor,
-        object_type="placement_request",
-        object_id=request.id,
-        client_address=client_address,
-        reason=reason,
-    )
-    return {
-        "id": str(request.id),
-        "national_number": crypto.decrypt(request.national_number_encrypted),
-        "phone": request.phone,
-        "email": request.email,
-    }

@@ -7,19 +7,17 @@ event, queues the mails and publishes a live update after commit."""
 import uuid
 from typing import Any
 
-from pydantic import Field, ValidationInfo, field_validator
-from pydantic_core import PydanticCustomError
 from sqlalchemy import and_, case, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from backend import clock
-from backend.audit import service as audit
 from backend.auth.deps import Actor
 from backend.campaigns.phase import phase_of
 from backend.organisations import capacity
 from backend.placements import live, notifications
-from backend.placements import service as requests
+from backend.placements.care_services.schemas import AcceptanceCreate
+from backend.placements.history import add_event
 from backend.placements.models import (
     Acceptance,
     Invitation,
@@ -27,82 +25,10 @@ from backend.placements.models import (
     PlacementRequest,
     RequestState,
 )
+from backend.placements.reading.access import get_visible_request, load
 from backend.placements.transitions import TABLE, Action, NotAccepted, NotInvited, check
-from backend.placements.visibility import present
-from backend.reference.contact import normalize_contact
-from backend.schemas import MultiLine, SingleLine, StrictModel
-
-# --- input shapes -------------------------------------------------------------------------
-
-
-class ContactPerson(StrictModel):
-    name: SingleLine = Field(min_length=1, max_length=200)
-    phone: SingleLine = Field(min_length=1, max_length=40)
-    email: SingleLine = Field(min_length=1, max_length=320)
-
-    @field_validator("phone", "email")
-    @classmethod
-    def _contact(cls, value: str, info: ValidationInfo) -> str:
-        values = {info.field_name: value}
-        for error in normalize_contact(values):
-            what = "phone number" if info.field_name == "phone" else "e-mail address"
-            raise PydanticCustomError(
-                error["code"], f"Not a valid {what}: {{why}}", {"why": error["message"]}
-            )
-        return values[info.field_name]
-
-
-class AcceptanceCreate(StrictModel):
-    notes: MultiLine = Field(min_length=1, max_length=2000)
-    contact_person: ContactPerson
-
-
-class DeclineBody(StrictModel):
-    reason: MultiLine | None = Field(None, max_length=2000)
-
-
-class ReleaseBody(StrictModel):
-    reason: MultiLine = Field(min_length=1, max_length=2000)
-
 
 # --- helpers ------------------------------------------------------------------------------
-
-
-def respond(
-    session: AsyncSession,
-    actor: Actor,
-    request: PlacementRequest,
-    *,
-    client_address: str | None = None,
-    via: str = "detail",
-    extra: dict[str, Any] | None = None,
-    campaigns: dict | None = None,
-) -> dict[str, Any]:
-    """The request as `actor` may see it; a national number shown to a service is audited."""
-    body = present(actor, request, extra=extra, campaigns=campaigns)
-    if "national_number" in body and actor.role.value == "service":
-        audit.record(
-            session,
-            "national_number_shown",
-            actor=actor,
-            object_type="placement_request",
-            object_id=request.id,
-            client_address=client_address,
-            via=via,
-        )
-    return body
-
-
-async def _reload(session: AsyncSession, request_id: uuid.UUID) -> PlacementRequest:
-    # populate_existing: the conditional UPDATEs bypass the identity map.
-    return (
-        await session.execute(
-            select(PlacementRequest)
-            .where(PlacementRequest.id == request_id)
-            .options(*requests.request_load_options())
-            .execution_options(populate_existing=True)
-        )
-    ).scalar_one()
 
 
 def _check(action: Action, request: PlacementRequest) -> None:
@@ -131,7 +57,7 @@ async def _claim(
     )
     if result.rowcount == 1:
         return
-    fresh = await _reload(session, request.id)
+    fresh = await load(session, request.id)
     _check(action, fresh)
     # The state allows the action, so the extra condition failed (no live invitation...).
     raise (NotAccepted if action == Action.release else NotInvited)()
@@ -161,7 +87,7 @@ async def invite(
 ) -> tuple[PlacementRequest, bool]:
     """Invites the pupil for an interview; a repeated invite is a no-op (returns False), and
     a service that withdrew or declined may invite again (its invitation becomes live)."""
-    request = await requests.get_visible_request(session, actor, request_id)
+    request = await get_visible_request(session, actor, request_id)
     _check(Action.invite, request)
     own = _own_invitation(request, actor)
     if own is not None and own.outcome == InvitationOutcome.pending:
@@ -181,7 +107,7 @@ async def invite(
         .execution_options(populate_existing=True)
     )
     if own is not None and own.outcome == InvitationOutcome.pending:
-        return await _reload(session, request.id), False
+        return await load(session, request.id), False
     if own is None:
         session.add(
             Invitation(
@@ -193,10 +119,10 @@ async def invite(
         )
     else:
         own.outcome, own.invited_at, own.ended_at = InvitationOutcome.pending, now, None
-    requests.add_event(session, request, actor, "invited")
+    add_event(session, request, actor, "invited")
     await session.flush()
 
-    request = await _reload(session, request.id)
+    request = await load(session, request.id)
     notifications.to_school(session, request, notifications.PUPIL_INVITED, actor.user.organisation)
     live.request_changed(
         session,
@@ -219,7 +145,7 @@ async def _end_invitation(
     template: str,
     reason: str | None = None,
 ) -> PlacementRequest:
-    request = await requests.get_visible_request(session, actor, request_id)
+    request = await get_visible_request(session, actor, request_id)
     _check(action, request)
     await _claim(session, request, action, _pending_of(actor.organisation_id))
     now = clock.now()
@@ -244,10 +170,10 @@ async def _end_invitation(
         .values(state=RequestState.open)
         .execution_options(synchronize_session=False)
     )
-    requests.add_event(session, request, actor, kind, reason=reason)
+    add_event(session, request, actor, kind, reason=reason)
     await session.flush()
 
-    request = await _reload(session, request.id)
+    request = await load(session, request.id)
     notifications.to_school(session, request, template, actor.user.organisation, reason=reason)
     live.request_changed(
         session, request_id=request.id, school_id=request.school_id, kind=kind, available=True
@@ -291,7 +217,7 @@ async def accept(
 ) -> PlacementRequest:
     """Accepts the pupil: one conditional UPDATE decides, so of many services accepting at
     the same moment exactly one wins and every other gets `409 already_accepted`."""
-    request = await requests.get_visible_request(session, actor, request_id)
+    request = await get_visible_request(session, actor, request_id)
     _check(Action.accept, request)
     service_id = actor.organisation_id
     # The race is decided here, in the database: the row changes only while it is invited
@@ -350,12 +276,10 @@ async def accept(
             .values(outcome=InvitationOutcome.placed_elsewhere, ended_at=now)
             .execution_options(synchronize_session=False)
         )
-    requests.add_event(
-        session, request, actor, "accepted", notes=body.notes, contact_name=contact.name
-    )
+    add_event(session, request, actor, "accepted", notes=body.notes, contact_name=contact.name)
     await session.flush()
 
-    request = await _reload(session, request.id)
+    request = await load(session, request.id)
     notifications.to_school(
         session,
         request,
@@ -387,7 +311,7 @@ async def release(
     ended as placed elsewhere stay ended (those services were told; the request is back in
     every service's list and they may invite again); the releasing service's invitation
     ends as `withdrawn`."""
-    request = await requests.get_visible_request(session, actor, request_id)
+    request = await get_visible_request(session, actor, request_id)
     _check(Action.release, request)
     service_id = actor.organisation_id
     await _claim(
@@ -420,10 +344,10 @@ async def release(
         .execution_options(synchronize_session=False)
     )
     await capacity.free_place(session, service_id, request.campaign_id)
-    requests.add_event(session, request, actor, "released", reason=reason)
+    add_event(session, request, actor, "released", reason=reason)
     await session.flush()
 
-    request = await _reload(session, request.id)
+    request = await load(session, request.id)
     notifications.to_school(
         session, request, notifications.ACCEPTANCE_RELEASED, actor.user.organisation, reason=reason
     )

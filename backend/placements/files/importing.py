@@ -26,14 +26,13 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend import clock, crypto
-from backend.clock import BRUSSELS
 from backend.errors import DomainError, error
-from backend.placements import live, service, validation
+from backend.placements import live
 from backend.placements.models import PlacementRequest, RequestEvent, RequestState
 from backend.placements.schemas import RequestCreate
-from backend.placements.visibility import live_acceptance, status_of
+from backend.placements.school import requests as school_requests
+from backend.placements.school import validation
 from backend.reference.contact import EmailError, normalize_email
-from backend.reference.national_number import format_national_number
 from backend.supervisors.models import Supervisor
 
 ImportInvalid = error(422, "import_invalid", "Some rows are not valid; no row was imported")
@@ -298,7 +297,7 @@ async def check_rows(
     session: AsyncSession, actor, track: str, rows: list[tuple[int, dict]]
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Validates every row like a single request: the storable rows and all row errors."""
-    campaign = await service.open_campaign(session, track)
+    campaign = await school_requests.open_campaign(session, track)
     supervisors = {
         s.email.lower(): s.id
         for s in await session.scalars(
@@ -420,7 +419,7 @@ async def import_requests(
         raise ImportInvalid(**report)
     if not storable:
         return {**report, "dry_run": False, "created": 0}
-    campaign = await service.open_campaign(session, track)
+    campaign = await school_requests.open_campaign(session, track)
     now = clock.now()
     request_rows, event_rows = [], []
     for values in storable:
@@ -458,7 +457,7 @@ async def import_requests(
             }
         )
     # One executemany per table: 200 rows are two statements, not 400.
-    await service.insert_unique(session, insert(PlacementRequest), request_rows)
+    await school_requests.insert_unique(session, insert(PlacementRequest), request_rows)
     await session.execute(insert(RequestEvent), event_rows)
     live.request_changed(
         session,
@@ -470,78 +469,4 @@ async def import_requests(
     return {**report, "dry_run": False, "created": len(request_rows)}
 
 
-def template(fmt: str):
-    """The empty template (the header row) to fill in."""
-    from backend import tabular
-
-    return tabular.download(fmt, "aanvragen-sjabloon", COLUMNS, [])
-
-
 # --- export ---------------------------------------------------------------------------------
-
-EXPORT_COLUMNS = (
-    "status",
-    "track",
-    "school_year",
-    "first_name",
-    "last_name",
-    "national_number",
-    "street",
-    "postcode",
-    "city",
-    "province",
-    "phone",
-    "email",
-    "transport_modes",
-    "remarks",
-    "supervisor",
-    "supervisor_email",
-    "start_date",
-    "end_date",
-    "hours_per_week",
-    "days",
-    "form",
-    "invited_by",
-    "accepted_by",
-    "acceptance_notes",
-    "contact_person",
-    "contact_phone",
-    "contact_email",
-    "created_at",
-)
-
-
-def export_row(request: PlacementRequest) -> list[Any]:
-    """One line of the school's own overview (its own pupils: the national number in full)."""
-    accepted = live_acceptance(request)
-    inviting = [i.service.name for i in request.invitations if i.outcome.value == "pending"]
-    return [
-        status_of(request),
-        request.campaign.track.value,
-        request.campaign.school_year,
-        request.first_name,
-        request.last_name,
-        format_national_number(crypto.decrypt(request.national_number_encrypted)),
-        request.street,
-        request.postcode,
-        request.city,
-        request.province,
-        request.phone,
-        request.email,
-        request.transport_modes,
-        request.remarks,
-        f"{request.supervisor.first_name} {request.supervisor.last_name}",
-        request.supervisor.email,
-        request.start_date,
-        request.end_date,
-        request.hours_per_week,
-        request.days,
-        request.form,
-        inviting,
-        accepted.service.name if accepted else None,
-        accepted.notes if accepted else None,
-        accepted.contact_name if accepted else None,
-        accepted.contact_phone if accepted else None,
-        accepted.contact_email if accepted else None,
-        request.created_at.astimezone(BRUSSELS),
-    ]

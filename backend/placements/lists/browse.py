@@ -7,23 +7,26 @@ is computed in SQL too, for the filter and the `distance` sort, so that only the
 leave the database (SQLite has the math functions since 3.35; `least` is its `min`). The
 statements issued do not depend on the number of rows."""
 
-import math
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Float, String, and_, bindparam, cast, exists, func, or_, select
+from sqlalchemy import String, bindparam, cast, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.functions import GenericFunction
 
 from backend import clock
 from backend.auth.deps import Actor
 from backend.campaigns.models import Campaign, Track
-from backend.errors import FieldError
-from backend.placements import service as requests
-from backend.placements import views
-from backend.placements.actions import respond
+from backend.placements.lists.distance import (
+    Origin,
+    _bounding_box,
+    _distance,
+    _distance_sql,
+    _origin,
+    box_around,
+    origin_values,
+)
+from backend.placements.lists.overview import like_pattern
 from backend.placements.models import (
     Invitation,
     InvitationOutcome,
@@ -31,35 +34,10 @@ from backend.placements.models import (
     RequestState,
 )
 from backend.placements.params import RequestListParams
-from backend.reference.postcodes import _EARTH_RADIUS_KM as EARTH_RADIUS_KM
-from backend.reference.postcodes import distance_km, lookup_postcode
+from backend.placements.reading import view as views
+from backend.placements.reading.access import request_load_options
+from backend.placements.reading.disclosure import respond
 from backend.schemas import Page
-
-KM_PER_DEGREE_LATITUDE = 111.2
-# A little slack on the box, so that no request inside the radius falls outside it.
-BOX_MARGIN = 1.02
-
-
-@dataclass(frozen=True)
-class Origin:
-    latitude: float
-    longitude: float
-
-
-def _origin(actor: Actor, params: RequestListParams) -> Origin | None:
-    """The point distances are measured from: `near`, else the service's own postcode."""
-    if params.near:
-        info = lookup_postcode(params.near)
-        if info is None or info.latitude is None or info.longitude is None:
-            raise FieldError.at("near", "unknown_postcode", "Not an existing Belgian postcode")
-        return Origin(info.latitude, info.longitude)
-    info = lookup_postcode(actor.user.organisation.postcode or "")
-    if info is None or info.latitude is None or info.longitude is None:
-        if params.max_km is not None:
-            raise FieldError.at("near", "required", "Give a postcode to measure the distance from")
-        return None
-    return Origin(info.latitude, info.longitude)
-
 
 # The statements are built once for each shape of list (which list, which filters, how many
 # words or values in each, which order) with named bind parameters, and kept: building one
@@ -188,64 +166,6 @@ def _filters(shape: _Shape) -> list[Any]:
     return conditions
 
 
-def box_around(origin: Origin, max_km: float) -> tuple[float, float, float, float]:
-    """(south, north, west, east): a box holding every point within `max_km` of `origin`."""
-    dlat = max_km * BOX_MARGIN / KM_PER_DEGREE_LATITUDE
-    # Longitude degrees shrink towards the poles; take the box's widest latitude.
-    widest = math.radians(min(89.0, abs(origin.latitude) + dlat))
-    dlon = max_km * BOX_MARGIN / (KM_PER_DEGREE_LATITUDE * math.cos(widest))
-    return (
-        origin.latitude - dlat,
-        origin.latitude + dlat,
-        origin.longitude - dlon,
-        origin.longitude + dlon,
-    )
-
-
-def _bounding_box() -> Any:
-    return and_(
-        PlacementRequest.latitude.between(bindparam("south"), bindparam("north")),
-        PlacementRequest.longitude.between(bindparam("west"), bindparam("east")),
-    )
-
-
-class _least(GenericFunction):  # noqa: N801 (SQL's name)
-    """The smaller of two numbers: `least` on PostgreSQL, the two-argument `min` on SQLite."""
-
-    type = Float()
-    name = "least"
-    inherit_cache = True
-
-
-@compiles(_least, "sqlite")
-def _least_on_sqlite(element: _least, compiler: Any, **kw: Any) -> str:
-    return f"min({compiler.process(element.clauses, **kw)})"
-
-
-def _distance_sql() -> Any:
-    """The haversine distance in km from the origin (bind parameters `origin_latitude`,
-    `origin_longitude`, and `origin_cos`, the cosine of its latitude) to the request's
-    coordinates, in SQL (`reference.postcodes.distance_km`'s formula); NULL without
-    coordinates."""
-    latitude, longitude = PlacementRequest.latitude, PlacementRequest.longitude
-    origin_latitude = bindparam("origin_latitude", type_=Float())
-    origin_longitude = bindparam("origin_longitude", type_=Float())
-    half_chord = func.power(func.sin(func.radians(latitude - origin_latitude) / 2), 2) + (
-        bindparam("origin_cos", type_=Float())
-        * func.cos(func.radians(latitude))
-        * func.power(func.sin(func.radians(longitude - origin_longitude) / 2), 2)
-    )
-    return 2 * EARTH_RADIUS_KM * func.asin(func.sqrt(_least(1.0, half_chord)))
-
-
-def origin_values(origin: Origin) -> dict[str, float]:
-    return {
-        "origin_latitude": origin.latitude,
-        "origin_longitude": origin.longitude,
-        "origin_cos": math.cos(math.radians(origin.latitude)),
-    }
-
-
 def _order(sort: str) -> list[Any]:
     match sort:
         case "oldest":
@@ -297,19 +217,13 @@ def _values(actor: Actor, params: RequestListParams, origin: Origin | None) -> d
     if params.start_to:
         values["start_to"] = params.start_to
     for n, word in enumerate(_words(params.q)):
-        values[f"word_{n}"] = requests.like_pattern(word)
+        values[f"word_{n}"] = like_pattern(word)
     if origin is not None:
         values.update(origin_values(origin))
         if params.max_km is not None:
             south, north, west, east = box_around(origin, params.max_km)
             values.update(south=south, north=north, west=west, east=east, max_km=params.max_km)
     return values
-
-
-def _distance(origin: Origin | None, latitude: float | None, longitude: float | None):
-    if origin is None or latitude is None or longitude is None:
-        return None
-    return distance_km(origin.latitude, origin.longitude, latitude, longitude)
 
 
 async def list_for_service(
@@ -339,7 +253,7 @@ async def accepted_by(
             PlacementRequest.state == RequestState.accepted,
             PlacementRequest.accepted_service_id == actor.organisation_id,
         )
-        .options(*requests.request_load_options())
+        .options(*request_load_options())
         .order_by(
             Campaign.school_year.desc(),
             PlacementRequest.last_name,

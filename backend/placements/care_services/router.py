@@ -1,0 +1,112 @@
+"""The services' endpoints on a request: invite, withdraw or decline the invitation, accept,
+release; and the export of the pupils a service accepted."""
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Response, status
+
+from backend.auth.deps import ServiceActor, client_address
+from backend.db import SessionDep
+from backend.placements.care_services import responses
+from backend.placements.care_services.schemas import AcceptanceCreate, DeclineBody, ReleaseBody
+from backend.placements.reading.disclosure import respond
+
+router = APIRouter(prefix="/placement-requests", tags=["placement requests: services"])
+ClientAddress = Annotated[str, Depends(client_address)]
+Body = dict[str, Any]
+
+
+def _errors(*conflicts: str) -> dict:
+    """The problem codes an action can answer, for the OpenAPI document."""
+    return {
+        404: {"x-problem-codes": ["not_found"]},
+        409: {"x-problem-codes": ["phase_closed", *conflicts]},
+    }
+
+
+@router.post(
+    "/{request_id}/invitations",
+    responses={
+        201: {"description": "Invited"},
+        **_errors("already_accepted", "request_withdrawn"),
+    },
+)
+async def invite(
+    request_id: uuid.UUID,
+    session: SessionDep,
+    actor: ServiceActor,
+    address: ClientAddress,
+    response: Response,
+) -> Body:
+    """Invites the pupil for an interview: `201`; a repeated invite changes nothing: `200`."""
+    request, created = await responses.invite(session, actor, request_id)
+    response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+    return respond(session, actor, request, client_address=address)
+
+
+@router.post(
+    "/{request_id}/invitations/mine/withdraw",
+    summary="Withdraw this service's invitation",
+    responses=_errors("not_invited", "already_accepted", "request_withdrawn"),
+)
+async def withdraw_invitation(
+    request_id: uuid.UUID, session: SessionDep, actor: ServiceActor, address: ClientAddress
+) -> Body:
+    """Withdraws this service's live invitation; the school is told by mail. With no live
+    invitation left the request is open again."""
+    request = await responses.withdraw_invitation(session, actor, request_id)
+    return respond(session, actor, request, client_address=address)
+
+
+@router.post(
+    "/{request_id}/invitations/mine/decline",
+    summary="Decline the pupil after the interview",
+    responses=_errors("not_invited", "already_accepted", "request_withdrawn"),
+)
+async def decline(
+    request_id: uuid.UUID,
+    session: SessionDep,
+    actor: ServiceActor,
+    address: ClientAddress,
+    body: DeclineBody | None = None,
+) -> Body:
+    """After the interview, this service does not take the pupil (optional `reason`, which
+    the school reads in its mail)."""
+    request = await responses.decline(session, actor, request_id, body.reason if body else None)
+    return respond(session, actor, request, client_address=address)
+
+
+@router.post(
+    "/{request_id}/acceptance",
+    responses=_errors("not_invited", "already_accepted", "request_withdrawn", "capacity_full"),
+)
+async def accept(
+    request_id: uuid.UUID,
+    body: AcceptanceCreate,
+    session: SessionDep,
+    actor: ServiceActor,
+    address: ClientAddress,
+) -> Body:
+    """Accepts the pupil; of simultaneous acceptances one wins, the others get
+    `409 already_accepted`."""
+    request = await responses.accept(session, actor, request_id, body)
+    return respond(session, actor, request, client_address=address)
+
+
+@router.post(
+    "/{request_id}/acceptance/release",
+    summary="Release this service's acceptance",
+    responses=_errors("not_accepted", "request_withdrawn"),
+)
+async def release(
+    request_id: uuid.UUID,
+    body: ReleaseBody,
+    session: SessionDep,
+    actor: ServiceActor,
+    address: ClientAddress,
+) -> Body:
+    """Undoes this service's acceptance before the decision deadline, with a `reason`: the
+    request is open (or invited) again and the school is told."""
+    request = await responses.release(session, actor, request_id, body.reason)
+    return respond(session, actor, request, client_address=address)

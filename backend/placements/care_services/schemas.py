@@ -1,0 +1,37 @@
+"""The bodies of the care services' transitions."""
+
+from pydantic import Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
+
+from backend.reference.contact import normalize_contact
+from backend.schemas import MultiLine, SingleLine, StrictModel
+
+
+class ContactPerson(StrictModel):
+    name: SingleLine = Field(min_length=1, max_length=200)
+    phone: SingleLine = Field(min_length=1, max_length=40)
+    email: SingleLine = Field(min_length=1, max_length=320)
+
+    @field_validator("phone", "email")
+    @classmethod
+    def _contact(cls, value: str, info: ValidationInfo) -> str:
+        values = {info.field_name: value}
+        for error in normalize_contact(values):
+            what = "phone number" if info.field_name == "phone" else "e-mail address"
+            raise PydanticCustomError(
+                error["code"], f"Not a valid {what}: {{why}}", {"why": error["message"]}
+            )
+        return values[info.field_name]
+
+
+class AcceptanceCreate(StrictModel):
+    notes: MultiLine = Field(min_length=1, max_length=2000)
+    contact_person: ContactPerson
+
+
+class DeclineBody(StrictModel):
+    reason: MultiLine | None = Field(None, max_length=2000)
+
+
+class ReleaseBody(StrictModel):
+    reason: MultiLine = Field(min_length=1, max_length=2000)

@@ -1,0 +1,93 @@
+"""Files: the school's import (and its template) and export, the service's export of the
+pupils it accepted. Fixed paths, included before `/{request_id}`."""
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, File, Query, Response, UploadFile
+from fastapi.responses import Response as RawResponse
+
+from backend import tabular
+from backend.auth.deps import SchoolActor, ServiceActor, client_address
+from backend.db import SessionDep
+from backend.placements.files import exporting, importing
+from backend.placements.lists import browse, overview
+from backend.placements.params import RequestListParams
+from backend.placements.reading import disclosure
+
+router = APIRouter(prefix="/placement-requests", tags=["placement requests"])
+ClientAddress = Annotated[str, Depends(client_address)]
+Body = dict[str, Any]
+Track = Literal["duaal", "stage"]
+
+
+@router.get(
+    "/import-template",
+    summary="The empty import template",
+    response_class=Response,
+    responses={200: {"content": {m: {} for m in tabular.MEDIA_TYPES.values()}}},
+)
+async def import_template(_: SchoolActor, format: tabular.Format = "csv") -> Response:
+    return exporting.template(format)
+
+
+@router.post("/import", summary="Import requests from CSV or XLSX (all rows or none)")
+async def import_requests(
+    actor: SchoolActor,
+    db: SessionDep,
+    file: Annotated[UploadFile, File(description="CSV (UTF-8, ; or ,) or XLSX")],
+    track: Annotated[Track, Query(description="The campaign the rows join")],
+    dry_run: bool = False,
+) -> Body:
+    """`dry_run=true` only reports each row's errors by field; without it every row is
+    inserted, or none (422 `import_invalid` with the same report)."""
+    data = await file.read(importing.MAX_BYTES + 1)
+    return await importing.import_requests(db, actor, track, data, file.filename, dry_run=dry_run)
+
+
+@router.get(
+    "/export",
+    summary="The school's overview as CSV or XLSX",
+    response_class=Response,
+    responses={200: {"content": {m: {} for m in tabular.MEDIA_TYPES.values()}}},
+)
+async def export_requests(
+    actor: SchoolActor,
+    db: SessionDep,
+    params: Annotated[RequestListParams, Query()],
+    format: tabular.Format = "csv",
+) -> Response:
+    found = await overview.all_for_export(db, actor, params)
+    return tabular.download(
+        format,
+        "aanvragen",
+        exporting.EXPORT_COLUMNS,
+        [exporting.export_row(r) for r in found],
+    )
+
+
+@router.get(
+    "/export/accepted",
+    response_class=RawResponse,
+    responses={200: {"content": {m: {} for m in tabular.MEDIA_TYPES.values()}}},
+)
+async def export_accepted(
+    session: SessionDep,
+    actor: ServiceActor,
+    address: ClientAddress,
+    format: Annotated[tabular.Format, Query()] = "csv",
+    track: Annotated[Literal["duaal", "stage"] | None, Query()] = None,
+) -> RawResponse:
+    """This service's accepted pupils with their contact data, for the contracts
+
+    National number, address, phone and e-mail of every pupil the service accepted (and did
+    not release); each national number exported is written to the audit log."""
+    found = await browse.accepted_by(session, actor, track)
+    shown = [
+        disclosure.respond(session, actor, r, client_address=address, via="export") for r in found
+    ]
+    return tabular.download(
+        format,
+        "accepted-pupils",
+        exporting.ACCEPTED_COLUMNS,
+        [exporting.accepted_row(r) for r in shown],
+    )

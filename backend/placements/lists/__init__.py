@@ -1,0 +1,22 @@
+"""The lists of requests: the school's overview, the admin's list (overview.py) and the care
+services' browse list and own lists (browse.py), with distances (distance.py)."""
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend.auth.deps import Actor
+from backend.organisations.models import OrganisationKind
+from backend.placements.lists.browse import list_for_service
+from backend.placements.lists.overview import list_for_school_or_admin
+from backend.placements.params import RequestListParams
+from backend.schemas import Page
+
+
+async def list_requests(
+    session: AsyncSession, actor: Actor, params: RequestListParams
+) -> Page[dict[str, Any]]:
+    """`GET /placement-requests`: each role's list."""
+    if actor.role == OrganisationKind.service:
+        return await list_for_service(session, actor, params)
+    return await list_for_school_or_admin(session, actor, params)

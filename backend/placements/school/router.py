@@ -1,0 +1,62 @@
+"""The school's writes on its requests: enter a pupil, edit, withdraw."""
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Response, status
+from fastapi.responses import JSONResponse
+
+from backend.auth.deps import SchoolActor
+from backend.db import SessionDep
+from backend.placements.reading.present import present
+from backend.placements.reading.router import with_etag
+from backend.placements.schemas import RequestCreate, RequestUpdate
+from backend.placements.school import requests as school_requests
+
+router = APIRouter(prefix="/placement-requests", tags=["placement requests"])
+Body = dict[str, Any]
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    summary="Enter a pupil in the open campaign of a track",
+    response_model=Body,
+)
+async def create_request(body: RequestCreate, actor: SchoolActor, db: SessionDep) -> JSONResponse:
+    request = await school_requests.create(db, actor, body)
+    return with_etag(
+        present(actor, request), 201, Location=f"/api/v1/placement-requests/{request.id}"
+    )
+
+
+@router.patch(
+    "/{request_id}",
+    summary="Edit a request that is not accepted (If-Match: the ETag read)",
+    response_model=Body,
+    responses={412: {"description": "Stale version"}, 428: {"description": "No If-Match"}},
+)
+async def update_request(
+    request_id: uuid.UUID,
+    body: RequestUpdate,
+    actor: SchoolActor,
+    db: SessionDep,
+    if_match: Annotated[str | None, Header()] = None,
+) -> JSONResponse:
+    request = await school_requests.update(db, actor, request_id, body, if_match)
+    return with_etag(present(actor, request))
+
+
+@router.delete(
+    "/{request_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Withdraw a request that is not accepted",
+)
+async def withdraw_request(
+    request_id: uuid.UUID,
+    actor: SchoolActor,
+    db: SessionDep,
+    if_match: Annotated[str | None, Header()] = None,
+) -> Response:
+    await school_requests.withdraw(db, actor, request_id, if_match)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
