@@ -13,8 +13,11 @@ DEV_LOCK := requirements-dev.lock
 LOCK_ARGS ?=
 COMPILE := $(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 \
 	--generate-hashes --quiet --custom-compile-command "make lock" $(LOCK_ARGS)
-# The client's npm packages (Preact, htm, uPlot, axe-core), pinned by package-lock.json.
+# The client's npm packages (Preact, htm, uPlot; axe-core and Biome for the tests and the
+# lint), pinned by package-lock.json.
 NPM_STAMP := frontend/node_modules/.installed
+# Lints and formats the client's JavaScript (frontend/biome.json); warnings fail too.
+BIOME := cd frontend && node_modules/.bin/biome
 # Set (as .ci/run does) to run the suite on PostgreSQL too, e.g.
 # TEST_POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/stagematch_test
 TEST_POSTGRES_URL ?=
@@ -55,10 +58,12 @@ run: install
 lint: install
 	$(BIN)/ruff check backend tests migrations bench scripts examples
 	$(BIN)/ruff format --check backend tests migrations bench scripts examples
+	$(BIOME) ci --error-on-warnings src tests
 
 format: install
 	$(BIN)/ruff check --fix backend tests migrations bench scripts examples
 	$(BIN)/ruff format backend tests migrations bench scripts examples
+	$(BIOME) check --write src tests
 
 test-sqlite: install
 	$(BIN)/pytest -q $(PYTEST_ARGS)
