@@ -29,7 +29,8 @@ MAX_PASSWORD_LENGTH = 128
 @cache
 def _password_context() -> CryptContext:
     settings = get_settings()
-    # Parameters set explicitly: passlib's defaults are far below OWASP's minimum.
+    # Parameters set explicitly: passlib's defaults are far below OWASP's minimum. A hash
+    # made with any other memory, time cost or lanes "needs an update" (verify_and_rehash).
     return CryptContext(
         schemes=["argon2"],
         argon2__type="ID",
@@ -73,6 +74,19 @@ async def verify_password(password: str, password_hash: str | None) -> bool:
         return False
     return await loop.run_in_executor(
         _hash_pool(), _password_context().verify, password, password_hash
+    )
+
+
+async def verify_and_rehash(password: str, password_hash: str | None) -> tuple[bool, str | None]:
+    """Whether the password is right and, if its hash was made with other argon2 parameters
+    than the settings' (changed since), a new hash of it to store. Signing in is the only
+    moment the password is known again, so stronger parameters reach every active account
+    without a reset. The check and the new hash run in the hashing pool, off the event loop."""
+    if password_hash is None:
+        return await verify_password(password, None), None
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(
+        _hash_pool(), _password_context().verify_and_update, password, password_hash
     )
 
 

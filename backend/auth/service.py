@@ -246,7 +246,10 @@ async def login(
         # The manual's flow: an invited account answers so, whatever the password, and the
         # client offers to resend the activation mail. The attempt keeps counting.
         raise AccountNotActivated("Activate the account with the link in the invitation mail")
-    if not await security.verify_password(password, user.password_hash if user else None):
+    right, new_hash = await security.verify_and_rehash(
+        password, user.password_hash if user else None
+    )
+    if not right:
         # The address tried is kept (it may not be an account): a trail of guessing.
         audit.record(
             session,
@@ -264,6 +267,8 @@ async def login(
     await limiter.login_succeeded(email, attempt)
     if is_blocked(user):
         raise AccountDisabled()
+    if new_hash is not None:  # made with other argon2 parameters: stored with the sign-in
+        user.password_hash = new_hash
     user.last_login_at = clock.now()
     audit.record(
         session, "login", user=user, object_type="user", object_id=user.id, client_address=client

@@ -40,7 +40,10 @@ test('every literal key the code translates exists', () => {
 
 test('every option of a fixed choice has a word', () => {
   for (const [prefix, values] of [
-    ['province', ['BE-BRU', 'BE-VAN', 'BE-VLI', 'BE-VOV', 'BE-VBR', 'BE-VWV', 'BE-WBR', 'BE-WHT', 'BE-WLG', 'BE-WLX', 'BE-WNA']],
+    [
+      'province',
+      ['BE-BRU', 'BE-VAN', 'BE-VLI', 'BE-VOV', 'BE-VBR', 'BE-VWV', 'BE-WBR', 'BE-WHT', 'BE-WLG', 'BE-WLX', 'BE-WNA'],
+    ],
     ['transport', ['car', 'e_bike_moped', 'bike', 'public_transport']],
     ['day', ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']],
     ['form', ['block', 'alternating']],
@@ -65,10 +68,11 @@ test('interpolate fills named placeholders and leaves unknown ones', () => {
 // The server's messages are English: a Dutch page shows the catalog's words for each code.
 test('every error code the backend can send has words in the catalogs', () => {
   const backend = new URL('../../backend/', import.meta.url).pathname;
-  const python = (dir) => readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    return statSync(path).isDirectory() ? python(path) : path.endsWith('.py') ? [path] : [];
-  });
+  const python = (dir) =>
+    readdirSync(dir).flatMap((name) => {
+      const path = join(dir, name);
+      return statSync(path).isDirectory() ? python(path) : path.endsWith('.py') ? [path] : [];
+    });
   const patterns = [
     /error\(\s*\d{3},\s*"([a-z_]+)"/g, // DomainError classes
     /(?:FieldError\.at|_err)\([^,()]+,\s*"([a-z_]+)"/g, // field errors
