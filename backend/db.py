@@ -35,7 +35,7 @@ NAMING_CONVENTION = {
 }
 
 
-class UTCDateTime(TypeDecorator):
+class UTCDateTime(TypeDecorator[datetime]):
     """Stores UTC, returns aware UTC datetimes on every database (SQLite keeps no zone)."""
 
     impl = DateTime(timezone=True)
