@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from backend import clock, crypto, metrics
 from backend.config import Settings
+from backend.db import rowcount
 from backend.mail.models import OutboxAttempt, OutboxMail
 
 log = logging.getLogger(__name__)
@@ -162,7 +163,7 @@ async def _claim_next(session: AsyncSession, settings: Settings) -> Claim | None
                 )
                 .execution_options(synchronize_session=False)
             )
-            if result.rowcount == 1:
+            if rowcount(result) == 1:
                 mail = await session.get(OutboxMail, mail_id, populate_existing=True)
                 assert mail is not None
                 session.add(
@@ -196,7 +197,7 @@ async def _renew(session: AsyncSession, claim: Claim, settings: Settings) -> Non
         await session.rollback()
         log.warning("mail %s: claim not renewed; still sending", claim.mail.id, exc_info=True)
         return
-    if result.rowcount != 1:
+    if rowcount(result) != 1:
         log.error("mail %s: claim lost while sending; it may go out twice", claim.mail.id)
 
 
@@ -244,7 +245,7 @@ async def _finish(
         .execution_options(synchronize_session=False)
     )
     await session.commit()
-    if result.rowcount != 1:
+    if rowcount(result) != 1:
         log.error(
             "mail %s: claim lost before its outcome (%s) was recorded", claim.mail.id, outcome
         )
