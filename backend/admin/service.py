@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend import clock
 from backend.admin.schemas import AuditFilter, AuditRead, Dashboard, OutboxRead, StillOpen
 from backend.audit.models import AuditEntry
+from backend.auth.deps import Actor
 from backend.campaigns.models import Campaign
 from backend.campaigns.phase import Phase, phase_of
 from backend.errors import NotFound
@@ -206,7 +207,7 @@ def export_header(revealed: bool) -> tuple[str, ...]:
 
 async def export_rows(
     session: AsyncSession,
-    actor,
+    actor: Actor,
     campaign_id: uuid.UUID,
     reason: str | None,
     client: str | None,
@@ -286,7 +287,7 @@ async def export_rows(
 
 
 async def personal_data(
-    session: AsyncSession, actor, request_id: uuid.UUID, reason: str, client: str | None
+    session: AsyncSession, actor: Actor, request_id: uuid.UUID, reason: str, client: str | None
 ) -> dict:
     """Everything stored about one pupil (a data-subject access request), only with a
     reason, which the audit log keeps."""
