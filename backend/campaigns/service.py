@@ -2,6 +2,7 @@
 
 import uuid
 from datetime import UTC, date, datetime, time
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -191,7 +192,7 @@ async def _insert(
     campaign = Campaign(school_year=school_year, track=track, **moments)
     session.add(campaign)
     await session.flush()
-    details = {k: v.isoformat() for k, v in moments.items()}
+    details: dict[str, Any] = {k: v.isoformat() for k, v in moments.items()}
     if copied_from is not None:
         details["copied_from"] = str(copied_from)
     audit.record(

@@ -11,6 +11,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
+from typing import Any
 from urllib.parse import quote
 
 import aiosmtplib
@@ -73,7 +74,8 @@ async def _transmit(mail: OutboxMail, message: EmailMessage, settings: Settings)
     the console is the developer's mailbox (`make run`); elsewhere the log shows the placeholder."""
     if not settings.smtp_host:
         development = settings.environment == "development"
-        body = message.get_body(("plain",)).get_content() if development else mail.body_text
+        plain = message.get_body(("plain",)) if development else None
+        body = plain.get_content() if plain is not None else mail.body_text
         log.info("mail (no SMTP_HOST) to=%s subject=%s\n%s", mail.to_address, mail.subject, body)
         return
     await aiosmtplib.send(
@@ -224,7 +226,7 @@ async def _finish(
     """Records the attempt's outcome and releases the claim; a sent or failed mail's link
     token is blanked."""
     at = clock.now()
-    values: dict = {"locked_until": None, "claim_id": None}
+    values: dict[str, Any] = {"locked_until": None, "claim_id": None}
     if outcome == SENT:
         values |= {"sent_at": at, "link_token_encrypted": None}
     elif outcome == FAILED:
