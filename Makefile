@@ -32,6 +32,7 @@ run: install
 lint: install
 	$(BIN)/ruff check backend tests migrations bench scripts examples
 	$(BIN)/ruff format --check backend tests migrations bench scripts examples
+	$(BIN)/mypy
 
 format: install
 	$(BIN)/ruff check --fix backend tests migrations bench scripts examples
