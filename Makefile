@@ -59,6 +59,7 @@ lint: install
 	$(BIN)/ruff check backend tests migrations bench scripts examples
 	$(BIN)/ruff format --check backend tests migrations bench scripts examples
 	$(BIOME) ci --error-on-warnings src tests
+	$(BIN)/mypy
 
 format: install
 	$(BIN)/ruff check --fix backend tests migrations bench scripts examples

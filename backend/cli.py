@@ -6,11 +6,21 @@ import asyncio
 import gc
 import signal
 import sys
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, TypeVar, TypeVarTuple
 
 from backend.config import ROOT, get_settings
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from fastapi import FastAPI
+    from sqlalchemy.ext.asyncio import AsyncSession
 
-def alembic_config():
+T = TypeVar("T")
+Args = TypeVarTuple("Args")
+
+
+def alembic_config() -> "Config":
     from alembic.config import Config
 
     config = Config(str(ROOT / "alembic.ini"))
@@ -34,7 +44,7 @@ def migrate(revision: str = "head") -> None:
     command.upgrade(config, revision)
 
 
-async def _with_session(fn, *args):
+async def _with_session(fn: "Callable[[AsyncSession, *Args], Awaitable[T]]", *args: *Args) -> T:
     from backend.db import create_engine, create_sessionmaker
 
     engine = create_engine(get_settings())
@@ -47,7 +57,7 @@ async def _with_session(fn, *args):
         await engine.dispose()
 
 
-def served_app():
+def served_app() -> "FastAPI":
     """The app as `serve` runs it, logging set up first: uvicorn's worker processes import
     this factory, and a fresh process has no logging configured."""
     from backend import logging as app_logging
@@ -70,7 +80,7 @@ def serve(host: str, port: int, workers: int, forwarded_allow_ips: str | None = 
     # middleware writes the access lines, with the request id. The forwarding headers are
     # believed from the trusted proxies only (FORWARDED_ALLOW_IPS): uvicorn then takes the
     # right-most address that is not one of them as the client's.
-    options = {
+    options: dict[str, Any] = {
         "host": host,
         "port": port,
         "proxy_headers": True,

@@ -6,11 +6,11 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import orjson
 from fastapi import Depends, Request
-from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator, event
+from sqlalchemy import JSON, CursorResult, DateTime, MetaData, Result, TypeDecorator, event
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -35,7 +35,7 @@ NAMING_CONVENTION = {
 }
 
 
-class UTCDateTime(TypeDecorator):
+class UTCDateTime(TypeDecorator[datetime]):
     """Stores UTC, returns aware UTC datetimes on every database (SQLite keeps no zone)."""
 
     impl = DateTime(timezone=True)
@@ -255,3 +255,9 @@ def _committed(session: AsyncSession) -> None:
 
 # The session's exit code runs before the response is sent, so a 2xx means committed.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+def rowcount(result: Result[Any]) -> int:
+    """The rows an UPDATE or DELETE matched. AsyncSession.execute is typed as returning a
+    Result, which has no rowcount; for such a statement it is a CursorResult, which has."""
+    return cast(CursorResult[Any], result).rowcount

@@ -1,6 +1,7 @@
 """Domain errors with a stable `code`, and their one translation to problem+json (RFC 9457)."""
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -89,7 +90,7 @@ def problem(
     code: str,
     title: str,
     detail: str | None = None,
-    headers: dict[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
     **extra: Any,
 ) -> JSONResponse:
     body = {

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 REQUEST_ID_HEADER = "x-request-id"
 MAX_REQUEST_ID_LENGTH = 64
@@ -116,10 +117,10 @@ class RequestContextMiddleware:
     back in `X-Request-ID` on every response (errors and streams included) and logs one
     access line when the response ends. Never logs the query string: it may carry a token."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
-    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -134,7 +135,7 @@ class RequestContextMiddleware:
         started = time.perf_counter()
         status: list[int] = []
 
-        async def send_with_id(message: dict) -> None:
+        async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status.append(message["status"])
                 headers = [

@@ -4,11 +4,13 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.types import ASGIApp
 
 from backend import body_limit, errors, health, metrics, security_headers, shutdown
 from backend import logging as app_logging
@@ -49,7 +51,7 @@ class StagematchAPI(FastAPI):
     outside Starlette's error middleware, so that even a 500 carries `X-Request-ID`, its
     security headers and gets its access line."""
 
-    def build_middleware_stack(self):
+    def build_middleware_stack(self) -> ASGIApp:
         measured = metrics.MetricsMiddleware(super().build_middleware_stack(), self.state.metrics)
         secured = security_headers.SecurityHeadersMiddleware(
             measured,
@@ -60,9 +62,9 @@ class StagematchAPI(FastAPI):
         )
         return app_logging.RequestContextMiddleware(secured)
 
-    _documented: dict | None = None
+    _documented: dict[str, Any] | None = None
 
-    def openapi(self) -> dict:
+    def openapi(self) -> dict[str, Any]:
         # FastAPI regenerates its document when routes change; ours follows each new one.
         schema = super().openapi()
         if schema is not self._documented:

@@ -2,9 +2,11 @@
 problem+json schema with the codes each operation can answer."""
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi.routing import APIRoute, iter_route_contexts
+from starlette.routing import BaseRoute
 
 from backend.auth.deps import WRITE_METHODS
 from backend.errors import PROBLEM_JSON
@@ -190,13 +192,13 @@ def _problem_content(codes: list[str]) -> dict[str, Any]:
     return {PROBLEM_JSON: {"schema": schema}}
 
 
-def _add(responses: dict, status: str, codes: list[str]) -> None:
+def _add(responses: dict[str, Any], status: str, codes: list[str]) -> None:
     response = responses.setdefault(status, {"description": _DESCRIPTIONS.get(status, "Error")})
     known = response.pop("x-problem-codes", [])
     response["x-problem-codes"] = sorted(set(known) | set(codes))
 
 
-def _summary(route: APIRoute | None, operation: dict) -> None:
+def _summary(route: APIRoute | None, operation: dict[str, Any]) -> None:
     # Without an explicit summary FastAPI titles the function's name; the docstring's first
     # line says more.
     if route is None or route.summary or not route.description:
@@ -208,7 +210,7 @@ def _summary(route: APIRoute | None, operation: dict) -> None:
     operation["summary"] = first
 
 
-def document_errors(schema: dict[str, Any], routes: list) -> dict[str, Any]:
+def document_errors(schema: dict[str, Any], routes: Sequence[BaseRoute]) -> dict[str, Any]:
     """Adds the Problem schema and, on each operation, the error responses it can give with
     their codes; fills missing summaries from docstrings."""
     by_operation = {

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from fastapi.responses import Response
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 Format = Literal["csv", "xlsx"]
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -55,7 +56,7 @@ def to_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
 
 def to_xlsx(header: Sequence[str], rows: Iterable[Sequence[Any]], title: str = "Export") -> bytes:
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title[:31])
+    sheet: WriteOnlyWorksheet = workbook.create_sheet(title[:31])
     sheet.append(list(header))
     for row in rows:
         sheet.append([_xlsx_cell(sheet, v) for v in row])
@@ -64,7 +65,7 @@ def to_xlsx(header: Sequence[str], rows: Iterable[Sequence[Any]], title: str = "
     return buffer.getvalue()
 
 
-def _xlsx_cell(sheet, value: Any) -> Any:
+def _xlsx_cell(sheet: WriteOnlyWorksheet, value: Any) -> Any:
     value = _writable(value)
     if isinstance(value, str) and value.startswith("="):
         # openpyxl would store this as a formula; typed as a string, Excel shows the text.

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend import clock, crypto
 from backend.campaigns.models import Campaign
+from backend.db import rowcount
 from backend.mail.models import OutboxMail
 from backend.placements.models import Acceptance, PlacementRequest, RequestEvent
 
@@ -95,5 +96,5 @@ async def purge(
         .execution_options(synchronize_session=False)
     )
     return PurgeReport(
-        [f"{c.school_year} {c.track}" for c in campaigns], erased.rowcount, mails.rowcount
+        [f"{c.school_year} {c.track}" for c in campaigns], rowcount(erased), rowcount(mails)
     )

@@ -2,7 +2,8 @@
 
 import uuid
 from collections import Counter, defaultdict
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -10,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend import clock
 from backend.admin.schemas import AuditFilter, AuditRead, Dashboard, OutboxRead, StillOpen
 from backend.audit.models import AuditEntry
+from backend.auth.deps import Actor
 from backend.campaigns.models import Campaign
 from backend.campaigns.phase import Phase, phase_of
 from backend.errors import NotFound
@@ -113,7 +115,7 @@ async def dashboard(session: AsyncSession, campaign_id: uuid.UUID) -> Dashboard:
     )
 
 
-def _brussels_day_start(day) -> datetime:
+def _brussels_day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=clock.BRUSSELS)
 
 
@@ -206,11 +208,11 @@ def export_header(revealed: bool) -> tuple[str, ...]:
 
 async def export_rows(
     session: AsyncSession,
-    actor,
+    actor: Actor,
     campaign_id: uuid.UUID,
     reason: str | None,
     client: str | None,
-) -> tuple[tuple[str, ...], list[list]]:
+) -> tuple[tuple[str, ...], list[list[Any]]]:
     """Every request of a campaign (header and rows): national number, phone and e-mail only
     with a reveal reason. Every export is audited with its reason and the ids of its rows."""
     from sqlalchemy.orm import selectinload
@@ -251,7 +253,7 @@ async def export_rows(
         request_ids=[str(r.id) for r in requests],
     )
     header = export_header(revealed)
-    rows = []
+    rows: list[list[Any]] = []
     for r in requests:
         values = {
             "id": str(r.id),
@@ -286,8 +288,8 @@ async def export_rows(
 
 
 async def personal_data(
-    session: AsyncSession, actor, request_id: uuid.UUID, reason: str, client: str | None
-) -> dict:
+    session: AsyncSession, actor: Actor, request_id: uuid.UUID, reason: str, client: str | None
+) -> dict[str, Any]:
     """Everything stored about one pupil (a data-subject access request), only with a
     reason, which the audit log keeps."""
     from sqlalchemy.orm import selectinload

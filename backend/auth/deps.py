@@ -1,6 +1,7 @@
 """Who is calling: the actor dependency and its role-specific forms."""
 
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -60,7 +61,8 @@ SettingsDep = Annotated[Settings, Depends(settings_dep)]
 
 
 async def limiter_dep(request: Request) -> Limiter:
-    return request.app.state.limiter
+    limiter: Limiter = request.app.state.limiter
+    return limiter
 
 
 LimiterDep = Annotated[Limiter, Depends(limiter_dep)]
@@ -183,7 +185,7 @@ async def enrolling_user(actor: AuthenticatedActor) -> Actor:
 EnrollingActor = Annotated[Actor, Depends(enrolling_user)]
 
 
-def require_role(role: OrganisationKind):
+def require_role(role: OrganisationKind) -> Callable[[Actor], Awaitable[Actor]]:
     async def dependency(actor: CurrentActor) -> Actor:
         if actor.role != role:
             raise Forbidden(f"Only for {role.value} accounts")

@@ -1,9 +1,11 @@
+from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Cookie, Depends, Request, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend import clock
 from backend.auth import mfa, service
@@ -16,6 +18,7 @@ from backend.auth.deps import (
     SignedInActor,
     client_address,
 )
+from backend.auth.models import User
 from backend.auth.schemas import (
     Accepted,
     ChangePasswordIn,
@@ -26,6 +29,7 @@ from backend.auth.schemas import (
     MeUpdate,
     MfaDisableIn,
     MfaEnrolment,
+    OrganisationRef,
     TokenOut,
     TokenPasswordIn,
     UserRead,
@@ -47,13 +51,13 @@ ClientAddress = Annotated[str, Depends(client_address)]
 RefreshCookie = Annotated[str | None, Cookie(alias=REFRESH_COOKIE)]
 
 
-def user_read(user, settings: Settings) -> UserRead:
+def user_read(user: User, settings: Settings) -> UserRead:
     return UserRead(
         id=user.id,
         email=user.email,
         role=user.organisation.kind,
         language=user.language,
-        organisation=user.organisation,
+        organisation=OrganisationRef.model_validate(user.organisation),
         mfa_enabled=user.mfa_enabled,
         mfa_enrollment_required=mfa.lacks_required_second_factor(user, settings),
     )
@@ -192,7 +196,11 @@ async def forgot_password(
     return Accepted(detail="If the address has an account, a reset link was mailed")
 
 
-def _after_response(background: BackgroundTasks, request: Request, work) -> None:
+def _after_response(
+    background: BackgroundTasks,
+    request: Request,
+    work: Callable[[AsyncSession], Awaitable[object]],
+) -> None:
     # Whether the address has an account decides how much work follows (a token, a mail):
     # done after the answer is sent, in a transaction of its own, it cannot show in the timing.
     background.add_task(run_in_own_session, request.app.state.sessionmaker, work)

@@ -14,6 +14,7 @@ from backend.auth import security, totp
 from backend.auth.models import ActionPurpose, ActionToken, RefreshToken, User
 from backend.auth.ratelimit import Limiter, Reservation
 from backend.config import Settings
+from backend.db import rowcount
 from backend.errors import (
     AccountDisabled,
     AccountNotActivated,
@@ -156,7 +157,7 @@ async def consume_link_token(session: AsyncSession, token: str, purpose: ActionP
         .where(ActionToken.id == found.id, ActionToken.used_at.is_(None))
         .values(used_at=clock.now())
     )
-    if result.rowcount != 1:
+    if rowcount(result) != 1:
         raise LinkUsed()
     user = await user_by_id(session, found.user_id)
     assert user is not None
@@ -327,7 +328,7 @@ async def refresh(session: AsyncSession, token: str | None, settings: Settings) 
         .where(RefreshToken.id == found.id, RefreshToken.used_at.is_(None))
         .values(used_at=clock.now())
     )
-    if result.rowcount != 1:
+    if rowcount(result) != 1:
         raise TokenInvalid()
     return await start_session(session, user, settings, renewed=found)
 

@@ -72,7 +72,7 @@ async def _still_allowed(request: Request) -> bool:
     return True
 
 
-def _frame(event: dict) -> str:
+def _frame(event: events.Event) -> str:
     name = "changed" if event.get("kind") == "resync" else "request_changed"
     return f"event: {name}\ndata: {json.dumps(event, separators=(',', ':'))}\n\n"
 

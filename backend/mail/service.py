@@ -49,6 +49,7 @@ def _text_template(name: str) -> tuple[Template, Template]:
     """The subject line and the body of a text template, compiled apart: a value with a line
     break (a name stored past the API's checks) stays inside the subject instead of ending it."""
     env = _environment()
+    assert env.loader is not None  # _environment() always gives it one
     source, _, _ = env.loader.get_source(env, name)
     first_line, _, body = source.partition("\n")
     if not first_line.startswith("Subject: "):

@@ -11,6 +11,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
+from typing import Any
 from urllib.parse import quote
 
 import aiosmtplib
@@ -19,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from backend import clock, crypto, metrics
 from backend.config import Settings
+from backend.db import rowcount
 from backend.mail.models import OutboxAttempt, OutboxMail
 
 log = logging.getLogger(__name__)
@@ -72,7 +74,8 @@ async def _transmit(mail: OutboxMail, message: EmailMessage, settings: Settings)
     the console is the developer's mailbox (`make run`); elsewhere the log shows the placeholder."""
     if not settings.smtp_host:
         development = settings.environment == "development"
-        body = message.get_body(("plain",)).get_content() if development else mail.body_text
+        plain = message.get_body(("plain",)) if development else None
+        body = plain.get_content() if plain is not None else mail.body_text
         log.info("mail (no SMTP_HOST) to=%s subject=%s\n%s", mail.to_address, mail.subject, body)
         return
     await aiosmtplib.send(
@@ -162,7 +165,7 @@ async def _claim_next(session: AsyncSession, settings: Settings) -> Claim | None
                 )
                 .execution_options(synchronize_session=False)
             )
-            if result.rowcount == 1:
+            if rowcount(result) == 1:
                 mail = await session.get(OutboxMail, mail_id, populate_existing=True)
                 assert mail is not None
                 session.add(
@@ -196,7 +199,7 @@ async def _renew(session: AsyncSession, claim: Claim, settings: Settings) -> Non
         await session.rollback()
         log.warning("mail %s: claim not renewed; still sending", claim.mail.id, exc_info=True)
         return
-    if result.rowcount != 1:
+    if rowcount(result) != 1:
         log.error("mail %s: claim lost while sending; it may go out twice", claim.mail.id)
 
 
@@ -223,7 +226,7 @@ async def _finish(
     """Records the attempt's outcome and releases the claim; a sent or failed mail's link
     token is blanked."""
     at = clock.now()
-    values: dict = {"locked_until": None, "claim_id": None}
+    values: dict[str, Any] = {"locked_until": None, "claim_id": None}
     if outcome == SENT:
         values |= {"sent_at": at, "link_token_encrypted": None}
     elif outcome == FAILED:
@@ -244,7 +247,7 @@ async def _finish(
         .execution_options(synchronize_session=False)
     )
     await session.commit()
-    if result.rowcount != 1:
+    if rowcount(result) != 1:
         log.error(
             "mail %s: claim lost before its outcome (%s) was recorded", claim.mail.id, outcome
         )

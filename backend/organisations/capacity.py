@@ -5,6 +5,7 @@ import uuid
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.db import rowcount
 from backend.errors import error
 from backend.organisations.models import ServiceCapacity
 
@@ -26,7 +27,7 @@ async def take_place(session: AsyncSession, service_id: uuid.UUID, campaign_id: 
         )
         .values(used=ServiceCapacity.used + 1)
     )
-    if result.rowcount == 1:
+    if rowcount(result) == 1:
         return
     limited = await session.scalar(
         select(ServiceCapacity.capacity).where(
