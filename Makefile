@@ -60,6 +60,7 @@ lint: install
 	$(BIN)/ruff format --check backend tests migrations bench scripts examples
 	$(BIOME) ci --error-on-warnings src tests
 	$(BIN)/mypy
+	PYTHONPATH=scripts $(BIN)/lint-imports
 
 format: install
 	$(BIN)/ruff check --fix backend tests migrations bench scripts examples

@@ -27,9 +27,9 @@ from backend.events import stream as events_stream
 from backend.mail import worker as mail_worker
 from backend.openapi import OPENAPI_TAGS, document_errors
 from backend.organisations import router as organisations_router
+from backend.placements import router as reading_router
 from backend.placements.care_services import router as care_services_router
 from backend.placements.files import router as files_router
-from backend.placements.reading import router as reading_router
 from backend.placements.school import router as school_router
 from backend.reference import router as reference_router
 from backend.supervisors import router as supervisors_router

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from backend.auth.deps import SchoolActor
 from backend.db import SessionDep
 from backend.placements.reading.present import present
-from backend.placements.reading.router import with_etag
+from backend.placements.router import with_etag
 from backend.placements.schemas import RequestCreate, RequestUpdate
 from backend.placements.school import requests as school_requests
 

@@ -1,6 +1,6 @@
-"""A school's placement requests: create, list, read, edit, withdraw, history; the bulk
-import and the export. The fixed paths (import, import-template, export) come before
-`/{request_id}` so they are matched first."""
+"""Reading requests over HTTP: each role's list, one request, its history, the admin's
+reveal. Included after the other placements routers, whose fixed paths (import, export...)
+must match before `/{request_id}`."""
 
 import uuid
 from typing import Annotated, Any, Literal
