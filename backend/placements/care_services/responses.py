@@ -8,13 +8,14 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, exists, select, update
+from sqlalchemy import Exists, and_, case, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from backend import clock
 from backend.auth.deps import Actor
 from backend.campaigns.phase import phase_of
+from backend.db import rowcount
 from backend.organisations import capacity
 from backend.placements import live, notifications
 from backend.placements.care_services.schemas import AcceptanceCreate
@@ -56,7 +57,7 @@ async def _claim(
         .values(version=PlacementRequest.version + 1, **values)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount == 1:
+    if rowcount(result) == 1:
         return
     fresh = await load(session, request.id)
     _check(action, fresh)
@@ -64,7 +65,9 @@ async def _claim(
     raise (NotAccepted if action == Action.release else NotInvited)()
 
 
-def _pending_of(service_id: uuid.UUID | None = None, *, others_than: uuid.UUID | None = None):
+def _pending_of(
+    service_id: uuid.UUID | None = None, *, others_than: uuid.UUID | None = None
+) -> Exists:
     conditions = [
         Invitation.request_id == PlacementRequest.id,
         Invitation.outcome == InvitationOutcome.pending,

@@ -17,7 +17,7 @@ ClientAddress = Annotated[str, Depends(client_address)]
 Body = dict[str, Any]
 
 
-def _errors(*conflicts: str) -> dict:
+def _errors(*conflicts: str) -> dict[int | str, dict[str, Any]]:
     """The problem codes an action can answer, for the OpenAPI document."""
     return {
         404: {"x-problem-codes": ["not_found"]},

@@ -15,7 +15,7 @@ import io
 import re
 import uuid
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from datetime import date, datetime
 from typing import Annotated, Any
 
@@ -42,6 +42,8 @@ ImportTooLarge = error(422, "import_too_large", "The file holds more than one im
 
 # Whatever a file declares (its size, its sheet's dimension), reading it stays within these:
 # the upload itself, the rows kept, the columns read, and what an XLSX (a zip) may unpack to.
+Row = tuple[int, dict[str, Any]]  # a row's number in the file, and its cells by column
+
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000
 MAX_UNPACKED_BYTES = 32 * 1024 * 1024
@@ -128,7 +130,7 @@ def _decode(data: bytes) -> str:
     raise ImportUnreadable("The file is neither an XLSX file nor UTF-8 or Windows-1252 text")
 
 
-def _csv_rows(data: bytes) -> Iterator[Sequence[Any]]:
+def _csv_rows(data: bytes) -> Generator[Sequence[Any]]:
     text = _decode(data)
     first_line = text[:4096].splitlines()[0] if text.strip() else ""
     try:
@@ -143,7 +145,7 @@ def _csv_rows(data: bytes) -> Iterator[Sequence[Any]]:
         raise ImportUnreadable(f"Line {reader.line_num}: {exc}") from exc
 
 
-def _xlsx_rows(data: bytes) -> Iterator[Sequence[Any]]:
+def _xlsx_rows(data: bytes) -> Generator[Sequence[Any]]:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             # zipfile never unpacks a member beyond the size it declares, so the declared
@@ -179,7 +181,7 @@ def _is_empty(cells: Sequence[Any]) -> bool:
     return cells.count(None) == len(cells) or all(c is None or str(c).strip() == "" for c in cells)
 
 
-def read_table(data: bytes, filename: str | None) -> tuple[list[str], list[tuple[int, dict]]]:
+def read_table(data: bytes, filename: str | None) -> tuple[list[str], list[Row]]:
     """The header and the non-empty rows (with their spreadsheet row number) of a file, read
     as a stream within the limits above. Blocking: call it in a thread (`parse`)."""
     if len(data) > MAX_BYTES:
@@ -200,7 +202,7 @@ def read_table(data: bytes, filename: str | None) -> tuple[list[str], list[tuple
                 missing_columns=missing,
                 unknown_columns=unknown,
             )
-        rows: list[tuple[int, dict]] = []
+        rows: list[Row] = []
         for number, cells in enumerate(table, start=2):
             if _is_empty(cells):
                 continue
@@ -215,7 +217,7 @@ def read_table(data: bytes, filename: str | None) -> tuple[list[str], list[tuple
     return header, rows
 
 
-async def parse(data: bytes, filename: str | None) -> tuple[list[str], list[tuple[int, dict]]]:
+async def parse(data: bytes, filename: str | None) -> tuple[list[str], list[Row]]:
     """read_table in a worker thread, at most a few files at a time."""
     return await anyio.to_thread.run_sync(read_table, data, filename, limiter=_PARSERS)
 
@@ -268,8 +270,8 @@ def _fields(cells: dict[str, Any], track: str) -> dict[str, Any]:
 
 
 # One validator per field, so that a row's bad field does not hide the others' errors.
-_FIELD_ADAPTERS = {
-    name: (TypeAdapter(Annotated[info.annotation, info]), info.is_required())
+_FIELD_ADAPTERS: dict[str, tuple[TypeAdapter[Any], bool]] = {
+    name: (TypeAdapter(Annotated[info.annotation, info]), info.is_required())  # type: ignore[arg-type]  # a field's annotation is a runtime type
     for name, info in RequestCreate.model_fields.items()
 }
 
@@ -295,7 +297,7 @@ def _typed(fields: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, str]]
 
 
 async def check_rows(
-    session: AsyncSession, actor, track: str, rows: list[tuple[int, dict]]
+    session: AsyncSession, actor: Actor, track: str, rows: list[Row]
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Validates every row like a single request: the storable rows and all row errors."""
     campaign = await school_requests.open_campaign(session, track)
@@ -327,7 +329,7 @@ async def check_rows(
 
 
 def _check_rows(
-    rows: list[tuple[int, dict]],
+    rows: list[Row],
     *,
     track: str,
     campaign: Any,
@@ -434,7 +436,11 @@ async def import_requests(
     _, rows = await parse(data, filename)
     storable, errors = await check_rows(session, actor, track, rows)
     bad_rows = {e["row"] for e in errors}
-    report = {"rows": len(rows), "valid": len(rows) - len(bad_rows), "errors": errors}
+    report: dict[str, Any] = {
+        "rows": len(rows),
+        "valid": len(rows) - len(bad_rows),
+        "errors": errors,
+    }
     if dry_run:
         return {**report, "dry_run": True, "created": 0}
     if errors:

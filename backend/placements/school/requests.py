@@ -4,7 +4,7 @@ import hashlib
 import uuid
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Insert, select
 from sqlalchemy import update as sa_update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,6 +14,7 @@ from backend.audit import service as audit
 from backend.auth.deps import Actor
 from backend.campaigns.models import Campaign, Track
 from backend.campaigns.phase import Phase, phase_of
+from backend.db import rowcount
 from backend.errors import (
     FieldError,
     PreconditionFailed,
@@ -126,7 +127,9 @@ async def _flush_unique(session: AsyncSession) -> None:
         raise DuplicateRequest(field="national_number") from None
 
 
-async def insert_unique(session: AsyncSession, statement, rows: list[dict[str, Any]]) -> None:
+async def insert_unique(
+    session: AsyncSession, statement: Insert, rows: list[dict[str, Any]]
+) -> None:
     """A bulk insert of requests; a pupil entered meanwhile answers `duplicate_request`."""
     try:
         async with session.begin_nested():
@@ -138,7 +141,7 @@ async def insert_unique(session: AsyncSession, statement, rows: list[dict[str, A
 # --- the school's writes -------------------------------------------------------------------
 
 
-async def create(session: AsyncSession, actor, body: RequestCreate) -> PlacementRequest:
+async def create(session: AsyncSession, actor: Actor, body: RequestCreate) -> PlacementRequest:
     """Enters a pupil in the track's campaign while it takes requests; every field valid."""
     campaign = await open_campaign(session, body.track)
     values = await validation.validate(session, actor, campaign, body.model_dump(exclude={"track"}))
@@ -278,7 +281,7 @@ async def _write_if_current(
         .values(version=PlacementRequest.version + 1, **values)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if rowcount(result) != 1:
         fresh = await load(session, request.id)
         _check(action, fresh)
         raise PreconditionFailed(current_version=fresh.version)

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.auth.deps import Actor
 from backend.campaigns.models import Campaign, Track
 from backend.clock import BRUSSELS
 from backend.errors import FieldError
@@ -125,7 +126,7 @@ def _form(out: dict[str, Any], campaign: Campaign) -> list[dict[str, str]]:
 
 async def validate(
     session: AsyncSession,
-    actor,
+    actor: Actor,
     campaign: Campaign,
     values: dict[str, Any],
     *,
