@@ -1,4 +1,8 @@
-"""Domain errors with a stable `code`, and their one translation to problem+json (RFC 9457)."""
+"""Domain errors with a stable `code`, and their one translation to problem+json (RFC 9457).
+
+The registry of problem types (one per code), the declarations of which endpoint answers
+which (`problems(...)` on an endpoint, `@declares(...)` on a dependency) and, in the test
+suite, the check that an endpoint answers nothing it does not declare."""
 
 import logging
 import sys
@@ -268,7 +272,9 @@ def declared(route: Any) -> dict[str, ProblemType]:
 
 def _declared_codes(app: FastAPI, route: APIRoute) -> frozenset[str]:
     # Per original route, over every router that includes it; computed once per route.
-    cache: dict[int, frozenset[str]] = app.state.__dict__.setdefault("_declared_codes", {})
+    cache: dict[int, frozenset[str]] | None = getattr(app.state, "declared_codes", None)
+    if cache is None:
+        cache = app.state.declared_codes = {}
     if id(route) not in cache:
         codes: set[str] = set()
         for context in iter_route_contexts(app.routes):
