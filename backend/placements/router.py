@@ -11,9 +11,19 @@ from fastapi.responses import JSONResponse
 from backend import tabular
 from backend.auth.deps import AdminActor, CurrentActor, SchoolActor, client_address
 from backend.db import SessionDep
+from backend.errors import (
+    Forbidden,
+    NotFound,
+    PhaseClosed,
+    PreconditionFailed,
+    PreconditionRequired,
+    problems,
+)
 from backend.placements import import_export, service
 from backend.placements.params import RequestListParams
 from backend.placements.schemas import RequestCreate, RequestUpdate, RevealBody
+from backend.placements.service import DuplicateRequest, NoOpenCampaign
+from backend.placements.transitions import RequestLocked, RequestWithdrawn
 from backend.placements.visibility import present
 from backend.schemas import Page, PageParams, page_response
 
@@ -21,6 +31,11 @@ router = APIRouter(prefix="/placement-requests", tags=["placement requests"])
 ClientAddress = Annotated[str, Depends(client_address)]
 Body = dict[str, Any]
 Track = Literal["duaal", "stage"]
+IMPORT_PROBLEMS = (
+    import_export.ImportInvalid,
+    import_export.ImportUnreadable,
+    import_export.ImportTooLarge,
+)
 
 
 def _with_etag(body: Body, status_code: int = 200, **headers: str) -> JSONResponse:
@@ -45,6 +60,7 @@ async def list_requests(
     status_code=status.HTTP_201_CREATED,
     summary="Enter a pupil in the open campaign of a track",
     response_model=Body,
+    responses=problems(NoOpenCampaign, PhaseClosed, DuplicateRequest),
 )
 async def create_request(body: RequestCreate, actor: SchoolActor, db: SessionDep) -> JSONResponse:
     request = await service.create(db, actor, body)
@@ -63,7 +79,11 @@ async def import_template(_: SchoolActor, format: tabular.Format = "csv") -> Res
     return import_export.template(format)
 
 
-@router.post("/import", summary="Import requests from CSV or XLSX (all rows or none)")
+@router.post(
+    "/import",
+    summary="Import requests from CSV or XLSX (all rows or none)",
+    responses=problems(NoOpenCampaign, PhaseClosed, DuplicateRequest, *IMPORT_PROBLEMS),
+)
 async def import_requests(
     actor: SchoolActor,
     db: SessionDep,
@@ -100,7 +120,12 @@ async def export_requests(
     )
 
 
-@router.get("/{request_id}", summary="One request, as the caller may see it", response_model=Body)
+@router.get(
+    "/{request_id}",
+    summary="One request, as the caller may see it",
+    response_model=Body,
+    responses=problems(NotFound),
+)
 async def get_request(
     request_id: uuid.UUID, actor: CurrentActor, db: SessionDep, address: ClientAddress
 ) -> JSONResponse:
@@ -117,7 +142,15 @@ async def get_request(
     "/{request_id}",
     summary="Edit a request that is not accepted (If-Match: the ETag read)",
     response_model=Body,
-    responses={412: {"description": "Stale version"}, 428: {"description": "No If-Match"}},
+    responses=problems(
+        NotFound,
+        PhaseClosed,
+        RequestLocked,
+        RequestWithdrawn,
+        DuplicateRequest,
+        PreconditionFailed,
+        PreconditionRequired,
+    ),
 )
 async def update_request(
     request_id: uuid.UUID,
@@ -134,6 +167,7 @@ async def update_request(
     "/{request_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Withdraw a request that is not accepted",
+    responses=problems(NotFound, PhaseClosed, RequestLocked, RequestWithdrawn, PreconditionFailed),
 )
 async def withdraw_request(
     request_id: uuid.UUID,
@@ -145,7 +179,11 @@ async def withdraw_request(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/{request_id}/history", summary="The request's events (school and admin)")
+@router.get(
+    "/{request_id}/history",
+    summary="The request's events (school and admin)",
+    responses=problems(Forbidden, NotFound),
+)
 async def request_history(
     request_id: uuid.UUID,
     actor: CurrentActor,
@@ -158,6 +196,7 @@ async def request_history(
 @router.post(
     "/{request_id}/reveal",
     summary="The admin reveals a pupil's national number, phone and e-mail (audited)",
+    responses=problems(NotFound),
 )
 async def reveal(
     request_id: uuid.UUID,
