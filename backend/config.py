@@ -93,6 +93,10 @@ class Settings(BaseSettings):
     # (OWASP ASVS 4.3.1). Unset: required in production only, so that development and the
     # test fixtures sign in with a password alone.
     admin_mfa_required: bool | None = None
+    # Development and tests: a problem its endpoint does not declare (errors.problems) answers
+    # 500 undeclared_error instead of itself, so that the test suite proves the OpenAPI
+    # document complete. Off in production, where the problem is answered as raised.
+    check_declared_errors: bool = False
 
     # Rate limits (moving windows, backend/auth/ratelimit.py). Failed sign-ins: 5 per account
     # from one client address and 30 per address in 15 minutes, 50 per account from all

@@ -11,13 +11,11 @@ from functools import cache, lru_cache
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from backend.config import get_settings
-from backend.errors import error
+from backend.errors import DataKeyMismatch
 
 log = logging.getLogger(__name__)
 
-DataKeyMismatch = error(
-    503, "data_key_mismatch", "Stored data cannot be decrypted with the configured DATA_KEY"
-)
+__all__ = ["DataKeyMismatch"]  # (declared with the problems every operation can answer)
 # What the key check (backend.keys) encrypts: proof that a key opens the data.
 CHECK_PLAINTEXT = b"stagematch data key check"
 # A decrypted number stays in a process's memory at most this long (see `decrypt`).

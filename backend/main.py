@@ -168,7 +168,7 @@ def mount_client(app: FastAPI) -> None:
         app.mount("/src", StaticFiles(directory=FRONTEND / "src"), name="src")
     index = FRONTEND / "index.html"
 
-    @app.get("/{path:path}", include_in_schema=False)
+    @app.get("/{path:path}", include_in_schema=False, responses=errors.problems(errors.NotFound))
     async def client(path: str) -> FileResponse:
         if path.startswith("api/"):
             raise errors.NotFound("No such endpoint")

@@ -26,7 +26,7 @@ from sqlalchemy.pool import QueuePool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from backend import clock
-from backend.errors import NotFound
+from backend.errors import NotFound, problems
 from backend.events import broker as events
 from backend.mail.models import OutboxMail
 
@@ -242,7 +242,7 @@ def _may_read(request: Request, token: str | None) -> bool:
     return not any(header in request.headers for header in FORWARDING_HEADERS)
 
 
-@router.get("/metrics")
+@router.get("/metrics", responses=problems(NotFound))
 async def metrics(request: Request) -> Response:
     """This process's metrics in Prometheus' text format, for a scraper only: a bearer of
     METRICS_TOKEN when set, else a request that came without a proxy's forwarding header."""

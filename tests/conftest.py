@@ -29,6 +29,8 @@ os.environ.update(
         "PUBLIC_URL": "http://stagematch.test",
         "MAIL_WORKER_IN_PROCESS": "false",
         "REDIS_URL": "",
+        # Every problem an endpoint answers must be declared on it (backend/errors.py).
+        "CHECK_DECLARED_ERRORS": "true",
         "SMTP_HOST": "",
         # Lighter argon2 in tests only: the production parameters are tested in test_passwords.py.
         "ARGON2_MEMORY_KIB": "8192",

@@ -20,6 +20,7 @@ from backend.errors import (
     Forbidden,
     NotAuthenticated,
     TokenInvalid,
+    declares,
     error,
 )
 from backend.organisations.models import OrganisationKind
@@ -72,6 +73,7 @@ async def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+@declares(NotAuthenticated, TokenInvalid, AccountDisabled)
 async def authenticated_actor(
     session: SessionDep,
     settings: SettingsDep,
@@ -92,6 +94,7 @@ def check_second_factor(actor: Actor, settings: Settings) -> None:
         raise mfa.MfaEnrollmentRequired()
 
 
+@declares(mfa.MfaEnrollmentRequired)
 async def current_actor(actor: AuthenticatedActor, settings: SettingsDep) -> Actor:
     """The caller, past the second-factor gate. Every private router depends on it through
     `token_scope`, so that an endpoint fails closed for an admin who has not enrolled."""
@@ -144,12 +147,17 @@ async def _api_token_actor(session: AsyncSession, raw: str) -> Actor:
 CurrentActor = Annotated[Actor, Depends(current_actor)]
 
 
+def _writes(methods: set[str]) -> bool:
+    return bool(methods & WRITE_METHODS)
+
+
 def _check_token_scope(request: Request, actor: Actor) -> None:
     token = actor.api_token
     if token is not None and token.is_read_only and request.method in WRITE_METHODS:
         raise ReadOnlyToken()
 
 
+@declares(ReadOnlyToken, when=_writes)
 async def token_scope(request: Request, actor: CurrentActor) -> Actor:
     """The private API's gate: a read-only token writes nothing, and an admin without the
     required second factor reaches nothing. One dependency of the private router, so no
@@ -158,12 +166,14 @@ async def token_scope(request: Request, actor: CurrentActor) -> Actor:
     return actor
 
 
+@declares(ReadOnlyToken, when=_writes)
 async def enrolment_scope(request: Request, actor: AuthenticatedActor) -> Actor:
     """The gate of the few endpoints an admin reaches before enrolling (router.enrolment)."""
     _check_token_scope(request, actor)
     return actor
 
 
+@declares(SessionRequired)
 async def signed_in_user(actor: CurrentActor) -> Actor:
     if actor.api_token is not None:
         raise SessionRequired()
@@ -175,6 +185,7 @@ async def signed_in_user(actor: CurrentActor) -> Actor:
 SignedInActor = Annotated[Actor, Depends(signed_in_user)]
 
 
+@declares(SessionRequired)
 async def enrolling_user(actor: AuthenticatedActor) -> Actor:
     if actor.api_token is not None:
         raise SessionRequired()
@@ -186,6 +197,7 @@ EnrollingActor = Annotated[Actor, Depends(enrolling_user)]
 
 
 def require_role(role: OrganisationKind) -> Callable[[Actor], Awaitable[Actor]]:
+    @declares(Forbidden)
     async def dependency(actor: CurrentActor) -> Actor:
         if actor.role != role:
             raise Forbidden(f"Only for {role.value} accounts")

@@ -19,8 +19,15 @@ from starlette.responses import StreamingResponse
 
 from backend.auth import api_tokens
 from backend.auth.deps import Actor, authenticate, check_second_factor
+from backend.auth.mfa import MfaEnrollmentRequired
 from backend.config import get_settings
-from backend.errors import DomainError, TokenInvalid
+from backend.errors import (
+    AccountDisabled,
+    DomainError,
+    NotAuthenticated,
+    TokenInvalid,
+    problems,
+)
 from backend.events import broker as events
 
 log = logging.getLogger(__name__)
@@ -116,7 +123,11 @@ async def _stream(request: Request, actor: Actor) -> AsyncIterator[str]:
     tags=["events"],
     summary="Live updates (server-sent events)",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {}}, "description": "The event stream"}},
+    responses={
+        200: {"content": {"text/event-stream": {}}, "description": "The event stream"},
+        # authenticate() and check_second_factor(), called here rather than as dependencies.
+        **problems(NotAuthenticated, TokenInvalid, AccountDisabled, MfaEnrollmentRequired),
+    },
 )
 async def stream_events(request: Request) -> StreamingResponse:
     """Events `request_changed` ({kind, request_id}) for what the organisation may see;

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 
 from backend.auth.deps import AdminActor, CurrentActor, client_address
 from backend.db import SessionDep
+from backend.errors import Forbidden, NotFound, problems
 from backend.placements import history, lists
 from backend.placements.params import RequestListParams
 from backend.placements.reading import disclosure
@@ -41,7 +42,12 @@ async def list_requests(
     return page_response(await lists.list_requests(db, actor, params))
 
 
-@router.get("/{request_id}", summary="One request, as the caller may see it", response_model=Body)
+@router.get(
+    "/{request_id}",
+    summary="One request, as the caller may see it",
+    response_model=Body,
+    responses=problems(NotFound),
+)
 async def get_request(
     request_id: uuid.UUID, actor: CurrentActor, db: SessionDep, address: ClientAddress
 ) -> JSONResponse:
@@ -54,7 +60,11 @@ async def get_request(
     return with_etag(present(actor, request))
 
 
-@router.get("/{request_id}/history", summary="The request's events (school and admin)")
+@router.get(
+    "/{request_id}/history",
+    summary="The request's events (school and admin)",
+    responses=problems(Forbidden, NotFound),
+)
 async def request_history(
     request_id: uuid.UUID,
     actor: CurrentActor,
@@ -67,6 +77,7 @@ async def request_history(
 @router.post(
     "/{request_id}/reveal",
     summary="The admin reveals a pupil's national number, phone and e-mail (audited)",
+    responses=problems(NotFound),
 )
 async def reveal(
     request_id: uuid.UUID,

@@ -8,10 +8,19 @@ from fastapi.responses import JSONResponse
 
 from backend.auth.deps import SchoolActor
 from backend.db import SessionDep
+from backend.errors import (
+    NotFound,
+    PhaseClosed,
+    PreconditionFailed,
+    PreconditionRequired,
+    problems,
+)
 from backend.placements.reading.present import present
 from backend.placements.router import with_etag
 from backend.placements.schemas import RequestCreate, RequestUpdate
 from backend.placements.school import requests as school_requests
+from backend.placements.school.requests import DuplicateRequest, NoOpenCampaign
+from backend.placements.transitions import RequestLocked, RequestWithdrawn
 
 router = APIRouter(prefix="/placement-requests", tags=["placement requests"])
 Body = dict[str, Any]
@@ -21,6 +30,7 @@ Body = dict[str, Any]
     "",
     status_code=status.HTTP_201_CREATED,
     summary="Enter a pupil in the open campaign of a track",
+    responses=problems(NoOpenCampaign, PhaseClosed, DuplicateRequest),
     response_model=Body,
 )
 async def create_request(body: RequestCreate, actor: SchoolActor, db: SessionDep) -> JSONResponse:
@@ -34,7 +44,15 @@ async def create_request(body: RequestCreate, actor: SchoolActor, db: SessionDep
     "/{request_id}",
     summary="Edit a request that is not accepted (If-Match: the ETag read)",
     response_model=Body,
-    responses={412: {"description": "Stale version"}, 428: {"description": "No If-Match"}},
+    responses=problems(
+        NotFound,
+        PhaseClosed,
+        RequestLocked,
+        RequestWithdrawn,
+        DuplicateRequest,
+        PreconditionFailed,
+        PreconditionRequired,
+    ),
 )
 async def update_request(
     request_id: uuid.UUID,
@@ -51,6 +69,7 @@ async def update_request(
     "/{request_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Withdraw a request that is not accepted",
+    responses=problems(NotFound, PhaseClosed, RequestLocked, RequestWithdrawn, PreconditionFailed),
 )
 async def withdraw_request(
     request_id: uuid.UUID,
