@@ -1,4 +1,5 @@
-"""Engine, session and the declarative base with its naming convention."""
+"""Engine, session, the declarative base with its naming convention, and the configuration
+of the migrations (alembic)."""
 
 import logging
 import math
@@ -21,7 +22,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from backend import clock
-from backend.config import Settings
+from backend.config import ROOT, Settings
 from backend.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -255,3 +256,13 @@ def _committed(session: AsyncSession) -> None:
 
 # The session's exit code runs before the response is sent, so a 2xx means committed.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+def alembic_config():
+    """The migrations' configuration (for `stagematch migrate`, /readyz's schema check and
+    the tests); alembic is imported only by those who ask."""
+    from alembic.config import Config
+
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "migrations"))
+    return config

@@ -10,6 +10,8 @@ from fastapi.responses import Response
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
+from backend.clock import BRUSSELS
+
 Format = Literal["csv", "xlsx"]
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # What no spreadsheet file can hold: the control characters XML 1.0 forbids (openpyxl refuses
@@ -76,8 +78,6 @@ def _xlsx_cell(sheet, value: Any) -> Any:
 
 def _naive(value: Any) -> Any:
     # Excel has no time zones: datetimes are written in Brussels local time.
-    from backend.clock import BRUSSELS
-
     if getattr(value, "tzinfo", None) is not None:
         return value.astimezone(BRUSSELS).replace(tzinfo=None)
     return value

@@ -1,5 +1,6 @@
 """Changing a deployment's keys inside a test: the settings are read from the environment
-again and crypto forgets the keys and numbers it held, as a restarted process would."""
+again and the process is configured with them (crypto forgets the keys and numbers it held),
+as a restarted process would be."""
 
 import secrets
 from collections.abc import Iterator
@@ -7,8 +8,8 @@ from collections.abc import Iterator
 import pytest
 from cryptography.fernet import Fernet
 
-from backend import crypto
-from backend.config import get_settings
+from backend import startup
+from backend.config import Settings
 
 OLD_DATA_KEY = Fernet.generate_key().decode()
 NEW_DATA_KEY = Fernet.generate_key().decode()
@@ -27,13 +28,11 @@ class Keys:
                 self.monkeypatch.delenv(name, raising=False)
             else:
                 self.monkeypatch.setenv(name, value)
-        get_settings.cache_clear()
-        crypto.reset()
+        startup.configure(Settings())
 
 
 @pytest.fixture(name="keys")
 def keys_fixture(monkeypatch: pytest.MonkeyPatch) -> Iterator[Keys]:
     yield Keys(monkeypatch)
     monkeypatch.undo()
-    get_settings.cache_clear()
-    crypto.reset()
+    startup.configure(Settings())
