@@ -20,6 +20,8 @@ NEW_BLIND_KEY = secrets.token_urlsafe(48)
 class Keys:
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.monkeypatch = monkeypatch
+        # The settings of the last `use`: an app created in the test runs on them.
+        self.settings: Settings | None = None
 
     def use(self, **settings: str | None) -> None:
         """Sets (a value) or removes (None) DATA_KEY, BLIND_INDEX_KEY, BLIND_INDEX_OLD_KEY."""
@@ -28,7 +30,8 @@ class Keys:
                 self.monkeypatch.delenv(name, raising=False)
             else:
                 self.monkeypatch.setenv(name, value)
-        startup.configure(Settings())
+        self.settings = Settings()
+        startup.configure(self.settings)
 
 
 @pytest.fixture(name="keys")
