@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from backend import keys
+from backend.db import alembic_config
 from backend.errors import answer, error, problems
 
 log = logging.getLogger(__name__)
@@ -28,8 +29,6 @@ def migration_heads() -> frozenset[str]:
     """The head revisions of the migrations shipped with this code."""
     from alembic.script import ScriptDirectory
 
-    from backend.cli import alembic_config
-
     return frozenset(ScriptDirectory.from_config(alembic_config()).get_heads())
 
 
@@ -37,8 +36,6 @@ def migration_heads() -> frozenset[str]:
 def known_revisions() -> frozenset[str]:
     """Every revision shipped with this code: its heads and all before them."""
     from alembic.script import ScriptDirectory
-
-    from backend.cli import alembic_config
 
     script = ScriptDirectory.from_config(alembic_config())
     return frozenset(revision.revision for revision in script.walk_revisions())

@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.types import ASGIApp
 
-from backend import body_limit, errors, health, metrics, security_headers, shutdown
+from backend import body_limit, errors, health, metrics, security_headers, shutdown, startup
 from backend import logging as app_logging
 from backend.admin import router as admin_router
 from backend.auth import api_tokens_router
@@ -108,6 +108,9 @@ def create_app(
     settings: Settings | None = None, sessionmaker: async_sessionmaker[AsyncSession] | None = None
 ) -> FastAPI:
     settings = settings or get_settings()
+    # Every setting comes from this object: the subsystems take theirs now, the dependencies
+    # read app.state.settings.
+    startup.configure(settings)
     engine = None
     if sessionmaker is None:
         engine = create_engine(settings, statement_timeout=settings.db_statement_timeout_seconds)

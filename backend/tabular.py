@@ -11,6 +11,8 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
+from backend.clock import BRUSSELS
+
 Format = Literal["csv", "xlsx"]
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # What no spreadsheet file can hold: the control characters XML 1.0 forbids (openpyxl refuses
@@ -77,8 +79,6 @@ def _xlsx_cell(sheet: WriteOnlyWorksheet, value: Any) -> Any:
 
 def _naive(value: Any) -> Any:
     # Excel has no time zones: datetimes are written in Brussels local time.
-    from backend.clock import BRUSSELS
-
     if getattr(value, "tzinfo", None) is not None:
         return value.astimezone(BRUSSELS).replace(tzinfo=None)
     return value

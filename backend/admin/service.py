@@ -7,9 +7,11 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
-from backend import clock
+from backend import clock, crypto
 from backend.admin.schemas import AuditFilter, AuditRead, Dashboard, OutboxRead, StillOpen
+from backend.audit import service as audit
 from backend.audit.models import AuditEntry
 from backend.auth.deps import Actor
 from backend.campaigns.models import Campaign
@@ -17,7 +19,14 @@ from backend.campaigns.phase import Phase, phase_of
 from backend.errors import NotFound
 from backend.mail.models import OutboxMail
 from backend.organisations.models import Organisation
-from backend.placements.models import Acceptance, PlacementRequest, RequestState
+from backend.placements.models import (
+    Acceptance,
+    Invitation,
+    InvitationOutcome,
+    PlacementRequest,
+    RequestEvent,
+    RequestState,
+)
 from backend.schemas import Page, PageParams
 
 STATUSES = ("open", "invited", "accepted", "not_placed")
@@ -215,12 +224,6 @@ async def export_rows(
 ) -> tuple[tuple[str, ...], list[list[Any]]]:
     """Every request of a campaign (header and rows): national number, phone and e-mail only
     with a reveal reason. Every export is audited with its reason and the ids of its rows."""
-    from sqlalchemy.orm import selectinload
-
-    from backend import crypto
-    from backend.audit import service as audit
-    from backend.placements.models import Invitation, InvitationOutcome
-
     campaign = await campaign_or_404(session, campaign_id)
     phase = phase_of(campaign)
     requests = (
@@ -292,12 +295,6 @@ async def personal_data(
 ) -> dict[str, Any]:
     """Everything stored about one pupil (a data-subject access request), only with a
     reason, which the audit log keeps."""
-    from sqlalchemy.orm import selectinload
-
-    from backend import crypto
-    from backend.audit import service as audit
-    from backend.placements.models import Invitation, RequestEvent
-
     request = await session.scalar(
         select(PlacementRequest)
         .where(PlacementRequest.id == request_id)

@@ -13,7 +13,7 @@ from backend.auth import api_tokens, mfa, security
 from backend.auth.models import ApiToken, User
 from backend.auth.ratelimit import Limiter
 from backend.auth.service import is_blocked, user_by_session
-from backend.config import Settings, get_settings
+from backend.config import Settings
 from backend.db import SessionDep
 from backend.errors import (
     AccountDisabled,
@@ -54,8 +54,10 @@ class Actor:
 
 # The small dependencies are `async def`: FastAPI runs a plain `def` one in its thread pool,
 # a thread hop on every request.
-async def settings_dep() -> Settings:
-    return get_settings()
+async def settings_dep(request: Request) -> Settings:
+    """The Settings the app was created with (`create_app`)."""
+    settings: Settings = request.app.state.settings
+    return settings
 
 
 SettingsDep = Annotated[Settings, Depends(settings_dep)]

@@ -19,7 +19,6 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend.config import get_settings
 from backend.db import after_commit
 
 log = logging.getLogger(__name__)
@@ -231,13 +230,24 @@ class Broker:
 
 
 _broker: Broker | None = None
+_redis_url: str | None = None
+
+
+def configure(redis_url: str | None) -> None:
+    """Names the Redis (REDIS_URL, or None) of the process's broker, which starts on first
+    use (create_app and the CLI's commands call it first). A broker of another Redis is let
+    go: a test's app of its own settings, say."""
+    global _broker, _redis_url
+    _redis_url = redis_url or None
+    if _broker is not None and _broker.redis_url != _redis_url:
+        _broker = None
 
 
 def broker() -> Broker:
-    """The process's broker, configured from the settings on first use."""
+    """The process's broker, of the configured REDIS_URL."""
     global _broker
     if _broker is None:
-        _broker = Broker(get_settings().redis_url)
+        _broker = Broker(_redis_url)
     return _broker
 
 

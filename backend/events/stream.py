@@ -20,7 +20,6 @@ from starlette.responses import StreamingResponse
 from backend.auth import api_tokens
 from backend.auth.deps import Actor, authenticate, check_second_factor
 from backend.auth.mfa import MfaEnrollmentRequired
-from backend.config import get_settings
 from backend.errors import (
     AccountDisabled,
     DomainError,
@@ -56,7 +55,7 @@ async def _actor(request: Request, *, check_expiry: bool = True) -> Actor:
     # The same checks as every other endpoint (signature, expiry, session, token version,
     # blocked account); the session is closed before streaming, so a stream holds no
     # connection.
-    settings = get_settings()
+    settings = request.app.state.settings
     async with request.app.state.sessionmaker() as session:
         actor = await authenticate(session, settings, _token(request), check_expiry=check_expiry)
     check_second_factor(actor, settings)

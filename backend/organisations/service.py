@@ -12,6 +12,7 @@ from backend.auth import service as auth
 from backend.auth.deps import Actor
 from backend.auth.models import User
 from backend.auth.ratelimit import Limiter
+from backend.campaigns.models import Campaign
 from backend.config import Settings
 from backend.errors import AlreadyActivated, Conflict, EmailTaken, NotFound, error
 from backend.events import broker as events
@@ -241,8 +242,6 @@ async def set_capacity(
     value: int,
 ) -> CapacityRead:
     """Sets how many pupils a service can take in a campaign."""
-    from backend.campaigns.models import Campaign
-
     await service_organisation(session, organisation_id)
     if await session.get(Campaign, campaign_id) is None:
         raise NotFound("No such campaign")
