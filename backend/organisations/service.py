@@ -174,9 +174,10 @@ async def update(
             # Its open event streams close too, not only its next requests.
             events.credentials_changed(session, organisation.id)
     if "postcode" in changes or "city" in changes:
-        # Checked against the stored other half: a new postcode with the old city is refused.
+        # Checked against the stored other half: a new postcode with the old city is refused
+        # (a null keeps the stored value, as for every field here).
         postcode = changes.get("postcode") or organisation.postcode
-        city = changes.get("city", organisation.city)
+        city = changes.get("city") or organisation.city
         changes["city"] = checked_city(postcode, city)
     for field, value in changes.items():
         if value is not None:
