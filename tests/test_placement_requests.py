@@ -89,7 +89,7 @@ async def test_get_patch_with_if_match(school_client, db):
 
     ok = await school_client.patch(
         url(created["id"]),
-        json={"hours_per_week": 30, "city": "Sint-Kruis"},
+        json={"hours_per_week": 30, "city": "Bruges"},
         headers={"If-Match": '"1"'},
     )
     assert ok.status_code == 200, ok.text

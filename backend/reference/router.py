@@ -1,7 +1,7 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Path
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from backend.errors import NotFound, problems
 from backend.reference.postcodes import PROVINCES, lookup_postcode
@@ -14,6 +14,12 @@ class MunicipalityName(BaseModel):
     fr: str
 
 
+class PlaceRead(BaseModel):
+    name: str = Field(description="The name shown (Dutch where the place has two)")
+    names: list[str] = Field(description="Every spelling accepted as the city (Dutch, French)")
+    municipality: str = Field(description="The municipality it lies in (Dutch name)")
+
+
 class ProvinceName(BaseModel):
     nl: str
     en: str
@@ -22,6 +28,11 @@ class ProvinceName(BaseModel):
 class PostcodeRead(BaseModel):
     code: str
     municipalities: list[MunicipalityName]
+    places: list[PlaceRead] = Field(
+        description="The cities an address with this postcode may name: its municipalities,"
+        " then a part of one (deelgemeente) where the postal data names one. A request's or"
+        " an organisation's city must be one of them (else 422 `city_mismatch`)."
+    )
     province: str
     province_name: ProvinceName
     latitude: float | None
@@ -35,7 +46,7 @@ class ProvinceRead(BaseModel):
 
 @router.get(
     "/postcodes/{code}",
-    summary="A Belgian postcode's municipalities, province and coordinates",
+    summary="A Belgian postcode's municipalities, places, province and coordinates",
     responses=problems(NotFound),
 )
 async def get_postcode(code: Annotated[str, Path(pattern=r"^\d{4}$")]) -> PostcodeRead:
@@ -45,6 +56,10 @@ async def get_postcode(code: Annotated[str, Path(pattern=r"^\d{4}$")]) -> Postco
     return PostcodeRead(
         code=info.code,
         municipalities=[MunicipalityName(nl=m.name_nl, fr=m.name_fr) for m in info.municipalities],
+        places=[
+            PlaceRead(name=p.name, names=list(p.names), municipality=p.municipality)
+            for p in info.places
+        ],
         province=info.province,
         province_name=ProvinceName(**PROVINCES[info.province]),
         latitude=info.latitude,

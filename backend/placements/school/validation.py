@@ -16,7 +16,7 @@ from backend.errors import FieldError
 from backend.placements.schemas import DAYS, TRANSPORT_MODES
 from backend.reference.contact import normalize_contact
 from backend.reference.national_number import NationalNumberError, parse_national_number
-from backend.reference.postcodes import PROVINCES, lookup_postcode
+from backend.reference.postcodes import PROVINCES, city_mismatch, lookup_postcode
 from backend.supervisors.models import Supervisor
 
 REQUIRED = (
@@ -87,12 +87,19 @@ def _national_number(out: dict[str, Any], campaign: Campaign) -> list[dict[str, 
 
 
 def _place(out: dict[str, Any]) -> list[dict[str, str]]:
-    """The postcode must exist; it decides the province (a different one given is an error)
-    and the coordinates the distance filter uses."""
+    """The postcode must exist; it decides the province (a different one given is an error),
+    the coordinates the distance filter uses and the cities allowed: one of its places,
+    stored in its canonical spelling, so "1000 Brugge" cannot be kept after a new postcode."""
     info = lookup_postcode(out["postcode"])
     if info is None:
         return [_err("postcode", "unknown_postcode", "Not an existing Belgian postcode")]
     errors = []
+    if out.get("city"):
+        canonical = info.place_named(out["city"])
+        if canonical is None:
+            errors.append(city_mismatch(info))
+        else:
+            out["city"] = canonical
     given = out.get("province")
     if given and given != info.province:
         where = f"{PROVINCES[info.province]['nl']} ({info.province})"

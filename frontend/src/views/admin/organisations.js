@@ -9,15 +9,27 @@ import { useLoad } from '../../components/load.js';
 import { options, PROVINCES } from '../../components/options.js';
 import { Loading, Page } from '../../components/page.js';
 import { Pager } from '../../components/pager.js';
+import { CityField, usePlaceFollowsPostcode, usePostcode } from '../../components/place.js';
 import { html } from '../../html.js';
 import { t } from '../../i18n/index.js';
 import { items } from '../../lib/campaign.js';
+import { placeNamed } from '../../lib/places.js';
 import { isEmail, isPostcode } from '../../lib/rules.js';
 
 const EMPTY = { kind: 'school', name: '', email: '', postcode: '', city: '', phone: '', provinces: [] };
 
+/** The postcode's and the city's problems, as the server will find them (city_mismatch). */
+function placeProblems(v, postcode, problems) {
+  if (postcode.code !== v.postcode) return;
+  if (postcode.unknown) problems.postcode = t('error.unknown_postcode');
+  else if (!v.city && postcode.places.length) problems.city = t('error.required');
+  else if (v.city && !placeNamed(postcode.places, v.city)) problems.city = t('error.city_mismatch');
+}
+
 function CreateForm({ onDone, onCancel }) {
   const form = useForm(EMPTY);
+  const postcode = usePostcode(form.values.postcode);
+  usePlaceFollowsPostcode(form, postcode);
   async function onSubmit(event) {
     event.preventDefault();
     const v = form.values;
@@ -25,6 +37,7 @@ function CreateForm({ onDone, onCancel }) {
     if (!v.name.trim()) problems.name = t('error.required');
     if (!isEmail(v.email)) problems.email = t('error.value_error.email');
     if (!isPostcode(v.postcode)) problems.postcode = t('error.postcode_format');
+    else placeProblems(v, postcode, problems);
     if (!form.check(problems)) return;
     await form.submit(async () => {
       const body = { kind: v.kind, name: v.name, email: v.email, postcode: v.postcode };
@@ -46,7 +59,8 @@ function CreateForm({ onDone, onCancel }) {
         <${TextField} id="name" label=${t('field.name')} required value=${form.values.name} onInput=${form.set('name')} error=${shown.name} />
         <${TextField} id="email" type="email" label=${t('field.email')} required value=${form.values.email} onInput=${form.set('email')} error=${shown.email} hint=${t('orgs.email_hint')} />
         <${TextField} id="postcode" label=${t('field.postcode')} required value=${form.values.postcode} onInput=${form.set('postcode')} error=${shown.postcode} inputmode="numeric" maxlength="4" />
-        <${TextField} id="city" label=${t('field.city')} value=${form.values.city} onInput=${form.set('city')} error=${shown.city} />
+        <${CityField} postcode=${postcode} postcodeValue=${form.values.postcode} value=${form.values.city}
+          onChange=${form.set('city')} error=${shown.city} />
         <${TextField} id="phone" type="tel" label=${t('field.phone')} value=${form.values.phone} onInput=${form.set('phone')} error=${shown.phone} />
       </div>
       ${
@@ -72,6 +86,8 @@ function ProfileForm({ organisation, onDone, onCancel }) {
     phone: o.phone ?? '',
     provinces: o.provinces ?? [],
   });
+  const postcode = usePostcode(form.values.postcode);
+  usePlaceFollowsPostcode(form, postcode);
   const isService = o.kind === 'service';
   const campaigns = useLoad(() => (isService ? get('/campaigns', { page_size: 200 }) : Promise.resolve(null)), [o.id]);
   const capacities = useLoad(
@@ -87,6 +103,7 @@ function ProfileForm({ organisation, onDone, onCancel }) {
     const problems = {};
     if (!v.name.trim()) problems.name = t('error.required');
     if (v.postcode && !isPostcode(v.postcode)) problems.postcode = t('error.postcode_format');
+    else if (v.postcode) placeProblems(v, postcode, problems);
     for (const [id, value] of Object.entries(places)) {
       if (value !== '' && !(Number.isInteger(Number(value)) && Number(value) >= 0 && Number(value) <= 1000))
         problems[`capacity-${id}`] = t('error.capacity');
@@ -120,7 +137,8 @@ function ProfileForm({ organisation, onDone, onCancel }) {
         <${TextField} id="profile-postcode" label=${isService ? t('orgs.base_postcode') : t('field.postcode')} value=${v.postcode}
           onInput=${form.set('postcode')} error=${shown.postcode} inputmode="numeric" maxlength="4"
           hint=${isService ? t('orgs.base_postcode_hint') : undefined} />
-        <${TextField} id="profile-city" label=${t('field.city')} value=${v.city} onInput=${form.set('city')} error=${shown.city} />
+        <${CityField} id="profile-city" postcode=${postcode} postcodeValue=${v.postcode} value=${v.city}
+          onChange=${form.set('city')} error=${shown.city} />
         <${TextField} id="profile-phone" type="tel" label=${t('field.phone')} value=${v.phone} onInput=${form.set('phone')} error=${shown.phone} />
       </div>
       ${

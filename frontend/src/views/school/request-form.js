@@ -1,6 +1,6 @@
 // The request form with every field of the manual, checked as the user types with the
 // server's rules; the server's own field errors land at the same inputs.
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { api, get, post } from '../../api.js';
 import { Alert } from '../../components/alert.js';
 import { StatusBadge } from '../../components/badge.js';
@@ -11,12 +11,14 @@ import { useForm } from '../../components/form.js';
 import { useLoad } from '../../components/load.js';
 import { DAYS, FORMS, options, PROVINCES, TRANSPORT } from '../../components/options.js';
 import { Loading, notLoaded, Page } from '../../components/page.js';
+import { CityField, usePlaceFollowsPostcode, usePostcode } from '../../components/place.js';
 import { TrackSwitch, useTrack } from '../../components/track.js';
 import { html } from '../../html.js';
 import { has, t } from '../../i18n/index.js';
 import { currentCampaign, items, phaseOf } from '../../lib/campaign.js';
 import { brusselsDay, formatDate, formatDateTime, formatPhone } from '../../lib/format.js';
 import { checkNationalNumber, formatNationalNumber } from '../../lib/national-number.js';
+import { placeNamed } from '../../lib/places.js';
 import { checkDates, isEmail, isPostcode } from '../../lib/rules.js';
 import { navigate } from '../../router.js';
 
@@ -85,34 +87,6 @@ function body(values, track) {
   return out;
 }
 
-function usePostcode(code) {
-  const [info, setInfo] = useState({ code: '', cities: [], dutch: [], province: '', unknown: false });
-  useEffect(() => {
-    if (!isPostcode(code)) return;
-    let live = true;
-    get(`/reference/postcodes/${code}`).then(
-      (found) => {
-        if (!live) return;
-        // {municipalities: [{nl, fr}], province, ...}: Dutch names first, the French ones too
-        // where they differ (Brussels, the language border).
-        const cities = [];
-        for (const m of found.municipalities || []) {
-          for (const name of [m.nl, m.fr]) if (name && !cities.includes(name)) cities.push(name);
-        }
-        const dutch = (found.municipalities || []).map((m) => m.nl).filter(Boolean);
-        setInfo({ code, cities, dutch, province: found.province || '', unknown: false });
-      },
-      (error) =>
-        live &&
-        setInfo({ code, cities: [], dutch: [], province: '', unknown: error.status === 404 || error.status === 422 }),
-    );
-    return () => {
-      live = false;
-    };
-  }, [code]);
-  return info;
-}
-
 function RequestForm({ existing, track, campaign, supervisors }) {
   const form = useForm(existing ? fromRequest(existing) : EMPTY);
   const [touched, setTouched] = useState(new Set());
@@ -122,19 +96,14 @@ function RequestForm({ existing, track, campaign, supervisors }) {
   const v = form.values;
   const postcode = usePostcode(v.postcode);
   const referenceDate = brusselsDay(campaign?.opens_at ?? new Date());
-
-  // The postcode fills in the province and, when it has one municipality, the city.
-  useEffect(() => {
-    if (!postcode.code || postcode.code !== v.postcode) return;
-    form.setValues((old) => ({
-      ...old,
-      province: postcode.province || old.province,
-      city: old.city || (postcode.dutch.length === 1 ? postcode.dutch[0] : old.city),
-    }));
-  }, [postcode]);
+  // The postcode fills in the province, and the city when it has one place.
+  usePlaceFollowsPostcode(form, postcode, { province: true });
 
   const clientErrors = checkRequest(v, track, referenceDate);
-  if (postcode.unknown && postcode.code === v.postcode) clientErrors.postcode = t('error.unknown_postcode');
+  if (postcode.code === v.postcode) {
+    if (postcode.unknown) clientErrors.postcode = t('error.unknown_postcode');
+    else if (v.city && !placeNamed(postcode.places, v.city)) clientErrors.city = t('error.city_mismatch');
+  }
   const errorOf = (field) =>
     form.serverErrors[field] || ((showAll || touched.has(field)) && clientErrors[field]) || undefined;
 
@@ -198,8 +167,8 @@ function RequestForm({ existing, track, campaign, supervisors }) {
         <div class="form-grid">
           ${text('street', { required: true, autocomplete: 'off' })}
           ${text('postcode', { required: true, inputmode: 'numeric', maxlength: 4, autocomplete: 'off' })}
-          ${text('city', { required: true, list: 'city-suggestions', autocomplete: 'off' })}
-          <datalist id="city-suggestions">${postcode.cities.map((c) => html`<option value=${c} />`)}</datalist>
+          <${CityField} postcode=${postcode} postcodeValue=${v.postcode} value=${v.city} onChange=${form.set('city')}
+            error=${errorOf('city')} required />
           <${SelectField} id="province" label=${t('field.province')} required value=${v.province} onChange=${form.set('province')}
             options=${options(PROVINCES, 'province')} placeholder=${t('common.choose')} error=${errorOf('province')}
             hint=${t('request.province_hint')} />
