@@ -1,4 +1,5 @@
-"""CSV and XLSX downloads of a table (exports)."""
+"""CSV and XLSX downloads of a table (exports). The file is built in a worker thread: a
+large export would otherwise hold the event loop, and every other request with it."""
 
 import csv
 import io
@@ -6,9 +7,12 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any, Literal
 
+import anyio.to_thread
 from fastapi.responses import Response
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+
+from backend.clock import BRUSSELS
 
 Format = Literal["csv", "xlsx"]
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -76,17 +80,20 @@ def _xlsx_cell(sheet, value: Any) -> Any:
 
 def _naive(value: Any) -> Any:
     # Excel has no time zones: datetimes are written in Brussels local time.
-    from backend.clock import BRUSSELS
-
     if getattr(value, "tzinfo", None) is not None:
         return value.astimezone(BRUSSELS).replace(tzinfo=None)
     return value
 
 
-def download(
+def _file(fmt: Format, filename: str, header: Sequence[str], rows: list[Sequence[Any]]) -> bytes:
+    return to_csv(header, rows) if fmt == "csv" else to_xlsx(header, rows, filename)
+
+
+async def download(
     fmt: Format, filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]]
 ) -> Response:
-    body = to_csv(header, rows) if fmt == "csv" else to_xlsx(header, rows, filename)
+    """The table as a file to download, built off the event loop."""
+    body = await anyio.to_thread.run_sync(_file, fmt, filename, header, list(rows))
     return Response(
         body,
         media_type=MEDIA_TYPES[fmt],
