@@ -99,11 +99,19 @@ def _has_invitation(*outcomes: InvitationOutcome):
 
 
 def _scope(mine: str | None) -> list[Any]:
-    """Which requests the list holds: the browse list, or one of the service's own lists."""
+    """Which requests the list holds: the browse list, or one of the service's own lists;
+    each within `readable_by(service)`."""
+    if mine is None:
+        # `listed_to_services` is the first part of `readable_by(service)`, so it is within
+        # it; the whole condition (its EXISTS on invitations and acceptances) adds no row
+        # here and made this statement five times slower on PostgreSQL (20,000 requests).
+        return [listed_to_services()]
+    return [readable_by(OrganisationKind.service), *_own_list(mine)]
+
+
+def _own_list(mine: str) -> list[Any]:
     me = bindparam("viewer")
     match mine:
-        case None:
-            return [listed_to_services()]
         case "invited":
             return [_has_invitation(InvitationOutcome.pending)]
         case "accepted":
@@ -190,7 +198,7 @@ def _order(sort: str) -> list[Any]:
 
 @lru_cache(maxsize=512)
 def _query(shape: _Shape, dialect: str) -> views.PageQuery:
-    conditions = [readable_by(OrganisationKind.service), *_scope(shape.mine), *_filters(shape)]
+    conditions = [*_scope(shape.mine), *_filters(shape)]
     order = _order(shape.sort)
     if shape.distance:
         distance = _distance_sql()
