@@ -19,12 +19,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /app
-# Dependencies first, in their own layer: a code change does not reinstall them.
-COPY pyproject.toml README.md ./
-RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
-      > /tmp/requirements.txt \
-    && pip install -r /tmp/requirements.txt
-COPY alembic.ini ./
+# Dependencies first, in their own layer: a code change does not reinstall them. The app's
+# lock pins every package with its hashes (`make lock`, docs/OPERATIONS.md "Dependencies").
+COPY requirements.lock ./
+RUN pip install --require-hashes -r requirements.lock
+COPY pyproject.toml README.md alembic.ini ./
 COPY migrations migrations
 COPY backend backend
 # Editable: the app finds alembic.ini, migrations/ and frontend/ next to backend/ in /app.

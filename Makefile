@@ -3,19 +3,37 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# The client's npm packages (Preact, htm, uPlot, axe-core), pinned by package-lock.json.
+# The Python dependencies, every one pinned with its hashes (`make lock` writes them from
+# pyproject.toml): the app's for the image, the app's and the test tools' for development/CI.
+LOCK := requirements.lock
+DEV_LOCK := requirements-dev.lock
+# One resolution for every platform (markers where they differ) from Python 3.11 up, the
+# lowest pyproject.toml allows: the lock installs the same on a laptop, in CI and the image.
+# Extra arguments, e.g. LOCK_ARGS="--upgrade-package anyio", upgrade an indirect dependency.
+LOCK_ARGS ?=
+COMPILE := $(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 \
+	--generate-hashes --quiet --custom-compile-command "make lock" $(LOCK_ARGS)
+# The client's npm packages (Preact, htm, uPlot; axe-core and Biome for the tests and the
+# lint), pinned by package-lock.json.
 NPM_STAMP := frontend/node_modules/.installed
+# Lints and formats the client's JavaScript (frontend/biome.json); warnings fail too.
+BIOME := cd frontend && node_modules/.bin/biome
 # Set (as .ci/run does) to run the suite on PostgreSQL too, e.g.
 # TEST_POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/stagematch_test
 TEST_POSTGRES_URL ?=
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-sqlite test-postgres test-node lint audit format clean bench
+.PHONY: install lock run test test-sqlite test-postgres test-node lint audit format clean bench
 
-$(STAMP): pyproject.toml
+# Exactly the locked versions, each checked against its hash; then the app itself, without
+# dependencies. `pip check` fails when pyproject.toml asks for what the lock lacks (edited
+# without `make lock`).
+$(STAMP): $(DEV_LOCK) pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/python -m pip install -q --require-hashes -r $(DEV_LOCK)
+	$(BIN)/python -m pip install -q --no-deps -e .
+	$(BIN)/python -m pip check
 	touch $(STAMP)
 
 $(NPM_STAMP): frontend/package-lock.json
@@ -23,6 +41,14 @@ $(NPM_STAMP): frontend/package-lock.json
 	touch $(NPM_STAMP)
 
 install: $(STAMP) $(NPM_STAMP)
+
+# After a change to the dependencies in pyproject.toml (docs/OPERATIONS.md, "Dependencies").
+# The development lock is resolved first; the app's lock is held to its versions, so the image
+# runs the versions the tests ran. Pins already in a lock stay unless an upgrade is asked for.
+lock: $(STAMP)
+	$(COMPILE) --extra test -o $(DEV_LOCK)
+	$(COMPILE) --constraint $(DEV_LOCK) -o $(LOCK)
+	$(MAKE) --no-print-directory install
 
 run: install
 	$(BIN)/stagematch migrate
@@ -32,10 +58,14 @@ run: install
 lint: install
 	$(BIN)/ruff check backend tests migrations bench scripts examples
 	$(BIN)/ruff format --check backend tests migrations bench scripts examples
+	$(BIOME) ci --error-on-warnings src tests
+	$(BIN)/mypy
+	PYTHONPATH=scripts $(BIN)/lint-imports
 
 format: install
 	$(BIN)/ruff check --fix backend tests migrations bench scripts examples
 	$(BIN)/ruff format backend tests migrations bench scripts examples
+	$(BIOME) check --write src tests
 
 test-sqlite: install
 	$(BIN)/pytest -q $(PYTEST_ARGS)

@@ -11,7 +11,7 @@ import contextlib
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from backend.errors import problem
+from backend.errors import PayloadTooLarge, answer
 from backend.placements.files import importing
 
 # JSON bodies of this API are a few kilobytes; a megabyte leaves room and bounds the parsing.
@@ -86,10 +86,8 @@ class BodySizeLimit:
 
 
 async def _refuse(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
-    response = problem(
-        413,
-        "payload_too_large",
-        "The request body is too large",
+    response = answer(
+        PayloadTooLarge,
         f"At most {limit} bytes",
         headers={"Connection": "close"},
         max_bytes=limit,

@@ -1,43 +1,52 @@
 """`stagematch serve | migrate | create-admin | reset-mfa | seed-demo | mail-worker | purge |
-rotate-keys | reindex`, on the API's settings."""
+rotate-keys | reindex`, on the settings `main` reads once and hands to every command."""
 
 import argparse
 import asyncio
+import functools
 import gc
 import signal
 import sys
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, TypeVar
 
-from backend.config import ROOT, get_settings
+import uvicorn
+from fastapi import FastAPI
+from pydantic import ValidationError
+
+from backend import keys, metrics, startup
+from backend import logging as app_logging
+from backend.admin.retention import parse_age, purge
+from backend.auth import mfa
+from backend.config import Settings, get_settings
+from backend.db import alembic_config, create_engine, create_sessionmaker
+from backend.demo import create_admin, seed
+from backend.errors import NotFound
+from backend.mail import worker
+from backend.main import create_app
 
 
-def alembic_config():
-    from alembic.config import Config
+def migrate(settings: Settings, revision: str = "head") -> None:
+    from alembic import command  # (alembic only for this command)
 
-    config = Config(str(ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(ROOT / "migrations"))
-    return config
-
-
-def migrate(revision: str = "head") -> None:
-    from alembic import command
-
-    settings = get_settings()
     if settings.is_sqlite:
         path = settings.database_url.removeprefix("sqlite:///")
         if path and path != ":memory:":
-            from pathlib import Path
-
             Path(path).parent.mkdir(parents=True, exist_ok=True)
     config = alembic_config()
+    config.attributes["settings"] = settings
     # Keep the process's logging (JSON lines in production) instead of alembic.ini's.
     config.attributes["skip_logging"] = True
     command.upgrade(config, revision)
 
 
-async def _with_session(fn, *args):
-    from backend.db import create_engine, create_sessionmaker
+T = TypeVar("T")
 
-    engine = create_engine(get_settings())
+
+async def _with_session(settings: Settings, fn: Callable[..., Awaitable[T]], *args: Any) -> T:
+    engine = create_engine(settings)
     try:
         async with create_sessionmaker(engine)() as session:
             result = await fn(session, *args)
@@ -47,14 +56,12 @@ async def _with_session(fn, *args):
         await engine.dispose()
 
 
-def served_app():
+def served_app(settings: Settings | None = None) -> FastAPI:
     """The app as `serve` runs it, logging set up first: uvicorn's worker processes import
-    this factory, and a fresh process has no logging configured."""
-    from backend import logging as app_logging
-    from backend.main import create_app
-
-    settings = get_settings()
-    app_logging.configure(settings.environment)
+    this factory (without arguments: they read the settings themselves), and a fresh process
+    has no logging configured."""
+    settings = settings or get_settings()
+    app_logging.configure(settings)
     app = create_app(settings)
     # What the process built to start lives as long as it does: frozen out of the garbage
     # collector's way, so that a collection during a request walks only what requests made.
@@ -63,23 +70,23 @@ def served_app():
     return app
 
 
-def serve(host: str, port: int, workers: int, forwarded_allow_ips: str | None = None) -> None:
-    import uvicorn
-
+def serve(
+    settings: Settings, host: str, port: int, workers: int, forwarded_allow_ips: str | None = None
+) -> None:
     # log_config=None: uvicorn keeps its hands off logging (ours writes JSON lines), and our
     # middleware writes the access lines, with the request id. The forwarding headers are
     # believed from the trusted proxies only (FORWARDED_ALLOW_IPS): uvicorn then takes the
     # right-most address that is not one of them as the client's.
-    options = {
+    options: dict[str, Any] = {
         "host": host,
         "port": port,
         "proxy_headers": True,
-        "forwarded_allow_ips": forwarded_allow_ips or get_settings().forwarded_allow_ips,
+        "forwarded_allow_ips": forwarded_allow_ips or settings.forwarded_allow_ips,
         "log_config": None,
         "access_log": False,
         "factory": True,
         # After SIGTERM, requests in flight get this long; then the server exits regardless.
-        "timeout_graceful_shutdown": get_settings().shutdown_grace_seconds,
+        "timeout_graceful_shutdown": settings.shutdown_grace_seconds,
         # No `server: uvicorn` header: the stack's name and version help only an attacker.
         "server_header": False,
     }
@@ -88,17 +95,11 @@ def serve(host: str, port: int, workers: int, forwarded_allow_ips: str | None = 
         # REDIS_URL to be shared.
         uvicorn.run("backend.cli:served_app", workers=workers, **options)
     else:
-        uvicorn.run(served_app, **options)
+        uvicorn.run(functools.partial(served_app, settings), **options)
 
 
-async def _mail_worker(metrics_port: int | None = None) -> None:
-    from backend.db import create_engine, create_sessionmaker
-    from backend.mail import worker
-
-    settings = get_settings()
+async def _mail_worker(settings: Settings, metrics_port: int | None = None) -> None:
     if metrics_port:
-        from backend import metrics
-
         metrics.serve_process_metrics(metrics_port)
     engine = create_engine(settings)
     stop = asyncio.Event()
@@ -111,11 +112,8 @@ async def _mail_worker(metrics_port: int | None = None) -> None:
         await engine.dispose()
 
 
-async def _key_job(name: str, batch_size: int) -> int:
+async def _key_job(settings: Settings, name: str, batch_size: int) -> int:
     """`rotate-keys` or `reindex` over the whole table, while the API serves."""
-    from backend import keys
-    from backend.db import create_engine, create_sessionmaker
-
     batch, finish, done = {
         "rotate-keys": (
             keys.rotate_batch,
@@ -132,7 +130,7 @@ async def _key_job(name: str, batch_size: int) -> int:
     def progress(report: keys.JobReport) -> None:
         print(f"{name}: {report.examined} examined, {report.changed} changed", flush=True)
 
-    engine = create_engine(get_settings())
+    engine = create_engine(settings)
     try:
         report = await keys.run_job(
             create_sessionmaker(engine), batch, finish, batch_size, progress
@@ -157,17 +155,19 @@ def _positive(text: str) -> int:
     return value
 
 
-def main(argv: list[str] | None = None) -> int:
-    from backend import logging as app_logging
-
+def _age(text: str) -> timedelta:
     try:
-        environment = get_settings().environment
-    except ValueError:
-        # Invalid settings: let the command itself report them, readably.
-        environment = "development"
-    app_logging.configure(environment)
-    parser = argparse.ArgumentParser(prog="stagematch")
-    commands = parser.add_subparsers(dest="command", required=True)
+        return parse_age(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+# --- the command line: its parser, then one function per command ------------------------
+
+Subcommands = argparse._SubParsersAction[argparse.ArgumentParser]  # add_subparsers()
+
+
+def _add_server_commands(commands: Subcommands) -> None:
     serve_cmd = commands.add_parser("serve", help="serve the API and the client")
     serve_cmd.add_argument("--host", default="127.0.0.1")
     serve_cmd.add_argument("--port", type=int, default=8000)
@@ -182,6 +182,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     migrate_cmd = commands.add_parser("migrate", help="apply database migrations")
     migrate_cmd.add_argument("--revision", default="head")
+    worker_cmd = commands.add_parser("mail-worker", help="deliver the mail outbox")
+    worker_cmd.add_argument(
+        "--metrics-port",
+        type=int,
+        default=None,
+        help="serve the worker's Prometheus metrics (its heartbeat) on this port",
+    )
+
+
+def _add_account_commands(commands: Subcommands) -> None:
     admin_cmd = commands.add_parser("create-admin", help="create an active admin account")
     admin_cmd.add_argument("--email", required=True)
     admin_cmd.add_argument("--password", required=True)
@@ -191,21 +201,17 @@ def main(argv: list[str] | None = None) -> int:
         "(it enrols again at the next sign-in)",
     )
     reset_mfa_cmd.add_argument("--email", required=True)
+
+
+def _add_data_commands(commands: Subcommands) -> None:
     seed_cmd = commands.add_parser("seed-demo", help="load demo data")
     seed_cmd.add_argument(
         "--if-empty", action="store_true", help="only when the database has no organisation yet"
     )
-    worker_cmd = commands.add_parser("mail-worker", help="deliver the mail outbox")
-    worker_cmd.add_argument(
-        "--metrics-port",
-        type=int,
-        default=None,
-        help="serve the worker's Prometheus metrics (its heartbeat) on this port",
-    )
     purge_cmd = commands.add_parser(
         "purge", help="erase the personal data of campaigns closed longer ago than --older-than"
     )
-    purge_cmd.add_argument("--older-than", default="18mo", help="e.g. 18mo, 2y, 540d")
+    purge_cmd.add_argument("--older-than", type=_age, default="18mo", help="e.g. 18mo, 2y, 540d")
     rotate_cmd = commands.add_parser(
         "rotate-keys", help="re-encrypt every national number with the first key of DATA_KEY"
     )
@@ -216,53 +222,96 @@ def main(argv: list[str] | None = None) -> int:
         job_cmd.add_argument(
             "--batch-size", type=_positive, default=500, help="rows per transaction"
         )
-    args = parser.parse_args(argv)
 
-    if args.command == "serve":
-        serve(args.host, args.port, args.workers, args.forwarded_allow_ips)
-    elif args.command == "migrate":
-        migrate(args.revision)
-    elif args.command == "create-admin":
-        from backend.demo import create_admin
 
-        asyncio.run(_with_session(create_admin, args.email, args.password))
-        print(f"admin {args.email} created")
-    elif args.command == "reset-mfa":
-        from backend.auth.mfa import reset
-        from backend.errors import NotFound
+def command_line() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="stagematch")
+    commands = parser.add_subparsers(dest="command", required=True)
+    _add_server_commands(commands)
+    _add_account_commands(commands)
+    _add_data_commands(commands)
+    return parser
 
-        try:
-            asyncio.run(_with_session(reset, args.email))
-        except NotFound as exc:
-            print(exc.detail, file=sys.stderr)
-            return 1
-        print(f"two-step sign-in of {args.email} is off; every session of it ended")
-    elif args.command == "seed-demo":
-        from backend.demo import seed
 
-        logins = asyncio.run(_with_session(seed, args.if_empty))
-        if logins and get_settings().environment == "development":
-            print("\nDemo logins (development only):")
-            for role, email, password in logins:
-                print(f"  {role:8} {email:32} {password}")
-            print()
-    elif args.command == "mail-worker":
-        asyncio.run(_mail_worker(args.metrics_port))
-    elif args.command == "purge":
-        from backend.admin.retention import parse_age, purge
-
-        try:
-            age = parse_age(args.older_than)
-        except ValueError as exc:
-            parser.error(str(exc))
-        report = asyncio.run(_with_session(purge, age))
-        print(
-            f"purged {report.requests} requests of {len(report.campaigns)} campaigns "
-            f"({', '.join(report.campaigns) or 'none'}); deleted {report.mails} old mails"
-        )
-    elif args.command in ("rotate-keys", "reindex"):
-        return asyncio.run(_key_job(args.command, args.batch_size))
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    serve(settings, args.host, args.port, args.workers, args.forwarded_allow_ips)
     return 0
+
+
+def _migrate(args: argparse.Namespace, settings: Settings) -> int:
+    migrate(settings, args.revision)
+    return 0
+
+
+def _create_admin(args: argparse.Namespace, settings: Settings) -> int:
+    asyncio.run(_with_session(settings, create_admin, args.email, args.password))
+    print(f"admin {args.email} created")
+    return 0
+
+
+def _reset_mfa(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        asyncio.run(_with_session(settings, mfa.reset, args.email))
+    except NotFound as exc:
+        print(exc.detail, file=sys.stderr)
+        return 1
+    print(f"two-step sign-in of {args.email} is off; every session of it ended")
+    return 0
+
+
+def _seed_demo(args: argparse.Namespace, settings: Settings) -> int:
+    logins = asyncio.run(_with_session(settings, seed, args.if_empty))
+    if logins and settings.environment == "development":
+        print("\nDemo logins (development only):")
+        for role, email, password in logins:
+            print(f"  {role:8} {email:32} {password}")
+        print()
+    return 0
+
+
+def _run_mail_worker(args: argparse.Namespace, settings: Settings) -> int:
+    asyncio.run(_mail_worker(settings, args.metrics_port))
+    return 0
+
+
+def _purge(args: argparse.Namespace, settings: Settings) -> int:
+    report = asyncio.run(_with_session(settings, purge, args.older_than))
+    print(
+        f"purged {report.requests} requests of {len(report.campaigns)} campaigns "
+        f"({', '.join(report.campaigns) or 'none'}); deleted {report.mails} old mails"
+    )
+    return 0
+
+
+def _run_key_job(args: argparse.Namespace, settings: Settings) -> int:
+    return asyncio.run(_key_job(settings, args.command, args.batch_size))
+
+
+COMMANDS = {
+    "serve": _serve,
+    "migrate": _migrate,
+    "create-admin": _create_admin,
+    "reset-mfa": _reset_mfa,
+    "seed-demo": _seed_demo,
+    "mail-worker": _run_mail_worker,
+    "purge": _purge,
+    "rotate-keys": _run_key_job,
+    "reindex": _run_key_job,
+}
+
+
+def main(argv: list[str] | None = None, settings: Settings | None = None) -> int:
+    """Runs a command on `settings` (by default, read from the environment and `.env`)."""
+    args = command_line().parse_args(argv)
+    try:
+        settings = settings or get_settings()
+    except ValidationError as exc:
+        # Readably, and never the values (Settings hides them).
+        print(f"stagematch: invalid settings: {exc}", file=sys.stderr)
+        return 1
+    app_logging.configure(settings)
+    startup.configure(settings)
+    return COMMANDS[args.command](args, settings)
 
 
 if __name__ == "__main__":

@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     mail_batch_size: int = Field(default=50, gt=0)
 
     redis_url: str | None = None
+    # Log lines: "json" or "text"; unset, JSON in production and text elsewhere.
+    log_format: Literal["json", "text"] | None = None
 
     # A hung database must not hold a request (and its pool connection) for long: a statement
     # (lock waits included) gives up after this, a connection attempt after that, and a
@@ -93,6 +95,10 @@ class Settings(BaseSettings):
     # (OWASP ASVS 4.3.1). Unset: required in production only, so that development and the
     # test fixtures sign in with a password alone.
     admin_mfa_required: bool | None = None
+    # Development and tests: a problem its endpoint does not declare (errors.problems) answers
+    # 500 undeclared_error instead of itself, so that the test suite proves the OpenAPI
+    # document complete. Off in production, where the problem is answered as raised.
+    check_declared_errors: bool = False
 
     # Rate limits (moving windows, backend/auth/ratelimit.py). Failed sign-ins: 5 per account
     # from one client address and 30 per address in 15 minutes, 50 per account from all
@@ -117,6 +123,14 @@ class Settings(BaseSettings):
     def _empty_is_unset(cls, value: object) -> object:
         # `BLIND_INDEX_OLD_KEY=` left empty in an env file means "not set", not the key "".
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _log_format_in_any_case(cls, value: object) -> object:
+        # `LOG_FORMAT=JSON ` reads as json, and an empty one as unset (as it always did).
+        if isinstance(value, str):
+            return value.strip().lower() or None
+        return value
 
     @model_validator(mode="after")
     def _refuse_weak_secrets(self) -> "Settings":
@@ -163,6 +177,13 @@ class Settings(BaseSettings):
     def data_keys(self) -> list[str]:
         """DATA_KEY's keys, newest first."""
         return [k.strip() for k in self.data_key.get_secret_value().split(",") if k.strip()]
+
+    @property
+    def effective_log_format(self) -> Literal["json", "text"]:
+        """LOG_FORMAT when set; else JSON in production, text elsewhere."""
+        if self.log_format is not None:
+            return self.log_format
+        return "json" if self.environment == "production" else "text"
 
     @property
     def admin_mfa_enforced(self) -> bool:

@@ -6,33 +6,61 @@ import hashlib
 import hmac
 import logging
 import time
+from dataclasses import dataclass
 from functools import cache, lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
-from backend.config import get_settings
-from backend.errors import error
+from backend.config import Settings
+from backend.errors import DataKeyMismatch
 
 log = logging.getLogger(__name__)
 
-DataKeyMismatch = error(
-    503, "data_key_mismatch", "Stored data cannot be decrypted with the configured DATA_KEY"
-)
+__all__ = ["DataKeyMismatch"]  # (declared with the problems every operation can answer)
 # What the key check (backend.keys) encrypts: proof that a key opens the data.
 CHECK_PLAINTEXT = b"stagematch data key check"
 # A decrypted number stays in a process's memory at most this long (see `decrypt`).
 DECRYPT_CACHE_SECONDS = 600.0
 
 
-@cache
-def _keys() -> tuple[Fernet, ...]:
+@dataclass(frozen=True)
+class Keyring:
+    """The process's keys, from the Settings its entry point built (`configure`)."""
+
     # DATA_KEY lists keys newest first: encrypt with the first, decrypt with any.
-    return tuple(Fernet(key) for key in get_settings().data_keys)
+    data: tuple[Fernet, ...]
+    fernet: MultiFernet
+    blind_index: str
+    # BLIND_INDEX_OLD_KEY, set during `stagematch reindex`.
+    blind_index_old: str | None
 
 
-@cache
+_keyring: Keyring | None = None
+
+
+def configure(settings: Settings) -> None:
+    """Takes the process's keys from `settings` (create_app and the CLI's commands call it
+    first); numbers decrypted under the previous keys are forgotten."""
+    global _keyring
+    data = tuple(Fernet(key) for key in settings.data_keys)
+    old = settings.blind_index_old_key
+    _keyring = Keyring(
+        data=data,
+        fernet=MultiFernet(list(data)),
+        blind_index=settings.blind_index_secret,
+        blind_index_old=old.get_secret_value() if old is not None else None,
+    )
+    forget_decrypted()
+
+
+def _keys() -> Keyring:
+    if _keyring is None:
+        raise RuntimeError("no keys: the entry point calls backend.startup.configure() first")
+    return _keyring
+
+
 def _fernet() -> MultiFernet:
-    return MultiFernet(list(_keys()))
+    return _keys().fernet
 
 
 def encrypt(national_number: str) -> str:
@@ -89,7 +117,7 @@ def open_token(token: str) -> str | None:
 
 def is_under_newest_key(token: str) -> bool:
     try:
-        _keys()[0].decrypt(token.encode())
+        _keys().data[0].decrypt(token.encode())
     except InvalidToken:
         return False
     return True
@@ -105,7 +133,7 @@ def rotate(token: str) -> str | None:
 
 def check_token(*, oldest: bool) -> str:
     """A token of CHECK_PLAINTEXT under DATA_KEY's oldest (last) or newest (first) key."""
-    key = _keys()[-1] if oldest else _keys()[0]
+    key = _keys().data[-1] if oldest else _keys().data[0]
     return key.encrypt(CHECK_PLAINTEXT).decode()
 
 
@@ -129,17 +157,17 @@ def _hash(secret: str, national_number: str) -> str:
 
 def _blind_secrets() -> list[str]:
     """BLIND_INDEX_KEY, then BLIND_INDEX_OLD_KEY when set (during a reindex)."""
-    settings = get_settings()
-    secrets = [settings.blind_index_secret]
-    if settings.blind_index_old_key is not None:
-        secrets.append(settings.blind_index_old_key.get_secret_value())
+    keyring = _keys()
+    secrets = [keyring.blind_index]
+    if keyring.blind_index_old is not None:
+        secrets.append(keyring.blind_index_old)
     return secrets
 
 
 def blind_index(national_number: str) -> str:
     """Keyed hash under BLIND_INDEX_KEY: equal numbers give equal hashes, but the table alone
     reveals none."""
-    return _hash(get_settings().blind_index_secret, national_number)
+    return _hash(_keys().blind_index, national_number)
 
 
 def blind_indexes(national_number: str) -> list[str]:
@@ -155,7 +183,7 @@ def _fingerprint(secret: str) -> str:
 
 def blind_key_fingerprint() -> str:
     """Names BLIND_INDEX_KEY without revealing it (stored by the key check)."""
-    return _fingerprint(get_settings().blind_index_secret)
+    return _fingerprint(_keys().blind_index)
 
 
 def known_blind_key_fingerprints() -> set[str]:
@@ -169,11 +197,3 @@ def fingerprint_of_hash(national_number: str, stored_hash: str) -> str | None:
         if hmac.compare_digest(_hash(secret, national_number), stored_hash):
             return _fingerprint(secret)
     return None
-
-
-def reset() -> None:
-    """Forgets keys and decrypted numbers (after the settings changed: tests)."""
-    _keys.cache_clear()
-    _fernet.cache_clear()
-    _hmac_key.cache_clear()
-    forget_decrypted()

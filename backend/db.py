@@ -1,4 +1,5 @@
-"""Engine, session and the declarative base with its naming convention."""
+"""Engine, session, the declarative base with its naming convention, and the configuration
+of the migrations (alembic)."""
 
 import logging
 import math
@@ -6,11 +7,11 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import orjson
 from fastapi import Depends, Request
-from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator, event
+from sqlalchemy import JSON, CursorResult, DateTime, MetaData, Result, TypeDecorator, event
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -21,8 +22,11 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from backend import clock
-from backend.config import Settings
+from backend.config import ROOT, Settings
 from backend.errors import DomainError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +39,7 @@ NAMING_CONVENTION = {
 }
 
 
-class UTCDateTime(TypeDecorator):
+class UTCDateTime(TypeDecorator[datetime]):
     """Stores UTC, returns aware UTC datetimes on every database (SQLite keeps no zone)."""
 
     impl = DateTime(timezone=True)
@@ -255,3 +259,19 @@ def _committed(session: AsyncSession) -> None:
 
 # The session's exit code runs before the response is sent, so a 2xx means committed.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+def rowcount(result: Result[Any]) -> int:
+    """The rows an UPDATE or DELETE matched. AsyncSession.execute is typed as returning a
+    Result, which has no rowcount; for such a statement it is a CursorResult, which has."""
+    return cast(CursorResult[Any], result).rowcount
+
+
+def alembic_config() -> "Config":
+    """The migrations' configuration (for `stagematch migrate`, /readyz's schema check and
+    the tests); alembic is imported only by those who ask."""
+    from alembic.config import Config
+
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "migrations"))
+    return config

@@ -1,5 +1,6 @@
 """Demo data for `make run`, and the admin account of a fresh installation."""
 
+import uuid
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
@@ -118,7 +119,7 @@ async def seed(session: AsyncSession, if_empty: bool = False) -> list[tuple[str,
     if if_empty and await session.scalar(select(Organisation.id).limit(1)) is not None:
         return []
     logins = []
-    schools = []
+    schools: list[User] = []
     for kind, name, email, postcode, city, provinces in DEMO_ORGANISATIONS:
         user = await _active_account(
             session, kind, name, email, DEMO_PASSWORD, postcode, city, provinces
@@ -208,8 +209,10 @@ async def _demo_campaigns(session: AsyncSession) -> dict[str, Campaign]:
     return campaigns
 
 
-async def _demo_requests(session: AsyncSession, campaigns: dict[str, Campaign], schools) -> None:
-    supervisors = {}
+async def _demo_requests(
+    session: AsyncSession, campaigns: dict[str, Campaign], schools: list[User]
+) -> None:
+    supervisors: dict[uuid.UUID, list[Supervisor]] = {}
     for user in schools:
         domain = user.email.split("@", 1)[1]
         supervisors[user.organisation_id] = []
@@ -230,6 +233,8 @@ async def _demo_requests(session: AsyncSession, campaigns: dict[str, Campaign], 
         campaign = campaigns[track]
         number = make_national_number(date(2008, 1 + n % 12, 1 + (3 * n) % 28), 100 + n)
         info = lookup_postcode(postcode)
+        if info is None:
+            raise ValueError(f"demo postcode {postcode} is not a Belgian postcode")
         request = PlacementRequest(
             campaign_id=campaign.id,
             school_id=school.organisation_id,

@@ -1,11 +1,19 @@
-"""Domain errors with a stable `code`, and their one translation to problem+json (RFC 9457)."""
+"""Domain errors with a stable `code`, and their one translation to problem+json (RFC 9457).
+
+The registry of problem types (one per code), the declarations of which endpoint answers
+which (`problems(...)` on an endpoint, `@declares(...)` on a dependency) and, in the test
+suite, the check that an endpoint answers nothing it does not declare."""
 
 import logging
-from typing import Any
+import sys
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, TypeVar
 
 from fastapi import FastAPI, Request
+from fastapi.dependencies.utils import get_flat_params
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute, iter_route_contexts
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -17,10 +25,35 @@ PROBLEM_JSON = "application/problem+json"
 CANCELLED_BY_TIMEOUT = frozenset({"57014", "55P03"})
 
 
+# Every problem type, by its code: the one list of what the API can answer (issue 14). The
+# OpenAPI document, the check that each endpoint declares what it raises, and the test that
+# the client's catalogs translate every code are all read from here.
+REGISTRY: dict[str, type["DomainError"]] = {}
+
+
+class DuplicateProblemCode(TypeError):
+    """Two problem types claim one code: a client could not tell them apart."""
+
+
 class DomainError(Exception):
+    """A refusal the API answers as problem+json. Each subclass that sets its own `code` is
+    a problem type and registers itself once."""
+
+    # The base's own answer (never raised as such; not registered, so undeclared anywhere).
     status = 400
     code = "bad_request"
     title = "Bad request"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "code" not in cls.__dict__:
+            return  # a subclass that refines behaviour, not a new problem type
+        if cls.code in REGISTRY:
+            raise DuplicateProblemCode(
+                f"problem code {cls.code!r} of {cls.__qualname__} is already "
+                f"{REGISTRY[cls.code].__module__}.{REGISTRY[cls.code].__qualname__}"
+            )
+        REGISTRY[cls.code] = cls
 
     def __init__(
         self,
@@ -38,13 +71,21 @@ class DomainError(Exception):
         self.extra = extra
 
 
-def error(status: int, code: str, title: str) -> type[DomainError]:
-    """A DomainError subclass with a fixed status, code and title."""
+ProblemType = type[DomainError]
+
+
+def error(status: int, code: str, title: str) -> ProblemType:
+    """A problem type with a fixed status, code and title, registered under its code."""
     return type(
         "".join(part.title() for part in code.split("_")) + "Error",
         (DomainError,),
-        {"status": status, "code": code, "title": title},
+        {"status": status, "code": code, "title": title, "__module__": _caller_module()},
     )
+
+
+def _caller_module() -> str:
+    # The module that called error(...), so that a duplicate names where both live.
+    return str(sys._getframe(2).f_globals.get("__name__", __name__))
 
 
 NotFound = error(404, "not_found", "Not found")
@@ -58,7 +99,6 @@ RateLimited = error(429, "rate_limited", "Too many attempts")
 LinkExpired = error(400, "link_expired", "The link has expired")
 LinkUsed = error(400, "link_used", "The link was already used or replaced by a newer one")
 LinkInvalid = error(400, "link_invalid", "The link is not valid")
-WeakPassword = error(422, "weak_password", "The password does not meet the rules")
 WrongPassword = error(400, "wrong_password", "The current password is wrong")
 Conflict = error(409, "conflict", "Conflict")
 AlreadyActivated = error(409, "already_activated", "The account is already activated")
@@ -66,7 +106,17 @@ EmailTaken = error(409, "email_taken", "An account with this e-mail address exis
 PhaseClosed = error(409, "phase_closed", "The campaign's deadline has passed")
 PreconditionFailed = error(412, "precondition_failed", "The object changed since you read it")
 PreconditionRequired = error(428, "precondition_required", "If-Match header required")
-ServiceUnavailable = error(503, "service_unavailable", "Temporarily unavailable")
+# Answered by the handlers below and the body-size middleware rather than raised by a service.
+ServiceUnavailable = error(503, "service_unavailable", "The database is unavailable")
+InternalError = error(500, "internal_error", "Internal error")
+# Sealed data (national numbers, TOTP secrets: backend/crypto.py) that no key of DATA_KEY opens.
+DataKeyMismatch = error(
+    503, "data_key_mismatch", "Stored data cannot be decrypted with the configured DATA_KEY"
+)
+PayloadTooLarge = error(413, "payload_too_large", "The request body is too large")
+MethodNotAllowed = error(405, "method_not_allowed", "Method Not Allowed")
+# Any other HTTPException: FastAPI's 400 for a body it could not parse, for one.
+HttpError = error(400, "http_error", "Bad request")
 
 
 class FieldError(DomainError):
@@ -89,7 +139,7 @@ def problem(
     code: str,
     title: str,
     detail: str | None = None,
-    headers: dict[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
     **extra: Any,
 ) -> JSONResponse:
     body = {
@@ -104,6 +154,161 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+def answer(
+    kind: ProblemType,
+    detail: str | None = None,
+    headers: dict[str, str] | None = None,
+    *,
+    title: str | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    """The problem+json answer of a registered type, for what answers without raising
+    (handlers, middleware, the readiness check)."""
+    return problem(kind.status, kind.code, title or kind.title, detail, headers, **extra)
+
+
+# --- declarations: which endpoint can answer which problem --------------------------------
+
+STATUS_DESCRIPTIONS = {
+    400: "Bad request",
+    401: "Not signed in, or the token is invalid, expired or revoked",
+    403: "Not allowed for this account or token",
+    404: "Not found, or not visible to this account",
+    405: "The path does not take this method",
+    409: "Conflict with the current state",
+    412: "The object changed since it was read (If-Match)",
+    413: "The body is larger than the operation takes (1 MB; the import's file 5 MB)",
+    422: "The input is not valid; `errors` names each field",
+    428: "If-Match header required",
+    429: "Too many attempts; retry after `Retry-After` seconds",
+    500: "Internal error; quote the X-Request-ID",
+    503: "Unavailable; retry after `Retry-After` seconds",
+}
+# What any operation can answer, declared here once rather than on each endpoint.
+EVERYWHERE: tuple[ProblemType, ...] = (ServiceUnavailable, DataKeyMismatch, InternalError)
+# What the application answers outside any operation: a path no route matches (NotFound),
+# a method the path does not take. Listed in the OpenAPI document's catalogue.
+OUTSIDE_OPERATIONS: tuple[ProblemType, ...] = (NotFound, MethodNotAllowed)
+PROBLEMS_ATTRIBUTE = "__problems__"
+
+
+def _example(kind: ProblemType) -> dict[str, Any]:
+    return {
+        "type": f"https://stagematch.be/problems/{kind.code}",
+        "title": kind.title,
+        "status": kind.status,
+        "code": kind.code,
+    }
+
+
+def problems(*kinds: ProblemType) -> dict[int | str, dict[str, Any]]:
+    """The `responses=` of an endpoint that raises `kinds`: per status, problem+json whose
+    `code` is one of theirs (also listed as `x-problem-codes`), with an example each. The
+    check of declared errors (install) and the OpenAPI document read it back."""
+    by_status: dict[int, list[ProblemType]] = {}
+    for kind in sorted(set(kinds), key=lambda k: (k.status, k.code)):
+        by_status.setdefault(kind.status, []).append(kind)
+    responses: dict[int | str, dict[str, Any]] = {}
+    for status, of_status in by_status.items():
+        codes = [k.code for k in of_status]
+        schema = {
+            "allOf": [
+                {"$ref": "#/components/schemas/Problem"},
+                {"properties": {"code": {"enum": codes}}},
+            ]
+        }
+        responses[status] = {
+            "description": STATUS_DESCRIPTIONS.get(status, "Error")
+            + ": "
+            + ", ".join(f"`{c}`" for c in codes),
+            "content": {
+                PROBLEM_JSON: {
+                    "schema": schema,
+                    "examples": {
+                        k.code: {"summary": k.title, "value": _example(k)} for k in of_status
+                    },
+                }
+            },
+            "x-problem-codes": codes,
+        }
+    return responses
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def declares(
+    *kinds: ProblemType, when: Callable[[set[str]], bool] | None = None
+) -> Callable[[F], F]:
+    """Marks a dependency as raising `kinds`, so that every endpoint depending on it
+    (directly, through another dependency or through its router) declares them; `when`
+    narrows that to the endpoints whose HTTP methods it accepts."""
+
+    def mark(dependency: F) -> F:
+        setattr(dependency, PROBLEMS_ATTRIBUTE, (kinds, when))
+        return dependency
+
+    return mark
+
+
+def _from_dependencies(dependant: Any, methods: set[str]) -> Iterator[ProblemType]:
+    for sub in dependant.dependencies:
+        kinds, when = getattr(sub.call, PROBLEMS_ATTRIBUTE, ((), None))
+        if when is None or when(methods):
+            yield from kinds
+        yield from _from_dependencies(sub, methods)
+
+
+def declared(route: Any) -> dict[str, ProblemType]:
+    """Every problem an operation declares, by code: its own `problems(...)`, its
+    dependencies' `declares(...)`, what follows from its shape (parameters can be invalid,
+    a body too large or unparsable) and EVERYWHERE. `route` is an APIRoute or FastAPI's
+    route context (which adds the including routers' dependencies)."""
+    kinds: list[ProblemType] = list(EVERYWHERE)
+    for response in (route.responses or {}).values():
+        kinds += [REGISTRY[code] for code in response.get("x-problem-codes", ())]
+    kinds += _from_dependencies(route.dependant, set(route.methods or ()))
+    if route.body_field is not None:
+        kinds += [PayloadTooLarge, HttpError]
+    if route.body_field is not None or get_flat_params(route.dependant):
+        kinds.append(FieldError)
+    return {kind.code: kind for kind in kinds}
+
+
+def _declared_codes(app: FastAPI, route: APIRoute) -> frozenset[str]:
+    # Per original route, over every router that includes it; computed once per route.
+    cache: dict[int, frozenset[str]] | None = getattr(app.state, "declared_codes", None)
+    if cache is None:
+        cache = app.state.declared_codes = {}
+    if id(route) not in cache:
+        codes: set[str] = set()
+        for context in iter_route_contexts(app.routes):
+            if context.original_route is route:
+                codes |= declared(context).keys()
+        cache[id(route)] = frozenset(codes or declared(route))
+    return cache[id(route)]
+
+
+def _undeclared(request: Request, exc: DomainError) -> JSONResponse | None:
+    """With CHECK_DECLARED_ERRORS (the test suite), a problem its endpoint does not declare
+    answers 500 undeclared_error instead, so that any test provoking it fails loudly."""
+    if not request.app.state.settings.check_declared_errors:
+        return None
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute) or exc.code in _declared_codes(request.app, route):
+        return None
+    where = f"{request.method} {route.path}"
+    log.error("undeclared problem %s raised by %s", exc.code, where)
+    return problem(
+        500,
+        "undeclared_error",
+        "An endpoint raised a problem it does not declare",
+        f"{exc.code} is not declared on {where}: add it to the endpoint's problems(...)",
+        undeclared_code=exc.code,
+        route=where,
+    )
+
+
 def _field_name(loc: tuple[Any, ...]) -> str:
     # ("body", "contact_person", "email") -> "contact_person.email"; drop the location part.
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "cookie")]
@@ -112,8 +317,10 @@ def _field_name(loc: tuple[Any, ...]) -> str:
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
-    async def _domain(_: Request, exc: DomainError) -> JSONResponse:
-        return problem(exc.status, exc.code, exc.title, exc.detail, exc.headers, **exc.extra)
+    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
+        return _undeclared(request, exc) or problem(
+            exc.status, exc.code, exc.title, exc.detail, exc.headers, **exc.extra
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -121,23 +328,18 @@ def install(app: FastAPI) -> None:
             {"field": _field_name(tuple(e["loc"])), "code": e["type"], "message": e["msg"]}
             for e in exc.errors()
         ]
-        return problem(422, "validation_error", "The input is not valid", errors=errors)
+        return answer(FieldError, errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed", 401: "not_authenticated"}.get(
-            exc.status_code, "http_error"
+        kind = {404: NotFound, 405: MethodNotAllowed, 401: NotAuthenticated}.get(
+            exc.status_code, HttpError
         )
-        return problem(exc.status_code, code, str(exc.detail), headers=exc.headers)
+        # The status is the exception's own: HttpError stands for any other one.
+        return problem(exc.status_code, kind.code, str(exc.detail), headers=exc.headers)
 
     def _unavailable() -> JSONResponse:
-        return problem(
-            503,
-            "service_unavailable",
-            "The database is unavailable",
-            "Try again in a moment",
-            headers={"Retry-After": "5"},
-        )
+        return answer(ServiceUnavailable, "Try again in a moment", headers={"Retry-After": "5"})
 
     @app.exception_handler(OperationalError)
     async def _db_down(_: Request, exc: OperationalError) -> JSONResponse:
@@ -167,9 +369,9 @@ def install(app: FastAPI) -> None:
             log.warning("database statement timed out")
             return _unavailable()
         log.exception("database error")
-        return problem(500, "internal_error", "Internal error")
+        return answer(InternalError)
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", exc_info=exc)
-        return problem(500, "internal_error", "Internal error")
+        return answer(InternalError)

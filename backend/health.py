@@ -13,10 +13,12 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from backend import keys
-from backend.errors import problem
+from backend.db import alembic_config
+from backend.errors import answer, error, problems
 
 log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
+NotReady = error(503, "not_ready", "Not ready to serve")
 CHECK_TIMEOUT_SECONDS = 3.0
 # Reported in the body, never a reason to take the replica out of the load balancer.
 OPTIONAL_CHECKS = frozenset({"redis"})
@@ -27,8 +29,6 @@ def migration_heads() -> frozenset[str]:
     """The head revisions of the migrations shipped with this code."""
     from alembic.script import ScriptDirectory
 
-    from backend.cli import alembic_config
-
     return frozenset(ScriptDirectory.from_config(alembic_config()).get_heads())
 
 
@@ -36,8 +36,6 @@ def migration_heads() -> frozenset[str]:
 def known_revisions() -> frozenset[str]:
     """Every revision shipped with this code: its heads and all before them."""
     from alembic.script import ScriptDirectory
-
-    from backend.cli import alembic_config
 
     script = ScriptDirectory.from_config(alembic_config())
     return frozenset(revision.revision for revision in script.walk_revisions())
@@ -105,7 +103,7 @@ async def _redis(url: str) -> str:
     return "ok"
 
 
-@router.get("/readyz")
+@router.get("/readyz", responses=problems(NotReady))
 async def readyz(request: Request) -> JSONResponse:
     """Ready: 200 when every required check is ok; else 503 problem+json naming them."""
     checks = {"database": await _database(request)}
@@ -122,10 +120,8 @@ async def readyz(request: Request) -> JSONResponse:
     )
     if not failing:
         return JSONResponse({"status": "ok", "checks": checks}, headers=headers)
-    return problem(
-        503,
-        "not_ready",
-        "Not ready to serve",
+    return answer(
+        NotReady,
         failing,
         headers={**headers, "Retry-After": "5"},
         checks=checks,

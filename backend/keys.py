@@ -17,6 +17,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from backend import crypto
 from backend.auth.models import User
+from backend.db import rowcount
 from backend.mail.models import OutboxMail
 from backend.placements.models import KeyCheck, PlacementRequest, RequestState
 
@@ -154,7 +155,7 @@ async def rotate_batch(
             .values(national_number_encrypted=token)
             .execution_options(synchronize_session=False)
         )
-        report.changed += result.rowcount
+        report.changed += rowcount(result)
     return (rows[-1].id if len(rows) == size else None), report
 
 
@@ -230,7 +231,7 @@ async def reindex_batch(
             # The same pupil twice under two keys (entered while no old key was set).
             report.duplicates.append(row.id)
             continue
-        report.changed += result.rowcount
+        report.changed += rowcount(result)
     return (rows[-1].id if len(rows) == size else None), report
 
 

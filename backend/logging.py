@@ -8,7 +8,6 @@ streaming responses such as the server-sent events of `/api/v1/events`."""
 import contextvars
 import json
 import logging
-import os
 import re
 import sys
 import time
@@ -17,6 +16,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from backend.config import Settings
 
 REQUEST_ID_HEADER = "x-request-id"
 MAX_REQUEST_ID_LENGTH = 64
@@ -85,19 +87,13 @@ class TextFormatter(logging.Formatter):
         return f"{line} [{rid}]" if rid else line
 
 
-def log_format(environment: str) -> str:
-    """`LOG_FORMAT` (json or text) when set; else JSON in production, text elsewhere."""
-    chosen = os.environ.get("LOG_FORMAT", "").strip().lower()
-    if chosen in ("json", "text"):
-        return chosen
-    return "json" if environment == "production" else "text"
-
-
-def configure(environment: str, level: int = logging.INFO, stream: Any = None) -> None:
-    """Replaces the root logger's handlers with one that writes `log_format()` lines; uvicorn's
-    loggers propagate to it, so the whole process logs one way."""
+def configure(settings: Settings, level: int = logging.INFO, stream: Any = None) -> None:
+    """Replaces the root logger's handlers with one that writes lines as LOG_FORMAT says
+    (`Settings.effective_log_format`); uvicorn's loggers propagate to it, so the whole process
+    logs one way."""
     handler = logging.StreamHandler(stream or sys.stderr)
-    handler.setFormatter(JsonFormatter() if log_format(environment) == "json" else TextFormatter())
+    json_lines = settings.effective_log_format == "json"
+    handler.setFormatter(JsonFormatter() if json_lines else TextFormatter())
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)
@@ -116,10 +112,10 @@ class RequestContextMiddleware:
     back in `X-Request-ID` on every response (errors and streams included) and logs one
     access line when the response ends. Never logs the query string: it may carry a token."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
-    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -134,7 +130,7 @@ class RequestContextMiddleware:
         started = time.perf_counter()
         status: list[int] = []
 
-        async def send_with_id(message: dict) -> None:
+        async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status.append(message["status"])
                 headers = [

@@ -4,13 +4,15 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.types import ASGIApp
 
-from backend import body_limit, errors, health, metrics, security_headers, shutdown
+from backend import body_limit, errors, health, metrics, security_headers, shutdown, startup
 from backend import logging as app_logging
 from backend.admin import router as admin_router
 from backend.auth import api_tokens_router
@@ -25,9 +27,9 @@ from backend.events import stream as events_stream
 from backend.mail import worker as mail_worker
 from backend.openapi import OPENAPI_TAGS, document_errors
 from backend.organisations import router as organisations_router
+from backend.placements import router as reading_router
 from backend.placements.care_services import router as care_services_router
 from backend.placements.files import router as files_router
-from backend.placements.reading import router as reading_router
 from backend.placements.school import router as school_router
 from backend.reference import router as reference_router
 from backend.supervisors import router as supervisors_router
@@ -49,7 +51,7 @@ class StagematchAPI(FastAPI):
     outside Starlette's error middleware, so that even a 500 carries `X-Request-ID`, its
     security headers and gets its access line."""
 
-    def build_middleware_stack(self):
+    def build_middleware_stack(self) -> ASGIApp:
         measured = metrics.MetricsMiddleware(super().build_middleware_stack(), self.state.metrics)
         secured = security_headers.SecurityHeadersMiddleware(
             measured,
@@ -60,9 +62,9 @@ class StagematchAPI(FastAPI):
         )
         return app_logging.RequestContextMiddleware(secured)
 
-    _documented: dict | None = None
+    _documented: dict[str, Any] | None = None
 
-    def openapi(self) -> dict:
+    def openapi(self) -> dict[str, Any]:
         # FastAPI regenerates its document when routes change; ours follows each new one.
         schema = super().openapi()
         if schema is not self._documented:
@@ -106,6 +108,9 @@ def create_app(
     settings: Settings | None = None, sessionmaker: async_sessionmaker[AsyncSession] | None = None
 ) -> FastAPI:
     settings = settings or get_settings()
+    # Every setting comes from this object: the subsystems take theirs now, the dependencies
+    # read app.state.settings.
+    startup.configure(settings)
     engine = None
     if sessionmaker is None:
         engine = create_engine(settings, statement_timeout=settings.db_statement_timeout_seconds)
@@ -166,7 +171,7 @@ def mount_client(app: FastAPI) -> None:
         app.mount("/src", StaticFiles(directory=FRONTEND / "src"), name="src")
     index = FRONTEND / "index.html"
 
-    @app.get("/{path:path}", include_in_schema=False)
+    @app.get("/{path:path}", include_in_schema=False, responses=errors.problems(errors.NotFound))
     async def client(path: str) -> FileResponse:
         if path.startswith("api/"):
             raise errors.NotFound("No such endpoint")

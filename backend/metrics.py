@@ -22,9 +22,11 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.pool import QueuePool
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from backend import clock
-from backend.errors import NotFound
+from backend.errors import NotFound, problems
 from backend.events import broker as events
 from backend.mail.models import OutboxMail
 
@@ -94,7 +96,7 @@ class Metrics:
         self._children: dict[tuple[str, str, str], tuple[Any, Any]] = {}
         self._templates: dict[int, str] = {}
 
-    def observe(self, scope: dict, status: int, seconds: float) -> None:
+    def observe(self, scope: Scope, status: int, seconds: float) -> None:
         method = scope["method"]
         key = (method if method in METHODS else "other", self._template(scope), str(status))
         children = self._children.get(key)
@@ -104,7 +106,7 @@ class Metrics:
         children[0].inc()
         children[1].observe(seconds)
 
-    def _template(self, scope: dict) -> str:
+    def _template(self, scope: Scope) -> str:
         """The full template of the route that answered, `unmatched` when none did."""
         route = scope.get("route")
         if route is None:
@@ -158,7 +160,7 @@ class _Scraped(Collector):
     async def refresh(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
         engine = sessionmaker.kw.get("bind")
         pool = engine.sync_engine.pool if isinstance(engine, AsyncEngine) else None
-        if pool is not None and hasattr(pool, "checkedout"):
+        if isinstance(pool, QueuePool):
             self.pool = {"size": pool.size(), "checked_out": pool.checkedout()}
         try:
             self.outbox = await asyncio.wait_for(_outbox(sessionmaker), SCRAPE_QUERY_SECONDS)
@@ -195,18 +197,18 @@ class MetricsMiddleware:
     the route that answered (`/api/v1/placement-requests/{request_id}`, never the raw path).
     Pure ASGI: it neither buffers nor delays a streaming response."""
 
-    def __init__(self, app: Any, metrics: Metrics) -> None:
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
         self.app = app
         self.metrics = metrics
 
-    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
         answered = False
 
-        async def send_timed(message: dict) -> None:
+        async def send_timed(message: Message) -> None:
             nonlocal answered
             if message["type"] == "http.response.start":
                 answered = True
@@ -240,7 +242,7 @@ def _may_read(request: Request, token: str | None) -> bool:
     return not any(header in request.headers for header in FORWARDING_HEADERS)
 
 
-@router.get("/metrics")
+@router.get("/metrics", responses=problems(NotFound))
 async def metrics(request: Request) -> Response:
     """This process's metrics in Prometheus' text format, for a scraper only: a bearer of
     METRICS_TOKEN when set, else a request that came without a proxy's forwarding header."""

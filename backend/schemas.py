@@ -2,7 +2,7 @@
 fields, and the paginated list."""
 
 import re
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 import orjson
 from fastapi import Response
@@ -70,7 +70,7 @@ class Page(BaseModel, Generic[T]):
     page_size: int
 
 
-def page_response(page: Page) -> Response:
+def page_response(page: Page[Any]) -> Response:
     """A page whose items are plain JSON-ready dicts, encoded as they are (orjson). A list
     endpoint that returns this declares `response_model=Page[...]` for its documentation;
     FastAPI would otherwise validate every item again before encoding it, which costs several

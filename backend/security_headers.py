@@ -19,6 +19,7 @@ import re
 from typing import Any
 
 from fastapi.openapi.docs import get_swagger_ui_html
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 Headers = list[tuple[bytes, bytes]]
 _INLINE_SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script>", re.IGNORECASE | re.DOTALL)
@@ -107,7 +108,7 @@ class SecurityHeadersMiddleware:
     """Sets the headers above on every HTTP response, replacing any of the same name."""
 
     def __init__(
-        self, app: Any, *, index_html: str, docs_path: str | None, docs_html: str, https: bool
+        self, app: ASGIApp, *, index_html: str, docs_path: str | None, docs_html: str, https: bool
     ) -> None:
         self.app = app
         self.docs_path = docs_path
@@ -132,13 +133,13 @@ class SecurityHeadersMiddleware:
             return self.api
         return self.docs if path == self.docs_path else self.page
 
-    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         added, names = self._chosen(scope["path"])
 
-        async def send_with_headers(message: dict) -> None:
+        async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 kept = [(k, v) for k, v in message.get("headers", ()) if k.lower() not in names]
                 message = {**message, "headers": kept + added}

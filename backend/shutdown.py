@@ -8,9 +8,13 @@ import asyncio
 import signal
 import threading
 from collections.abc import Callable
+from types import FrameType
 from typing import Any
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+# What signal.getsignal returns: a function, SIG_DFL / SIG_IGN, or None (set outside Python).
+Handler = Callable[[int, FrameType | None], Any] | int | None
 
 
 def on_exit_signal(callback: Callable[[], None]) -> Callable[[], None]:
@@ -19,9 +23,9 @@ def on_exit_signal(callback: Callable[[], None]) -> Callable[[], None]:
     if threading.current_thread() is not threading.main_thread():
         return lambda: None  # only the main thread receives signals (an app run by a test)
     loop = asyncio.get_running_loop()
-    previous = {sig: signal.getsignal(sig) for sig in SIGNALS}
+    previous: dict[int, Handler] = {sig: signal.getsignal(sig) for sig in SIGNALS}
 
-    def handler(sig: int, frame: Any) -> None:
+    def handler(sig: int, frame: FrameType | None) -> None:
         loop.call_soon_threadsafe(callback)
         prior = previous[sig]
         if callable(prior):

@@ -11,6 +11,7 @@ import anyio.to_thread
 from fastapi.responses import Response
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from backend.clock import BRUSSELS
 
@@ -59,7 +60,7 @@ def to_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
 
 def to_xlsx(header: Sequence[str], rows: Iterable[Sequence[Any]], title: str = "Export") -> bytes:
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title[:31])
+    sheet: WriteOnlyWorksheet = workbook.create_sheet(title[:31])
     sheet.append(list(header))
     for row in rows:
         sheet.append([_xlsx_cell(sheet, v) for v in row])
@@ -68,7 +69,7 @@ def to_xlsx(header: Sequence[str], rows: Iterable[Sequence[Any]], title: str = "
     return buffer.getvalue()
 
 
-def _xlsx_cell(sheet, value: Any) -> Any:
+def _xlsx_cell(sheet: WriteOnlyWorksheet, value: Any) -> Any:
     value = _writable(value)
     if isinstance(value, str) and value.startswith("="):
         # openpyxl would store this as a formula; typed as a string, Excel shows the text.

@@ -222,10 +222,14 @@ async def seed(
 
 
 async def _main(out: str, **sizes: int) -> None:
+    from backend import startup
     from backend.config import get_settings
     from backend.db import create_engine, create_sessionmaker
 
-    engine = create_engine(get_settings())
+    settings = get_settings()
+    # The numbers are sealed with these settings' keys (as the CLI's commands do).
+    startup.configure(settings)
+    engine = create_engine(settings)
     try:
         async with create_sessionmaker(engine)() as session:
             logins = await seed(session, **sizes)

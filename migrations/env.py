@@ -6,7 +6,8 @@ from logging.config import fileConfig
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from backend.config import get_settings
+from backend import startup
+from backend.config import Settings, get_settings
 from backend.db import create_engine
 from backend.models import Base
 
@@ -28,12 +29,20 @@ def do_run_migrations(connection: Connection) -> None:
         context.run_migrations()
 
 
-async def run_async_migrations() -> None:
+def _settings() -> Settings:
+    """The Settings `stagematch migrate` hands over, or (`alembic` run by hand, the tests)
+    the environment's; a test's `database_url` overrides their database."""
+    settings = config.attributes.get("settings") or get_settings()
     url = config.attributes.get("database_url")
-    settings = (
-        get_settings() if url is None else get_settings().model_copy(update={"database_url": url})
-    )
-    engine = create_engine(settings)
+    if url is not None:
+        settings = settings.model_copy(update={"database_url": url})
+    # A data migration encrypts (backend.crypto) under these settings' keys.
+    startup.configure(settings)
+    return settings
+
+
+async def run_async_migrations() -> None:
+    engine = create_engine(_settings())
     async with engine.connect() as connection:
         await connection.run_sync(do_run_migrations)
     await engine.dispose()
@@ -41,7 +50,7 @@ async def run_async_migrations() -> None:
 
 def run_migrations_offline() -> None:
     context.configure(
-        url=get_settings().database_url,
+        url=_settings().database_url,
         target_metadata=target_metadata,
         literal_binds=True,
         render_as_batch=True,

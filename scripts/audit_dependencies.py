@@ -1,5 +1,6 @@
-"""The dependency audit of `make test`: pip-audit on the installed Python dependencies and
-`npm audit --omit=dev` on the client's, failing on a known vulnerability unless
+"""The dependency audit of `make test`: pip-audit on the Python lock (requirements-dev.lock,
+every package the app and its tests install; the image's requirements.lock is a subset of
+it) and `npm audit --omit=dev` on the client's, failing on a known vulnerability unless
 docs/SECURITY.md accepts it (its "Accepted advisories" table names the advisory and why it
 does not apply).
 
@@ -18,6 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SECURITY_DOC = ROOT / "docs" / "SECURITY.md"
 ACCEPTED_HEADING = "## Accepted advisories"
+PYTHON_LOCK = ROOT / "requirements-dev.lock"
 
 
 @dataclass(frozen=True)
@@ -96,7 +98,10 @@ def main() -> int:
     pip_report = _run_json(
         [
             str(python.parent / "pip-audit"),
-            "--skip-editable",
+            # The lock pins and hashes every package: read as it is, nothing installed.
+            "--requirement",
+            str(PYTHON_LOCK),
+            "--disable-pip",
             "--format",
             "json",
             "--progress-spinner",

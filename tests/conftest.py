@@ -30,6 +30,8 @@ os.environ.update(
         "PUBLIC_URL": "http://stagematch.test",
         "MAIL_WORKER_IN_PROCESS": "false",
         "REDIS_URL": "",
+        # Every problem an endpoint answers must be declared on it (backend/errors.py).
+        "CHECK_DECLARED_ERRORS": "true",
         "SMTP_HOST": "",
         # Lighter argon2 in tests only: the production parameters are tested in test_passwords.py.
         "ARGON2_MEMORY_KIB": "8192",
@@ -37,7 +39,7 @@ os.environ.update(
     }
 )
 
-from backend import clock  # noqa: E402
+from backend import clock, startup  # noqa: E402
 from backend.config import Settings, get_settings  # noqa: E402
 from backend.db import create_engine, create_sessionmaker  # noqa: E402
 from backend.main import create_app  # noqa: E402
@@ -74,7 +76,7 @@ def fresh_database(url: str) -> None:
 def migrate(url: str, revision: str = "head") -> None:
     from alembic import command
 
-    from backend.cli import alembic_config
+    from backend.db import alembic_config
 
     config = alembic_config()
     config.attributes["database_url"] = url
@@ -134,6 +136,13 @@ async def committed(engine: AsyncEngine) -> AsyncIterator[async_sessionmaker[Asy
 async def db(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
     async with sessionmaker() as session:
         yield session
+
+
+@pytest.fixture(autouse=True)
+def _configured(settings: Settings) -> None:
+    """Every test starts with the process configured from the session's settings, as
+    create_app does: a test that made an app of other settings leaves nothing behind."""
+    startup.configure(settings)
 
 
 @pytest.fixture(autouse=True)

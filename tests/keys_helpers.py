@@ -1,5 +1,6 @@
 """Changing a deployment's keys inside a test: the settings are read from the environment
-again and crypto forgets the keys and numbers it held, as a restarted process would."""
+again and the process is configured with them (crypto forgets the keys and numbers it held),
+as a restarted process would be."""
 
 import secrets
 from collections.abc import Iterator
@@ -7,8 +8,8 @@ from collections.abc import Iterator
 import pytest
 from cryptography.fernet import Fernet
 
-from backend import crypto
-from backend.config import get_settings
+from backend import startup
+from backend.config import Settings
 
 OLD_DATA_KEY = Fernet.generate_key().decode()
 NEW_DATA_KEY = Fernet.generate_key().decode()
@@ -19,6 +20,8 @@ NEW_BLIND_KEY = secrets.token_urlsafe(48)
 class Keys:
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.monkeypatch = monkeypatch
+        # The settings of the last `use`: an app created in the test runs on them.
+        self.settings: Settings | None = None
 
     def use(self, **settings: str | None) -> None:
         """Sets (a value) or removes (None) DATA_KEY, BLIND_INDEX_KEY, BLIND_INDEX_OLD_KEY."""
@@ -27,13 +30,12 @@ class Keys:
                 self.monkeypatch.delenv(name, raising=False)
             else:
                 self.monkeypatch.setenv(name, value)
-        get_settings.cache_clear()
-        crypto.reset()
+        self.settings = Settings()
+        startup.configure(self.settings)
 
 
 @pytest.fixture(name="keys")
 def keys_fixture(monkeypatch: pytest.MonkeyPatch) -> Iterator[Keys]:
     yield Keys(monkeypatch)
     monkeypatch.undo()
-    get_settings.cache_clear()
-    crypto.reset()
+    startup.configure(Settings())

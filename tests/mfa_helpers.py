@@ -1,7 +1,6 @@
 """Two-step sign-in in tests: codes computed as an authenticator app would (pyotp) on the
 application's clock, the enrolment through the API, and ADMIN_MFA_REQUIRED turned on."""
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import httpx
@@ -9,7 +8,6 @@ import pyotp
 import pytest
 
 from backend import clock
-from backend.config import get_settings
 from tests.factories import PASSWORD
 
 STEP = timedelta(seconds=30)
@@ -41,11 +39,12 @@ async def login(client: httpx.AsyncClient, email: str, secret: str | None, **ext
     return await client.post("/api/v1/auth/login", json=body)
 
 
+def require_mfa(app, required: bool = True) -> None:
+    """ADMIN_MFA_REQUIRED for the app from now on (the settings it reads per request)."""
+    app.state.settings = app.state.settings.model_copy(update={"admin_mfa_required": required})
+
+
 @pytest.fixture
-def mfa_required(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def mfa_required(app) -> None:
     """ADMIN_MFA_REQUIRED=true, as in production."""
-    monkeypatch.setenv("ADMIN_MFA_REQUIRED", "true")
-    get_settings.cache_clear()
-    yield
-    monkeypatch.undo()
-    get_settings.cache_clear()
+    require_mfa(app)

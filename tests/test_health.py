@@ -10,7 +10,7 @@ from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
-from backend.cli import alembic_config
+from backend.db import alembic_config
 from backend.health import migration_heads
 from backend.main import create_app
 from tests.conftest import IS_POSTGRES, ROOT, TEST_DATABASE_URL, fresh_database, make_client

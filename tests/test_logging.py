@@ -5,6 +5,7 @@ import asyncio
 import io
 import json
 import logging
+import secrets
 import subprocess
 import sys
 import time
@@ -13,8 +14,11 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
+from cryptography.fernet import Fernet
+from pydantic import ValidationError
 
 from backend import logging as app_logging
+from backend.config import Settings
 from tests.conftest import ROOT, free_port, make_client
 from tests.live_server import server_env
 
@@ -144,18 +148,58 @@ async def test_streaming_responses_pass_through_with_the_id(app):
     assert response.headers["x-request-id"]
 
 
+@pytest.fixture
+def root_logging():
+    """Puts the root logger's handlers back after a test configured the process's logging."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
+def _settings(**values) -> Settings:
+    if values.get("environment") == "production":
+        values |= {
+            "secret_key": secrets.token_urlsafe(48),
+            "data_key": Fernet.generate_key().decode(),
+            "blind_index_key": secrets.token_urlsafe(48),
+            "smtp_host": "smtp.example",
+        }
+    return Settings(_env_file=None, **values)
+
+
+def _first_line(settings: Settings) -> str:
+    stream = io.StringIO()
+    app_logging.configure(settings, stream=stream)
+    logging.getLogger("stagematch.test").info("hello")
+    return stream.getvalue().splitlines()[0]
+
+
 @pytest.mark.parametrize(
     ("log_format", "environment", "expected"),
     [
         ("", "development", "text"),
         ("", "production", "json"),
-        ("json", "development", "json"),
+        (" JSON", "development", "json"),
         ("text", "production", "text"),
     ],
 )
-def test_format_follows_log_format_then_environment(monkeypatch, log_format, environment, expected):
-    monkeypatch.setenv("LOG_FORMAT", log_format)
-    assert app_logging.log_format(environment) == expected
+def test_format_follows_log_format_then_environment(
+    monkeypatch, root_logging, log_format, environment, expected
+):
+    # Whatever the process's environment says: the Settings object decides.
+    monkeypatch.setenv("LOG_FORMAT", "text" if expected == "json" else "json")
+    line = _first_line(_settings(environment=environment, log_format=log_format))
+    if expected == "json":
+        assert json.loads(line)["message"] == "hello"
+    else:
+        assert line.endswith("INFO stagematch.test hello")
+
+
+def test_an_unknown_log_format_is_refused():
+    with pytest.raises(ValidationError, match="log_format"):
+        Settings(log_format="xml", _env_file=None)
 
 
 def test_served_process_writes_json_lines(tmp_path):

@@ -1,5 +1,10 @@
 """Sign-in, the session cookie, /me, sign-out."""
 
+import pytest
+from passlib.context import CryptContext
+from sqlalchemy import select, update
+
+from backend.auth.models import User
 from tests.factories import PASSWORD
 
 
@@ -111,3 +116,46 @@ async def test_client_config_names_the_support_contact(client, settings):
     assert response.status_code == 200
     assert response.json()["support_email"] == settings.support_email
     assert response.json()["support_hours"] == settings.support_hours
+
+
+def hash_with(settings, **changed) -> str:
+    """PASSWORD hashed with the settings' argon2 parameters but for `changed`."""
+    params = {
+        "memory_cost": settings.argon2_memory_kib,
+        "time_cost": settings.argon2_time_cost,
+        "parallelism": settings.argon2_parallelism,
+    } | changed
+    kwargs = {f"argon2__{name}": value for name, value in params.items()}
+    return CryptContext(schemes=["argon2"], argon2__type="ID", **kwargs).hash(PASSWORD)
+
+
+async def stored_hash(db, user_id) -> str:
+    return await db.scalar(select(User.password_hash).where(User.id == user_id))
+
+
+@pytest.mark.parametrize(
+    "changed", [{"time_cost": 2}, {"memory_cost": 4096}, {"parallelism": 2}], ids=str
+)
+async def test_a_sign_in_rehashes_a_password_hashed_with_other_parameters(
+    school_client, client, db, settings, changed
+):
+    user_id, email = school_client.account.user_id, school_client.account.email
+    old = hash_with(settings, **changed)
+    await db.execute(update(User).where(User.id == user_id).values(password_hash=old))
+    await db.commit()
+
+    wrong = {"email": email, "password": "verkeerd-wachtwoord"}
+    assert (await client.post("/api/v1/auth/login", json=wrong)).status_code == 401
+    assert await stored_hash(db, user_id) == old
+
+    right = {"email": email, "password": PASSWORD}
+    assert (await client.post("/api/v1/auth/login", json=right)).status_code == 200
+    current = (
+        f"$argon2id$v=19$m={settings.argon2_memory_kib},t={settings.argon2_time_cost},"
+        f"p={settings.argon2_parallelism}$"
+    )
+    rehashed = await stored_hash(db, user_id)
+    assert rehashed.startswith(current)
+
+    assert (await client.post("/api/v1/auth/login", json=right)).status_code == 200
+    assert await stored_hash(db, user_id) == rehashed

@@ -5,7 +5,7 @@ import os
 from alembic import command
 from alembic.script import ScriptDirectory
 
-from backend.cli import alembic_config
+from backend.db import alembic_config
 from tests.conftest import IS_POSTGRES, ROOT, TEST_DATABASE_URL, fresh_database
 
 

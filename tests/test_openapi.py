@@ -82,3 +82,36 @@ async def test_private_operations_document_authentication_and_token_errors(spec)
 async def test_api_token_bodies_have_examples(spec):
     create = spec["components"]["schemas"]["ApiTokenCreate"]["properties"]
     assert create["name"]["examples"] and create["read_only"]["examples"]
+
+
+async def test_each_error_response_has_an_example_per_code(spec):
+    disable = spec["paths"]["/api/v1/me/mfa"]["delete"]
+    conflict = disable["responses"]["409"]
+    assert codes(conflict) == {"mfa_not_enabled", "mfa_required_for_admins"}
+    examples = conflict["content"][PROBLEM_JSON]["examples"]
+    assert set(examples) == codes(conflict) == set(conflict["x-problem-codes"])
+    assert examples["mfa_not_enabled"]["value"]["status"] == 409
+
+
+async def test_the_document_lists_every_code_with_its_status(spec):
+    catalogue = spec["x-problem-types"]
+    assert catalogue["phase_closed"] == {
+        "status": 409,
+        "title": "The campaign's deadline has passed",
+    }
+    assert catalogue["method_not_allowed"]["anywhere"] is True
+    documented = {
+        code
+        for _, _, operation in operations(spec)
+        for status, response in operation["responses"].items()
+        if status >= "400"
+        for code in response["x-problem-codes"]
+    }
+    assert documented <= set(catalogue)
+
+
+async def test_the_event_stream_documents_its_own_authentication(spec):
+    # It authenticates itself (the token may come in the URL), not through a dependency.
+    stream = spec["paths"]["/api/v1/events"]["get"]["responses"]
+    assert codes(stream["401"]) == {"not_authenticated", "token_invalid"}
+    assert "mfa_enrollment_required" in codes(stream["403"])

@@ -2,6 +2,7 @@
 rows stay so that the statistics of those years do not change."""
 
 import re
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -10,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend import clock, crypto
 from backend.campaigns.models import Campaign
+from backend.db import rowcount
 from backend.mail.models import OutboxMail
 from backend.placements.models import Acceptance, PlacementRequest, RequestEvent
 
@@ -46,10 +48,25 @@ async def purge(
     ids = [c.id for c in campaigns]
     if not ids:
         return PurgeReport([], 0, 0)
-    request_ids = select(PlacementRequest.id).where(PlacementRequest.campaign_id.in_(ids))
+    erased = await _erase_requests(session, ids)
+    # Nor may this process keep the numbers it decrypted (a server's cache forgets them within
+    # crypto.DECRYPT_CACHE_SECONDS).
+    crypto.forget_decrypted()
+    # Mails carry pupils' names; those written before the cutoff were delivered long ago.
+    mails = await session.execute(
+        delete(OutboxMail)
+        .where(OutboxMail.created_at < cutoff)
+        .execution_options(synchronize_session=False)
+    )
+    return PurgeReport([f"{c.school_year} {c.track}" for c in campaigns], erased, rowcount(mails))
+
+
+async def _erase_requests(session: AsyncSession, campaign_ids: list[uuid.UUID]) -> int:
+    """Blanks the pupils of these campaigns, their acceptances' notes and contacts and their
+    history's details; returns how many requests."""
     erased = await session.execute(
         update(PlacementRequest)
-        .where(PlacementRequest.campaign_id.in_(ids))
+        .where(PlacementRequest.campaign_id.in_(campaign_ids))
         .values(
             first_name=ERASED,
             last_name=ERASED,
@@ -67,6 +84,7 @@ async def purge(
         )
         .execution_options(synchronize_session=False)
     )
+    request_ids = select(PlacementRequest.id).where(PlacementRequest.campaign_id.in_(campaign_ids))
     await session.execute(
         update(Acceptance)
         .where(Acceptance.request_id.in_(request_ids))
@@ -85,15 +103,4 @@ async def purge(
         .values(details={})
         .execution_options(synchronize_session=False)
     )
-    # Nor may this process keep the numbers it decrypted (a server's cache forgets them within
-    # crypto.DECRYPT_CACHE_SECONDS).
-    crypto.forget_decrypted()
-    # Mails carry pupils' names; those written before the cutoff were delivered long ago.
-    mails = await session.execute(
-        delete(OutboxMail)
-        .where(OutboxMail.created_at < cutoff)
-        .execution_options(synchronize_session=False)
-    )
-    return PurgeReport(
-        [f"{c.school_year} {c.track}" for c in campaigns], erased.rowcount, mails.rowcount
-    )
+    return rowcount(erased)

@@ -16,7 +16,9 @@ from backend.admin.schemas import (
 )
 from backend.auth.deps import AdminActor, client_address
 from backend.db import SessionDep
+from backend.errors import NotFound, PhaseClosed, PreconditionFailed, problems
 from backend.placements.school import requests as school_requests
+from backend.placements.transitions import RequestLocked, RequestWithdrawn
 from backend.schemas import Page, PageParams
 from backend.tabular import Format, download
 
@@ -24,7 +26,11 @@ router = APIRouter(prefix="/admin", tags=["admin"])
 ClientAddress = Annotated[str, Depends(client_address)]
 
 
-@router.get("/dashboard", summary="A campaign's counts, placement rate and open pupils")
+@router.get(
+    "/dashboard",
+    summary="A campaign's counts, placement rate and open pupils",
+    responses=problems(NotFound),
+)
 async def dashboard(campaign_id: uuid.UUID, actor: AdminActor, db: SessionDep) -> Dashboard:
     return await service.dashboard(db, actor, campaign_id)
 
@@ -53,6 +59,7 @@ async def outbox(
     "/exports/requests",
     summary="All requests of a campaign as CSV or XLSX",
     response_class=Response,
+    responses=problems(NotFound),
 )
 async def export_requests(
     campaign_id: uuid.UUID,
@@ -74,6 +81,7 @@ async def export_requests(
 @router.get(
     "/placement-requests/{request_id}/personal-data",
     summary="Everything stored about one pupil (data-subject request), with a reason",
+    responses=problems(NotFound),
 )
 async def personal_data(
     request_id: uuid.UUID,
@@ -88,6 +96,7 @@ async def personal_data(
 @router.get(
     "/campaigns/{campaign_id}/conflicts",
     summary="Pupils entered by two schools: pairs of requests with the same national number",
+    responses=problems(NotFound),
 )
 async def campaign_conflicts(
     campaign_id: uuid.UUID,
@@ -102,10 +111,7 @@ async def campaign_conflicts(
     "/placement-requests/{request_id}/withdraw",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Withdraw a school's request that is not accepted (a conflict), with a reason",
-    responses={
-        404: {"x-problem-codes": ["not_found"]},
-        409: {"x-problem-codes": ["phase_closed", "request_locked", "request_withdrawn"]},
-    },
+    responses=problems(NotFound, PhaseClosed, RequestLocked, RequestWithdrawn, PreconditionFailed),
 )
 async def withdraw_request(
     request_id: uuid.UUID,

@@ -106,7 +106,8 @@ class OutboxRead(ReadModel):
     failed_at: datetime | None
     last_error: str | None
 
-    @computed_field
+    # mypy refuses any decorator above @property; pydantic documents this ignore for it.
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def status(self) -> Literal["waiting", "retrying", "sent", "failed"]:
         """Retrying: an attempt failed and the next waits for the backoff (`last_error`)."""

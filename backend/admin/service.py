@@ -2,7 +2,7 @@
 
 import uuid
 from collections import Counter, defaultdict
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, bindparam, func, select
@@ -137,7 +137,7 @@ async def dashboard(session: AsyncSession, actor: Actor, campaign_id: uuid.UUID)
     )
 
 
-def _brussels_day_start(day) -> datetime:
+def _brussels_day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=clock.BRUSSELS)
 
 
@@ -269,7 +269,7 @@ async def export_rows(
     campaign_id: uuid.UUID,
     reason: str | None,
     client: str | None,
-) -> tuple[tuple[str, ...], list[list]]:
+) -> tuple[tuple[str, ...], list[list[Any]]]:
     """Every request of a campaign (header and rows): national number, phone and e-mail only
     with a reveal reason. Every export is audited with its reason and the ids of its rows."""
     await campaign_or_404(session, campaign_id)

@@ -1,19 +1,24 @@
 """The audit log: append-only entries of who did what, when, from where."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend import clock
 from backend.audit.models import AuditEntry
 
+if TYPE_CHECKING:
+    # Not at run time: the sign-in code these come from records through this module.
+    from backend.auth.deps import Actor
+    from backend.auth.models import User
+
 
 def record(
     session: AsyncSession,
     action: str,
     *,
-    actor=None,
-    user=None,
+    actor: "Actor | None" = None,
+    user: "User | None" = None,
     object_type: str | None = None,
     object_id: Any = None,
     client_address: str | None = None,

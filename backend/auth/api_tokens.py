@@ -3,8 +3,9 @@ keyed hash, revocable; a token acts for its organisation as the user who created
 
 import uuid
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend import clock
@@ -16,6 +17,10 @@ from backend.auth.service import user_by_id
 from backend.errors import FieldError, NotFound, TokenInvalid, error
 from backend.events import broker as events
 from backend.schemas import Page, PageParams
+
+if TYPE_CHECKING:
+    # Not at run time: backend.auth.deps imports this module.
+    from backend.auth.deps import Actor
 
 # Tells an API token from a JWT at a glance (JWTs start with "eyJ").
 TOKEN_PREFIX = "smt_"
@@ -31,14 +36,14 @@ def is_api_token(raw: str) -> bool:
     return raw.startswith(TOKEN_PREFIX)
 
 
-def _active(organisation_id: uuid.UUID):
+def _active(organisation_id: uuid.UUID) -> Select[ApiToken]:
     return select(ApiToken).where(
         ApiToken.organisation_id == organisation_id, ApiToken.revoked_at.is_(None)
     )
 
 
 async def create(
-    session: AsyncSession, actor, body: ApiTokenCreate, client_address: str | None = None
+    session: AsyncSession, actor: "Actor", body: ApiTokenCreate, client_address: str | None = None
 ) -> tuple[ApiToken, str]:
     """A new token of the actor's organisation with a future expiry (or none); returns the
     row and the secret, which is never stored and cannot be shown again."""
@@ -48,7 +53,7 @@ async def create(
     count = await session.scalar(
         select(func.count()).select_from(_active(actor.organisation_id).subquery())
     )
-    if count >= MAX_ACTIVE_TOKENS:
+    if (count or 0) >= MAX_ACTIVE_TOKENS:
         raise TooManyTokens(f"Revoke unused tokens first (at most {MAX_ACTIVE_TOKENS})")
     secret = TOKEN_PREFIX + security.new_opaque_token()
     token = ApiToken(
@@ -76,7 +81,7 @@ async def create(
     return token, secret
 
 
-async def list_(session: AsyncSession, actor, params: PageParams) -> Page[ApiTokenRead]:
+async def list_(session: AsyncSession, actor: "Actor", params: PageParams) -> Page[ApiTokenRead]:
     """The organisation's tokens that are not revoked, newest first (expired ones included, so
     that people see why a script stopped)."""
     query = _active(actor.organisation_id)
@@ -88,14 +93,14 @@ async def list_(session: AsyncSession, actor, params: PageParams) -> Page[ApiTok
     )
     return Page[ApiTokenRead](
         items=[ApiTokenRead.model_validate(row) for row in rows],
-        total=total,
+        total=total or 0,
         page=params.page,
         page_size=params.page_size,
     )
 
 
 async def revoke(
-    session: AsyncSession, actor, token_id: uuid.UUID, client_address: str | None = None
+    session: AsyncSession, actor: "Actor", token_id: uuid.UUID, client_address: str | None = None
 ) -> None:
     """Revokes a token of the actor's own organisation; another's answers 404, as if absent."""
     token = await session.scalar(_active(actor.organisation_id).where(ApiToken.id == token_id))

@@ -10,6 +10,7 @@ from backend.auth import api_tokens
 from backend.auth.api_token_schemas import ApiTokenCreate, ApiTokenCreated, ApiTokenRead
 from backend.auth.deps import SignedInActor, client_address
 from backend.db import SessionDep
+from backend.errors import NotFound, problems
 from backend.schemas import Page, PageParams
 
 router = APIRouter(prefix="/api-tokens", tags=["api tokens"])
@@ -20,6 +21,7 @@ ClientAddress = Annotated[str, Depends(client_address)]
     "",
     status_code=status.HTTP_201_CREATED,
     summary="Create an API token (the secret is shown only in this answer)",
+    responses=problems(api_tokens.TooManyTokens),
 )
 async def create_api_token(
     body: ApiTokenCreate,
@@ -46,6 +48,7 @@ async def list_api_tokens(
     "/{token_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Revoke an API token; it stops at its next request",
+    responses=problems(NotFound),
 )
 async def revoke_api_token(
     token_id: uuid.UUID, actor: SignedInActor, db: SessionDep, client: ClientAddress

@@ -1,6 +1,7 @@
 """Who is calling: the actor dependency and its role-specific forms."""
 
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -11,13 +12,14 @@ from backend.auth import api_tokens, mfa, security
 from backend.auth.actor import Actor as Actor  # re-exported: the older imports keep working
 from backend.auth.ratelimit import Limiter
 from backend.auth.service import is_blocked, user_by_session
-from backend.config import Settings, get_settings
+from backend.config import Settings
 from backend.db import SessionDep
 from backend.errors import (
     AccountDisabled,
     Forbidden,
     NotAuthenticated,
     TokenInvalid,
+    declares,
     error,
 )
 from backend.organisations.models import OrganisationKind
@@ -36,15 +38,18 @@ WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 # The small dependencies are `async def`: FastAPI runs a plain `def` one in its thread pool,
 # a thread hop on every request.
-async def settings_dep() -> Settings:
-    return get_settings()
+async def settings_dep(request: Request) -> Settings:
+    """The Settings the app was created with (`create_app`)."""
+    settings: Settings = request.app.state.settings
+    return settings
 
 
 SettingsDep = Annotated[Settings, Depends(settings_dep)]
 
 
 async def limiter_dep(request: Request) -> Limiter:
-    return request.app.state.limiter
+    limiter: Limiter = request.app.state.limiter
+    return limiter
 
 
 LimiterDep = Annotated[Limiter, Depends(limiter_dep)]
@@ -54,6 +59,7 @@ async def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+@declares(NotAuthenticated, TokenInvalid, AccountDisabled)
 async def authenticated_actor(
     session: SessionDep,
     settings: SettingsDep,
@@ -74,6 +80,7 @@ def check_second_factor(actor: Actor, settings: Settings) -> None:
         raise mfa.MfaEnrollmentRequired()
 
 
+@declares(mfa.MfaEnrollmentRequired)
 async def current_actor(actor: AuthenticatedActor, settings: SettingsDep) -> Actor:
     """The caller, past the second-factor gate. Every private router depends on it through
     `token_scope`, so that an endpoint fails closed for an admin who has not enrolled."""
@@ -126,12 +133,17 @@ async def _api_token_actor(session: AsyncSession, raw: str) -> Actor:
 CurrentActor = Annotated[Actor, Depends(current_actor)]
 
 
+def _writes(methods: set[str]) -> bool:
+    return bool(methods & WRITE_METHODS)
+
+
 def _check_token_scope(request: Request, actor: Actor) -> None:
     token = actor.api_token
     if token is not None and token.is_read_only and request.method in WRITE_METHODS:
         raise ReadOnlyToken()
 
 
+@declares(ReadOnlyToken, when=_writes)
 async def token_scope(request: Request, actor: CurrentActor) -> Actor:
     """The private API's gate: a read-only token writes nothing, and an admin without the
     required second factor reaches nothing. One dependency of the private router, so no
@@ -140,12 +152,14 @@ async def token_scope(request: Request, actor: CurrentActor) -> Actor:
     return actor
 
 
+@declares(ReadOnlyToken, when=_writes)
 async def enrolment_scope(request: Request, actor: AuthenticatedActor) -> Actor:
     """The gate of the few endpoints an admin reaches before enrolling (router.enrolment)."""
     _check_token_scope(request, actor)
     return actor
 
 
+@declares(SessionRequired)
 async def signed_in_user(actor: CurrentActor) -> Actor:
     if actor.api_token is not None:
         raise SessionRequired()
@@ -157,6 +171,7 @@ async def signed_in_user(actor: CurrentActor) -> Actor:
 SignedInActor = Annotated[Actor, Depends(signed_in_user)]
 
 
+@declares(SessionRequired)
 async def enrolling_user(actor: AuthenticatedActor) -> Actor:
     if actor.api_token is not None:
         raise SessionRequired()
@@ -167,7 +182,8 @@ async def enrolling_user(actor: AuthenticatedActor) -> Actor:
 EnrollingActor = Annotated[Actor, Depends(enrolling_user)]
 
 
-def require_role(role: OrganisationKind):
+def require_role(role: OrganisationKind) -> Callable[[Actor], Awaitable[Actor]]:
+    @declares(Forbidden)
     async def dependency(actor: CurrentActor) -> Actor:
         if actor.role != role:
             raise Forbidden(f"Only for {role.value} accounts")

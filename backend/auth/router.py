@@ -1,12 +1,14 @@
+from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Cookie, Depends, Request, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend import clock
-from backend.auth import mfa, service
+from backend.auth import mfa, service, totp
 from backend.auth.deps import (
     AuthenticatedActor,
     CurrentActor,
@@ -16,6 +18,7 @@ from backend.auth.deps import (
     SignedInActor,
     client_address,
 )
+from backend.auth.models import User
 from backend.auth.schemas import (
     Accepted,
     ChangePasswordIn,
@@ -26,12 +29,25 @@ from backend.auth.schemas import (
     MeUpdate,
     MfaDisableIn,
     MfaEnrolment,
+    OrganisationRef,
     TokenOut,
     TokenPasswordIn,
     UserRead,
 )
 from backend.config import Settings
 from backend.db import SessionDep, run_in_own_session
+from backend.errors import (
+    AccountDisabled,
+    AccountNotActivated,
+    InvalidCredentials,
+    LinkExpired,
+    LinkInvalid,
+    LinkUsed,
+    RateLimited,
+    TokenInvalid,
+    WrongPassword,
+    problems,
+)
 
 REFRESH_COOKIE = "stagematch_refresh"
 REFRESH_PATH = "/api/v1/auth"
@@ -44,16 +60,20 @@ router = APIRouter(tags=["account"])
 # and the enrolment. Everything else is on `router`, behind the second-factor gate.
 enrolment = APIRouter(tags=["account"])
 ClientAddress = Annotated[str, Depends(client_address)]
+# What a sign-in with e-mail and password can answer besides success.
+SIGN_IN_PROBLEMS = (RateLimited, InvalidCredentials, AccountNotActivated, AccountDisabled)
+# What a mailed link's token can answer (service.consume_link_token).
+LINK_PROBLEMS = (LinkInvalid, LinkUsed, LinkExpired, AccountDisabled)
 RefreshCookie = Annotated[str | None, Cookie(alias=REFRESH_COOKIE)]
 
 
-def user_read(user, settings: Settings) -> UserRead:
+def user_read(user: User, settings: Settings) -> UserRead:
     return UserRead(
         id=user.id,
         email=user.email,
         role=user.organisation.kind,
         language=user.language,
-        organisation=user.organisation,
+        organisation=OrganisationRef.model_validate(user.organisation),
         mfa_enabled=user.mfa_enabled,
         mfa_enrollment_required=mfa.lacks_required_second_factor(user, settings),
     )
@@ -95,7 +115,11 @@ async def client_config(settings: SettingsDep) -> ClientConfig:
     )
 
 
-@public.post("/login", summary="Sign in with e-mail and password")
+@public.post(
+    "/login",
+    summary="Sign in with e-mail and password",
+    responses=problems(*SIGN_IN_PROBLEMS, totp.MfaRequired, totp.InvalidCode),
+)
 async def login(
     body: LoginIn,
     response: Response,
@@ -114,7 +138,11 @@ async def login(
     return signed_in(response, session, settings)
 
 
-@public.post("/token", summary="OAuth2 password flow (scripts, Swagger UI)")
+@public.post(
+    "/token",
+    summary="OAuth2 password flow (scripts, Swagger UI)",
+    responses=problems(*SIGN_IN_PROBLEMS, service.MfaUseApiToken),
+)
 async def token(
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
     db: SessionDep,
@@ -130,7 +158,11 @@ async def token(
     return TokenOut(access_token=session.access_token, expires_in=session.expires_in)
 
 
-@public.post("/refresh", summary="Rotate the refresh cookie, get a new access token")
+@public.post(
+    "/refresh",
+    summary="Rotate the refresh cookie, get a new access token",
+    responses=problems(TokenInvalid),
+)
 async def refresh(
     response: Response, db: SessionDep, settings: SettingsDep, cookie: RefreshCookie = None
 ) -> LoginOut:
@@ -144,7 +176,11 @@ async def logout(response: Response, db: SessionDep, cookie: RefreshCookie = Non
     response.delete_cookie(REFRESH_COOKIE, path=REFRESH_PATH)
 
 
-@public.post("/activate", summary="Choose a password with the invitation link's token")
+@public.post(
+    "/activate",
+    summary="Choose a password with the invitation link's token",
+    responses=problems(*LINK_PROBLEMS),
+)
 async def activate(
     body: TokenPasswordIn, response: Response, db: SessionDep, settings: SettingsDep
 ) -> LoginOut:
@@ -153,7 +189,10 @@ async def activate(
 
 
 @public.post(
-    "/activation/resend", status_code=status.HTTP_202_ACCEPTED, summary="Mail a new activation link"
+    "/activation/resend",
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Mail a new activation link",
+    responses=problems(RateLimited),
 )
 async def resend_activation(
     body: EmailIn,
@@ -173,7 +212,10 @@ async def resend_activation(
 
 
 @public.post(
-    "/password/forgot", status_code=status.HTTP_202_ACCEPTED, summary="Mail a password reset link"
+    "/password/forgot",
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Mail a password reset link",
+    responses=problems(RateLimited),
 )
 async def forgot_password(
     body: EmailIn,
@@ -192,13 +234,21 @@ async def forgot_password(
     return Accepted(detail="If the address has an account, a reset link was mailed")
 
 
-def _after_response(background: BackgroundTasks, request: Request, work) -> None:
+def _after_response(
+    background: BackgroundTasks,
+    request: Request,
+    work: Callable[[AsyncSession], Awaitable[object]],
+) -> None:
     # Whether the address has an account decides how much work follows (a token, a mail):
     # done after the answer is sent, in a transaction of its own, it cannot show in the timing.
     background.add_task(run_in_own_session, request.app.state.sessionmaker, work)
 
 
-@public.post("/password/reset", summary="Choose a new password with the reset link's token")
+@public.post(
+    "/password/reset",
+    summary="Choose a new password with the reset link's token",
+    responses=problems(*LINK_PROBLEMS),
+)
 async def reset_password(
     body: TokenPasswordIn,
     response: Response,
@@ -222,7 +272,11 @@ async def update_me(body: MeUpdate, actor: CurrentActor, settings: SettingsDep) 
     return user_read(actor.user, settings)
 
 
-@enrolment.post("/me/mfa", summary="Start two-step sign-in: a new authenticator key")
+@enrolment.post(
+    "/me/mfa",
+    summary="Start two-step sign-in: a new authenticator key",
+    responses=problems(mfa.MfaAlreadyEnabled),
+)
 async def start_mfa(actor: EnrollingActor, response: Response) -> MfaEnrolment:
     """The key (base32) and its `otpauth://` URI, shown once; not active until a code of it
     is confirmed. A new call replaces an unconfirmed key. `409 mfa_already_enabled`."""
@@ -231,7 +285,11 @@ async def start_mfa(actor: EnrollingActor, response: Response) -> MfaEnrolment:
     return MfaEnrolment(secret=enrolment.secret, otpauth_uri=enrolment.otpauth_uri)
 
 
-@enrolment.post("/me/mfa/confirm", summary="Turn two-step sign-in on with a code of the new key")
+@enrolment.post(
+    "/me/mfa/confirm",
+    summary="Turn two-step sign-in on with a code of the new key",
+    responses=problems(mfa.MfaAlreadyEnabled, mfa.MfaNotStarted, totp.WrongCode),
+)
 async def confirm_mfa(
     body: CodeIn,
     response: Response,
@@ -245,7 +303,11 @@ async def confirm_mfa(
     return signed_in(response, session, settings)
 
 
-@enrolment.delete("/me/mfa", summary="Turn two-step sign-in off (password and a code)")
+@enrolment.delete(
+    "/me/mfa",
+    summary="Turn two-step sign-in off (password and a code)",
+    responses=problems(mfa.MfaRequiredForAdmins, mfa.MfaNotEnabled, WrongPassword, totp.WrongCode),
+)
 async def disable_mfa(
     body: MfaDisableIn,
     response: Response,
@@ -260,7 +322,11 @@ async def disable_mfa(
     return signed_in(response, session, settings)
 
 
-@router.post("/me/password", summary="Change my password; every other session ends")
+@router.post(
+    "/me/password",
+    summary="Change my password; every other session ends",
+    responses=problems(WrongPassword),
+)
 async def change_password(
     body: ChangePasswordIn,
     request: Request,

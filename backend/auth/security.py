@@ -9,6 +9,7 @@ import secrets
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
@@ -19,24 +20,60 @@ from zxcvbn import zxcvbn
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from backend import clock
-from backend.config import Settings, get_settings
+from backend.config import Settings
 
 ALGORITHM = "HS256"
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 128
 
 
+@dataclass(frozen=True)
+class Hashing:
+    """How this process hashes passwords and opaque tokens, from the Settings its entry point
+    built (`configure`)."""
+
+    passwords: CryptContext
+    pool: ThreadPoolExecutor
+    # SECRET_KEY, keying the hashes of opaque tokens.
+    token_key: bytes
+
+
+_hashing: Hashing | None = None
+
+
+def configure(settings: Settings) -> None:
+    """Takes the password hashing's parameters and SECRET_KEY from `settings` (create_app and
+    the CLI's commands call it first)."""
+    global _hashing
+    _hashing = Hashing(
+        passwords=_argon2(
+            settings.argon2_memory_kib, settings.argon2_time_cost, settings.argon2_parallelism
+        ),
+        pool=_pool_of(settings.password_hash_threads),
+        token_key=settings.secret_key.get_secret_value().encode(),
+    )
+
+
+def _configured() -> Hashing:
+    if _hashing is None:
+        raise RuntimeError("no SECRET_KEY: the entry point calls backend.startup.configure() first")
+    return _hashing
+
+
 @cache
-def _password_context() -> CryptContext:
-    settings = get_settings()
+def _argon2(memory_kib: int, time_cost: int, parallelism: int) -> CryptContext:
     # Parameters set explicitly: passlib's defaults are far below OWASP's minimum.
     return CryptContext(
         schemes=["argon2"],
         argon2__type="ID",
-        argon2__memory_cost=settings.argon2_memory_kib,
-        argon2__time_cost=settings.argon2_time_cost,
-        argon2__parallelism=settings.argon2_parallelism,
+        argon2__memory_cost=memory_kib,
+        argon2__time_cost=time_cost,
+        argon2__parallelism=parallelism,
     )
+
+
+def _password_context() -> CryptContext:
+    return _configured().passwords
 
 
 # How much nicer than the request handling the hashing threads run (Linux: a thread is a task
@@ -52,12 +89,15 @@ def _lower_priority() -> None:
 
 
 @cache
-def _hash_pool() -> ThreadPoolExecutor:
+def _pool_of(threads: int) -> ThreadPoolExecutor:
     # Hashing is CPU-bound and slow by design: a small bounded pool of low-priority threads
-    # keeps the event loop free and leaves the CPU to the requests first.
-    return ThreadPoolExecutor(
-        get_settings().password_hash_threads, "argon2", initializer=_lower_priority
-    )
+    # keeps the event loop free and leaves the CPU to the requests first. (One pool per size:
+    # configuring the process again, as tests do, starts no new threads.)
+    return ThreadPoolExecutor(threads, "argon2", initializer=_lower_priority)
+
+
+def _hash_pool() -> ThreadPoolExecutor:
+    return _configured().pool
 
 
 async def hash_password(password: str) -> str:
@@ -73,6 +113,19 @@ async def verify_password(password: str, password_hash: str | None) -> bool:
         return False
     return await loop.run_in_executor(
         _hash_pool(), _password_context().verify, password, password_hash
+    )
+
+
+async def verify_and_rehash(password: str, password_hash: str | None) -> tuple[bool, str | None]:
+    """Whether the password is right and, if its hash was made with other argon2 parameters
+    than the settings' (changed since), a new hash of it to store. Signing in is the only
+    moment the password is known again, so stronger parameters reach every active account
+    without a reset. The check and the new hash run in the hashing pool, off the event loop."""
+    if password_hash is None:
+        return await verify_password(password, None), None
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(
+        _hash_pool(), _password_context().verify_and_update, password, password_hash
     )
 
 
@@ -162,8 +215,7 @@ def new_opaque_token() -> str:
 
 def hash_token(token: str) -> str:
     """Keyed hash of an opaque token: a leaked table yields no usable token."""
-    key = get_settings().secret_key.get_secret_value().encode()
-    return hmac.new(key, token.encode(), hashlib.sha256).hexdigest()
+    return hmac.new(_configured().token_key, token.encode(), hashlib.sha256).hexdigest()
 
 
 def expires(at: datetime, **delta: float) -> datetime:

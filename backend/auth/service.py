@@ -14,6 +14,7 @@ from backend.auth import security, totp
 from backend.auth.models import ActionPurpose, ActionToken, RefreshToken, User
 from backend.auth.ratelimit import Limiter, Reservation
 from backend.config import Settings
+from backend.db import rowcount
 from backend.errors import (
     AccountDisabled,
     AccountNotActivated,
@@ -156,7 +157,7 @@ async def consume_link_token(session: AsyncSession, token: str, purpose: ActionP
         .where(ActionToken.id == found.id, ActionToken.used_at.is_(None))
         .values(used_at=clock.now())
     )
-    if result.rowcount != 1:
+    if rowcount(result) != 1:
         raise LinkUsed()
     user = await user_by_id(session, found.user_id)
     assert user is not None
@@ -246,7 +247,10 @@ async def login(
         # The manual's flow: an invited account answers so, whatever the password, and the
         # client offers to resend the activation mail. The attempt keeps counting.
         raise AccountNotActivated("Activate the account with the link in the invitation mail")
-    if not await security.verify_password(password, user.password_hash if user else None):
+    right, new_hash = await security.verify_and_rehash(
+        password, user.password_hash if user else None
+    )
+    if not right:
         # The address tried is kept (it may not be an account): a trail of guessing.
         audit.record(
             session,
@@ -264,6 +268,8 @@ async def login(
     await limiter.login_succeeded(email, attempt)
     if is_blocked(user):
         raise AccountDisabled()
+    if new_hash is not None:  # made with other argon2 parameters: stored with the sign-in
+        user.password_hash = new_hash
     user.last_login_at = clock.now()
     audit.record(
         session, "login", user=user, object_type="user", object_id=user.id, client_address=client
@@ -322,7 +328,7 @@ async def refresh(session: AsyncSession, token: str | None, settings: Settings) 
         .where(RefreshToken.id == found.id, RefreshToken.used_at.is_(None))
         .values(used_at=clock.now())
     )
-    if result.rowcount != 1:
+    if rowcount(result) != 1:
         raise TokenInvalid()
     return await start_session(session, user, settings, renewed=found)
 

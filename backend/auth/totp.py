@@ -13,6 +13,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from backend import clock, crypto
 from backend.auth.models import User
+from backend.db import rowcount
 from backend.errors import error
 
 ISSUER = "Stagematch"
@@ -83,7 +84,7 @@ async def use_code(session: AsyncSession, user: User, code: str) -> bool:
         .values(mfa_last_step=step)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if rowcount(result) != 1:
         return False
     # As the row now is, without a second write at the next flush.
     set_committed_value(user, "mfa_last_step", step)

@@ -1,6 +1,7 @@
 """Deadline reminders: three days before each deadline, once per organisation, the schools
 with requests still open and the services with undecided invitations get a mail."""
 
+import uuid
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -17,7 +18,9 @@ LEAD_TIME = timedelta(days=3)
 DEADLINES = ("request_deadline", "decision_deadline")
 
 
-async def _recipients(session: AsyncSession, campaign: Campaign) -> dict:
+async def _recipients(
+    session: AsyncSession, campaign: Campaign
+) -> dict[uuid.UUID, tuple[str, int]]:
     """Organisation id -> (what to say, count): schools with open requests, services with
     pending invitations on requests that are not decided yet."""
     schools = (
@@ -39,7 +42,7 @@ async def _recipients(session: AsyncSession, campaign: Campaign) -> dict:
             )
         )
     ).all()
-    found: dict = {}
+    found: dict[uuid.UUID, tuple[str, int]] = {}
     for organisation_id, _ in schools:
         kind, count = found.get(organisation_id, ("school", 0))
         found[organisation_id] = (kind, count + 1)
@@ -75,7 +78,7 @@ async def _remind(
     campaign: Campaign,
     deadline_name: str,
     deadline: datetime,
-    organisation_id,
+    organisation_id: uuid.UUID,
     kind: str,
     count: int,
     now: datetime,

@@ -7,6 +7,7 @@ from backend.auth.deps import AdminActor, CurrentActor
 from backend.campaigns import service
 from backend.campaigns.schemas import CampaignCreate, CampaignRead, CampaignUpdate
 from backend.db import SessionDep
+from backend.errors import NotFound, problems
 from backend.schemas import Page, PageParams
 
 router = APIRouter(prefix="/campaigns", tags=["campaigns"])
@@ -23,19 +24,28 @@ async def list_campaigns(
     return await service.list_(db, params, track, school_year)
 
 
-@router.get("/current", summary="The campaign of a track that matters now (for the banner)")
+@router.get(
+    "/current",
+    summary="The campaign of a track that matters now (for the banner)",
+    responses=problems(NotFound),
+)
 async def current_campaign(
     _: CurrentActor, db: SessionDep, track: Literal["duaal", "stage"]
 ) -> CampaignRead:
     return service.read(await service.current(db, track))
 
 
-@router.get("/{campaign_id}", summary="One campaign")
+@router.get("/{campaign_id}", summary="One campaign", responses=problems(NotFound))
 async def get_campaign(campaign_id: uuid.UUID, _: CurrentActor, db: SessionDep) -> CampaignRead:
     return service.read(await service.get(db, campaign_id))
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, summary="Create a campaign")
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    summary="Create a campaign",
+    responses=problems(service.DuplicateCampaign),
+)
 async def create_campaign(body: CampaignCreate, actor: AdminActor, db: SessionDep) -> CampaignRead:
     return service.read(await service.create(db, actor, body))
 
@@ -44,6 +54,7 @@ async def create_campaign(body: CampaignCreate, actor: AdminActor, db: SessionDe
     "/{campaign_id}/copy",
     status_code=status.HTTP_201_CREATED,
     summary="Copy a campaign to the next school year, every date a year later",
+    responses=problems(NotFound, service.DuplicateCampaign),
 )
 async def copy_campaign(campaign_id: uuid.UUID, actor: AdminActor, db: SessionDep) -> CampaignRead:
     """The same track in the next school year, with the same Brussels wall times a year
@@ -51,7 +62,7 @@ async def copy_campaign(campaign_id: uuid.UUID, actor: AdminActor, db: SessionDe
     return service.read(await service.copy_to_next_year(db, actor, campaign_id))
 
 
-@router.patch("/{campaign_id}", summary="Move a campaign's deadlines")
+@router.patch("/{campaign_id}", summary="Move a campaign's deadlines", responses=problems(NotFound))
 async def update_campaign(
     campaign_id: uuid.UUID, body: CampaignUpdate, actor: AdminActor, db: SessionDep
 ) -> CampaignRead:

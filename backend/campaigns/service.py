@@ -2,12 +2,14 @@
 
 import uuid
 from datetime import UTC, date, datetime, time
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend import clock
 from backend.audit import service as audit
+from backend.auth.deps import Actor
 from backend.campaigns.models import Campaign, Track
 from backend.campaigns.phase import Phase, next_deadline, phase_of
 from backend.campaigns.schemas import CampaignCreate, CampaignRead, CampaignUpdate
@@ -143,7 +145,7 @@ async def current(session: AsyncSession, track: str) -> Campaign:
     raise NotFound(f"No campaign for track {track}")
 
 
-async def create(session: AsyncSession, actor, body: CampaignCreate) -> Campaign:
+async def create(session: AsyncSession, actor: Actor, body: CampaignCreate) -> Campaign:
     """Creates a campaign; its moments must follow each other, one per (school year, track)."""
     moments = {field: to_utc(field, getattr(body, field)) for field in MOMENTS}
     errors = _check_school_year(body.school_year) + _check_order(moments)
@@ -163,7 +165,9 @@ def _a_year_later(moment: datetime) -> datetime:
     return later.replace(tzinfo=BRUSSELS).astimezone(UTC)
 
 
-async def copy_to_next_year(session: AsyncSession, actor, campaign_id: uuid.UUID) -> Campaign:
+async def copy_to_next_year(
+    session: AsyncSession, actor: Actor, campaign_id: uuid.UUID
+) -> Campaign:
     """Last year's campaign again: the next school year, the same track, every moment a year
     later in Brussels wall time."""
     source = await get(session, campaign_id)
@@ -174,7 +178,7 @@ async def copy_to_next_year(session: AsyncSession, actor, campaign_id: uuid.UUID
 
 async def _insert(
     session: AsyncSession,
-    actor,
+    actor: Actor,
     school_year: str,
     track: Track,
     moments: dict[str, datetime],
@@ -188,7 +192,7 @@ async def _insert(
     campaign = Campaign(school_year=school_year, track=track, **moments)
     session.add(campaign)
     await session.flush()
-    details = {k: v.isoformat() for k, v in moments.items()}
+    details: dict[str, Any] = {k: v.isoformat() for k, v in moments.items()}
     if copied_from is not None:
         details["copied_from"] = str(copied_from)
     audit.record(
@@ -203,7 +207,7 @@ async def _insert(
 
 
 async def update(
-    session: AsyncSession, actor, campaign_id: uuid.UUID, body: CampaignUpdate
+    session: AsyncSession, actor: Actor, campaign_id: uuid.UUID, body: CampaignUpdate
 ) -> Campaign:
     """Moves a campaign's moments (the phase follows at once); the order must hold."""
     campaign = await get(session, campaign_id)

@@ -19,7 +19,6 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend.config import get_settings
 from backend.db import after_commit
 
 log = logging.getLogger(__name__)
@@ -34,8 +33,10 @@ REDIS_CHANNEL = "stagematch:events"
 # While Redis is down, publishing tries it again at most this often (the subscription too).
 REDIS_RETRY_SECONDS = 2.0
 REDIS_TIMEOUT_SECONDS = 2.0
+# What a stream's queue receives: an event, as JSON-ready as the stream sends it.
+Event = dict[str, Any]
 # What a stream's queue receives when the process shuts down: the stream ends.
-CLOSED = {"kind": "closed"}
+CLOSED: Event = {"kind": "closed"}
 
 
 class Broker:
@@ -45,21 +46,21 @@ class Broker:
     def __init__(self, redis_url: str | None = None, channel: str = REDIS_CHANNEL) -> None:
         self.redis_url = redis_url or None
         self.channel = channel
-        self._queues: dict[str, set[asyncio.Queue]] = {}
+        self._queues: dict[str, set[asyncio.Queue[Event]]] = {}
         self._redis: Any = None
-        self._listener: asyncio.Task | None = None
+        self._listener: asyncio.Task[None] | None = None
         self._listening = asyncio.Event()
         self._subscribed = False  # the listener holds a live Redis subscription
-        self._pending: set[asyncio.Task] = set()
+        self._pending: set[asyncio.Task[None]] = set()
         self._closing = False
         # None until Redis was first tried; False while it is known to be down.
         self.redis_up: bool | None = None
         self._retry_redis_at = 0.0
 
     @contextlib.asynccontextmanager
-    async def subscribe(self, channels: Iterable[str]) -> AsyncIterator[asyncio.Queue]:
+    async def subscribe(self, channels: Iterable[str]) -> AsyncIterator[asyncio.Queue[Event]]:
         """A queue receiving every event published to any of `channels`, while open."""
-        queue: asyncio.Queue = asyncio.Queue(QUEUE_SIZE)
+        queue: asyncio.Queue[Event] = asyncio.Queue(QUEUE_SIZE)
         if self._closing:
             queue.put_nowait(CLOSED)
         channels = set(channels)
@@ -107,7 +108,7 @@ class Broker:
                 queue.get_nowait()
             queue.put_nowait(CLOSED)
 
-    def _subscribers(self) -> list[asyncio.Queue]:
+    def _subscribers(self) -> list[asyncio.Queue[Event]]:
         return list({id(q): q for queues in self._queues.values() for q in queues}.values())
 
     async def close(self) -> None:
@@ -142,6 +143,7 @@ class Broker:
             from redis.asyncio.retry import Retry
             from redis.backoff import NoBackoff
 
+            assert self.redis_url, "Redis is used only when REDIS_URL is set"
             self._redis = redis.from_url(
                 self.redis_url,
                 socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
@@ -192,6 +194,7 @@ class Broker:
         import redis.asyncio as redis
 
         # Its own connection, without a read timeout: a subscription is quiet for long.
+        assert self.redis_url, "Redis is used only when REDIS_URL is set"
         client = redis.from_url(
             self.redis_url, socket_connect_timeout=REDIS_TIMEOUT_SECONDS, socket_keepalive=True
         )
@@ -227,13 +230,24 @@ class Broker:
 
 
 _broker: Broker | None = None
+_redis_url: str | None = None
+
+
+def configure(redis_url: str | None) -> None:
+    """Names the Redis (REDIS_URL, or None) of the process's broker, which starts on first
+    use (create_app and the CLI's commands call it first). A broker of another Redis is let
+    go: a test's app of its own settings, say."""
+    global _broker, _redis_url
+    _redis_url = redis_url or None
+    if _broker is not None and _broker.redis_url != _redis_url:
+        _broker = None
 
 
 def broker() -> Broker:
-    """The process's broker, configured from the settings on first use."""
+    """The process's broker, of the configured REDIS_URL."""
     global _broker
     if _broker is None:
-        _broker = Broker(get_settings().redis_url)
+        _broker = Broker(_redis_url)
     return _broker
 
 

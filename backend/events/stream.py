@@ -19,8 +19,14 @@ from starlette.responses import StreamingResponse
 
 from backend.auth import api_tokens
 from backend.auth.deps import Actor, authenticate, check_second_factor
-from backend.config import get_settings
-from backend.errors import DomainError, TokenInvalid
+from backend.auth.mfa import MfaEnrollmentRequired
+from backend.errors import (
+    AccountDisabled,
+    DomainError,
+    NotAuthenticated,
+    TokenInvalid,
+    problems,
+)
 from backend.events import broker as events
 
 log = logging.getLogger(__name__)
@@ -49,7 +55,7 @@ async def _actor(request: Request, *, check_expiry: bool = True) -> Actor:
     # The same checks as every other endpoint (signature, expiry, session, token version,
     # blocked account); the session is closed before streaming, so a stream holds no
     # connection.
-    settings = get_settings()
+    settings = request.app.state.settings
     async with request.app.state.sessionmaker() as session:
         actor = await authenticate(session, settings, _token(request), check_expiry=check_expiry)
     check_second_factor(actor, settings)
@@ -72,7 +78,7 @@ async def _still_allowed(request: Request) -> bool:
     return True
 
 
-def _frame(event: dict) -> str:
+def _frame(event: events.Event) -> str:
     name = "changed" if event.get("kind") == "resync" else "request_changed"
     return f"event: {name}\ndata: {json.dumps(event, separators=(',', ':'))}\n\n"
 
@@ -116,7 +122,11 @@ async def _stream(request: Request, actor: Actor) -> AsyncIterator[str]:
     tags=["events"],
     summary="Live updates (server-sent events)",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {}}, "description": "The event stream"}},
+    responses={
+        200: {"content": {"text/event-stream": {}}, "description": "The event stream"},
+        # authenticate() and check_second_factor(), called here rather than as dependencies.
+        **problems(NotAuthenticated, TokenInvalid, AccountDisabled, MfaEnrollmentRequired),
+    },
 )
 async def stream_events(request: Request) -> StreamingResponse:
     """Events `request_changed` ({kind, request_id}) for what the organisation may see;

@@ -10,13 +10,44 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, sel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend import clock, crypto
-from backend.config import get_settings
+from backend.config import Settings
 from backend.db import after_commit
-from backend.mail import worker
 from backend.mail.models import OutboxMail
+from backend.mail.outbox import TOKEN_PLACEHOLDER, one_line, wake
 
 TEMPLATES = Path(__file__).parent / "templates"
 LANGUAGES = ("nl", "en")
+
+
+@dataclass(frozen=True)
+class Site:
+    """What every mail says of the site: where its links lead (PUBLIC_URL), whom to ask."""
+
+    public_url: str
+    support: dict[str, str]
+
+
+_site: Site | None = None
+
+
+def configure(settings: Settings) -> None:
+    """Takes PUBLIC_URL and the support contacts from `settings` (create_app and the CLI's
+    commands call it first): mails are rendered when they are queued, deep in a transaction."""
+    global _site
+    _site = Site(
+        public_url=settings.public_url.rstrip("/"),
+        support={
+            "support_email": settings.support_email,
+            "support_phone": settings.support_phone,
+            "support_hours": settings.support_hours,
+        },
+    )
+
+
+def _configured() -> Site:
+    if _site is None:
+        raise RuntimeError("no PUBLIC_URL: the entry point calls backend.startup.configure() first")
+    return _site
 
 
 @dataclass(frozen=True)
@@ -49,6 +80,7 @@ def _text_template(name: str) -> tuple[Template, Template]:
     """The subject line and the body of a text template, compiled apart: a value with a line
     break (a name stored past the API's checks) stays inside the subject instead of ending it."""
     env = _environment()
+    assert env.loader is not None  # _environment() always gives it one
     source, _, _ = env.loader.get_source(env, name)
     first_line, _, body = source.partition("\n")
     if not first_line.startswith("Subject: "):
@@ -59,25 +91,21 @@ def _text_template(name: str) -> tuple[Template, Template]:
 def render(template: str, language: str, context: dict[str, Any]) -> RenderedMail:
     """Renders `<template>.<lang>.txt` (first line `Subject: …`) and its `.html` twin."""
     language = language if language in LANGUAGES else "nl"
-    settings = get_settings()
     context = {
-        "support_email": settings.support_email,
-        "support_phone": settings.support_phone,
-        "support_hours": settings.support_hours,
+        **_configured().support,
         "language": language,
         **context,
     }
     subject, text = _text_template(f"{template}.{language}.txt")
     html = _environment().get_template(f"{template}.{language}.html").render(context)
     # Cut to the column's 300 characters: a long name must not fail the change that mails.
-    subject_line = worker.one_line(subject.render(context))[:300]
+    subject_line = one_line(subject.render(context))[:300]
     return RenderedMail(subject_line, text.render(context).lstrip("\n"), html)
 
 
 def link(path: str, **params: str) -> str:
     """A link to the client under PUBLIC_URL, e.g. link('/school/requests/<id>')."""
-    base = get_settings().public_url.rstrip("/")
-    return f"{base}{path}" + (f"?{urlencode(params)}" if params else "")
+    return f"{_configured().public_url}{path}" + (f"?{urlencode(params)}" if params else "")
 
 
 def secret_link(path: str, token: str) -> SecretLink:
@@ -95,7 +123,7 @@ def enqueue(
         raise ValueError("a mail carries at most one secret link")
     sealed = None
     for key, secret in secret_links.items():
-        context[key] = link(secret.path, token=worker.TOKEN_PLACEHOLDER)
+        context[key] = link(secret.path, token=TOKEN_PLACEHOLDER)
         sealed = crypto.encrypt(secret.token)
     rendered = render(template, language, context)
     at = clock.now()
@@ -111,5 +139,5 @@ def enqueue(
         next_attempt_at=at,
     )
     session.add(mail)
-    after_commit(session, worker.wake)
+    after_commit(session, wake)
     return mail

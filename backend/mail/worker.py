@@ -11,6 +11,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
+from typing import Any
 from urllib.parse import quote
 
 import aiosmtplib
@@ -18,29 +19,17 @@ from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from backend import clock, crypto, metrics
+from backend.campaigns import reminders
 from backend.config import Settings
+from backend.db import rowcount
 from backend.mail.models import OutboxAttempt, OutboxMail
+from backend.mail.outbox import TOKEN_PLACEHOLDER, one_line, wakeup_event
 
 log = logging.getLogger(__name__)
 REMINDER_INTERVAL_SECONDS = 60
-# Stands for a link's token in the stored bodies; URL- and HTML-safe, so it survives both.
-TOKEN_PLACEHOLDER = "~link-token~"
 # Due mails looked at per claim: a worker that loses the race for one takes the next.
 CANDIDATES = 10
 SENT, RETRY, FAILED = "sent", "retry", "failed"
-_wakeup: asyncio.Event | None = None
-
-
-def wake() -> None:
-    """Tells an in-process worker that new mail is waiting (called after commit)."""
-    if _wakeup is not None:
-        _wakeup.set()
-
-
-def one_line(value: str) -> str:
-    """A header value on one line: CR, LF (which would end the header and start a forged one)
-    and every other run of whitespace become one space."""
-    return " ".join(value.split())
 
 
 def _message(mail: OutboxMail, settings: Settings) -> EmailMessage:
@@ -72,7 +61,8 @@ async def _transmit(mail: OutboxMail, message: EmailMessage, settings: Settings)
     the console is the developer's mailbox (`make run`); elsewhere the log shows the placeholder."""
     if not settings.smtp_host:
         development = settings.environment == "development"
-        body = message.get_body(("plain",)).get_content() if development else mail.body_text
+        plain = message.get_body(("plain",)) if development else None
+        body = plain.get_content() if plain is not None else mail.body_text
         log.info("mail (no SMTP_HOST) to=%s subject=%s\n%s", mail.to_address, mail.subject, body)
         return
     await aiosmtplib.send(
@@ -162,7 +152,7 @@ async def _claim_next(session: AsyncSession, settings: Settings) -> Claim | None
                 )
                 .execution_options(synchronize_session=False)
             )
-            if result.rowcount == 1:
+            if rowcount(result) == 1:
                 mail = await session.get(OutboxMail, mail_id, populate_existing=True)
                 assert mail is not None
                 session.add(
@@ -196,7 +186,7 @@ async def _renew(session: AsyncSession, claim: Claim, settings: Settings) -> Non
         await session.rollback()
         log.warning("mail %s: claim not renewed; still sending", claim.mail.id, exc_info=True)
         return
-    if result.rowcount != 1:
+    if rowcount(result) != 1:
         log.error("mail %s: claim lost while sending; it may go out twice", claim.mail.id)
 
 
@@ -223,7 +213,7 @@ async def _finish(
     """Records the attempt's outcome and releases the claim; a sent or failed mail's link
     token is blanked."""
     at = clock.now()
-    values: dict = {"locked_until": None, "claim_id": None}
+    values: dict[str, Any] = {"locked_until": None, "claim_id": None}
     if outcome == SENT:
         values |= {"sent_at": at, "link_token_encrypted": None}
     elif outcome == FAILED:
@@ -244,7 +234,7 @@ async def _finish(
         .execution_options(synchronize_session=False)
     )
     await session.commit()
-    if result.rowcount != 1:
+    if rowcount(result) != 1:
         log.error(
             "mail %s: claim lost before its outcome (%s) was recorded", claim.mail.id, outcome
         )
@@ -296,9 +286,6 @@ async def deliver_due(
 
 async def send_reminders(sessionmaker: async_sessionmaker[AsyncSession]) -> int:
     """Queues the deadline reminders that are due (the worker's periodic job)."""
-    # Imported here: reminders write mail through mail.service, which imports this module.
-    from backend.campaigns import reminders
-
     async with sessionmaker() as session:
         queued = await reminders.send_due(session)
         await session.commit()
@@ -312,8 +299,7 @@ async def run(
 ) -> None:
     """Delivers mail until `stop` is set: on every wake-up, else every MAIL_POLL_SECONDS;
     once a minute it also queues the deadline reminders that are due."""
-    global _wakeup
-    _wakeup = asyncio.Event()
+    wakeup = wakeup_event()
     stop = stop or asyncio.Event()
     reminders_checked_at = float("-inf")
     loop = asyncio.get_running_loop()
@@ -327,8 +313,8 @@ async def run(
             metrics.mail_worker_succeeded()
         except Exception:
             log.exception("mail worker pass failed; retrying")
-        _wakeup.clear()
-        waiters = [asyncio.ensure_future(_wakeup.wait()), asyncio.ensure_future(stop.wait())]
+        wakeup.clear()
+        waiters = [asyncio.ensure_future(wakeup.wait()), asyncio.ensure_future(stop.wait())]
         await asyncio.wait(
             waiters, timeout=settings.mail_poll_seconds, return_when=asyncio.FIRST_COMPLETED
         )

@@ -5,8 +5,10 @@ import uuid
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.db import rowcount
 from backend.errors import error
 from backend.organisations.models import ServiceCapacity
+from backend.placements.models import PlacementRequest, RequestState
 
 CapacityFull = error(409, "capacity_full", "The service has no places left in this campaign")
 CapacityBelowUsed = error(
@@ -26,7 +28,7 @@ async def take_place(session: AsyncSession, service_id: uuid.UUID, campaign_id: 
         )
         .values(used=ServiceCapacity.used + 1)
     )
-    if result.rowcount == 1:
+    if rowcount(result) == 1:
         return
     limited = await session.scalar(
         select(ServiceCapacity.capacity).where(
@@ -56,8 +58,6 @@ async def set_capacity(
     """Sets a service's capacity for a campaign; never below what it already accepted."""
     found = await session.get(ServiceCapacity, (service_id, campaign_id))
     if found is None:
-        from backend.placements.models import PlacementRequest, RequestState
-
         # A capacity set mid-campaign starts from the pupils already accepted.
         used = await session.scalar(
             select(func.count()).where(

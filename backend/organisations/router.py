@@ -6,8 +6,9 @@ from fastapi import APIRouter, Query, status
 from backend.auth.deps import AdminActor, CurrentActor, LimiterDep, SettingsDep
 from backend.auth.schemas import Accepted
 from backend.db import SessionDep
-from backend.errors import Forbidden
+from backend.errors import AlreadyActivated, Conflict, EmailTaken, Forbidden, NotFound, problems
 from backend.organisations import service
+from backend.organisations.capacity import CapacityBelowUsed
 from backend.organisations.models import OrganisationKind
 from backend.organisations.schemas import (
     CapacityIn,
@@ -33,7 +34,10 @@ async def list_organisations(
 
 
 @router.post(
-    "", status_code=status.HTTP_201_CREATED, summary="Create an organisation and invite its account"
+    "",
+    status_code=status.HTTP_201_CREATED,
+    summary="Create an organisation and invite its account",
+    responses=problems(EmailTaken),
 )
 async def create_organisation(
     body: OrganisationCreate, actor: AdminActor, db: SessionDep, settings: SettingsDep
@@ -41,14 +45,18 @@ async def create_organisation(
     return await service.create(db, actor, body, settings)
 
 
-@router.get("/{organisation_id}", summary="One organisation")
+@router.get("/{organisation_id}", summary="One organisation", responses=problems(NotFound))
 async def get_organisation(
     organisation_id: uuid.UUID, _: AdminActor, db: SessionDep
 ) -> OrganisationRead:
     return await service.get(db, organisation_id)
 
 
-@router.patch("/{organisation_id}", summary="Edit, disable or enable an organisation")
+@router.patch(
+    "/{organisation_id}",
+    summary="Edit, disable or enable an organisation",
+    responses=problems(NotFound, Conflict),
+)
 async def update_organisation(
     organisation_id: uuid.UUID, body: OrganisationUpdate, actor: AdminActor, db: SessionDep
 ) -> OrganisationRead:
@@ -59,6 +67,7 @@ async def update_organisation(
     "/{organisation_id}/invitation",
     status_code=status.HTTP_202_ACCEPTED,
     summary="Resend the activation mail (the older link stops working)",
+    responses=problems(NotFound, AlreadyActivated),
 )
 async def resend_invitation(
     organisation_id: uuid.UUID, actor: AdminActor, db: SessionDep, settings: SettingsDep
@@ -71,6 +80,7 @@ async def resend_invitation(
     "/{organisation_id}/unlock",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Unlock sign-in: forget the failed attempts counted against its accounts",
+    responses=problems(NotFound),
 )
 async def unlock_sign_in(
     organisation_id: uuid.UUID, actor: AdminActor, db: SessionDep, limiter: LimiterDep
@@ -80,7 +90,11 @@ async def unlock_sign_in(
     await service.unlock_sign_in(db, actor, organisation_id, limiter)
 
 
-@router.get("/{organisation_id}/capacities", summary="A service's capacity per campaign")
+@router.get(
+    "/{organisation_id}/capacities",
+    summary="A service's capacity per campaign",
+    responses=problems(Forbidden, NotFound, service.NotAService),
+)
 async def list_capacities(
     organisation_id: uuid.UUID, actor: CurrentActor, db: SessionDep
 ) -> list[CapacityRead]:
@@ -93,6 +107,7 @@ async def list_capacities(
 @router.put(
     "/{organisation_id}/capacities/{campaign_id}",
     summary="Set how many pupils a service can take in a campaign",
+    responses=problems(NotFound, service.NotAService, CapacityBelowUsed),
 )
 async def set_capacity(
     organisation_id: uuid.UUID,

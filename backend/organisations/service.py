@@ -9,13 +9,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend import clock
 from backend.audit import service as audit
 from backend.auth import service as auth
+from backend.auth.deps import Actor
 from backend.auth.models import User
 from backend.auth.ratelimit import Limiter
+from backend.campaigns.models import Campaign
 from backend.config import Settings
 from backend.errors import AlreadyActivated, Conflict, EmailTaken, NotFound, error
 from backend.events import broker as events
 from backend.organisations import capacity
-from backend.organisations.models import Organisation, OrganisationKind
+from backend.organisations.models import Organisation, OrganisationKind, ServiceCapacity
 from backend.organisations.schemas import (
     CapacityRead,
     OrganisationCreate,
@@ -56,7 +58,7 @@ async def _primary_user(session: AsyncSession, organisation_id: uuid.UUID) -> Us
 
 
 async def create(
-    session: AsyncSession, actor, body: OrganisationCreate, settings: Settings
+    session: AsyncSession, actor: Actor, body: OrganisationCreate, settings: Settings
 ) -> OrganisationRead:
     """Creates the organisation and its account, and mails the activation link."""
     email = auth.normalize_email(str(body.email))
@@ -135,7 +137,7 @@ async def list_(
 
 
 async def update(
-    session: AsyncSession, actor, organisation_id: uuid.UUID, body: OrganisationUpdate
+    session: AsyncSession, actor: Actor, organisation_id: uuid.UUID, body: OrganisationUpdate
 ) -> OrganisationRead:
     """Edits an organisation; disabling it locks its accounts out at their next request."""
     organisation = await session.get(Organisation, organisation_id)
@@ -166,7 +168,7 @@ async def update(
 
 
 async def resend_invitation(
-    session: AsyncSession, actor, organisation_id: uuid.UUID, settings: Settings
+    session: AsyncSession, actor: Actor, organisation_id: uuid.UUID, settings: Settings
 ) -> None:
     """Mails a new activation link; the older one stops working."""
     organisation = await session.get(Organisation, organisation_id)
@@ -187,7 +189,7 @@ async def resend_invitation(
 
 
 async def unlock_sign_in(
-    session: AsyncSession, actor, organisation_id: uuid.UUID, limiter: Limiter
+    session: AsyncSession, actor: Actor, organisation_id: uuid.UUID, limiter: Limiter
 ) -> None:
     """Forgets the failed sign-ins counted against the organisation's accounts, from every
     address (someone else's guessing locked its people out)."""
@@ -218,7 +220,7 @@ async def service_organisation(session: AsyncSession, organisation_id: uuid.UUID
     return organisation
 
 
-def capacity_read(found) -> CapacityRead:
+def capacity_read(found: ServiceCapacity) -> CapacityRead:
     return CapacityRead(
         campaign_id=found.campaign_id,
         capacity=found.capacity,
@@ -233,11 +235,13 @@ async def list_capacities(session: AsyncSession, organisation_id: uuid.UUID) -> 
 
 
 async def set_capacity(
-    session: AsyncSession, actor, organisation_id: uuid.UUID, campaign_id: uuid.UUID, value: int
+    session: AsyncSession,
+    actor: Actor,
+    organisation_id: uuid.UUID,
+    campaign_id: uuid.UUID,
+    value: int,
 ) -> CapacityRead:
     """Sets how many pupils a service can take in a campaign."""
-    from backend.campaigns.models import Campaign
-
     await service_organisation(session, organisation_id)
     if await session.get(Campaign, campaign_id) is None:
         raise NotFound("No such campaign")

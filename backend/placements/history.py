@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend import clock
+from backend.auth.deps import Actor
 from backend.errors import Forbidden
 from backend.organisations.models import Organisation, OrganisationKind
 from backend.placements.models import (
@@ -19,7 +20,7 @@ from backend.schemas import Page, PageParams
 
 
 def add_event(
-    session: AsyncSession, request: PlacementRequest, actor, kind: str, **details: Any
+    session: AsyncSession, request: PlacementRequest, actor: Actor, kind: str, **details: Any
 ) -> None:
     """One line of the request's history (no personal data in `details`)."""
     session.add(
@@ -35,7 +36,7 @@ def add_event(
 
 
 async def history(
-    session: AsyncSession, actor, request_id: uuid.UUID, params: PageParams
+    session: AsyncSession, actor: Actor, request_id: uuid.UUID, params: PageParams
 ) -> Page[dict[str, Any]]:
     """The request's events, oldest first: for its school and the admin."""
     if actor.role == OrganisationKind.service:

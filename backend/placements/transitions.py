@@ -4,6 +4,7 @@ that the services consult and the tests walk (SPEC section 4)."""
 import enum
 from dataclasses import dataclass
 
+from backend.campaigns.models import Campaign
 from backend.campaigns.phase import Phase
 from backend.errors import DomainError, PhaseClosed, error
 from backend.placements.models import RequestState
@@ -101,7 +102,9 @@ def allows(action: Action, phase: Phase, state: RequestState) -> bool:
     return phase in rule.phases and state in rule.states
 
 
-def check(action: Action, phase: Phase, state: RequestState | None, campaign=None) -> None:
+def check(
+    action: Action, phase: Phase, state: RequestState | None, campaign: Campaign | None = None
+) -> None:
     """Raises the action's 409 when the phase or the request's state forbids it; the phase
     is checked first, so every write after a deadline answers `phase_closed`."""
     rule = TABLE[action]

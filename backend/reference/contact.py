@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 
-class PhoneError(ValueError):
+class ContactError(ValueError):
+    """A phone number or e-mail address that is not valid; `code` names which."""
+
+    code: str
+
+
+class PhoneError(ContactError):
     """A phone number that cannot be parsed or is not a valid number."""
 
     code = "invalid_phone"
 
 
-class EmailError(ValueError):
+class EmailError(ContactError):
     """An e-mail address that is not syntactically valid."""
 
     code = "invalid_email"
@@ -47,10 +56,13 @@ def normalize_email(raw: str) -> str:
         raise EmailError(str(exc)) from exc
 
 
-_NORMALIZERS = {"phone": (normalize_phone, PhoneError), "email": (normalize_email, EmailError)}
+_NORMALIZERS: dict[str, tuple[Callable[[str], str], type[ContactError]]] = {
+    "phone": (normalize_phone, PhoneError),
+    "email": (normalize_email, EmailError),
+}
 
 
-def normalize_contact(values: dict) -> list[dict[str, str]]:
+def normalize_contact(values: dict[str, Any]) -> list[dict[str, str]]:
     """Normalizes the `phone` and `email` of `values` in place (when given) and returns the
     field errors (`{field, code, message}`) of those that are not valid."""
     errors = []

@@ -3,7 +3,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 from pydantic import BaseModel
 
-from backend.errors import NotFound
+from backend.errors import NotFound, problems
 from backend.reference.postcodes import PROVINCES, lookup_postcode
 
 router = APIRouter(prefix="/reference", tags=["reference"])
@@ -36,6 +36,7 @@ class ProvinceRead(BaseModel):
 @router.get(
     "/postcodes/{code}",
     summary="A Belgian postcode's municipalities, province and coordinates",
+    responses=problems(NotFound),
 )
 async def get_postcode(code: Annotated[str, Path(pattern=r"^\d{4}$")]) -> PostcodeRead:
     info = lookup_postcode(code)

@@ -5,6 +5,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from backend.auth.deps import SchoolActor
 from backend.db import SessionDep
+from backend.errors import NotFound, problems
 from backend.schemas import Page, PageParams, SingleLine
 from backend.supervisors import service
 from backend.supervisors.schemas import SupervisorCreate, SupervisorRead, SupervisorUpdate
@@ -29,14 +30,14 @@ async def create_supervisor(
     return await service.create(db, actor, body)
 
 
-@router.get("/{supervisor_id}", summary="One supervisor")
+@router.get("/{supervisor_id}", summary="One supervisor", responses=problems(NotFound))
 async def get_supervisor(
     supervisor_id: uuid.UUID, actor: SchoolActor, db: SessionDep
 ) -> SupervisorRead:
     return await service.get(db, actor, supervisor_id)
 
 
-@router.patch("/{supervisor_id}", summary="Edit a supervisor")
+@router.patch("/{supervisor_id}", summary="Edit a supervisor", responses=problems(NotFound))
 async def update_supervisor(
     supervisor_id: uuid.UUID, body: SupervisorUpdate, actor: SchoolActor, db: SessionDep
 ) -> SupervisorRead:
@@ -47,6 +48,7 @@ async def update_supervisor(
     "/{supervisor_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Delete a supervisor no request refers to",
+    responses=problems(NotFound, service.SupervisorInUse),
 )
 async def delete_supervisor(
     supervisor_id: uuid.UUID, actor: SchoolActor, db: SessionDep

@@ -1,11 +1,13 @@
 """A school's supervisors (werkplekbegeleiders); managed in every phase."""
 
 import uuid
+from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend import clock
+from backend.auth.deps import Actor
 from backend.errors import FieldError, NotFound, error
 from backend.placements.models import PlacementRequest
 from backend.reference.contact import normalize_contact
@@ -18,7 +20,7 @@ SupervisorInUse = error(409, "supervisor_in_use", "Requests still refer to this 
 _REQUIRED = ("first_name", "last_name", "phone", "email")
 
 
-def _normalized(values: dict) -> dict:
+def _normalized(values: dict[str, Any]) -> dict[str, Any]:
     """Phone to E.164 and e-mail normalized; every bad field reported at once."""
     errors = []
     out = dict(values)
@@ -49,7 +51,7 @@ def _read(supervisor: Supervisor, count: int) -> SupervisorRead:
 
 
 async def list_(
-    session: AsyncSession, actor, params: PageParams, q: str | None = None
+    session: AsyncSession, actor: Actor, params: PageParams, q: str | None = None
 ) -> Page[SupervisorRead]:
     """The school's own supervisors, by name."""
     conditions = [Supervisor.school_id == actor.organisation_id]
@@ -81,7 +83,7 @@ async def list_(
     )
 
 
-async def get_own(session: AsyncSession, actor, supervisor_id: uuid.UUID) -> Supervisor:
+async def get_own(session: AsyncSession, actor: Actor, supervisor_id: uuid.UUID) -> Supervisor:
     """The school's own supervisor; another school's answers 404 like a missing one."""
     found = await session.scalar(
         select(Supervisor).where(
@@ -93,13 +95,13 @@ async def get_own(session: AsyncSession, actor, supervisor_id: uuid.UUID) -> Sup
     return found
 
 
-async def get(session: AsyncSession, actor, supervisor_id: uuid.UUID) -> SupervisorRead:
+async def get(session: AsyncSession, actor: Actor, supervisor_id: uuid.UUID) -> SupervisorRead:
     found = await get_own(session, actor, supervisor_id)
     counts = await _request_counts(session, [found.id])
     return _read(found, counts.get(found.id, 0))
 
 
-async def create(session: AsyncSession, actor, body: SupervisorCreate) -> SupervisorRead:
+async def create(session: AsyncSession, actor: Actor, body: SupervisorCreate) -> SupervisorRead:
     """Adds a supervisor to the actor's school."""
     values = _normalized(body.model_dump())
     found = Supervisor(school_id=actor.organisation_id, **values)
@@ -109,7 +111,7 @@ async def create(session: AsyncSession, actor, body: SupervisorCreate) -> Superv
 
 
 async def update(
-    session: AsyncSession, actor, supervisor_id: uuid.UUID, body: SupervisorUpdate
+    session: AsyncSession, actor: Actor, supervisor_id: uuid.UUID, body: SupervisorUpdate
 ) -> SupervisorRead:
     """Edits the school's own supervisor."""
     found = await get_own(session, actor, supervisor_id)
@@ -122,7 +124,7 @@ async def update(
     return _read(found, counts.get(found.id, 0))
 
 
-async def delete(session: AsyncSession, actor, supervisor_id: uuid.UUID) -> None:
+async def delete(session: AsyncSession, actor: Actor, supervisor_id: uuid.UUID) -> None:
     """Deletes the school's own supervisor unless any request, even a withdrawn one (which
     the services still see), refers to it."""
     found = await get_own(session, actor, supervisor_id)

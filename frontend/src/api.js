@@ -100,7 +100,7 @@ export function refresh() {
   if (!refreshing) {
     refreshing = (async () => {
       const response = await send('/auth/refresh', { method: 'POST' });
-      if (response && response.ok) {
+      if (response?.ok) {
         const login = await response.json();
         setSession(login);
         return true;

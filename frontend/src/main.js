@@ -7,8 +7,8 @@ import { Loading } from './components/page.js';
 import { html } from './html.js';
 import { getLanguage, setLanguage, storedLanguage, t } from './i18n/index.js';
 import { interceptLinks, match, navigate, useLocation } from './router.js';
-import { Activate } from './views/account/activate.js';
 import { Account } from './views/account/account.js';
+import { Activate } from './views/account/activate.js';
 import { Forgot } from './views/account/forgot.js';
 import { Login } from './views/account/login.js';
 import { MfaNeeded } from './views/account/mfa.js';
@@ -85,9 +85,12 @@ function warmUp(user) {
   idle(() => {
     for (const [, view, access] of ROUTES) {
       if (access !== user.role || !view.loader || view.loaded) continue;
-      view.loader().then((module) => {
-        view.loaded = module[view.name];
-      }, () => {});
+      view.loader().then(
+        (module) => {
+          view.loaded = module[view.name];
+        },
+        () => {},
+      );
     }
   });
 }
@@ -131,7 +134,9 @@ function App({ initialUser }) {
   else if (route.access === 'admin' && user.mfa_enrollment_required) content = html`<${MfaNeeded} />`;
   else {
     const props = { params: route.params, search, user, key: path };
-    content = route.view.loader ? html`<${Lazy} spec=${route.view} ...${props} />` : html`<${route.view} ...${props} />`;
+    content = route.view.loader
+      ? html`<${Lazy} spec=${route.view} ...${props} />`
+      : html`<${route.view} ...${props} />`;
   }
   return html`<${Layout} user=${user} onLanguage=${changeLanguage} onLogout=${logout}>${content}</${Layout}>`;
 }
@@ -140,9 +145,12 @@ async function start() {
   // The page's own view starts loading at once, beside the language and the session.
   const route = resolve(location.pathname);
   if (route?.view.loader) {
-    route.view.loader().then((module) => {
-      route.view.loaded = module[route.view.name];
-    }, () => {});
+    route.view.loader().then(
+      (module) => {
+        route.view.loaded = module[route.view.name];
+      },
+      () => {},
+    );
   }
   // A refresh cookie from an earlier visit signs the user in again without a password.
   let user = null;

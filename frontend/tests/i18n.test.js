@@ -40,7 +40,10 @@ test('every literal key the code translates exists', () => {
 
 test('every option of a fixed choice has a word', () => {
   for (const [prefix, values] of [
-    ['province', ['BE-BRU', 'BE-VAN', 'BE-VLI', 'BE-VOV', 'BE-VBR', 'BE-VWV', 'BE-WBR', 'BE-WHT', 'BE-WLG', 'BE-WLX', 'BE-WNA']],
+    [
+      'province',
+      ['BE-BRU', 'BE-VAN', 'BE-VLI', 'BE-VOV', 'BE-VBR', 'BE-VWV', 'BE-WBR', 'BE-WHT', 'BE-WLG', 'BE-WLX', 'BE-WNA'],
+    ],
     ['transport', ['car', 'e_bike_moped', 'bike', 'public_transport']],
     ['day', ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']],
     ['form', ['block', 'alternating']],
@@ -63,14 +66,17 @@ test('interpolate fills named placeholders and leaves unknown ones', () => {
 });
 
 // The server's messages are English: a Dutch page shows the catalog's words for each code.
-test('every error code the backend can send has words in the catalogs', () => {
+// The problem codes (a problem's `code`) come from the server's registry and are checked
+// against both catalogs by tests/test_error_registry.py; here, the codes of single fields
+// (`errors[].code` of a validation_error), which are not problem types.
+test('every field error code the backend can send has words in the catalogs', () => {
   const backend = new URL('../../backend/', import.meta.url).pathname;
-  const python = (dir) => readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    return statSync(path).isDirectory() ? python(path) : path.endsWith('.py') ? [path] : [];
-  });
+  const python = (dir) =>
+    readdirSync(dir).flatMap((name) => {
+      const path = join(dir, name);
+      return statSync(path).isDirectory() ? python(path) : path.endsWith('.py') ? [path] : [];
+    });
   const patterns = [
-    /error\(\s*\d{3},\s*"([a-z_]+)"/g, // DomainError classes
     /(?:FieldError\.at|_err)\([^,()]+,\s*"([a-z_]+)"/g, // field errors
     /"code": "([a-z_]+)"/g, // field errors written as dicts
   ];
@@ -79,7 +85,7 @@ test('every error code the backend can send has words in the catalogs', () => {
     const text = readFileSync(path, 'utf8');
     for (const pattern of patterns) for (const found of text.matchAll(pattern)) codes.add(found[1]);
   }
-  assert.ok(codes.size > 30, `only ${codes.size} codes found: the patterns no longer match`);
+  assert.ok(codes.size > 10, `only ${codes.size} codes found: the patterns no longer match`);
   const missing = [...codes].filter((code) => !(`error.${code}` in nl)).sort();
   assert.deepEqual(missing, [], `add error.<code> to frontend/src/i18n/nl.json and en.json for: ${missing}`);
 });

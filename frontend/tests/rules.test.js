@@ -20,7 +20,11 @@ test('password rules: 12 to 128 characters, not a common one', () => {
 });
 
 test('phase and next deadline follow the three moments', () => {
-  const c = { opens_at: '2026-06-01T00:00:00Z', request_deadline: '2026-11-15T22:59:59Z', decision_deadline: '2026-11-30T11:00:00Z' };
+  const c = {
+    opens_at: '2026-06-01T00:00:00Z',
+    request_deadline: '2026-11-15T22:59:59Z',
+    decision_deadline: '2026-11-30T11:00:00Z',
+  };
   assert.equal(phaseOf(c, new Date('2026-05-01T00:00:00Z')), 'before_open');
   assert.equal(phaseOf(c, new Date('2026-11-15T22:59:59Z')), 'requests_open');
   assert.equal(phaseOf(c, new Date('2026-11-20T00:00:00Z')), 'decisions_open');

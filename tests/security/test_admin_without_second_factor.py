@@ -8,7 +8,7 @@ import json
 import pytest
 
 from tests.factories import PASSWORD
-from tests.mfa_helpers import code, enrol, login, mfa_required  # noqa: F401
+from tests.mfa_helpers import code, enrol, login, mfa_required, require_mfa  # noqa: F401
 from tests.services_helpers import streaming_client
 
 pytestmark = pytest.mark.usefixtures("mfa_required")
@@ -69,16 +69,12 @@ async def test_after_enrolling_the_admin_works_and_signs_in_with_a_code(admin_cl
     assert (off.status_code, off.json()["code"]) == (409, "mfa_required_for_admins")
 
 
-async def test_an_admin_api_token_waits_for_its_creator_to_enrol(admin_client, monkeypatch):
+async def test_an_admin_api_token_waits_for_its_creator_to_enrol(app, admin_client):
     """A token made before the requirement was turned on does not get around it."""
-    from backend.config import get_settings
-
-    monkeypatch.setenv("ADMIN_MFA_REQUIRED", "false")
-    get_settings.cache_clear()
+    require_mfa(app, False)
     created = await admin_client.post("/api/v1/api-tokens", json={"name": "s", "read_only": True})
     assert created.status_code == 201, created.text
-    monkeypatch.setenv("ADMIN_MFA_REQUIRED", "true")
-    get_settings.cache_clear()
+    require_mfa(app)
 
     headers = {"Authorization": f"Bearer {created.json()['token']}"}
     refused = await admin_client.get("/api/v1/organisations", headers=headers)

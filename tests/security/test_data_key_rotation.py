@@ -46,7 +46,7 @@ async def _stored(sessionmaker) -> dict[str, str]:
 
 async def test_rotation_as_documented_keeps_lists_and_duplicates(settings, committed, keys):
     keys.use(DATA_KEY=OLD_DATA_KEY, BLIND_INDEX_KEY=OLD_BLIND_KEY)
-    app = create_app(settings, sessionmaker=committed)
+    app = create_app(keys.settings, sessionmaker=committed)
     school = await _role_client(app, committed, "school")
     try:
         async with committed() as session:
@@ -146,7 +146,7 @@ async def test_an_interrupted_rotation_resumes_and_only_a_full_pass_moves_the_ch
 @pytest.mark.skipif(not IS_POSTGRES, reason="SQLite serializes writers: no edit lands mid-batch")
 async def test_the_rotation_never_overwrites_an_edit_made_meanwhile(settings, committed, keys):
     keys.use(DATA_KEY=OLD_DATA_KEY)
-    app = create_app(settings, sessionmaker=committed)
+    app = create_app(keys.settings, sessionmaker=committed)
     school = await _role_client(app, committed, "school")
     try:
         async with committed() as session:

@@ -185,7 +185,7 @@ async def test_the_upgrade_seals_the_links_already_in_the_outbox(settings, smtp)
 def _downgrade_to(url: str, revision: str) -> None:
     from alembic import command
 
-    from backend.cli import alembic_config
+    from backend.db import alembic_config
 
     config = alembic_config()
     config.attributes["database_url"] = url

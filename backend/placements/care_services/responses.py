@@ -5,15 +5,17 @@ rules hold at the moment of writing, not only when the request was read), writes
 event, queues the mails and publishes a live update after commit."""
 
 import uuid
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, exists, select, update
+from sqlalchemy import Exists, and_, case, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from backend import clock
 from backend.auth.deps import Actor
 from backend.campaigns.phase import phase_of
+from backend.db import rowcount
 from backend.organisations import capacity
 from backend.placements import live, notifications
 from backend.placements.care_services.schemas import AcceptanceCreate
@@ -55,7 +57,7 @@ async def _claim(
         .values(version=PlacementRequest.version + 1, **values)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount == 1:
+    if rowcount(result) == 1:
         return
     fresh = await load(session, request.id)
     _check(action, fresh)
@@ -63,7 +65,9 @@ async def _claim(
     raise (NotAccepted if action == Action.release else NotInvited)()
 
 
-def _pending_of(service_id: uuid.UUID | None = None, *, others_than: uuid.UUID | None = None):
+def _pending_of(
+    service_id: uuid.UUID | None = None, *, others_than: uuid.UUID | None = None
+) -> Exists:
     conditions = [
         Invitation.request_id == PlacementRequest.id,
         Invitation.outcome == InvitationOutcome.pending,
@@ -232,10 +236,29 @@ async def accept(
     )
     await capacity.take_place(session, service_id, request.campaign_id)
     now = clock.now()
+    await _record_acceptance(session, request.id, service_id, body, now)
+    others = await _place_elsewhere(session, request.id, service_id, now)
+    contact = body.contact_person
+    add_event(session, request, actor, "accepted", notes=body.notes, contact_name=contact.name)
+    await session.flush()
+
+    request = await load(session, request.id)
+    _tell_accepted(session, request, actor, body, others)
+    return request
+
+
+async def _record_acceptance(
+    session: AsyncSession,
+    request_id: uuid.UUID,
+    service_id: uuid.UUID,
+    body: AcceptanceCreate,
+    now: datetime,
+) -> None:
+    """The winner's acceptance row, and its own invitation ends as accepted."""
     contact = body.contact_person
     session.add(
         Acceptance(
-            request_id=request.id,
+            request_id=request_id,
             service_id=service_id,
             accepted_at=now,
             notes=body.notes,
@@ -247,21 +270,28 @@ async def accept(
     await session.execute(
         update(Invitation)
         .where(
-            Invitation.request_id == request.id,
+            Invitation.request_id == request_id,
             Invitation.service_id == service_id,
             Invitation.outcome == InvitationOutcome.pending,
         )
         .values(outcome=InvitationOutcome.accepted, ended_at=now)
         .execution_options(synchronize_session=False)
     )
-    # Read after taking the row: no invitation can be added or ended concurrently now.
+
+
+async def _place_elsewhere(
+    session: AsyncSession, request_id: uuid.UUID, service_id: uuid.UUID, now: datetime
+) -> list[Invitation]:
+    """Ends the other services' live invitations as placed elsewhere; returns them (with
+    their service) to be told. Read after taking the row: no invitation can be added or
+    ended concurrently now."""
     others = list(
         (
             await session.scalars(
                 select(Invitation)
                 .options(joinedload(Invitation.service))
                 .where(
-                    Invitation.request_id == request.id,
+                    Invitation.request_id == request_id,
                     Invitation.service_id != service_id,
                     Invitation.outcome == InvitationOutcome.pending,
                 )
@@ -276,10 +306,19 @@ async def accept(
             .values(outcome=InvitationOutcome.placed_elsewhere, ended_at=now)
             .execution_options(synchronize_session=False)
         )
-    add_event(session, request, actor, "accepted", notes=body.notes, contact_name=contact.name)
-    await session.flush()
+    return others
 
-    request = await load(session, request.id)
+
+def _tell_accepted(
+    session: AsyncSession,
+    request: PlacementRequest,
+    actor: Actor,
+    body: AcceptanceCreate,
+    others: list[Invitation],
+) -> None:
+    """The school's mail (with the contact person), the other inviting services' mails and
+    the live news, all after commit."""
+    contact = body.contact_person
     notifications.to_school(
         session,
         request,
@@ -300,7 +339,6 @@ async def accept(
         kind="accepted",
         available=False,
     )
-    return request
 
 
 async def release(

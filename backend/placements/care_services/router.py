@@ -9,21 +9,28 @@ from fastapi.responses import JSONResponse
 
 from backend.auth.deps import ServiceActor, client_address
 from backend.db import SessionDep
+from backend.errors import NotFound, PhaseClosed, problems
+from backend.organisations.capacity import CapacityFull
 from backend.placements.care_services import responses
 from backend.placements.care_services.schemas import AcceptanceCreate, DeclineBody, ReleaseBody
 from backend.placements.reading.disclosure import show
 from backend.placements.schemas import RequestRead
+from backend.placements.transitions import (
+    AlreadyAccepted,
+    NotAccepted,
+    NotInvited,
+    RequestWithdrawn,
+)
 
 router = APIRouter(prefix="/placement-requests", tags=["placement requests: services"])
 ClientAddress = Annotated[str, Depends(client_address)]
 
 
-def _errors(*conflicts: str) -> dict:
-    """The problem codes an action can answer, for the OpenAPI document."""
-    return {
-        404: {"x-problem-codes": ["not_found"]},
-        409: {"x-problem-codes": ["phase_closed", *conflicts]},
-    }
+# What every action on a request can answer: an unknown (or invisible) request, a deadline
+# passed, a request the school withdrew (transitions.TABLE).
+ACTION_PROBLEMS = (NotFound, PhaseClosed, RequestWithdrawn)
+# ... and, for a step on an invitation, none of this service's or another's acceptance.
+INVITATION_PROBLEMS = (*ACTION_PROBLEMS, NotInvited, AlreadyAccepted)
 
 
 @router.post(
@@ -31,7 +38,7 @@ def _errors(*conflicts: str) -> dict:
     response_model=RequestRead,
     responses={
         201: {"description": "Invited"},
-        **_errors("already_accepted", "request_withdrawn"),
+        **problems(*ACTION_PROBLEMS, AlreadyAccepted),
     },
 )
 async def invite(
@@ -50,7 +57,7 @@ async def invite(
     "/{request_id}/invitations/mine/withdraw",
     response_model=RequestRead,
     summary="Withdraw this service's invitation",
-    responses=_errors("not_invited", "already_accepted", "request_withdrawn"),
+    responses=problems(*INVITATION_PROBLEMS),
 )
 async def withdraw_invitation(
     request_id: uuid.UUID, session: SessionDep, actor: ServiceActor, address: ClientAddress
@@ -65,7 +72,7 @@ async def withdraw_invitation(
     "/{request_id}/invitations/mine/decline",
     response_model=RequestRead,
     summary="Decline the pupil after the interview",
-    responses=_errors("not_invited", "already_accepted", "request_withdrawn"),
+    responses=problems(*INVITATION_PROBLEMS),
 )
 async def decline(
     request_id: uuid.UUID,
@@ -83,7 +90,7 @@ async def decline(
 @router.post(
     "/{request_id}/acceptance",
     response_model=RequestRead,
-    responses=_errors("not_invited", "already_accepted", "request_withdrawn", "capacity_full"),
+    responses=problems(*INVITATION_PROBLEMS, CapacityFull),
 )
 async def accept(
     request_id: uuid.UUID,
@@ -102,7 +109,7 @@ async def accept(
     "/{request_id}/acceptance/release",
     response_model=RequestRead,
     summary="Release this service's acceptance",
-    responses=_errors("not_accepted", "request_withdrawn"),
+    responses=problems(*ACTION_PROBLEMS, NotAccepted),
 )
 async def release(
     request_id: uuid.UUID,

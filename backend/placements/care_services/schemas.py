@@ -1,5 +1,7 @@
 """The bodies of the care services' transitions."""
 
+from typing import Any
+
 from pydantic import Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
@@ -15,13 +17,14 @@ class ContactPerson(StrictModel):
     @field_validator("phone", "email")
     @classmethod
     def _contact(cls, value: str, info: ValidationInfo) -> str:
-        values = {info.field_name: value}
+        name = str(info.field_name)
+        values: dict[str, Any] = {name: value}
         for error in normalize_contact(values):
-            what = "phone number" if info.field_name == "phone" else "e-mail address"
+            what = "phone number" if name == "phone" else "e-mail address"
             raise PydanticCustomError(
                 error["code"], f"Not a valid {what}: {{why}}", {"why": error["message"]}
             )
-        return values[info.field_name]
+        return str(values[name])
 
 
 class AcceptanceCreate(StrictModel):

@@ -15,7 +15,7 @@ import io
 import re
 import uuid
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from datetime import date, datetime
 from typing import Annotated, Any
 
@@ -26,6 +26,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend import clock, crypto
+from backend.auth.deps import Actor
 from backend.errors import DomainError, error
 from backend.placements import live
 from backend.placements.models import PlacementRequest, RequestEvent, RequestState
@@ -41,6 +42,8 @@ ImportTooLarge = error(422, "import_too_large", "The file holds more than one im
 
 # Whatever a file declares (its size, its sheet's dimension), reading it stays within these:
 # the upload itself, the rows kept, the columns read, and what an XLSX (a zip) may unpack to.
+Row = tuple[int, dict[str, Any]]  # a row's number in the file, and its cells by column
+
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000
 MAX_UNPACKED_BYTES = 32 * 1024 * 1024
@@ -127,7 +130,7 @@ def _decode(data: bytes) -> str:
     raise ImportUnreadable("The file is neither an XLSX file nor UTF-8 or Windows-1252 text")
 
 
-def _csv_rows(data: bytes) -> Iterator[Sequence[Any]]:
+def _csv_rows(data: bytes) -> Generator[Sequence[Any]]:
     text = _decode(data)
     first_line = text[:4096].splitlines()[0] if text.strip() else ""
     try:
@@ -142,7 +145,7 @@ def _csv_rows(data: bytes) -> Iterator[Sequence[Any]]:
         raise ImportUnreadable(f"Line {reader.line_num}: {exc}") from exc
 
 
-def _xlsx_rows(data: bytes) -> Iterator[Sequence[Any]]:
+def _xlsx_rows(data: bytes) -> Generator[Sequence[Any]]:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             # zipfile never unpacks a member beyond the size it declares, so the declared
@@ -178,7 +181,7 @@ def _is_empty(cells: Sequence[Any]) -> bool:
     return cells.count(None) == len(cells) or all(c is None or str(c).strip() == "" for c in cells)
 
 
-def read_table(data: bytes, filename: str | None) -> tuple[list[str], list[tuple[int, dict]]]:
+def read_table(data: bytes, filename: str | None) -> tuple[list[str], list[Row]]:
     """The header and the non-empty rows (with their spreadsheet row number) of a file, read
     as a stream within the limits above. Blocking: call it in a thread (`parse`)."""
     if len(data) > MAX_BYTES:
@@ -199,7 +202,7 @@ def read_table(data: bytes, filename: str | None) -> tuple[list[str], list[tuple
                 missing_columns=missing,
                 unknown_columns=unknown,
             )
-        rows: list[tuple[int, dict]] = []
+        rows: list[Row] = []
         for number, cells in enumerate(table, start=2):
             if _is_empty(cells):
                 continue
@@ -214,7 +217,7 @@ def read_table(data: bytes, filename: str | None) -> tuple[list[str], list[tuple
     return header, rows
 
 
-async def parse(data: bytes, filename: str | None) -> tuple[list[str], list[tuple[int, dict]]]:
+async def parse(data: bytes, filename: str | None) -> tuple[list[str], list[Row]]:
     """read_table in a worker thread, at most a few files at a time."""
     return await anyio.to_thread.run_sync(read_table, data, filename, limiter=_PARSERS)
 
@@ -267,8 +270,8 @@ def _fields(cells: dict[str, Any], track: str) -> dict[str, Any]:
 
 
 # One validator per field, so that a row's bad field does not hide the others' errors.
-_FIELD_ADAPTERS = {
-    name: (TypeAdapter(Annotated[info.annotation, info]), info.is_required())
+_FIELD_ADAPTERS: dict[str, tuple[TypeAdapter[Any], bool]] = {
+    name: (TypeAdapter(Annotated[info.annotation, info]), info.is_required())  # type: ignore[arg-type]  # a field's annotation is a runtime type
     for name, info in RequestCreate.model_fields.items()
 }
 
@@ -294,7 +297,7 @@ def _typed(fields: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, str]]
 
 
 async def check_rows(
-    session: AsyncSession, actor, track: str, rows: list[tuple[int, dict]]
+    session: AsyncSession, actor: Actor, track: str, rows: list[Row]
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Validates every row like a single request: the storable rows and all row errors."""
     campaign = await school_requests.open_campaign(session, track)
@@ -326,10 +329,10 @@ async def check_rows(
 
 
 def _check_rows(
-    rows: list[tuple[int, dict]],
+    rows: list[Row],
     *,
     track: str,
-    campaign,
+    campaign: Any,
     supervisors: dict[str, uuid.UUID],
     existing: set[str],
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -339,69 +342,90 @@ def _check_rows(
     seen: dict[str, int] = {}
     storable, errors = [], []
     for number, cells in rows:
-        row_errors: list[dict[str, str]] = []
-        fields = _fields(cells, track)
-        email = _text(cells.get("supervisor_email"))
-        supervisor_id = None
-        if not email:
-            row_errors.append(
-                {"field": "supervisor_email", "code": "required", "message": "Required"}
-            )
-        else:
-            try:
-                supervisor_id = supervisors.get(normalize_email(email).lower())
-            except EmailError:
-                supervisor_id = None
-            if supervisor_id is None:
-                row_errors.append(
-                    {
-                        "field": "supervisor_email",
-                        "code": "unknown_supervisor",
-                        "message": "No supervisor of the school has this e-mail address",
-                    }
-                )
-        # A placeholder id lets Pydantic check the rest; the supervisor is reported above.
-        fields["supervisor_id"] = supervisor_id or uuid.UUID(int=0)
-        typed, shape_errors = _typed(fields)
-        row_errors += shape_errors
-        bad_fields = {e["field"].split(".")[0] for e in row_errors}
-        typed.pop("track", None)
-        values, domain_errors = validation.field_errors(
-            {k: v for k, v in typed.items() if k not in bad_fields},
-            campaign=campaign,
-            supervisor_ids=supervisor_ids | {uuid.UUID(int=0)},
-        )
-        # A field already reported by its shape is not reported again as missing.
-        row_errors += [e for e in domain_errors if e["field"] not in bad_fields]
+        values, row_errors = _row_values(cells, track, campaign, supervisors, supervisor_ids)
         if not row_errors:
-            number_hash = crypto.blind_index(values["national_number"])
-            # Under the old blind index key too, while `stagematch reindex` runs.
-            if not existing.isdisjoint(crypto.blind_indexes(values["national_number"])):
-                row_errors.append(
-                    {
-                        "field": "national_number",
-                        "code": "duplicate_request",
-                        "message": "Your school already entered this pupil in the campaign",
-                    }
-                )
-            elif number_hash in seen:
-                row_errors.append(
-                    {
-                        "field": "national_number",
-                        "code": "duplicate_in_file",
-                        "message": f"The same pupil as row {seen[number_hash]}",
-                    }
-                )
-            else:
-                seen[number_hash] = number
+            duplicate = _duplicate(values["national_number"], existing, seen)
+            if duplicate is None:
+                seen[crypto.blind_index(values["national_number"])] = number
                 storable.append(values)
+            else:
+                row_errors.append(duplicate)
         errors += [{"row": number, **e} for e in row_errors]
     return storable, errors
 
 
+def _supervisor_of(
+    cells: dict[str, Any], supervisors: dict[str, uuid.UUID]
+) -> tuple[uuid.UUID | None, list[dict[str, str]]]:
+    """The row's supervisor, named by e-mail among the school's own."""
+    email = _text(cells.get("supervisor_email"))
+    if not email:
+        return None, [{"field": "supervisor_email", "code": "required", "message": "Required"}]
+    try:
+        supervisor_id = supervisors.get(normalize_email(email).lower())
+    except EmailError:
+        supervisor_id = None
+    if supervisor_id is None:
+        return None, [
+            {
+                "field": "supervisor_email",
+                "code": "unknown_supervisor",
+                "message": "No supervisor of the school has this e-mail address",
+            }
+        ]
+    return supervisor_id, []
+
+
+def _row_values(
+    cells: dict[str, Any],
+    track: str,
+    campaign: Any,
+    supervisors: dict[str, uuid.UUID],
+    supervisor_ids: set[uuid.UUID],
+) -> tuple[dict[str, Any], list[dict[str, str]]]:
+    """One row's values as the form would store them, and its errors by field."""
+    fields = _fields(cells, track)
+    supervisor_id, row_errors = _supervisor_of(cells, supervisors)
+    # A placeholder id lets Pydantic check the rest; the supervisor is reported above.
+    fields["supervisor_id"] = supervisor_id or uuid.UUID(int=0)
+    typed, shape_errors = _typed(fields)
+    row_errors += shape_errors
+    bad_fields = {e["field"].split(".")[0] for e in row_errors}
+    typed.pop("track", None)
+    values, domain_errors = validation.field_errors(
+        {k: v for k, v in typed.items() if k not in bad_fields},
+        campaign=campaign,
+        supervisor_ids=supervisor_ids | {uuid.UUID(int=0)},
+    )
+    # A field already reported by its shape is not reported again as missing.
+    row_errors += [e for e in domain_errors if e["field"] not in bad_fields]
+    return values, row_errors
+
+
+def _duplicate(
+    national_number: str, existing: set[str], seen: dict[str, int]
+) -> dict[str, str] | None:
+    """The error when the pupil is already in the school's campaign or earlier in the file."""
+    # Under the old blind index key too, while `stagematch reindex` runs.
+    if not existing.isdisjoint(crypto.blind_indexes(national_number)):
+        return {
+            "field": "national_number",
+            "code": "duplicate_request",
+            "message": "Your school already entered this pupil in the campaign",
+        }
+    earlier = seen.get(crypto.blind_index(national_number))
+    if earlier is not None:
+        return {
+            "field": "national_number",
+            "code": "duplicate_in_file",
+            "message": f"The same pupil as row {earlier}",
+        }
+    return None
+
+
 async def import_requests(
     session: AsyncSession,
-    actor,
+    actor: Actor,
     track: str,
     data: bytes,
     filename: str | None,
@@ -412,7 +436,11 @@ async def import_requests(
     _, rows = await parse(data, filename)
     storable, errors = await check_rows(session, actor, track, rows)
     bad_rows = {e["row"] for e in errors}
-    report = {"rows": len(rows), "valid": len(rows) - len(bad_rows), "errors": errors}
+    report: dict[str, Any] = {
+        "rows": len(rows),
+        "valid": len(rows) - len(bad_rows),
+        "errors": errors,
+    }
     if dry_run:
         return {**report, "dry_run": True, "created": 0}
     if errors:
@@ -420,7 +448,24 @@ async def import_requests(
     if not storable:
         return {**report, "dry_run": False, "created": 0}
     campaign = await school_requests.open_campaign(session, track)
-    now = clock.now()
+    request_rows, event_rows = _insert_rows(actor, campaign.id, storable, clock.now())
+    # One executemany per table: 200 rows are two statements, not 400.
+    await school_requests.insert_unique(session, insert(PlacementRequest), request_rows)
+    await session.execute(insert(RequestEvent), event_rows)
+    live.request_changed(
+        session,
+        request_id=request_rows[0]["id"],
+        school_id=actor.organisation_id,
+        kind="imported",
+        available=True,
+    )
+    return {**report, "dry_run": False, "created": len(request_rows)}
+
+
+def _insert_rows(
+    actor: Actor, campaign_id: uuid.UUID, storable: list[dict[str, Any]], now: datetime
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The rows of placement_request (national numbers encrypted) and of their history."""
     request_rows, event_rows = [], []
     for values in storable:
         request_id = uuid.uuid4()
@@ -428,7 +473,7 @@ async def import_requests(
         request_rows.append(
             {
                 "id": request_id,
-                "campaign_id": campaign.id,
+                "campaign_id": campaign_id,
                 "school_id": actor.organisation_id,
                 "national_number_encrypted": crypto.encrypt(number),
                 "national_number_hash": crypto.blind_index(number),
@@ -456,17 +501,4 @@ async def import_requests(
                 "details": {"via": "import"},
             }
         )
-    # One executemany per table: 200 rows are two statements, not 400.
-    await school_requests.insert_unique(session, insert(PlacementRequest), request_rows)
-    await session.execute(insert(RequestEvent), event_rows)
-    live.request_changed(
-        session,
-        request_id=request_rows[0]["id"],
-        school_id=actor.organisation_id,
-        kind="imported",
-        available=True,
-    )
-    return {**report, "dry_run": False, "created": len(request_rows)}
-
-
-# --- export ---------------------------------------------------------------------------------
+    return request_rows, event_rows

@@ -9,15 +9,18 @@ from fastapi.responses import Response as RawResponse
 from backend import tabular
 from backend.auth.deps import SchoolActor, ServiceActor, client_address
 from backend.db import SessionDep
+from backend.errors import PhaseClosed, problems
 from backend.placements.files import exporting, importing
 from backend.placements.lists import browse, overview
 from backend.placements.params import RequestListParams
 from backend.placements.reading import disclosure
+from backend.placements.school.requests import DuplicateRequest, NoOpenCampaign
 
 router = APIRouter(prefix="/placement-requests", tags=["placement requests"])
 ClientAddress = Annotated[str, Depends(client_address)]
 Body = dict[str, Any]
 Track = Literal["duaal", "stage"]
+IMPORT_PROBLEMS = (importing.ImportInvalid, importing.ImportUnreadable, importing.ImportTooLarge)
 
 
 @router.get(
@@ -30,7 +33,11 @@ async def import_template(_: SchoolActor, format: tabular.Format = "csv") -> Res
     return await exporting.template(format)
 
 
-@router.post("/import", summary="Import requests from CSV or XLSX (all rows or none)")
+@router.post(
+    "/import",
+    summary="Import requests from CSV or XLSX (all rows or none)",
+    responses=problems(NoOpenCampaign, PhaseClosed, DuplicateRequest, *IMPORT_PROBLEMS),
+)
 async def import_requests(
     actor: SchoolActor,
     db: SessionDep,

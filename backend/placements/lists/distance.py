@@ -67,7 +67,7 @@ def _bounding_box() -> Any:
     )
 
 
-class _least(GenericFunction):  # noqa: N801 (SQL's name)
+class _least(GenericFunction[float]):  # noqa: N801 (SQL's name)
     """The smaller of two numbers: `least` on PostgreSQL, the two-argument `min` on SQLite."""
 
     type = Float()
@@ -104,7 +104,9 @@ def origin_values(origin: Origin) -> dict[str, float]:
     }
 
 
-def _distance(origin: Origin | None, latitude: float | None, longitude: float | None):
+def _distance(
+    origin: Origin | None, latitude: float | None, longitude: float | None
+) -> float | None:
     if origin is None or latitude is None or longitude is None:
         return None
     return distance_km(origin.latitude, origin.longitude, latitude, longitude)

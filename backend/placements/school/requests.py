@@ -4,15 +4,17 @@ import hashlib
 import uuid
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Insert, select
 from sqlalchemy import update as sa_update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend import clock, crypto
 from backend.audit import service as audit
+from backend.auth.deps import Actor
 from backend.campaigns.models import Campaign, Track
 from backend.campaigns.phase import Phase, phase_of
+from backend.db import rowcount
 from backend.errors import (
     FieldError,
     PreconditionFailed,
@@ -31,7 +33,7 @@ from backend.placements.models import (
 from backend.placements.reading.access import get_visible_request, load
 from backend.placements.schemas import RequestCreate, RequestUpdate
 from backend.placements.school import validation
-from backend.placements.transitions import Action, check
+from backend.placements.transitions import TABLE, Action, check
 
 REQUEST_WITHDRAWN = "request_withdrawn"  # mail template to the inviting services
 REQUEST_WITHDRAWN_BY_ADMIN = "request_withdrawn_by_admin"  # to the school
@@ -125,7 +127,9 @@ async def _flush_unique(session: AsyncSession) -> None:
         raise DuplicateRequest(field="national_number") from None
 
 
-async def insert_unique(session: AsyncSession, statement, rows: list[dict[str, Any]]) -> None:
+async def insert_unique(
+    session: AsyncSession, statement: Insert, rows: list[dict[str, Any]]
+) -> None:
     """A bulk insert of requests; a pupil entered meanwhile answers `duplicate_request`."""
     try:
         async with session.begin_nested():
@@ -137,7 +141,7 @@ async def insert_unique(session: AsyncSession, statement, rows: list[dict[str, A
 # --- the school's writes -------------------------------------------------------------------
 
 
-async def create(session: AsyncSession, actor, body: RequestCreate) -> PlacementRequest:
+async def create(session: AsyncSession, actor: Actor, body: RequestCreate) -> PlacementRequest:
     """Enters a pupil in the track's campaign while it takes requests; every field valid."""
     campaign = await open_campaign(session, body.track)
     values = await validation.validate(session, actor, campaign, body.model_dump(exclude={"track"}))
@@ -175,7 +179,7 @@ def parse_if_match(header: str | None) -> int:
 
 async def update(
     session: AsyncSession,
-    actor,
+    actor: Actor,
     request_id: uuid.UUID,
     body: RequestUpdate,
     if_match: str | None,
@@ -183,27 +187,54 @@ async def update(
     """Edits a request not accepted, until the decision deadline, at the version read."""
     request = await get_visible_request(session, actor, request_id)
     expected = parse_if_match(if_match)
-    check(Action.edit, phase_of(request.campaign), request.state, request.campaign)
+    _check(Action.edit, request)
     if expected != request.version:
         raise PreconditionFailed(current_version=request.version)
+    values = await _validated_edit(session, request, body.model_dump(exclude_unset=True))
+    changes = await _changed_columns(session, request, values)
+    await _write_if_current(
+        session, request, Action.edit, expected, updated_at=clock.now(), **changes
+    )
+    changed_fields = sorted(
+        "national_number" if c.startswith("national_number") else c
+        for c in changes
+        if c not in ("latitude", "longitude", "national_number_hash")
+    )
+    add_event(session, request, actor, "updated", fields=changed_fields)
+    live.request_changed(
+        session, request_id=request.id, school_id=request.school_id, kind="updated", available=True
+    )
+    return await load(session, request.id)
 
-    given = body.model_dump(exclude_unset=True)
-    current = {field: getattr(request, field) for field in _EDITABLE}
-    merged = {**current, **given}
-    if "national_number" not in given:
-        merged["national_number"] = None  # kept as stored; not re-validated
+
+async def _validated_edit(
+    session: AsyncSession, request: PlacementRequest, given: dict[str, Any]
+) -> dict[str, Any]:
+    """The request's fields with the edit applied, every one valid (422 otherwise). A
+    national number not sent is kept as stored, not validated again."""
+    keeps_number = "national_number" not in given
+    merged = {**{field: getattr(request, field) for field in _EDITABLE}, **given}
+    if keeps_number:
+        merged["national_number"] = None
     values, errors = validation.field_errors(
         merged,
         campaign=request.campaign,
         supervisor_ids=await validation.own_supervisor_ids(session, request.school_id),
-        check_national_number="national_number" in given,
+        check_national_number=not keeps_number,
     )
-    if "national_number" not in given:
+    if keeps_number:
         errors = [e for e in errors if e["field"] != "national_number"]
+        values.pop("national_number", None)
     if errors:
         raise FieldError(errors)
-    if "national_number" not in given:
-        values.pop("national_number", None)
+    return values
+
+
+async def _changed_columns(
+    session: AsyncSession, request: PlacementRequest, values: dict[str, Any]
+) -> dict[str, Any]:
+    """The columns whose value the edit changes; a new national number must be unique in
+    the school's campaign."""
     row = _to_row(values)
     if row.get("national_number_hash") == request.national_number_hash:
         # The same number again: Fernet's fresh token would look like a change.
@@ -217,42 +248,48 @@ async def update(
             values["national_number"],
             except_id=request.id,
         )
-    changes = {
+    return {
         column: value
         for column, value in row.items()
         if column in _COLUMNS and getattr(request, column) != value
     }
-    changed_fields = sorted(
-        "national_number" if c.startswith("national_number") else c
-        for c in changes
-        if c not in ("latitude", "longitude", "national_number_hash")
-    )
-    # Conditional on the version and a state that may still change: a simultaneous edit or
-    # acceptance wins cleanly, and this one answers 412 or the table's 409.
+
+
+def _check(action: Action, request: PlacementRequest) -> None:
+    check(action, phase_of(request.campaign), request.state, request.campaign)
+
+
+async def _write_if_current(
+    session: AsyncSession,
+    request: PlacementRequest,
+    action: Action,
+    expected_version: int | None,
+    **values: Any,
+) -> None:
+    """Writes `values` only while the table still allows `action` in the row's state and,
+    when given, the row is at the version read: a simultaneous edit or acceptance wins
+    cleanly, and this one answers the table's 409 or 412 with the current version."""
+    conditions = [
+        PlacementRequest.id == request.id,
+        PlacementRequest.state.in_(TABLE[action].states),
+    ]
+    if expected_version is not None:
+        conditions.append(PlacementRequest.version == expected_version)
     result = await session.execute(
         sa_update(PlacementRequest)
-        .where(
-            PlacementRequest.id == request.id,
-            PlacementRequest.version == expected,
-            PlacementRequest.state.in_([RequestState.open, RequestState.invited]),
-        )
-        .values(version=PlacementRequest.version + 1, updated_at=clock.now(), **changes)
+        .where(*conditions)
+        .values(version=PlacementRequest.version + 1, **values)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if rowcount(result) != 1:
         fresh = await load(session, request.id)
-        check(Action.edit, phase_of(fresh.campaign), fresh.state, fresh.campaign)
+        _check(action, fresh)
         raise PreconditionFailed(current_version=fresh.version)
-    add_event(session, request, actor, "updated", fields=changed_fields)
-    live.request_changed(
-        session, request_id=request.id, school_id=request.school_id, kind="updated", available=True
-    )
-    return await load(session, request.id)
 
 
 async def withdraw(
     session: AsyncSession,
-    actor,
+    actor: Actor,
     request_id: uuid.UUID,
     if_match: str | None = None,
     *,
@@ -264,33 +301,23 @@ async def withdraw(
     `request_withdrawn` and those services are mailed. The admin's withdrawal is audited
     and mailed to the school (without the reason, which may name the other school)."""
     request = await get_visible_request(session, actor, request_id)
-    check(Action.withdraw_request, phase_of(request.campaign), request.state, request.campaign)
-    conditions = [
-        PlacementRequest.id == request.id,
-        PlacementRequest.state.in_([RequestState.open, RequestState.invited]),
-    ]
+    _check(Action.withdraw_request, request)
+    expected = None
     if if_match is not None and if_match.strip():
         expected = parse_if_match(if_match)
         if expected != request.version:
             raise PreconditionFailed(current_version=request.version)
-        conditions.append(PlacementRequest.version == expected)
     now = clock.now()
-    result = await session.execute(
-        sa_update(PlacementRequest)
-        .where(*conditions)
-        .values(
-            state=RequestState.withdrawn,
-            withdrawn_at=now,
-            updated_at=now,
-            version=PlacementRequest.version + 1,
-            national_number_hash=withdrawn_hash(request.id),
-        )
-        .execution_options(synchronize_session=False)
+    await _write_if_current(
+        session,
+        request,
+        Action.withdraw_request,
+        expected,
+        state=RequestState.withdrawn,
+        withdrawn_at=now,
+        updated_at=now,
+        national_number_hash=withdrawn_hash(request.id),
     )
-    if result.rowcount != 1:
-        fresh = await load(session, request.id)
-        check(Action.withdraw_request, phase_of(fresh.campaign), fresh.state, fresh.campaign)
-        raise PreconditionFailed(current_version=fresh.version)
     pending = [i for i in request.invitations if i.outcome == InvitationOutcome.pending]
     if pending:
         await session.execute(
@@ -302,8 +329,21 @@ async def withdraw(
             .values(outcome=InvitationOutcome.request_withdrawn, ended_at=now)
             .execution_options(synchronize_session=False)
         )
-    by_admin = actor.role == OrganisationKind.admin
     add_event(session, request, actor, "withdrawn", reason=reason)
+    _tell_withdrawn(session, request, actor, pending, reason, client_address)
+
+
+def _tell_withdrawn(
+    session: AsyncSession,
+    request: PlacementRequest,
+    actor: Actor,
+    pending: list[Invitation],
+    reason: str | None,
+    client_address: str | None,
+) -> None:
+    """The inviting services' mails and the live news; the admin's withdrawal is audited
+    and mailed to the school too."""
+    by_admin = actor.role == OrganisationKind.admin
     notifications.to_services(
         session, request, REQUEST_WITHDRAWN, [i.service for i in pending], by_admin=by_admin
     )
@@ -326,11 +366,3 @@ async def withdraw(
         available=False,
         services=[i.service_id for i in pending],
     )
-
-
-# --- reading -------------------------------------------------------------------------------
-
-
-# The overview's conditions take their values as bind parameters (`_list_values`), so that its
-# statement is built once for each shape of list (`_list_query`): building it costs more
-# than executing it.

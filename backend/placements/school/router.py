@@ -8,10 +8,19 @@ from fastapi.responses import JSONResponse
 
 from backend.auth.deps import SchoolActor
 from backend.db import SessionDep
+from backend.errors import (
+    NotFound,
+    PhaseClosed,
+    PreconditionFailed,
+    PreconditionRequired,
+    problems,
+)
 from backend.placements.reading.disclosure import show
-from backend.placements.reading.router import with_etag
+from backend.placements.router import with_etag
 from backend.placements.schemas import RequestCreate, RequestRead, RequestUpdate
 from backend.placements.school import requests as school_requests
+from backend.placements.school.requests import DuplicateRequest, NoOpenCampaign
+from backend.placements.transitions import RequestLocked, RequestWithdrawn
 
 router = APIRouter(prefix="/placement-requests", tags=["placement requests"])
 
@@ -20,6 +29,7 @@ router = APIRouter(prefix="/placement-requests", tags=["placement requests"])
     "",
     status_code=status.HTTP_201_CREATED,
     summary="Enter a pupil in the open campaign of a track",
+    responses=problems(NoOpenCampaign, PhaseClosed, DuplicateRequest),
     response_model=RequestRead,
 )
 async def create_request(body: RequestCreate, actor: SchoolActor, db: SessionDep) -> JSONResponse:
@@ -32,7 +42,15 @@ async def create_request(body: RequestCreate, actor: SchoolActor, db: SessionDep
     "/{request_id}",
     summary="Edit a request that is not accepted (If-Match: the ETag read)",
     response_model=RequestRead,
-    responses={412: {"description": "Stale version"}, 428: {"description": "No If-Match"}},
+    responses=problems(
+        NotFound,
+        PhaseClosed,
+        RequestLocked,
+        RequestWithdrawn,
+        DuplicateRequest,
+        PreconditionFailed,
+        PreconditionRequired,
+    ),
 )
 async def update_request(
     request_id: uuid.UUID,
@@ -49,6 +67,7 @@ async def update_request(
     "/{request_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Withdraw a request that is not accepted",
+    responses=problems(NotFound, PhaseClosed, RequestLocked, RequestWithdrawn, PreconditionFailed),
 )
 async def withdraw_request(
     request_id: uuid.UUID,

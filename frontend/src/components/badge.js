@@ -19,7 +19,10 @@ export function StatusBadge({ request, detailed = false }) {
   }
   if (status === 'invited') {
     const live = (request.invitations || []).filter((i) => i.outcome === 'pending');
-    const names = live.map((i) => i.service?.name).filter(Boolean).join(', ');
+    const names = live
+      .map((i) => i.service?.name)
+      .filter(Boolean)
+      .join(', ');
     return html`<span class="badge badge-invited">${names ? t('status.invited_by', { names }) : t('status.invited')}</span>`;
   }
   if (status === 'not_placed') return html`<span class="badge badge-not-placed">${t('status.not_placed')}</span>`;

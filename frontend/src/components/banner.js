@@ -23,11 +23,14 @@ export function DeadlineBanner({ campaign }) {
   return html`
     <section class=${`banner banner-${phase}`} aria-label=${t('campaign.banner')}>
       <p class="banner-phase"><strong>${t(`track.${campaign.track}`)} ${campaign.school_year}</strong> · ${t(`phase.${phase}`)}</p>
-      ${next && html`
+      ${
+        next &&
+        html`
         <p class="banner-deadline">
           ${t(`deadline.${next.key}`)}: <time datetime=${next.at}>${formatDateTime(next.at)}</time>
           <span class="countdown"> (${t('countdown', left)})</span>
-        </p>`}
+        </p>`
+      }
     </section>`;
 }
 
@@ -36,16 +39,30 @@ export function Timeline({ campaign }) {
   const phase = phaseOf(campaign);
   const steps = [
     { key: 'supervisors', when: t('timeline.any_time'), active: phase === 'before_open' },
-    { key: 'requests', when: `${formatDate(campaign.opens_at)} – ${formatDateTime(campaign.request_deadline)}`, active: phase === 'requests_open' },
-    { key: 'decisions', when: `${t('timeline.until')} ${formatDateTime(campaign.decision_deadline)}`, active: phase === 'requests_open' || phase === 'decisions_open' },
-    { key: 'final', when: `${t('timeline.from')} ${formatDateTime(campaign.decision_deadline)}`, active: phase === 'closed' },
+    {
+      key: 'requests',
+      when: `${formatDate(campaign.opens_at)} – ${formatDateTime(campaign.request_deadline)}`,
+      active: phase === 'requests_open',
+    },
+    {
+      key: 'decisions',
+      when: `${t('timeline.until')} ${formatDateTime(campaign.decision_deadline)}`,
+      active: phase === 'requests_open' || phase === 'decisions_open',
+    },
+    {
+      key: 'final',
+      when: `${t('timeline.from')} ${formatDateTime(campaign.decision_deadline)}`,
+      active: phase === 'closed',
+    },
   ];
   return html`
     <ol class="timeline">
-      ${steps.map((s) => html`
+      ${steps.map(
+        (s) => html`
         <li class=${s.active ? 'current' : ''} aria-current=${s.active ? 'step' : undefined}>
           <strong>${t(`timeline.${s.key}`)}</strong>
           <span>${s.when}</span>
-        </li>`)}
+        </li>`,
+      )}
     </ol>`;
 }

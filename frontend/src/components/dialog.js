@@ -22,7 +22,10 @@ export function Dialog({ title, onClose, children }) {
   }, []);
   return html`
     <dialog ref=${ref} class="dialog" aria-labelledby=${titleId}
-      onCancel=${(e) => { e.preventDefault(); onClose(); }}>
+      onCancel=${(e) => {
+        e.preventDefault();
+        onClose();
+      }}>
       <h2 id=${titleId}>${title}</h2>
       ${children}
     </dialog>`;
@@ -33,13 +36,26 @@ export function Dialog({ title, onClose, children }) {
  * is sent as null). `required` and `minLength` (with its `tooShort` words) are checked here
  * first; the server's own field error shows at the same place.
  */
-export function ReasonDialog({ title, intro, label, hint, submit, danger, required, minLength, tooShort, maxLength = 2000, send, onClose }) {
+export function ReasonDialog({
+  title,
+  intro,
+  label,
+  hint,
+  submit,
+  danger,
+  required,
+  minLength,
+  tooShort,
+  maxLength = 2000,
+  send,
+  onClose,
+}) {
   const form = useForm({ reason: '' });
   async function onSubmit(event) {
     event.preventDefault();
     const reason = form.values.reason.trim();
-    const problem = required && !reason ? t('error.required')
-      : minLength && reason.length < minLength ? tooShort : null;
+    const problem =
+      required && !reason ? t('error.required') : minLength && reason.length < minLength ? tooShort : null;
     if (!form.check(problem ? { reason: problem } : {})) return;
     await form.submit(() => send(reason || null));
   }

@@ -52,7 +52,7 @@ export function SelectField({ id, label, value, onChange, options, error, hint, 
 
 /** A group of checkboxes (multiple) or radios (single), in a fieldset with a legend. */
 export function ChoiceGroup({ id, legend, options, value, onChange, error, multiple = true, required, inline = true }) {
-  const chosen = multiple ? value ?? [] : value;
+  const chosen = multiple ? (value ?? []) : value;
   const toggle = (option) => {
     if (!multiple) return onChange(option);
     onChange(chosen.includes(option) ? chosen.filter((v) => v !== option) : [...chosen, option]);

@@ -70,5 +70,19 @@ export function useForm(initial) {
   // What each input shows: the form's own finding, or the server's, which knows more.
   const errors = { ...clientErrors, ...serverErrors };
 
-  return { values, setValues, set, errors, serverErrors, setServerErrors, formError, setFormError, busy, submit, check, refuse, ref };
+  return {
+    values,
+    setValues,
+    set,
+    errors,
+    serverErrors,
+    setServerErrors,
+    formError,
+    setFormError,
+    busy,
+    submit,
+    check,
+    refuse,
+    ref,
+  };
 }

@@ -35,19 +35,24 @@ export function LanguageSwitch({ onChange }) {
 
 export function Layout({ user, onLanguage, onLogout, children }) {
   const { path } = useLocation();
-  const links = user ? NAV[user.role] ?? [] : [];
+  const links = user ? (NAV[user.role] ?? []) : [];
   return html`
     <a class="skip-link" href="#main">${t('nav.skip')}</a>
     <header class="site-header">
       <div class="header-inner">
         <a class="brand" href=${user ? `/${user.role}` : '/login'}>Stagematch</a>
-        ${links.length > 0 && html`
+        ${
+          links.length > 0 &&
+          html`
           <nav aria-label=${t('nav.main')}>
             <ul>
-              ${links.map(([href, key]) => html`
-                <li><a href=${href} aria-current=${path === href ? 'page' : undefined}>${t(key)}</a></li>`)}
+              ${links.map(
+                ([href, key]) => html`
+                <li><a href=${href} aria-current=${path === href ? 'page' : undefined}>${t(key)}</a></li>`,
+              )}
             </ul>
-          </nav>`}
+          </nav>`
+        }
         <div class="header-tools">
           ${user && html`<a href="/account" class="who" aria-current=${path === '/account' ? 'page' : undefined}>${user.organisation?.name}</a>`}
           <${LanguageSwitch} onChange=${onLanguage} />

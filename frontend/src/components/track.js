@@ -35,9 +35,11 @@ export function useTrack() {
 export function TrackSwitch({ track, onChange }) {
   return html`
     <div class="track-switch" role="group" aria-label=${t('track.switch')}>
-      ${TRACKS.map((value) => html`
+      ${TRACKS.map(
+        (value) => html`
         <button type="button" aria-pressed=${track === value ? 'true' : 'false'} onClick=${() => onChange(value)}>
           ${t(`track.${value}`)}
-        </button>`)}
+        </button>`,
+      )}
     </div>`;
 }

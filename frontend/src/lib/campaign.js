@@ -25,12 +25,14 @@ export function nextDeadline(campaign, now = new Date()) {
 
 /** The list answer of /campaigns may be a page or a plain array. */
 export function items(answer) {
-  return Array.isArray(answer) ? answer : answer?.items ?? [];
+  return Array.isArray(answer) ? answer : (answer?.items ?? []);
 }
 
 /** The campaign of a track that matters now: the newest school year of that track. */
 export function currentCampaign(campaigns, track) {
-  return items(campaigns)
-    .filter((c) => c.track === track)
-    .sort((a, b) => (a.school_year < b.school_year ? 1 : -1))[0] ?? null;
+  return (
+    items(campaigns)
+      .filter((c) => c.track === track)
+      .sort((a, b) => (a.school_year < b.school_year ? 1 : -1))[0] ?? null
+  );
 }

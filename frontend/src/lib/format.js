@@ -29,8 +29,12 @@ export function formatDateTime(value) {
 
 /** The calendar day in Brussels of an instant, as {year, month, day}. */
 export function brusselsDay(value) {
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone: ZONE, year: 'numeric', month: '2-digit', day: '2-digit' })
-    .formatToParts(new Date(value));
+  const parts = new Intl.DateTimeFormat('en-CA', {
+    timeZone: ZONE,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).formatToParts(new Date(value));
   const get = (type) => Number(parts.find((p) => p.type === type).value);
   return { year: get('year'), month: get('month'), day: get('day') };
 }

@@ -24,10 +24,21 @@ function daysInMonth(year, month) {
 
 function birthSpan(year, month, day) {
   // Unknown (00) parts widen the span of possible birth dates.
-  if (month === 0) return [[year, 1, 1], [year, 12, 31]];
-  if (day === 0) return [[year, month, 1], [year, month, daysInMonth(year, month)]];
+  if (month === 0)
+    return [
+      [year, 1, 1],
+      [year, 12, 31],
+    ];
+  if (day === 0)
+    return [
+      [year, month, 1],
+      [year, month, daysInMonth(year, month)],
+    ];
   if (day > daysInMonth(year, month)) return null;
-  return [[year, month, day], [year, month, day]];
+  return [
+    [year, month, day],
+    [year, month, day],
+  ];
 }
 
 function ageOn([y, m, d], on) {
@@ -44,9 +55,7 @@ export function checkNationalNumber(raw, referenceDate, { minAge = 14, maxAge = 
   const normal = normalizeNationalNumber(raw);
   if (normal.error) return { ok: false, code: normal.error };
   const digits = normal.digits;
-  const centuries = [1900, 2000].filter(
-    (c) => computeCheckDigits(digits.slice(0, 9), c) === digits.slice(9),
-  );
+  const centuries = [1900, 2000].filter((c) => computeCheckDigits(digits.slice(0, 9), c) === digits.slice(9));
   if (!centuries.length) return { ok: false, code: 'bad_check_digits' };
 
   const yy = Number(digits.slice(0, 2));
@@ -72,15 +81,12 @@ export function checkNationalNumber(raw, referenceDate, { minAge = 14, maxAge = 
   }
   if (!spans.length) return { ok: false, code: 'impossible_date' };
   const plausible = spans.filter(
-    ([, earliest, latest]) =>
-      ageOn(latest, referenceDate) <= maxAge && ageOn(earliest, referenceDate) >= minAge,
+    ([, earliest, latest]) => ageOn(latest, referenceDate) <= maxAge && ageOn(earliest, referenceDate) >= minAge,
   );
   if (!plausible.length) return { ok: false, code: 'implausible_age' };
   const century = plausible[0][0];
   const birthDate =
-    month && day
-      ? `${century + yy}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`
-      : null;
+    month && day ? `${century + yy}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}` : null;
   return { ok: true, digits, birthDate, isBis, century };
 }
 

@@ -4,8 +4,16 @@ export const MIN_PASSWORD = 12;
 export const MAX_PASSWORD = 128;
 // A few of the most common passwords of 12+ characters; the server checks the full list.
 const COMMON = new Set([
-  '123456789012', '1234567890123', 'qwertyuiopas', 'wachtwoord123', 'password1234',
-  'passwordpassword', 'aaaaaaaaaaaa', 'welkom123456', 'azertyuiopqs', '111111111111',
+  '123456789012',
+  '1234567890123',
+  'qwertyuiopas',
+  'wachtwoord123',
+  'password1234',
+  'passwordpassword',
+  'aaaaaaaaaaaa',
+  'welkom123456',
+  'azertyuiopqs',
+  '111111111111',
 ]);
 
 /** The password rules, each with whether the password meets it (shown as the user types). */

@@ -21,7 +21,10 @@ export function Account({ user }) {
     if (!form.check(problems)) return;
     await form.submit(async (values) => {
       try {
-        const login = await post('/me/password', { current_password: values.current_password, new_password: values.password });
+        const login = await post('/me/password', {
+          current_password: values.current_password,
+          new_password: values.password,
+        });
         setSession(login);
         form.setValues({ current_password: '', password: '', password_repeat: '' });
         setDone(true);

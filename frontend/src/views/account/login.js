@@ -20,7 +20,10 @@ const SUPPORT = {
 function useSupport() {
   const [support, setSupport] = useState(SUPPORT);
   useEffect(() => {
-    get('/config').then((config) => config?.support_email && setSupport(config), () => {});
+    get('/config').then(
+      (config) => config?.support_email && setSupport(config),
+      () => {},
+    );
   }, []);
   return support;
 }
@@ -39,7 +42,7 @@ export function SupportContact() {
 
 /** Only paths of this client, so a crafted link cannot send the user elsewhere. */
 export function safeNext(next) {
-  return next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/login') ? next : null;
+  return next?.startsWith('/') && !next.startsWith('//') && !next.startsWith('/login') ? next : null;
 }
 
 export function Login({ search }) {
@@ -97,9 +100,12 @@ export function Login({ search }) {
             value=${form.values.email} onInput=${form.set('email')} error=${shown.email} />
           <${TextField} id="password" type="password" label=${t('field.password')} autocomplete="current-password" required
             value=${form.values.password} onInput=${form.set('password')} error=${shown.password} />
-          ${needsCode && html`
+          ${
+            needsCode &&
+            html`
             <p class="alert alert-info" role="status">${t('login.code_intro')}</p>
-            <${CodeField} form=${form} error=${shown.code} />`}
+            <${CodeField} form=${form} error=${shown.code} />`
+          }
           <div class="actions">
             <button type="submit" class="primary" disabled=${form.busy}>${t('login.submit')}</button>
             <a href="/forgot">${t('login.forgot')}</a>
@@ -107,13 +113,16 @@ export function Login({ search }) {
         </form>
         <${SupportContact} />
       </div>
-      ${askResend && html`
+      ${
+        askResend &&
+        html`
         <${Dialog} title=${t('login.not_activated_title')} onClose=${() => setAskResend(false)}>
           <p>${t('login.not_activated_text', { email: form.values.email })}</p>
           <div class="actions">
             <button type="button" class="primary" onClick=${resend}>${t('login.resend')}</button>
             <button type="button" onClick=${() => setAskResend(false)}>${t('common.cancel')}</button>
           </div>
-        </${Dialog}>`}
+        </${Dialog}>`
+      }
     </${Page}>`;
 }

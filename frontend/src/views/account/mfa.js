@@ -3,7 +3,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, post, setSession } from '../../api.js';
 import { Alert } from '../../components/alert.js';
-import { TextField, errorText } from '../../components/field.js';
+import { errorText, TextField } from '../../components/field.js';
 import { useForm } from '../../components/form.js';
 import { Page } from '../../components/page.js';
 import { html } from '../../html.js';
@@ -79,7 +79,10 @@ function Disable({ onDone }) {
     if (!form.check(missing)) return;
     await form.submit(async (values) => {
       try {
-        const login = await api('/me/mfa', { method: 'DELETE', body: { password: values.mfa_password, code: values.code } });
+        const login = await api('/me/mfa', {
+          method: 'DELETE',
+          body: { password: values.mfa_password, code: values.code },
+        });
         setSession(login);
         onDone(t('mfa.disabled'));
       } catch (error) {
@@ -132,13 +135,15 @@ export function MfaSection({ user }) {
       <${Alert} kind="success">${message}</${Alert}>
       ${error && html`<${Alert}>${errorText(error.code, error.detail)}</${Alert}>`}
       <p>${t(user.mfa_enabled ? 'mfa.status_on' : 'mfa.status_off')}</p>
-      ${user.mfa_enabled
-        ? html`<${Disable} onDone=${done} />`
-        : enrolment
-          ? html`<${Enrol} enrolment=${enrolment} onDone=${done} />`
-          : html`
+      ${
+        user.mfa_enabled
+          ? html`<${Disable} onDone=${done} />`
+          : enrolment
+            ? html`<${Enrol} enrolment=${enrolment} onDone=${done} />`
+            : html`
             <p>${t('mfa.intro')}</p>
-            <div class="actions"><button type="button" class="primary" disabled=${busy} onClick=${start}>${t('mfa.start')}</button></div>`}
+            <div class="actions"><button type="button" class="primary" disabled=${busy} onClick=${start}>${t('mfa.start')}</button></div>`
+      }
     </section>`;
 }
 

@@ -17,11 +17,13 @@ export function NewPassword({ form, errors, id = 'password', label }) {
       value=${form.values[id]} onInput=${form.set(id)} error=${errors[id]} required
       aria-describedby=${`${id}-rules${errors[id] ? ` ${id}-error` : ''}`} />
     <ul class="rules" id=${`${id}-rules`}>
-      ${checks.map((c) => html`
+      ${checks.map(
+        (c) => html`
         <li class=${c.ok ? 'ok' : 'todo'}>
           <span aria-hidden="true">${c.ok ? '✓' : '○'}</span>
           ${' '}${t(c.key)}<span class="visually-hidden"> ${c.ok ? t('password.rule_met') : t('password.rule_not_met')}</span>
-        </li>`)}
+        </li>`,
+      )}
     </ul>
     <${TextField} id="password_repeat" type="password" label=${t('password.repeat')} autocomplete="new-password"
       value=${form.values.password_repeat} onInput=${form.set('password_repeat')} error=${errors.password_repeat} required />`;

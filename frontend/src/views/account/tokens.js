@@ -121,8 +121,12 @@ export function ApiTokens() {
   const rows = items(list.data);
   const now = new Date().toISOString();
   const access = (k) => t(k.read_only ? 'tokens.read_only' : 'tokens.read_write');
-  const expiry = (k) => !k.expires_at ? t('tokens.no_expiry')
-    : k.expires_at <= now ? t('tokens.expired', { date: formatDate(k.expires_at) }) : formatDate(k.expires_at);
+  const expiry = (k) =>
+    !k.expires_at
+      ? t('tokens.no_expiry')
+      : k.expires_at <= now
+        ? t('tokens.expired', { date: formatDate(k.expires_at) })
+        : formatDate(k.expires_at);
   return html`
     <${Page} title=${t('tokens.title')} wide>
       <p>${t('tokens.intro')}</p>
@@ -131,7 +135,12 @@ export function ApiTokens() {
       ${created && html`<${Secret} token=${created} onDone=${() => setCreated(null)} />`}
       ${list.error && html`<${Alert}>${errorText(list.error.code, list.error.detail)}</${Alert}>`}
       <h2>${t('tokens.list')}</h2>
-      ${list.loading && !list.data ? html`<${Loading} />` : rows.length === 0 ? html`<p class="card">${t('tokens.none')}</p>` : html`
+      ${
+        list.loading && !list.data
+          ? html`<${Loading} />`
+          : rows.length === 0
+            ? html`<p class="card">${t('tokens.none')}</p>`
+            : html`
         <div class="table-wrap" tabindex="0">
           <table>
             <caption class="visually-hidden">${t('tokens.list')}</caption>
@@ -143,7 +152,8 @@ export function ApiTokens() {
               <th scope="col" class="hide-narrow">${t('tokens.expires_column')}</th>
               <th scope="col"><span class="visually-hidden">${t('common.actions')}</span></th>
             </tr></thead>
-            <tbody>${rows.map((k) => html`
+            <tbody>${rows.map(
+              (k) => html`
               <tr key=${k.id}>
                 <td>${k.name}<br /><span class="hint mono">${k.prefix}…</span>
                   <span class="show-narrow hint">${access(k)} · ${expiry(k)}</span></td>
@@ -152,11 +162,25 @@ export function ApiTokens() {
                 <td class="hide-narrow">${k.last_used_at ? formatDateTime(k.last_used_at) : t('tokens.never_used')}</td>
                 <td class="hide-narrow">${expiry(k)}</td>
                 <td><button type="button" class="danger" onClick=${() => setRevoking(k)} aria-label=${t('tokens.revoke_named', { name: k.name })}>${t('tokens.revoke')}</button></td>
-              </tr>`)}</tbody>
+              </tr>`,
+            )}</tbody>
           </table>
-        </div>`}
-      <${NewToken} onCreated=${(token) => { setMessage(null); setCreated(token); list.reload(); }} />
-      ${revoking && html`<${RevokeDialog} token=${revoking} onClose=${() => setRevoking(null)}
-        onDone=${(text) => { setRevoking(null); setCreated(null); setMessage(text); list.reload(); }} />`}
+        </div>`
+      }
+      <${NewToken} onCreated=${(token) => {
+        setMessage(null);
+        setCreated(token);
+        list.reload();
+      }} />
+      ${
+        revoking &&
+        html`<${RevokeDialog} token=${revoking} onClose=${() => setRevoking(null)}
+        onDone=${(text) => {
+          setRevoking(null);
+          setCreated(null);
+          setMessage(text);
+          list.reload();
+        }} />`
+      }
     </${Page}>`;
 }

@@ -24,13 +24,25 @@ export function brusselsToIso(local) {
 
 function toLocal(iso) {
   if (!iso) return '';
-  const parts = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Brussels', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' }).format(new Date(iso));
+  const parts = new Intl.DateTimeFormat('sv-SE', {
+    timeZone: 'Europe/Brussels',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+  }).format(new Date(iso));
   return parts.replace(' ', 'T');
 }
 
 /** A campaign to edit, or the empty form of a new one. */
 function initialValues(campaign) {
-  if (campaign) return { school_year: campaign.school_year, track: campaign.track, ...Object.fromEntries(MOMENTS.map((m) => [m, toLocal(campaign[m])])) };
+  if (campaign)
+    return {
+      school_year: campaign.school_year,
+      track: campaign.track,
+      ...Object.fromEntries(MOMENTS.map((m) => [m, toLocal(campaign[m])])),
+    };
   return { school_year: '', track: 'duaal', opens_at: '', request_deadline: '', decision_deadline: '' };
 }
 
@@ -39,7 +51,8 @@ function CampaignForm({ campaign, onDone, onCancel }) {
   async function onSubmit(event) {
     event.preventDefault();
     const missing = {};
-    for (const key of campaign ? MOMENTS : ['school_year', ...MOMENTS]) if (!form.values[key]) missing[key] = { code: 'required' };
+    for (const key of campaign ? MOMENTS : ['school_year', ...MOMENTS])
+      if (!form.values[key]) missing[key] = { code: 'required' };
     if (Object.keys(missing).length) {
       // The same path as a server refusal: each error at its input, focus on the first.
       await form.submit(() => Promise.reject(new ApiError({ status: 422, code: 'validation_error', fields: missing })));
@@ -58,10 +71,13 @@ function CampaignForm({ campaign, onDone, onCancel }) {
       <h2 id="campaign-form-title">${campaign ? t('campaigns.edit', { year: `${campaign.school_year} · ${t(`track.${campaign.track}`)}` }) : t('campaigns.add')}</h2>
       <${Alert}>${form.formError}</${Alert}>
       <div class="form-grid">
-        ${!campaign && html`
+        ${
+          !campaign &&
+          html`
           <${TextField} id="school_year" label=${t('campaigns.school_year')} required value=${form.values.school_year} onInput=${form.set('school_year')} error=${e.school_year} hint="2026-2027" />
           <${SelectField} id="track" label=${t('track.switch')} value=${form.values.track} onChange=${form.set('track')} error=${e.track}
-            options=${[{ value: 'duaal', label: t('track.duaal') }, { value: 'stage', label: t('track.stage') }]} />`}
+            options=${[{ value: 'duaal', label: t('track.duaal') }, { value: 'stage', label: t('track.stage') }]} />`
+        }
         ${MOMENTS.map((m) => html`<${TextField} id=${m} type="datetime-local" label=${t(`campaigns.${m}`)} required value=${form.values[m]} onInput=${form.set(m)} error=${e[m]} />`)}
       </div>
       <p class="hint">${t('campaigns.brussels')}</p>
@@ -99,10 +115,22 @@ export function Campaigns() {
       <${Alert} kind="success">${message}</${Alert}>
       <${Alert}>${error}</${Alert}>
       ${list.error && html`<${Alert}>${errorText(list.error.code, list.error.detail)}</${Alert}>`}
-      ${editing !== null && html`<${CampaignForm} key=${editing.id ?? 'new'}
+      ${
+        editing !== null &&
+        html`<${CampaignForm} key=${editing.id ?? 'new'}
         campaign=${editing === 'new' ? null : editing} onCancel=${() => setEditing(null)}
-        onDone=${() => { setEditing(null); setMessage(t('campaigns.saved')); list.reload(); }} />`}
-      ${list.loading && !list.data ? html`<${Loading} />` : rows.length === 0 ? html`<p class="card">${t('campaign.none')}</p>` : html`
+        onDone=${() => {
+          setEditing(null);
+          setMessage(t('campaigns.saved'));
+          list.reload();
+        }} />`
+      }
+      ${
+        list.loading && !list.data
+          ? html`<${Loading} />`
+          : rows.length === 0
+            ? html`<p class="card">${t('campaign.none')}</p>`
+            : html`
         <div class="table-wrap" tabindex="0">
           <table>
             <caption class="visually-hidden">${t('campaigns.title')}</caption>
@@ -110,13 +138,17 @@ export function Campaigns() {
               ${MOMENTS.map((m) => html`<th scope="col" class="hide-narrow">${t(`campaigns.${m}`)}</th>`)}
               <th scope="col">${t('field.status')}</th><th scope="col"><span class="visually-hidden">${t('common.actions')}</span></th></tr></thead>
             <tbody>
-              ${rows.map((c) => html`
+              ${rows.map(
+                (c) => html`
                 <tr key=${c.id}>
                   <td>${c.school_year}</td><td>${t(`track.${c.track}`)}</td>
                   ${MOMENTS.map((m) => html`<td class="hide-narrow">${formatDateTime(c[m])}</td>`)}
                   <td>${t(`phase.${phaseOf(c)}`)}</td>
                   <td class="row-actions">
-                    <button type="button" class="small" onClick=${() => { setMessage(null); setEditing(c); }}
+                    <button type="button" class="small" onClick=${() => {
+                      setMessage(null);
+                      setEditing(c);
+                    }}
                       aria-label=${t('campaigns.move_named', { year: `${c.school_year} · ${t(`track.${c.track}`)}` })}>${t('campaigns.move_deadlines')}</button>
                     ${' '}
                     <button type="button" class="small" onClick=${() => copy(c)}
@@ -125,9 +157,11 @@ export function Campaigns() {
                     <a href=${`/admin/conflicts?campaign=${c.id}`}
                       aria-label=${t('campaigns.conflicts_named', { year: `${c.school_year} · ${t(`track.${c.track}`)}` })}>${t('campaigns.conflicts')}</a>
                   </td>
-                </tr>`)}
+                </tr>`,
+              )}
             </tbody>
           </table>
-        </div>`}
+        </div>`
+      }
     </${Page}>`;
 }

@@ -29,10 +29,12 @@ function Side({ side, number, onWithdraw }) {
       <td>${t(`conflicts.status.${side.status}`)}</td>
       <td class="hide-narrow">${formatDateTime(side.created_at)}</td>
       <td class="row-actions">
-        ${side.actions.includes('withdraw')
-          ? html`<button type="button" class="small" onClick=${() => onWithdraw(side)}
+        ${
+          side.actions.includes('withdraw')
+            ? html`<button type="button" class="small" onClick=${() => onWithdraw(side)}
               aria-label=${t('conflicts.withdraw_named', named)}>${t('conflicts.withdraw')}</button>`
-          : html`<span class="hint">${t('conflicts.locked')}</span>`}
+            : html`<span class="hint">${t('conflicts.locked')}</span>`
+        }
       </td>
     </tr>`;
 }
@@ -48,7 +50,10 @@ export function Conflicts({ search }) {
   const running = list.find((c) => c.phase === 'requests_open' || c.phase === 'decisions_open');
   const campaignId = chosen || running?.id || list[0]?.id || '';
   const conflicts = useLoad(
-    () => (campaignId ? get(`/admin/campaigns/${campaignId}/conflicts`, { page, page_size: PAGE_SIZE }) : Promise.resolve(null)),
+    () =>
+      campaignId
+        ? get(`/admin/campaigns/${campaignId}/conflicts`, { page, page_size: PAGE_SIZE })
+        : Promise.resolve(null),
     [campaignId, page],
   );
   const rows = items(conflicts.data);
@@ -61,13 +66,25 @@ export function Conflicts({ search }) {
       <${Alert} kind="success">${message}</${Alert}>
       ${campaigns.error && html`<${Alert}>${errorText(campaigns.error.code, campaigns.error.detail)}</${Alert}>`}
       ${conflicts.error && html`<${Alert}>${errorText(conflicts.error.code, conflicts.error.detail)}</${Alert}>`}
-      ${list.length > 0 && html`<div class="filters"><${SelectField} id="campaign" label=${t('dashboard.campaign')} value=${campaignId}
-        onChange=${(id) => { setPage(1); setMessage(null); setChosen(id); }}
-        options=${list.map((c) => ({ value: c.id, label: label(c) }))} /></div>`}
+      ${
+        list.length > 0 &&
+        html`<div class="filters"><${SelectField} id="campaign" label=${t('dashboard.campaign')} value=${campaignId}
+        onChange=${(id) => {
+          setPage(1);
+          setMessage(null);
+          setChosen(id);
+        }}
+        options=${list.map((c) => ({ value: c.id, label: label(c) }))} /></div>`
+      }
       <p role="status" aria-live="polite" class="hint">${conflicts.loading ? '' : t('conflicts.count', { count: total })}</p>
-      ${campaigns.loading || (conflicts.loading && !conflicts.data) ? html`<${Loading} />`
-        : !campaignId ? html`<p class="card">${t('campaign.none')}</p>`
-        : rows.length === 0 ? html`<p class="card">${t('conflicts.none')}</p>` : html`
+      ${
+        campaigns.loading || (conflicts.loading && !conflicts.data)
+          ? html`<${Loading} />`
+          : !campaignId
+            ? html`<p class="card">${t('campaign.none')}</p>`
+            : rows.length === 0
+              ? html`<p class="card">${t('conflicts.none')}</p>`
+              : html`
         <div class="table-wrap" tabindex="0">
           <table class="conflicts">
             <caption class="visually-hidden">${t('conflicts.title')}</caption>
@@ -79,15 +96,20 @@ export function Conflicts({ search }) {
               <th scope="col" class="hide-narrow">${t('conflicts.entered')}</th>
               <th scope="col"><span class="visually-hidden">${t('common.actions')}</span></th>
             </tr></thead>
-            ${rows.map((c, i) => html`
+            ${rows.map(
+              (c, i) => html`
               <tbody key=${`${c.first.id}-${c.second.id}`}>
                 <${Side} side=${c.first} number=${offset + i + 1} onWithdraw=${setWithdrawing} />
                 <${Side} side=${c.second} onWithdraw=${setWithdrawing} />
-              </tbody>`)}
+              </tbody>`,
+            )}
           </table>
-        </div>`}
+        </div>`
+      }
       <${Pager} page=${page} pageSize=${PAGE_SIZE} total=${total} onPage=${setPage} />
-      ${withdrawing && html`<${ReasonDialog} required danger minLength=${5} maxLength=${500}
+      ${
+        withdrawing &&
+        html`<${ReasonDialog} required danger minLength=${5} maxLength=${500}
         title=${t('conflicts.dialog_title')}
         intro=${t('conflicts.dialog_intro', { name: pupil(withdrawing), school: withdrawing.school.name })}
         label=${t('reveal.reason')} hint=${t('conflicts.reason_hint')} tooShort=${t('reveal.reason_short')}
@@ -97,6 +119,7 @@ export function Conflicts({ search }) {
           setMessage(t('conflicts.withdrawn', { name: pupil(withdrawing), school: withdrawing.school.name }));
           setWithdrawing(null);
           conflicts.reload();
-        }} onClose=${() => setWithdrawing(null)} />`}
+        }} onClose=${() => setWithdrawing(null)} />`
+      }
     </${Page}>`;
 }

@@ -29,11 +29,17 @@ function loadChartLibrary() {
 
 // Counts are whole numbers: the value axis steps by 1, 2, 5, 10, …
 const WHOLE_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000];
+// The value axis starts at 0 and reaches at least 1, so an empty chart still has a scale
+// (uPlot's range callback gets the plot and the data's minimum and maximum).
+const FROM_ZERO = (_plot, _min, max) => [0, Math.max(1, max)];
 const DAY = 86400;
 
 function dayLabel(seconds) {
-  return new Intl.DateTimeFormat(getLanguage() === 'en' ? 'en-GB' : 'nl-BE', { day: 'numeric', month: 'short', timeZone: 'Europe/Brussels' })
-    .format(new Date(seconds * 1000));
+  return new Intl.DateTimeFormat(getLanguage() === 'en' ? 'en-GB' : 'nl-BE', {
+    day: 'numeric',
+    month: 'short',
+    timeZone: 'Europe/Brussels',
+  }).format(new Date(seconds * 1000));
 }
 
 /** A uPlot chart with our own legend (in the page's language), drawn once the library loaded. */
@@ -68,25 +74,37 @@ function ProvinceChart({ byProvince }) {
     const bars = UPlot.paths.bars({ size: [0.8 / STATUSES.length, 40], align: 0 });
     return {
       options: {
-        scales: { x: { time: false, range: [-0.5, provinces.length - 0.5] }, y: { range: (u, min, max) => [0, Math.max(1, max)] } },
+        scales: {
+          x: { time: false, range: [-0.5, provinces.length - 0.5] },
+          y: { range: FROM_ZERO },
+        },
         axes: [
-          { values: (_, ticks) => ticks.map((i) => (provinces[i] ? t(`province_short.${provinces[i]}`) : '')), splits: () => provinces.map((_, i) => i) },
+          {
+            values: (_, ticks) => ticks.map((i) => (provinces[i] ? t(`province_short.${provinces[i]}`) : '')),
+            splits: () => provinces.map((_, i) => i),
+          },
           { incrs: WHOLE_STEPS },
         ],
-        series: [{}, ...STATUSES.map((status, n) => ({
-          label: t(`status_filter.${status}`), fill: COLOURS[status], stroke: COLOURS[status], width: 0,
-          paths: (u, sidx, i0, i1) => {
-            // Each status sits beside the others within its province's slot.
-            const shift = (n - (STATUSES.length - 1) / 2) * (0.8 / STATUSES.length);
-            const xs = u.data[0].map((x) => x + shift);
-            const saved = u.data[0];
-            u.data[0] = xs;
-            const p = bars(u, sidx, i0, i1);
-            u.data[0] = saved;
-            return p;
-          },
-          points: { show: false },
-        }))],
+        series: [
+          {},
+          ...STATUSES.map((status, n) => ({
+            label: t(`status_filter.${status}`),
+            fill: COLOURS[status],
+            stroke: COLOURS[status],
+            width: 0,
+            paths: (u, sidx, i0, i1) => {
+              // Each status sits beside the others within its province's slot.
+              const shift = (n - (STATUSES.length - 1) / 2) * (0.8 / STATUSES.length);
+              const xs = u.data[0].map((x) => x + shift);
+              const saved = u.data[0];
+              u.data[0] = xs;
+              const p = bars(u, sidx, i0, i1);
+              u.data[0] = saved;
+              return p;
+            },
+            points: { show: false },
+          })),
+        ],
       },
       data: [provinces.map((_, i) => i), ...STATUSES.map((s) => provinces.map((p) => byProvince[p][s] ?? 0))],
     };
@@ -104,16 +122,20 @@ function AcceptanceChart({ perDay }) {
       scales: {
         // At least a week wide, so one day of acceptances is a bar, not a lonely dot.
         x: { time: true, auto: false, range: [Math.min(...days) - 3 * DAY, Math.max(...days) + 3 * DAY] },
-        y: { range: (u, min, max) => [0, Math.max(1, max)] },
+        y: { range: FROM_ZERO },
       },
-      axes: [
-        { values: (_, ticks) => ticks.map(dayLabel), space: 70 },
-        { incrs: WHOLE_STEPS },
+      axes: [{ values: (_, ticks) => ticks.map(dayLabel), space: 70 }, { incrs: WHOLE_STEPS }],
+      series: [
+        {},
+        {
+          label: t('dashboard.acceptances'),
+          stroke: COLOURS.accepted,
+          fill: COLOURS.accepted,
+          width: 0,
+          paths: UPlot.paths.bars({ size: [0.6, 24] }),
+          points: { show: false },
+        },
       ],
-      series: [{}, {
-        label: t('dashboard.acceptances'), stroke: COLOURS.accepted, fill: COLOURS.accepted, width: 0,
-        paths: UPlot.paths.bars({ size: [0.6, 24] }), points: { show: false },
-      }],
     },
     data: [days, perDay.map((d) => d.count)],
   });
@@ -128,7 +150,10 @@ export function Dashboard() {
   // The campaign that is running now, unless the admin picks another.
   const running = list.find((c) => c.phase === 'requests_open' || c.phase === 'decisions_open');
   const campaignId = chosen || running?.id || list[0]?.id || '';
-  const dashboard = useLoad(() => (campaignId ? get('/admin/dashboard', { campaign_id: campaignId }) : Promise.resolve(null)), [campaignId]);
+  const dashboard = useLoad(
+    () => (campaignId ? get('/admin/dashboard', { campaign_id: campaignId }) : Promise.resolve(null)),
+    [campaignId],
+  );
   const [error, setError] = useState(null);
   const [asking, setAsking] = useState(false);
   const d = dashboard.data;
@@ -136,7 +161,10 @@ export function Dashboard() {
   /** Without a reason the file has no national number, phone or e-mail; with one (asked in
    * the dialog, kept in the log) it has them. */
   function exportFile(reason) {
-    return download(`/admin/exports/requests${query({ campaign_id: campaignId, format: 'xlsx', reason })}`, 'aanvragen.xlsx');
+    return download(
+      `/admin/exports/requests${query({ campaign_id: campaignId, format: 'xlsx', reason })}`,
+      'aanvragen.xlsx',
+    );
   }
 
   async function exportPlain() {
@@ -149,21 +177,35 @@ export function Dashboard() {
   }
 
   return html`
-    <${Page} title=${t('nav.dashboard')} wide actions=${campaignId && html`
+    <${Page} title=${t('nav.dashboard')} wide actions=${
+      campaignId &&
+      html`
       <button type="button" onClick=${exportPlain}>${t('overview.export')}</button>
-      <button type="button" onClick=${() => setAsking(true)}>${t('dashboard.export_revealed')}</button>`}>
+      <button type="button" onClick=${() => setAsking(true)}>${t('dashboard.export_revealed')}</button>`
+    }>
       ${campaignId && html`<p class="hint page-intro">${t('dashboard.export_note')}</p>`}
       <${Alert}>${error}</${Alert}>
-      ${asking && html`<${ReasonDialog} required minLength=${5} maxLength=${500}
+      ${
+        asking &&
+        html`<${ReasonDialog} required minLength=${5} maxLength=${500}
         title=${t('dashboard.export_title')} intro=${t('dashboard.export_intro')} label=${t('reveal.reason')}
         hint=${t('dashboard.export_hint')} tooShort=${t('reveal.reason_short')} submit=${t('dashboard.export_submit')}
         send=${async (reason) => {
           await exportFile(reason);
           setAsking(false);
-        }} onClose=${() => setAsking(false)} />`}
-      ${list.length > 0 && html`<div class="filters"><${SelectField} id="campaign" label=${t('dashboard.campaign')} value=${campaignId} onChange=${setChosen}
-        options=${list.map((c) => ({ value: c.id, label: `${c.school_year} · ${t(`track.${c.track}`)}` }))} /></div>`}
-      ${campaigns.loading || dashboard.loading ? html`<${Loading} />` : !d ? html`<p class="card">${t('campaign.none')}</p>` : html`
+        }} onClose=${() => setAsking(false)} />`
+      }
+      ${
+        list.length > 0 &&
+        html`<div class="filters"><${SelectField} id="campaign" label=${t('dashboard.campaign')} value=${campaignId} onChange=${setChosen}
+        options=${list.map((c) => ({ value: c.id, label: `${c.school_year} · ${t(`track.${c.track}`)}` }))} /></div>`
+      }
+      ${
+        campaigns.loading || dashboard.loading
+          ? html`<${Loading} />`
+          : !d
+            ? html`<p class="card">${t('campaign.none')}</p>`
+            : html`
         ${d.deadline_within_week && html`<div class="alert alert-info">${t('dashboard.deadline_soon')}</div>`}
         <div class="stats">
           <div class="stat"><strong>${d.total}</strong>${t('dashboard.total')}</div>
@@ -176,24 +218,37 @@ export function Dashboard() {
           <table>
             <caption class="visually-hidden">${t('dashboard.by_province')}</caption>
             <thead><tr><th scope="col">${t('field.province')}</th>${STATUSES.map((s) => html`<th scope="col">${t(`status_filter.${s}`)}</th>`)}</tr></thead>
-            <tbody>${Object.entries(d.by_province || {}).map(([p, counts]) => html`
-              <tr><td>${t(`province.${p}`)}</td>${STATUSES.map((s) => html`<td>${counts[s] ?? 0}</td>`)}</tr>`)}</tbody>
+            <tbody>${Object.entries(d.by_province || {}).map(
+              ([p, counts]) => html`
+              <tr><td>${t(`province.${p}`)}</td>${STATUSES.map((s) => html`<td>${counts[s] ?? 0}</td>`)}</tr>`,
+            )}</tbody>
           </table>
         </div>
         <h2 class="section">${t('dashboard.acceptances_over_time')}</h2>
-        ${(d.acceptances_per_day || []).length > 0 ? html`<${AcceptanceChart} perDay=${d.acceptances_per_day} />
-          <p class="hint">${d.acceptances_per_day.map((x) => `${formatDate(x.date)}: ${x.count}`).join(' · ')}</p>` : html`<p class="card">${t('dashboard.no_acceptances')}</p>`}
+        ${
+          (d.acceptances_per_day || []).length > 0
+            ? html`<${AcceptanceChart} perDay=${d.acceptances_per_day} />
+          <p class="hint">${d.acceptances_per_day.map((x) => `${formatDate(x.date)}: ${x.count}`).join(' · ')}</p>`
+            : html`<p class="card">${t('dashboard.no_acceptances')}</p>`
+        }
         <h2 class="section">${t('dashboard.still_open', { count: (d.still_open || []).length })}</h2>
-        ${(d.still_open || []).length === 0 ? html`<p class="card">${t('dashboard.none_open')}</p>` : html`
+        ${
+          (d.still_open || []).length === 0
+            ? html`<p class="card">${t('dashboard.none_open')}</p>`
+            : html`
           <div class="table-wrap" tabindex="0">
             <table>
               <caption class="visually-hidden">${t('dashboard.still_open', { count: d.still_open.length })}</caption>
               <thead><tr><th scope="col">${t('field.name')}</th><th scope="col">${t('service.school')}</th>
                 <th scope="col" class="hide-narrow">${t('field.province')}</th><th scope="col">${t('field.status')}</th></tr></thead>
-              <tbody>${d.still_open.map((r) => html`
+              <tbody>${d.still_open.map(
+                (r) => html`
                 <tr key=${r.id}><td><a href=${`/admin/requests/${r.id}`}>${r.last_name} ${r.first_name}</a></td><td>${r.school}</td>
-                  <td class="hide-narrow">${t(`province.${r.province}`)}</td><td>${t(`status_filter.${r.status}`)}</td></tr>`)}</tbody>
+                  <td class="hide-narrow">${t(`province.${r.province}`)}</td><td>${t(`status_filter.${r.status}`)}</td></tr>`,
+              )}</tbody>
             </table>
-          </div>`}`}
+          </div>`
+        }`
+      }
     </${Page}>`;
 }

@@ -43,14 +43,16 @@ export function Outbox() {
       <label class="choice"><input type="checkbox" checked=${pendingOnly} onChange=${(e) => setPendingOnly(e.currentTarget.checked)} /> ${t('outbox.pending_only')}</label>
       <${Paged} path="/admin/outbox" params=${{ pending_only: pendingOnly || undefined }} title=${t('nav.outbox')}
         head=${[t('outbox.created'), t('outbox.to'), t('outbox.subject'), t('field.status')]}
-        row=${(m) => html`<tr key=${m.id}><td>${formatDateTime(m.created_at)}</td><td>${m.to_address}</td><td>${m.subject}</td>
+        row=${(
+          m,
+        ) => html`<tr key=${m.id}><td>${formatDateTime(m.created_at)}</td><td>${m.to_address}</td><td>${m.subject}</td>
           <td>${outboxStatus(m)}</td></tr>`} />
     </${Page}>`;
 }
 
 /** An audit code in words; a code the catalog does not know yet stays readable as it is. */
 function word(prefix, code) {
-  return code && has(`${prefix}.${code}`) ? t(`${prefix}.${code}`) : code ?? '';
+  return code && has(`${prefix}.${code}`) ? t(`${prefix}.${code}`) : (code ?? '');
 }
 
 const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
@@ -72,8 +74,10 @@ function detailValue(key, value) {
 function Details({ details }) {
   const entries = Object.entries(details || {});
   if (!entries.length) return '';
-  return html`<ul class="plain">${entries.map(([key, value]) => html`
-    <li>${word('audit_detail', key)}: ${detailValue(key, value)}</li>`)}</ul>`;
+  return html`<ul class="plain">${entries.map(
+    ([key, value]) => html`
+    <li>${word('audit_detail', key)}: ${detailValue(key, value)}</li>`,
+  )}</ul>`;
 }
 
 export function Audit() {

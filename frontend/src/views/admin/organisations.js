@@ -49,8 +49,11 @@ function CreateForm({ onDone, onCancel }) {
         <${TextField} id="city" label=${t('field.city')} value=${form.values.city} onInput=${form.set('city')} error=${shown.city} />
         <${TextField} id="phone" type="tel" label=${t('field.phone')} value=${form.values.phone} onInput=${form.set('phone')} error=${shown.phone} />
       </div>
-      ${form.values.kind === 'service' && html`<${ChoiceGroup} id="provinces" legend=${t('orgs.provinces')} options=${options(PROVINCES, 'province')}
-        value=${form.values.provinces} onChange=${form.set('provinces')} error=${shown.provinces} />`}
+      ${
+        form.values.kind === 'service' &&
+        html`<${ChoiceGroup} id="provinces" legend=${t('orgs.provinces')} options=${options(PROVINCES, 'province')}
+        value=${form.values.provinces} onChange=${form.set('provinces')} error=${shown.provinces} />`
+      }
       <div class="actions">
         <button type="submit" class="primary" disabled=${form.busy}>${t('orgs.create_invite')}</button>
         <button type="button" onClick=${onCancel}>${t('common.cancel')}</button>
@@ -62,10 +65,19 @@ function CreateForm({ onDone, onCancel }) {
  * serves and how many pupils it can take in each campaign. */
 function ProfileForm({ organisation, onDone, onCancel }) {
   const o = organisation;
-  const form = useForm({ name: o.name, postcode: o.postcode ?? '', city: o.city ?? '', phone: o.phone ?? '', provinces: o.provinces ?? [] });
+  const form = useForm({
+    name: o.name,
+    postcode: o.postcode ?? '',
+    city: o.city ?? '',
+    phone: o.phone ?? '',
+    provinces: o.provinces ?? [],
+  });
   const isService = o.kind === 'service';
   const campaigns = useLoad(() => (isService ? get('/campaigns', { page_size: 200 }) : Promise.resolve(null)), [o.id]);
-  const capacities = useLoad(() => (isService ? get(`/organisations/${o.id}/capacities`) : Promise.resolve([])), [o.id]);
+  const capacities = useLoad(
+    () => (isService ? get(`/organisations/${o.id}/capacities`) : Promise.resolve([])),
+    [o.id],
+  );
   const [places, setPlaces] = useState({});
   const known = Object.fromEntries((capacities.data || []).map((c) => [c.campaign_id, c]));
 
@@ -76,7 +88,8 @@ function ProfileForm({ organisation, onDone, onCancel }) {
     if (!v.name.trim()) problems.name = t('error.required');
     if (v.postcode && !isPostcode(v.postcode)) problems.postcode = t('error.postcode_format');
     for (const [id, value] of Object.entries(places)) {
-      if (value !== '' && !(Number.isInteger(Number(value)) && Number(value) >= 0 && Number(value) <= 1000)) problems[`capacity-${id}`] = t('error.capacity');
+      if (value !== '' && !(Number.isInteger(Number(value)) && Number(value) >= 0 && Number(value) <= 1000))
+        problems[`capacity-${id}`] = t('error.capacity');
     }
     if (!form.check(problems)) return;
     await form.submit(async () => {
@@ -110,22 +123,31 @@ function ProfileForm({ organisation, onDone, onCancel }) {
         <${TextField} id="profile-city" label=${t('field.city')} value=${v.city} onInput=${form.set('city')} error=${shown.city} />
         <${TextField} id="profile-phone" type="tel" label=${t('field.phone')} value=${v.phone} onInput=${form.set('phone')} error=${shown.phone} />
       </div>
-      ${isService && html`
+      ${
+        isService &&
+        html`
         <${ChoiceGroup} id="profile-provinces" legend=${t('orgs.provinces')} options=${options(PROVINCES, 'province')}
           value=${v.provinces} onChange=${form.set('provinces')} error=${shown.provinces} />
         <fieldset class="field">
           <legend>${t('orgs.capacity')}</legend>
           <p class="hint">${t('orgs.capacity_hint')}</p>
-          ${items(campaigns.data).length === 0 ? html`<p>${t('campaign.none')}</p>` : html`
+          ${
+            items(campaigns.data).length === 0
+              ? html`<p>${t('campaign.none')}</p>`
+              : html`
             <div class="form-grid">
-              ${items(campaigns.data).map((c) => html`
+              ${items(campaigns.data).map(
+                (c) => html`
                 <${TextField} id=${`capacity-${c.id}`} type="number" min="0" max="1000"
                   label=${`${c.school_year} · ${t(`track.${c.track}`)}`}
                   value=${places[c.id] ?? (known[c.id] ? String(known[c.id].capacity) : '')}
                   onInput=${(value) => setPlaces((p) => ({ ...p, [c.id]: value }))} error=${shown[`capacity-${c.id}`]}
-                  hint=${known[c.id] ? t('orgs.capacity_used', { used: known[c.id].used, remaining: known[c.id].remaining }) : t('orgs.capacity_none')} />`)}
-            </div>`}
-        </fieldset>`}
+                  hint=${known[c.id] ? t('orgs.capacity_used', { used: known[c.id].used, remaining: known[c.id].remaining }) : t('orgs.capacity_none')} />`,
+              )}
+            </div>`
+          }
+        </fieldset>`
+      }
       <div class="actions">
         <button type="submit" class="primary" disabled=${form.busy}>${t('common.save')}</button>
         <button type="button" onClick=${onCancel}>${t('common.cancel')}</button>
@@ -161,23 +183,48 @@ export function Organisations() {
     <${Page} title=${t('orgs.title')} wide actions=${!adding && html`<button type="button" class="primary" onClick=${() => setAdding(true)}>${t('orgs.add')}</button>`}>
       <${Alert}>${error}</${Alert}>
       <${Alert} kind="success">${message}</${Alert}>
-      ${adding && html`<${CreateForm} onCancel=${() => setAdding(false)} onDone=${(text) => { setAdding(false); setMessage(text); list.reload(); }} />`}
-      ${editing && html`<${ProfileForm} key=${editing.id} organisation=${editing} onCancel=${() => setEditing(null)}
-        onDone=${(text) => { setEditing(null); setMessage(text); list.reload(); }} />`}
-      <form class="filters" role="search" onSubmit=${(e) => { e.preventDefault(); setPage(1); setQ(typed); }}>
+      ${
+        adding &&
+        html`<${CreateForm} onCancel=${() => setAdding(false)} onDone=${(text) => {
+          setAdding(false);
+          setMessage(text);
+          list.reload();
+        }} />`
+      }
+      ${
+        editing &&
+        html`<${ProfileForm} key=${editing.id} organisation=${editing} onCancel=${() => setEditing(null)}
+        onDone=${(text) => {
+          setEditing(null);
+          setMessage(text);
+          list.reload();
+        }} />`
+      }
+      <form class="filters" role="search" onSubmit=${(e) => {
+        e.preventDefault();
+        setPage(1);
+        setQ(typed);
+      }}>
         <${TextField} id="q" type="search" label=${t('orgs.search')} value=${typed} onInput=${setTyped} />
-        <${SelectField} id="kind_filter" label=${t('orgs.kind')} value=${kind} onChange=${(v) => { setPage(1); setKind(v); }} placeholder=${t('common.all')}
+        <${SelectField} id="kind_filter" label=${t('orgs.kind')} value=${kind} onChange=${(v) => {
+          setPage(1);
+          setKind(v);
+        }} placeholder=${t('common.all')}
           options=${[{ value: 'school', label: t('kind.school') }, { value: 'service', label: t('kind.service') }, { value: 'admin', label: t('kind.admin') }]} />
         <div class="field"><button type="submit">${t('overview.search_button')}</button></div>
       </form>
-      ${list.loading && !list.data ? html`<${Loading} />` : html`
+      ${
+        list.loading && !list.data
+          ? html`<${Loading} />`
+          : html`
         <div class="table-wrap" tabindex="0">
           <table>
             <caption class="visually-hidden">${t('orgs.title')}</caption>
             <thead><tr><th scope="col">${t('field.name')}</th><th scope="col" class="hide-narrow">${t('orgs.kind')}</th><th scope="col" class="hide-narrow">${t('field.email')}</th>
               <th scope="col" class="hide-narrow">${t('field.postcode')}</th><th scope="col">${t('orgs.account')}</th><th scope="col"><span class="visually-hidden">${t('common.actions')}</span></th></tr></thead>
             <tbody>
-              ${rows.map((o) => html`
+              ${rows.map(
+                (o) => html`
                 <tr key=${o.id}>
                   <td>${o.name}</td>
                   <td class="hide-narrow">${t(`kind.${o.kind}`)}${o.kind === 'service' && o.provinces?.length ? html`<br /><span class="hint">${o.provinces.map((p) => t(`province.${p}`)).join(', ')}</span>` : ''}</td>
@@ -185,20 +232,37 @@ export function Organisations() {
                   <td class="hide-narrow">${o.postcode} ${o.city ?? ''}</td>
                   <td><span class=${`badge badge-${o.account_status === 'active' ? 'accepted' : o.account_status === 'invited' ? 'invited' : 'withdrawn'}`}>${t(`account_status.${o.account_status}`)}</span></td>
                   <td class="row-actions">
-                    ${o.kind !== 'admin' && html`<button type="button" class="small" aria-label=${t('common.edit_named', { name: o.name })}
-                      onClick=${() => { setMessage(null); setEditing(o); }}>${t('common.edit')}</button> `}
-                    ${o.account_status === 'invited' && html`<button type="button" class="small" aria-label=${t('orgs.resend_named', { name: o.name })}
-                      onClick=${() => run(() => post(`/organisations/${o.id}/invitation`), t('orgs.resent', { email: o.email }))}>${t('orgs.resend')}</button> `}
-                    ${o.account_status === 'active' && html`<button type="button" class="small" aria-label=${t('orgs.unlock_named', { name: o.name })}
-                      onClick=${() => run(() => post(`/organisations/${o.id}/unlock`), t('orgs.unlocked', { name: o.name }))}>${t('orgs.unlock')}</button> `}
-                    ${o.kind !== 'admin' && html`<button type="button" class="small" aria-label=${t(o.is_disabled ? 'orgs.enable_named' : 'orgs.disable_named', { name: o.name })}
+                    ${
+                      o.kind !== 'admin' &&
+                      html`<button type="button" class="small" aria-label=${t('common.edit_named', { name: o.name })}
+                      onClick=${() => {
+                        setMessage(null);
+                        setEditing(o);
+                      }}>${t('common.edit')}</button> `
+                    }
+                    ${
+                      o.account_status === 'invited' &&
+                      html`<button type="button" class="small" aria-label=${t('orgs.resend_named', { name: o.name })}
+                      onClick=${() => run(() => post(`/organisations/${o.id}/invitation`), t('orgs.resent', { email: o.email }))}>${t('orgs.resend')}</button> `
+                    }
+                    ${
+                      o.account_status === 'active' &&
+                      html`<button type="button" class="small" aria-label=${t('orgs.unlock_named', { name: o.name })}
+                      onClick=${() => run(() => post(`/organisations/${o.id}/unlock`), t('orgs.unlocked', { name: o.name }))}>${t('orgs.unlock')}</button> `
+                    }
+                    ${
+                      o.kind !== 'admin' &&
+                      html`<button type="button" class="small" aria-label=${t(o.is_disabled ? 'orgs.enable_named' : 'orgs.disable_named', { name: o.name })}
                       onClick=${() => run(() => patch(`/organisations/${o.id}`, { is_disabled: !o.is_disabled }), t(o.is_disabled ? 'orgs.enabled' : 'orgs.disabled', { name: o.name }))}>
-                      ${t(o.is_disabled ? 'orgs.enable' : 'orgs.disable')}</button>`}
+                      ${t(o.is_disabled ? 'orgs.enable' : 'orgs.disable')}</button>`
+                    }
                   </td>
-                </tr>`)}
+                </tr>`,
+              )}
             </tbody>
           </table>
         </div>
-        <${Pager} page=${page} pageSize=${100} total=${list.data?.total} onPage=${setPage} />`}
+        <${Pager} page=${page} pageSize=${100} total=${list.data?.total} onPage=${setPage} />`
+      }
     </${Page}>`;
 }

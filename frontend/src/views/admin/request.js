@@ -14,9 +14,9 @@ import { Pager } from '../../components/pager.js';
 import { TrackSwitch, useTrack } from '../../components/track.js';
 import { html } from '../../html.js';
 import { t } from '../../i18n/index.js';
+import { items } from '../../lib/campaign.js';
 import { formatDate, formatPhone } from '../../lib/format.js';
 import { formatNationalNumber } from '../../lib/national-number.js';
-import { items } from '../../lib/campaign.js';
 
 const PAGE_SIZE = 50;
 
@@ -26,12 +26,22 @@ export function AdminRequests() {
   const [draft, setDraft] = useState({ q: '', status: '' });
   const [filters, setFilters] = useState(draft);
   const [page, setPage] = useState(1);
-  const list = useLoad(() => get('/placement-requests', { track, ...filters, sort: 'name', page, page_size: PAGE_SIZE }), [track, filters, page]);
+  const list = useLoad(
+    () => get('/placement-requests', { track, ...filters, sort: 'name', page, page_size: PAGE_SIZE }),
+    [track, filters, page],
+  );
   const rows = items(list.data);
   return html`
     <${Page} title=${t('admin_request.list_title')} wide>
-      <${TrackSwitch} track=${track} onChange=${(v) => { setPage(1); setTrack(v); }} />
-      <form class="filters card" role="search" onSubmit=${(e) => { e.preventDefault(); setPage(1); setFilters(draft); }}>
+      <${TrackSwitch} track=${track} onChange=${(v) => {
+        setPage(1);
+        setTrack(v);
+      }} />
+      <form class="filters card" role="search" onSubmit=${(e) => {
+        e.preventDefault();
+        setPage(1);
+        setFilters(draft);
+      }}>
         <${TextField} id="q" type="search" label=${t('overview.search')} value=${draft.q} onInput=${(q) => setDraft((d) => ({ ...d, q }))} />
         <${SelectField} id="status" label=${t('field.status')} value=${draft.status} placeholder=${t('common.all')}
           options=${options(STATUSES, 'status_filter')} onChange=${(status) => setDraft((d) => ({ ...d, status }))} />
@@ -39,7 +49,12 @@ export function AdminRequests() {
       </form>
       <p role="status" aria-live="polite" class="hint">${list.loading ? '' : t('overview.count', { count: list.data?.total ?? rows.length })}</p>
       ${list.error && html`<${Alert}>${errorText(list.error.code, list.error.detail)}</${Alert}>`}
-      ${list.loading && !list.data ? html`<${Loading} />` : rows.length === 0 ? html`<p class="card">${t('overview.none')}</p>` : html`
+      ${
+        list.loading && !list.data
+          ? html`<${Loading} />`
+          : rows.length === 0
+            ? html`<p class="card">${t('overview.none')}</p>`
+            : html`
         <div class="table-wrap" tabindex="0">
           <table>
             <caption class="visually-hidden">${t('admin_request.list_title')}</caption>
@@ -49,15 +64,18 @@ export function AdminRequests() {
               <th scope="col" class="hide-narrow">${t('field.city')}</th>
               <th scope="col">${t('field.status')}</th>
             </tr></thead>
-            <tbody>${rows.map((r) => html`
+            <tbody>${rows.map(
+              (r) => html`
               <tr key=${r.id}>
                 <td><a href=${`/admin/requests/${r.id}`}>${r.last_name} ${r.first_name}</a></td>
                 <td class="hide-narrow">${r.school?.name ?? ''}</td>
                 <td class="hide-narrow">${r.postcode} ${r.city}</td>
                 <td><${StatusBadge} request=${r} /></td>
-              </tr>`)}</tbody>
+              </tr>`,
+            )}</tbody>
           </table>
-        </div>`}
+        </div>`
+      }
       <${Pager} page=${page} pageSize=${PAGE_SIZE} total=${list.data?.total} onPage=${setPage} />
     </${Page}>`;
 }
@@ -67,7 +85,11 @@ export function AdminRequest({ params }) {
   const [dialog, setDialog] = useState(null); // 'reveal' | 'export' | null
   const [revealed, setRevealed] = useState(null);
   const [message, setMessage] = useState(null);
-  const waiting = notLoaded(request, t('request.edit_title'), html`<a href="/admin/requests">${t('admin_request.back')}</a>`);
+  const waiting = notLoaded(
+    request,
+    t('request.edit_title'),
+    html`<a href="/admin/requests">${t('admin_request.back')}</a>`,
+  );
   if (waiting) return waiting;
   const r = request.data;
   const name = `${r.first_name} ${r.last_name}`;
@@ -76,13 +98,17 @@ export function AdminRequest({ params }) {
   async function exportData(reason) {
     setMessage(null);
     const data = await get(`/admin/placement-requests/${r.id}/personal-data`, { reason });
-    const slug = name.toLowerCase().normalize('NFD').replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+    const slug = name
+      .toLowerCase()
+      .normalize('NFD')
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '');
     saveBlob(new Blob([JSON.stringify(data, null, 2)], { type: 'application/json' }), `gegevens-${slug}.json`);
     setDialog(null);
     setMessage(t('admin_request.exported'));
   }
 
-  const row = (label, value) => value ? html`<dt>${label}</dt><dd>${value}</dd>` : null;
+  const row = (label, value) => (value ? html`<dt>${label}</dt><dd>${value}</dd>` : null);
   const list = (values, prefix) => (values || []).map((x) => t(`${prefix}.${x}`)).join(', ');
   const s = r.supervisor;
   const hidden = html`<span class="hint">${t('admin_request.hidden')}</span>`;
@@ -110,17 +136,23 @@ export function AdminRequest({ params }) {
       </dl>
       <p class="hint">${t('admin_request.audit_note')}</p>
       <p><a href="/admin/requests">${t('admin_request.back')}</a></p>
-      ${dialog === 'reveal' && html`<${ReasonDialog} required minLength=${5} maxLength=${500}
+      ${
+        dialog === 'reveal' &&
+        html`<${ReasonDialog} required minLength=${5} maxLength=${500}
         title=${t('reveal.title')} intro=${t('reveal.intro')} label=${t('reveal.reason')}
         hint=${t('reveal.reason_hint')} tooShort=${t('reveal.reason_short')} submit=${t('reveal.submit')}
         send=${async (reason) => {
           const data = await post(`/placement-requests/${r.id}/reveal`, { reason });
           setDialog(null);
           setRevealed(data);
-        }} onClose=${() => setDialog(null)} />`}
-      ${dialog === 'export' && html`<${ReasonDialog} required minLength=${5} maxLength=${500}
+        }} onClose=${() => setDialog(null)} />`
+      }
+      ${
+        dialog === 'export' &&
+        html`<${ReasonDialog} required minLength=${5} maxLength=${500}
         title=${t('admin_request.export_title')} intro=${t('admin_request.export_intro')} label=${t('reveal.reason')}
         hint=${t('admin_request.export_hint')} tooShort=${t('reveal.reason_short')} submit=${t('admin_request.export_submit')}
-        send=${exportData} onClose=${() => setDialog(null)} />`}
+        send=${exportData} onClose=${() => setDialog(null)} />`
+      }
     </${Page}>`;
 }

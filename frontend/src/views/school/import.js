@@ -25,21 +25,28 @@ function Report({ report }) {
     <section class="card" aria-labelledby="report-title">
       <h2 id="report-title">${t('import.report')}</h2>
       <p>${t('import.summary', { rows: report.rows, valid: report.valid, bad: rows.size })}</p>
-      ${rows.size > 0 && html`
+      ${
+        rows.size > 0 &&
+        html`
         <div class="table-wrap" tabindex="0">
           <table>
             <caption class="visually-hidden">${t('import.problems')}</caption>
             <thead><tr><th scope="col">${t('import.row')}</th><th scope="col">${t('import.field')}</th><th scope="col">${t('import.problem')}</th></tr></thead>
             <tbody>
-              ${[...rows].map(([row, problems]) => problems.map((p, i) => html`
+              ${[...rows].map(([row, problems]) =>
+                problems.map(
+                  (p, i) => html`
                 <tr>
                   ${i === 0 && html`<th scope="row" rowspan=${problems.length}>${t('import.row_n', { row })}</th>`}
                   <td>${fieldName(p.field)}</td>
                   <td>${errorText(p.code, p.message)}</td>
-                </tr>`))}
+                </tr>`,
+                ),
+              )}
             </tbody>
           </table>
-        </div>`}
+        </div>`
+      }
     </section>`;
 }
 
@@ -86,7 +93,10 @@ export function ImportRequests() {
   const ready = report && report.errors.length === 0 && report.valid > 0;
   return html`
     <${Page} title=${t('import.title')}>
-      <${TrackSwitch} track=${track} onChange=${(v) => { setReport(null); setTrack(v); }} />
+      <${TrackSwitch} track=${track} onChange=${(v) => {
+        setReport(null);
+        setTrack(v);
+      }} />
       <section class="card">
         <h2>${t('import.step_template')}</h2>
         <p>${t('import.template_intro')}</p>
@@ -108,7 +118,11 @@ export function ImportRequests() {
           <input id="import-file" class="file-input" type="file" aria-labelledby="import-file-label"
             accept=".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
             aria-describedby="import-file-name import-file-hint"
-            onChange=${(e) => { setFile(e.currentTarget.files[0] ?? null); setReport(null); setDone(null); }} />
+            onChange=${(e) => {
+              setFile(e.currentTarget.files[0] ?? null);
+              setReport(null);
+              setDone(null);
+            }} />
           <label for="import-file" class="button file-button">${t('import.choose')}</label>
           <span id="import-file-name" class="file-name">${file ? file.name : t('import.no_file')}</span>
           <p class="hint" id="import-file-hint">${t('import.file_hint', { track: t(`track.${track}`) })}</p>

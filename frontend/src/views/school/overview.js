@@ -36,13 +36,19 @@ export function Overview() {
   const campaigns = useLoad(() => get('/campaigns'), []);
 
   // The whole overview in one table, as the manual shows it: all of the school's pupils.
-  const list = useLoad((partial) => getAll('/placement-requests', { track, ...filters, sort: 'name' }, { onProgress: partial }), [track, filters]);
+  const list = useLoad(
+    (partial) => getAll('/placement-requests', { track, ...filters, sort: 'name' }, { onProgress: partial }),
+    [track, filters],
+  );
   // The live stream and the supervisors (only the filter's choices) wait until the list has
   // loaded once, so they do not compete with its first requests.
   const loadedOnce = useRef(false);
   if (list.data !== undefined && !list.loading) loadedOnce.current = true;
   useLiveUpdates(() => list.reload(), loadedOnce.current);
-  const supervisors = useLoad(() => (loadedOnce.current ? get('/supervisors', { page_size: 200 }) : Promise.resolve(null)), [loadedOnce.current]);
+  const supervisors = useLoad(
+    () => (loadedOnce.current ? get('/supervisors', { page_size: 200 }) : Promise.resolve(null)),
+    [loadedOnce.current],
+  );
 
   const campaign = campaigns.data ? currentCampaign(campaigns.data, track) : null;
   const rows = items(list.data);
@@ -60,7 +66,10 @@ export function Overview() {
     setError(null);
     try {
       // The export holds what the overview shows: the same track, filters and search.
-      await download(`/placement-requests/export${query({ format, track, ...filters, sort: 'name' })}`, `aanvragen-${track}.${format}`);
+      await download(
+        `/placement-requests/export${query({ format, track, ...filters, sort: 'name' })}`,
+        `aanvragen-${track}.${format}`,
+      );
     } catch (err) {
       setError(errorText(err.code, err.detail));
     }
@@ -75,7 +84,10 @@ export function Overview() {
       <${TrackSwitch} track=${track} onChange=${setTrack} />
       <${DeadlineBanner} campaign=${campaign} />
       <${Alert}>${error}</${Alert}>
-      <form class="filters" role="search" onSubmit=${(e) => { e.preventDefault(); setFilter('q')(typed); }}>
+      <form class="filters" role="search" onSubmit=${(e) => {
+        e.preventDefault();
+        setFilter('q')(typed);
+      }}>
         <${TextField} id="q" type="search" label=${t('overview.search')} value=${typed} onInput=${setTyped}
           onBlur=${() => typed !== filters.q && setFilter('q')(typed)} />
         <${SelectField} id="status" label=${t('field.status')} value=${filters.status} onChange=${setFilter('status')}
@@ -87,7 +99,12 @@ export function Overview() {
       </form>
       <p role="status" aria-live="polite" class="hint">${list.loading ? '' : t('overview.count', { count: total })}</p>
       ${list.error && html`<${Alert}>${errorText(list.error.code, list.error.detail)}</${Alert}>`}
-      ${list.loading && !list.data ? html`<${Loading} />` : rows.length === 0 ? html`<p class="card">${t('overview.none')}</p>` : html`
+      ${
+        list.loading && !list.data
+          ? html`<${Loading} />`
+          : rows.length === 0
+            ? html`<p class="card">${t('overview.none')}</p>`
+            : html`
         <div class="table-wrap" tabindex="0">
           <table class="requests" aria-busy=${list.loading ? 'true' : 'false'}>
             <caption class="visually-hidden">${t('overview.title')}</caption>
@@ -101,6 +118,7 @@ export function Overview() {
             <tbody>${rows.map(rowOf)}</tbody>
           </table>
         </div>
-`}
+`
+      }
     </${Page}>`;
 }

@@ -21,9 +21,23 @@ import { checkDates, isEmail, isPostcode } from '../../lib/rules.js';
 import { navigate } from '../../router.js';
 
 const EMPTY = {
-  first_name: '', last_name: '', national_number: '', street: '', postcode: '', city: '', province: '',
-  phone: '', email: '', transport_modes: [], remarks: '', supervisor_id: '', start_date: '', end_date: '',
-  hours_per_week: '', days: [], form: '',
+  first_name: '',
+  last_name: '',
+  national_number: '',
+  street: '',
+  postcode: '',
+  city: '',
+  province: '',
+  phone: '',
+  email: '',
+  transport_modes: [],
+  remarks: '',
+  supervisor_id: '',
+  start_date: '',
+  end_date: '',
+  hours_per_week: '',
+  days: [],
+  form: '',
 };
 
 function fromRequest(r) {
@@ -51,15 +65,22 @@ export function checkRequest(values, track, referenceDate) {
   if (!values.transport_modes.length) errors.transport_modes = t('error.choose_one');
   if (!values.days.length) errors.days = t('error.choose_one');
   const hours = Number(values.hours_per_week);
-  if (!values.hours_per_week || !Number.isInteger(hours) || hours < 1 || hours > 40) errors.hours_per_week = t('error.hours');
+  if (!values.hours_per_week || !Number.isInteger(hours) || hours < 1 || hours > 40)
+    errors.hours_per_week = t('error.hours');
   if (track === 'duaal' && !values.form) errors.form = t('error.choose');
   if (values.remarks.length > 2000) errors.remarks = t('error.max_chars', { max: 2000 });
-  for (const [field, code] of Object.entries(checkDates(values.start_date, values.end_date))) errors[field] = t(`error.${code}`);
+  for (const [field, code] of Object.entries(checkDates(values.start_date, values.end_date)))
+    errors[field] = t(`error.${code}`);
   return errors;
 }
 
 function body(values, track) {
-  const out = { ...values, hours_per_week: Number(values.hours_per_week), start_date: values.start_date || null, end_date: values.end_date || null };
+  const out = {
+    ...values,
+    hours_per_week: Number(values.hours_per_week),
+    start_date: values.start_date || null,
+    end_date: values.end_date || null,
+  };
   if (track === 'stage') delete out.form;
   return out;
 }
@@ -81,7 +102,9 @@ function usePostcode(code) {
         const dutch = (found.municipalities || []).map((m) => m.nl).filter(Boolean);
         setInfo({ code, cities, dutch, province: found.province || '', unknown: false });
       },
-      (error) => live && setInfo({ code, cities: [], dutch: [], province: '', unknown: error.status === 404 || error.status === 422 }),
+      (error) =>
+        live &&
+        setInfo({ code, cities: [], dutch: [], province: '', unknown: error.status === 404 || error.status === 422 }),
     );
     return () => {
       live = false;
@@ -112,7 +135,8 @@ function RequestForm({ existing, track, campaign, supervisors }) {
 
   const clientErrors = checkRequest(v, track, referenceDate);
   if (postcode.unknown && postcode.code === v.postcode) clientErrors.postcode = t('error.unknown_postcode');
-  const errorOf = (field) => form.serverErrors[field] || ((showAll || touched.has(field)) && clientErrors[field]) || undefined;
+  const errorOf = (field) =>
+    form.serverErrors[field] || ((showAll || touched.has(field)) && clientErrors[field]) || undefined;
 
   async function save(andNext) {
     setSaved(null);
@@ -140,7 +164,10 @@ function RequestForm({ existing, track, campaign, supervisors }) {
   async function remove() {
     setConfirmDelete(false);
     await form.submit(async () => {
-      await api(`/placement-requests/${existing.id}`, { method: 'DELETE', headers: { 'If-Match': existing.etag || `"${existing.version}"` } });
+      await api(`/placement-requests/${existing.id}`, {
+        method: 'DELETE',
+        headers: { 'If-Match': existing.etag || `"${existing.version}"` },
+      });
       navigate('/school/requests');
     });
   }
@@ -150,7 +177,10 @@ function RequestForm({ existing, track, campaign, supervisors }) {
   const supervisorOptions = supervisors.map((s) => ({ value: s.id, label: `${s.first_name} ${s.last_name}` }));
 
   return html`
-    <form ref=${form.ref} onSubmit=${(e) => { e.preventDefault(); save(false); }} novalidate
+    <form ref=${form.ref} onSubmit=${(e) => {
+      e.preventDefault();
+      save(false);
+    }} novalidate
       onFocusOut=${(e) => e.target.name && setTouched((old) => new Set(old).add(e.target.name))}>
       <${Alert}>${form.formError}</${Alert}>
       <${Alert} kind="success">${saved}</${Alert}>
@@ -192,9 +222,12 @@ function RequestForm({ existing, track, campaign, supervisors }) {
         </div>
         <${ChoiceGroup} id="days" legend=${t('field.days')} required options=${options(DAYS, 'day')}
           value=${v.days} onChange=${form.set('days')} error=${errorOf('days')} />
-        ${track === 'duaal' && html`
+        ${
+          track === 'duaal' &&
+          html`
           <${ChoiceGroup} id="form" legend=${t('field.form')} required multiple=${false} options=${options(FORMS, 'form')}
-            value=${v.form} onChange=${form.set('form')} error=${errorOf('form')} />`}
+            value=${v.form} onChange=${form.set('form')} error=${errorOf('form')} />`
+        }
       </section>
       <div class="actions">
         ${!existing && html`<button type="button" class="primary" disabled=${form.busy} onClick=${() => save(true)}>${t('request.save_next')}</button>`}
@@ -202,14 +235,17 @@ function RequestForm({ existing, track, campaign, supervisors }) {
         <a href="/school/requests">${t('common.cancel')}</a>
         ${existing && html`<button type="button" class="danger" onClick=${() => setConfirmDelete(true)}>${t('request.delete')}</button>`}
       </div>
-      ${confirmDelete && html`
+      ${
+        confirmDelete &&
+        html`
         <${Dialog} title=${t('request.delete_title')} onClose=${() => setConfirmDelete(false)}>
           <p>${t('request.delete_confirm', { name: `${v.first_name} ${v.last_name}` })}</p>
           <div class="actions">
             <button type="button" class="primary" onClick=${remove}>${t('common.delete')}</button>
             <button type="button" onClick=${() => setConfirmDelete(false)}>${t('common.cancel')}</button>
           </div>
-        </${Dialog}>`}
+        </${Dialog}>`
+      }
     </form>`;
 }
 
@@ -230,10 +266,14 @@ export function NewRequest() {
   return html`
     <${Page} title=${t('request.new_title')}>
       <${TrackSwitch} track=${track} onChange=${setTrack} />
-      ${data.loading ? html`<${Loading} />` : html`
+      ${
+        data.loading
+          ? html`<${Loading} />`
+          : html`
         <${DeadlineBanner} campaign=${data.campaign} />
         ${phase && phase !== 'requests_open' && html`<div class="alert alert-info">${t('request.phase_no_new')}</div>`}
-        <${RequestForm} key=${track} track=${track} campaign=${data.campaign} supervisors=${data.supervisors} />`}
+        <${RequestForm} key=${track} track=${track} campaign=${data.campaign} supervisors=${data.supervisors} />`
+      }
     </${Page}>`;
 }
 
@@ -292,11 +332,15 @@ export function EditRequest({ params }) {
     <${Page} title=${locked ? name : t('request.edit_named', { name })}>
       <p>${t('request.track')}: ${t(`track.${track}`)}</p>
       <div class="status-line"><${StatusBadge} request=${r} detailed /></div>
-      ${locked ? html`
+      ${
+        locked
+          ? html`
         <div class="locked" role="status">${r.status === 'accepted' ? t('request.locked_accepted') : t('request.locked_closed')}</div>
         <${ReadOnly} request=${r} />
-        <p><a href="/school/requests">${t('request.back')}</a></p>` : html`
-        <${RequestForm} existing=${r} track=${track} campaign=${data.campaign} supervisors=${data.supervisors} />`}
+        <p><a href="/school/requests">${t('request.back')}</a></p>`
+          : html`
+        <${RequestForm} existing=${r} track=${track} campaign=${data.campaign} supervisors=${data.supervisors} />`
+      }
       <${History} id=${r.id} />
     </${Page}>`;
 }

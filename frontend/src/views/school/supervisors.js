@@ -25,7 +25,9 @@ function SupervisorForm({ supervisor, onSaved, onCancel }) {
     if (form.values.email && !isEmail(form.values.email)) problems.email = t('error.value_error.email');
     if (!form.check(problems)) return;
     await form.submit(async (values) => {
-      const saved = supervisor ? await patch(`/supervisors/${supervisor.id}`, values) : await post('/supervisors', values);
+      const saved = supervisor
+        ? await patch(`/supervisors/${supervisor.id}`, values)
+        : await post('/supervisors', values);
       onSaved(saved);
     });
   }
@@ -70,7 +72,11 @@ export function Supervisors() {
       setMessage(t('supervisors.deleted', { name: `${supervisor.first_name} ${supervisor.last_name}` }));
       list.reload();
     } catch (err) {
-      setError(err.code === 'supervisor_in_use' ? t('supervisors.in_use', { name: `${supervisor.first_name} ${supervisor.last_name}` }) : errorText(err.code, err.detail));
+      setError(
+        err.code === 'supervisor_in_use'
+          ? t('supervisors.in_use', { name: `${supervisor.first_name} ${supervisor.last_name}` })
+          : errorText(err.code, err.detail),
+      );
     }
   }
 
@@ -81,40 +87,64 @@ export function Supervisors() {
       <p>${t('supervisors.intro')}</p>
       <${Alert}>${error}</${Alert}>
       <${Alert} kind="success">${message}</${Alert}>
-      ${editing !== null && html`
+      ${
+        editing !== null &&
+        html`
         <${SupervisorForm} supervisor=${editing === 'new' ? null : editing}
           onCancel=${() => setEditing(null)}
-          onSaved=${(saved) => { setEditing(null); setMessage(t('supervisors.saved', { name: `${saved.first_name} ${saved.last_name}` })); list.reload(); }} />`}
-      ${list.loading && !list.data ? html`<${Loading} />` : rows.length === 0 ? html`<p class="card">${t('supervisors.none')}</p>` : html`
+          onSaved=${(saved) => {
+            setEditing(null);
+            setMessage(t('supervisors.saved', { name: `${saved.first_name} ${saved.last_name}` }));
+            list.reload();
+          }} />`
+      }
+      ${
+        list.loading && !list.data
+          ? html`<${Loading} />`
+          : rows.length === 0
+            ? html`<p class="card">${t('supervisors.none')}</p>`
+            : html`
         <div class="table-wrap" tabindex="0">
           <table>
             <caption class="visually-hidden">${t('supervisors.title')}</caption>
             <thead><tr><th scope="col">${t('field.name')}</th><th scope="col">${t('field.phone')}</th>
               <th scope="col">${t('field.email')}</th><th scope="col"><span class="visually-hidden">${t('common.actions')}</span></th></tr></thead>
             <tbody>
-              ${rows.map((s) => html`
+              ${rows.map(
+                (s) => html`
                 <tr key=${s.id}>
                   <td>${s.first_name} ${s.last_name}</td>
                   <td>${formatPhone(s.phone)}</td>
                   <td>${s.email}</td>
                   <td class="row-actions">
-                    <button type="button" class="small" onClick=${() => { setMessage(null); setEditing(s); }}
+                    <button type="button" class="small" onClick=${() => {
+                      setMessage(null);
+                      setEditing(s);
+                    }}
                       aria-label=${t('common.edit_named', { name: `${s.first_name} ${s.last_name}` })}>${t('common.edit')}</button>
                     ${' '}
-                    <button type="button" class="small danger" onClick=${() => { setMessage(null); setDeleting(s); }}
+                    <button type="button" class="small danger" onClick=${() => {
+                      setMessage(null);
+                      setDeleting(s);
+                    }}
                       aria-label=${t('common.delete_named', { name: `${s.first_name} ${s.last_name}` })}>${t('common.delete')}</button>
                   </td>
-                </tr>`)}
+                </tr>`,
+              )}
             </tbody>
           </table>
-        </div>`}
-      ${deleting && html`
+        </div>`
+      }
+      ${
+        deleting &&
+        html`
         <${Dialog} title=${t('supervisors.delete_title')} onClose=${() => setDeleting(null)}>
           <p>${t('supervisors.delete_confirm', { name: `${deleting.first_name} ${deleting.last_name}` })}</p>
           <div class="actions">
             <button type="button" class="primary" onClick=${remove}>${t('common.delete')}</button>
             <button type="button" onClick=${() => setDeleting(null)}>${t('common.cancel')}</button>
           </div>
-        </${Dialog}>`}
+        </${Dialog}>`
+      }
     </${Page}>`;
 }

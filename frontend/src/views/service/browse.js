@@ -16,7 +16,17 @@ import { items } from '../../lib/campaign.js';
 import { formatDate } from '../../lib/format.js';
 
 const PAGE_SIZE = 100;
-const NO_FILTERS = { province: [], near: '', max_km: '', transport: [], days: [], form: '', start_from: '', start_to: '', q: '' };
+const NO_FILTERS = {
+  province: [],
+  near: '',
+  max_km: '',
+  transport: [],
+  days: [],
+  form: '',
+  start_from: '',
+  start_to: '',
+  q: '',
+};
 
 // The distance the browse list gave for each pupil, so the detail page can show it too
 // (one request's own answer has none); kept for the tab, so a reload keeps it.
@@ -58,7 +68,8 @@ export function ServiceStatus({ request, user }) {
   if (request.acceptance && request.acceptance.service?.id === user.organisation?.id) {
     return html`<span class="badge badge-accepted">${t('service.accepted_by_you')}</span>`;
   }
-  if (mine) return html`<span class=${`badge badge-${mine.outcome === 'pending' ? 'invited' : 'withdrawn'}`}>${t(`outcome.${mine.outcome}`)}</span>`;
+  if (mine)
+    return html`<span class=${`badge badge-${mine.outcome === 'pending' ? 'invited' : 'withdrawn'}`}>${t(`outcome.${mine.outcome}`)}</span>`;
   return html`<span class="badge badge-open">${t('service.not_invited')}</span>`;
 }
 
@@ -77,7 +88,8 @@ function RequestTable({ rows, user, showDistance = true, caption }) {
           <th scope="col">${t('field.status')}</th>
         </tr></thead>
         <tbody>
-          ${rows.map((r) => html`
+          ${rows.map(
+            (r) => html`
             <tr key=${r.id} data-id=${r.id}>
               <td><a href=${`/service/requests/${r.id}`}>${r.first_name} ${r.last_name}</a></td>
               <td>${r.postcode} ${r.city}</td>
@@ -86,7 +98,8 @@ function RequestTable({ rows, user, showDistance = true, caption }) {
               <td class="hide-narrow">${r.start_date ? `${formatDate(r.start_date)} – ${formatDate(r.end_date)}` : ''}</td>
               <td class="hide-narrow">${(r.transport_modes || []).map((m) => t(`transport.${m}`)).join(', ')}</td>
               <td><${ServiceStatus} request=${r} user=${user} /></td>
-            </tr>`)}
+            </tr>`,
+          )}
         </tbody>
       </table>
     </div>`;
@@ -97,11 +110,25 @@ export function Browse({ user }) {
   const [draft, setDraft] = useState(NO_FILTERS);
   const [filters, setFilters] = useState(NO_FILTERS);
   const [page, setPage] = useState(1);
-  const list = useLoad(() => get('/placement-requests', { track, ...filters, sort: filters.max_km || filters.near ? 'distance' : 'newest', page, page_size: PAGE_SIZE }), [track, filters, page]);
-  const capacity = useLoad(() => Promise.all([
-    get('/campaigns/current', { track }).catch(() => null),
-    get(`/organisations/${user.organisation?.id}/capacities`).catch(() => []),
-  ]), [track]);
+  const list = useLoad(
+    () =>
+      get('/placement-requests', {
+        track,
+        ...filters,
+        sort: filters.max_km || filters.near ? 'distance' : 'newest',
+        page,
+        page_size: PAGE_SIZE,
+      }),
+    [track, filters, page],
+  );
+  const capacity = useLoad(
+    () =>
+      Promise.all([
+        get('/campaigns/current', { track }).catch(() => null),
+        get(`/organisations/${user.organisation?.id}/capacities`).catch(() => []),
+      ]),
+    [track],
+  );
   useLiveUpdates(() => {
     list.reload();
     capacity.reload();
@@ -112,11 +139,18 @@ export function Browse({ user }) {
 
   return html`
     <${Page} title=${t('service.browse_title')} wide>
-      <${TrackSwitch} track=${track} onChange=${(v) => { setPage(1); setTrack(v); }} />
+      <${TrackSwitch} track=${track} onChange=${(v) => {
+        setPage(1);
+        setTrack(v);
+      }} />
       <${Capacity} data=${capacity.data} />
       <details class="card" open>
         <summary><strong>${t('service.filters')}</strong></summary>
-        <form class="filters" role="search" onSubmit=${(e) => { e.preventDefault(); setPage(1); setFilters(draft); }}>
+        <form class="filters" role="search" onSubmit=${(e) => {
+          e.preventDefault();
+          setPage(1);
+          setFilters(draft);
+        }}>
           <${TextField} id="q" type="search" label=${t('overview.search')} value=${draft.q} onInput=${set('q')} />
           <${TextField} id="near" label=${t('service.near')} value=${draft.near} onInput=${set('near')} inputmode="numeric" maxlength="4" hint=${t('service.near_hint')} />
           <${TextField} id="max_km" type="number" min="1" max="300" label=${t('service.max_km')} value=${draft.max_km} onInput=${set('max_km')} />
@@ -128,7 +162,11 @@ export function Browse({ user }) {
           <${ChoiceGroup} id="days" legend=${t('field.days')} options=${options(DAYS, 'day')} value=${draft.days} onChange=${set('days')} />
           <div class="actions field">
             <button type="submit" class="primary">${t('service.apply_filters')}</button>
-            <button type="button" onClick=${() => { setPage(1); setDraft(NO_FILTERS); setFilters(NO_FILTERS); }}>${t('service.clear_filters')}</button>
+            <button type="button" onClick=${() => {
+              setPage(1);
+              setDraft(NO_FILTERS);
+              setFilters(NO_FILTERS);
+            }}>${t('service.clear_filters')}</button>
           </div>
         </form>
       </details>
@@ -146,14 +184,20 @@ export function Mine({ user, search }) {
   const [tab, setTab] = useState(MINE.includes(search.get('tab')) ? search.get('tab') : 'accepted');
   const [page, setPage] = useState(1);
   const [error, setError] = useState(null);
-  const list = useLoad(() => get('/placement-requests', { track, mine: tab, page, page_size: PAGE_SIZE }), [track, tab, page]);
+  const list = useLoad(
+    () => get('/placement-requests', { track, mine: tab, page, page_size: PAGE_SIZE }),
+    [track, tab, page],
+  );
   useLiveUpdates(() => list.reload());
   const rows = items(list.data);
 
   async function exportFile(format) {
     setError(null);
     try {
-      await download(`/placement-requests/export/accepted?format=${format}&track=${track}`, `mijn-leerlingen-${track}.${format}`);
+      await download(
+        `/placement-requests/export/accepted?format=${format}&track=${track}`,
+        `mijn-leerlingen-${track}.${format}`,
+      );
     } catch (err) {
       setError(errorText(err.code, err.detail));
     }
@@ -163,11 +207,20 @@ export function Mine({ user, search }) {
     <${Page} title=${t('service.mine_title')} wide actions=${html`
       <button type="button" onClick=${() => exportFile('xlsx')}>${t('service.export_accepted_xlsx')}</button>
       <button type="button" onClick=${() => exportFile('csv')}>${t('service.export_accepted_csv')}</button>`}>
-      <${TrackSwitch} track=${track} onChange=${(v) => { setPage(1); setTrack(v); }} />
+      <${TrackSwitch} track=${track} onChange=${(v) => {
+        setPage(1);
+        setTrack(v);
+      }} />
       <${Alert}>${error}</${Alert}>
       <p class="label" id="mine-lists">${t('service.mine_lists')}</p>
       <div class="track-switch list-switch" role="group" aria-labelledby="mine-lists">
-        ${MINE.map((value) => html`<button type="button" aria-pressed=${tab === value ? 'true' : 'false'} onClick=${() => { setPage(1); setTab(value); }}>${t(`mine.${value}`)}</button>`)}
+        ${MINE.map(
+          (value) =>
+            html`<button type="button" aria-pressed=${tab === value ? 'true' : 'false'} onClick=${() => {
+              setPage(1);
+              setTab(value);
+            }}>${t(`mine.${value}`)}</button>`,
+        )}
       </div>
       ${list.loading && !list.data ? html`<${Loading} />` : rows.length ? html`<${RequestTable} rows=${rows} user=${user} showDistance=${false} caption=${t(`mine.${tab}`)} />` : html`<p class="card">${t('overview.none')}</p>`}
       <${Pager} page=${page} pageSize=${PAGE_SIZE} total=${list.data?.total} onPage=${setPage} />

@@ -16,18 +16,28 @@ import { isEmail } from '../../lib/rules.js';
 import { knownDistance, ServiceStatus } from './browse.js';
 
 function AcceptDialog({ request, onDone, onClose }) {
-  const form = useForm({ notes: '', 'contact_person.name': '', 'contact_person.phone': '', 'contact_person.email': '' });
+  const form = useForm({
+    notes: '',
+    'contact_person.name': '',
+    'contact_person.phone': '',
+    'contact_person.email': '',
+  });
   async function onSubmit(event) {
     event.preventDefault();
     const v = form.values;
     const problems = {};
     for (const key of Object.keys(v)) if (!v[key].trim()) problems[key] = t('error.required');
-    if (v['contact_person.email'] && !isEmail(v['contact_person.email'])) problems['contact_person.email'] = t('error.value_error.email');
+    if (v['contact_person.email'] && !isEmail(v['contact_person.email']))
+      problems['contact_person.email'] = t('error.value_error.email');
     if (!form.check(problems)) return;
     await form.submit(async () => {
       await post(`/placement-requests/${request.id}/acceptance`, {
         notes: v.notes,
-        contact_person: { name: v['contact_person.name'], phone: v['contact_person.phone'], email: v['contact_person.email'] },
+        contact_person: {
+          name: v['contact_person.name'],
+          phone: v['contact_person.phone'],
+          email: v['contact_person.email'],
+        },
       });
       onDone(t('service.accepted_message', { name: `${request.first_name} ${request.last_name}` }));
     });
@@ -86,7 +96,7 @@ export function Detail({ params, user }) {
     request.reload();
   };
 
-  const row = (label, value) => value ? html`<dt>${label}</dt><dd>${value}</dd>` : null;
+  const row = (label, value) => (value ? html`<dt>${label}</dt><dd>${value}</dd>` : null);
   const list = (values, prefix) => (values || []).map((x) => t(`${prefix}.${x}`)).join(', ');
   const s = r.supervisor;
   return html`
@@ -96,10 +106,14 @@ export function Detail({ params, user }) {
       <${Alert} kind="success">${message}</${Alert}>
       <div class="actions">
         ${!r.acceptance && !pending && html`<button type="button" class="primary" disabled=${busy} onClick=${() => act('/invitations', t('service.invited_message'))}>${t('service.invite')}</button>`}
-        ${!r.acceptance && pending && html`
+        ${
+          !r.acceptance &&
+          pending &&
+          html`
           <button type="button" class="primary" onClick=${() => setDialog('accept')}>${t('service.accept')}</button>
           <button type="button" onClick=${() => setDialog('decline')}>${t('service.decline')}</button>
-          <button type="button" disabled=${busy} onClick=${() => act('/invitations/mine/withdraw', t('service.withdrawn_message'))}>${t('service.withdraw')}</button>`}
+          <button type="button" disabled=${busy} onClick=${() => act('/invitations/mine/withdraw', t('service.withdrawn_message'))}>${t('service.withdraw')}</button>`
+        }
         ${acceptedByMe && html`<button type="button" class="danger" onClick=${() => setDialog('release')}>${t('service.release')}</button>`}
       </div>
       <dl class="facts card">
@@ -117,24 +131,40 @@ export function Detail({ params, user }) {
         ${row(t('field.days'), list(r.days, 'day'))}
         ${row(t('field.form'), r.form && t(`form.${r.form}`))}
         ${acceptedByMe && row(t('accept.notes'), r.acceptance.notes)}
-        ${acceptedByMe && r.acceptance.contact_person && row(t('service.contact_person'),
-          [r.acceptance.contact_person.name, formatPhone(r.acceptance.contact_person.phone), r.acceptance.contact_person.email].join(', '))}
+        ${
+          acceptedByMe &&
+          r.acceptance.contact_person &&
+          row(
+            t('service.contact_person'),
+            [
+              r.acceptance.contact_person.name,
+              formatPhone(r.acceptance.contact_person.phone),
+              r.acceptance.contact_person.email,
+            ].join(', '),
+          )
+        }
       </dl>
       <p><a href="/service">${t('service.back')}</a></p>
       ${dialog === 'accept' && html`<${AcceptDialog} request=${r} onDone=${finish} onClose=${() => setDialog(null)} />`}
-      ${dialog === 'decline' && html`<${ReasonDialog} danger
+      ${
+        dialog === 'decline' &&
+        html`<${ReasonDialog} danger
         title=${t('decline.title', { name: `${r.first_name} ${r.last_name}` })} intro=${t('decline.intro')}
         label=${t('decline.reason')} hint=${t('decline.reason_hint')} submit=${t('decline.submit')}
         send=${async (reason) => {
           await post(`/placement-requests/${r.id}/invitations/mine/decline`, { reason });
           finish(t('service.declined_message'));
-        }} onClose=${() => setDialog(null)} />`}
-      ${dialog === 'release' && html`<${ReasonDialog} danger required
+        }} onClose=${() => setDialog(null)} />`
+      }
+      ${
+        dialog === 'release' &&
+        html`<${ReasonDialog} danger required
         title=${t('release.title')} intro=${t('release.intro')} label=${t('release.reason')}
         submit=${t('release.submit')}
         send=${async (reason) => {
           await post(`/placement-requests/${r.id}/acceptance/release`, { reason });
           finish(t('service.released_message'));
-        }} onClose=${() => setDialog(null)} />`}
+        }} onClose=${() => setDialog(null)} />`
+      }
     </${Page}>`;
 }

@@ -1,6 +1,6 @@
-"""A school's placement requests: create, list, read, edit, withdraw, history; the bulk
-import and the export. The fixed paths (import, import-template, export) come before
-`/{request_id}` so they are matched first."""
+"""Reading requests over HTTP: each role's list, one request, its history, the admin's
+reveal. Included after the other placements routers, whose fixed paths (import, export...)
+must match before `/{request_id}`."""
 
 import uuid
 from typing import Annotated, Any, Literal
@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 
 from backend.auth.deps import AdminActor, CurrentActor, client_address
 from backend.db import SessionDep
+from backend.errors import Forbidden, NotFound, problems
 from backend.placements import history, lists
 from backend.placements.params import RequestListParams
 from backend.placements.reading import disclosure
@@ -40,7 +41,10 @@ async def list_requests(
 
 
 @router.get(
-    "/{request_id}", summary="One request, as the caller may see it", response_model=RequestRead
+    "/{request_id}",
+    summary="One request, as the caller may see it",
+    response_model=RequestRead,
+    responses=problems(NotFound),
 )
 async def get_request(
     request_id: uuid.UUID, actor: CurrentActor, db: SessionDep, address: ClientAddress
@@ -48,7 +52,11 @@ async def get_request(
     return with_etag(await disclosure.show(db, actor, request_id, client_address=address))
 
 
-@router.get("/{request_id}/history", summary="The request's events (school and admin)")
+@router.get(
+    "/{request_id}/history",
+    summary="The request's events (school and admin)",
+    responses=problems(Forbidden, NotFound),
+)
 async def request_history(
     request_id: uuid.UUID,
     actor: CurrentActor,
@@ -61,6 +69,7 @@ async def request_history(
 @router.post(
     "/{request_id}/reveal",
     summary="The admin reveals a pupil's national number, phone and e-mail (audited)",
+    responses=problems(NotFound),
 )
 async def reveal(
     request_id: uuid.UUID,
