@@ -164,10 +164,8 @@ def _age(text: str) -> timedelta:
 
 # --- the command line: its parser, then one function per command ------------------------
 
-Subcommands = argparse._SubParsersAction[argparse.ArgumentParser]  # add_subparsers()
 
-
-def _add_server_commands(commands: Subcommands) -> None:
+def _add_server_commands(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     serve_cmd = commands.add_parser("serve", help="serve the API and the client")
     serve_cmd.add_argument("--host", default="127.0.0.1")
     serve_cmd.add_argument("--port", type=int, default=8000)
@@ -191,7 +189,7 @@ def _add_server_commands(commands: Subcommands) -> None:
     )
 
 
-def _add_account_commands(commands: Subcommands) -> None:
+def _add_account_commands(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     admin_cmd = commands.add_parser("create-admin", help="create an active admin account")
     admin_cmd.add_argument("--email", required=True)
     admin_cmd.add_argument("--password", required=True)
@@ -203,7 +201,7 @@ def _add_account_commands(commands: Subcommands) -> None:
     reset_mfa_cmd.add_argument("--email", required=True)
 
 
-def _add_data_commands(commands: Subcommands) -> None:
+def _add_data_commands(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     seed_cmd = commands.add_parser("seed-demo", help="load demo data")
     seed_cmd.add_argument(
         "--if-empty", action="store_true", help="only when the database has no organisation yet"
