@@ -1,4 +1,5 @@
-"""CSV and XLSX downloads of a table (exports)."""
+"""CSV and XLSX downloads of a table (exports). The file is built in a worker thread: a
+large export would otherwise hold the event loop, and every other request with it."""
 
 import csv
 import io
@@ -6,6 +7,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any, Literal
 
+import anyio.to_thread
 from fastapi.responses import Response
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -84,10 +86,15 @@ def _naive(value: Any) -> Any:
     return value
 
 
-def download(
+def _file(fmt: Format, filename: str, header: Sequence[str], rows: list[Sequence[Any]]) -> bytes:
+    return to_csv(header, rows) if fmt == "csv" else to_xlsx(header, rows, filename)
+
+
+async def download(
     fmt: Format, filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]]
 ) -> Response:
-    body = to_csv(header, rows) if fmt == "csv" else to_xlsx(header, rows, filename)
+    """The table as a file to download, built off the event loop."""
+    body = await anyio.to_thread.run_sync(_file, fmt, filename, header, list(rows))
     return Response(
         body,
         media_type=MEDIA_TYPES[fmt],

@@ -4,6 +4,7 @@ a client per role, a real SMTP server."""
 
 import asyncio
 import os
+import re
 import socket
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
@@ -42,6 +43,7 @@ from backend import clock, startup  # noqa: E402
 from backend.config import Settings, get_settings  # noqa: E402
 from backend.db import create_engine, create_sessionmaker  # noqa: E402
 from backend.main import create_app  # noqa: E402
+from backend.placements.schemas import RequestRead  # noqa: E402
 from tests import factories  # noqa: E402
 
 
@@ -155,9 +157,35 @@ def app(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]):
     return create_app(settings, sessionmaker=sessionmaker)
 
 
+# The endpoints that answer a placement request (or, the list, a page of them): every 2xx
+# answer a test gets from them is checked against the documented `RequestRead`, so that the
+# whole suite tells when the model and the answers part.
+REQUEST_ANSWERS = re.compile(
+    r"/api/v1/placement-requests"
+    r"(/[0-9a-f-]{36}(/invitations(/mine/(withdraw|decline))?|/acceptance(/release)?)?)?"
+)
+
+
+async def check_request_answer(response: httpx.Response) -> None:
+    """An httpx response hook: a request endpoint's answer holds to `RequestRead`."""
+    request = response.request
+    path = request.url.path
+    if not (200 <= response.status_code < 300 and REQUEST_ANSWERS.fullmatch(path)):
+        return
+    if request.method not in ("GET", "POST", "PATCH"):
+        return
+    await response.aread()
+    body = response.json()
+    is_list = request.method == "GET" and path == "/api/v1/placement-requests"
+    for item in body["items"] if is_list else [body]:
+        RequestRead.model_validate(item)
+
+
 def make_client(app) -> httpx.AsyncClient:
     return httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://stagematch.test"
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://stagematch.test",
+        event_hooks={"response": [check_request_answer]},
     )
 
 

@@ -290,3 +290,26 @@ def test_an_sqlite_without_math_functions_measures_the_same_distances(monkeypatc
     assert abs(measured - expected) < 1e-6 and 15 < measured < 30
     assert unknown is None
     assert {"sin", "cos", "asin", "sqrt", "radians", "power"} <= set(calls)
+
+
+async def test_a_campaign_whose_opening_moved_later_is_unknown_to_services_in_list_and_detail(
+    admin_client, service_client, school_client, db
+):
+    # Before a campaign opens the services see nothing of it: the list and the detail agree
+    # (one access rule, reading/access.py), also when the admin moves the opening later.
+    from datetime import timedelta
+
+    from backend import clock
+
+    setup = await a_request(db, school_client.account.organisation_id)
+    assert setup.id in _ids(await _browse(service_client))
+    later = (clock.now() + timedelta(days=3)).astimezone(clock.BRUSSELS).date().isoformat()
+    moved = await admin_client.patch(
+        f"/api/v1/campaigns/{setup.campaign.id}", json={"opens_at": later}
+    )
+    assert moved.status_code == 200, moved.text
+
+    assert setup.id not in _ids(await _browse(service_client))
+    assert (await service_client.get(f"{URL}/{setup.id}")).status_code == 404
+    # Its school still sees it.
+    assert (await school_client.get(f"{URL}/{setup.id}")).status_code == 200

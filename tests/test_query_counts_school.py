@@ -2,6 +2,7 @@
 for 10: every relation is loaded per page in one statement, never per row."""
 
 import uuid
+from functools import cache
 
 from sqlalchemy import insert
 
@@ -11,7 +12,11 @@ from tests import factories
 from tests.schools_helpers import REQUESTS
 from tests.statements import count_statements
 
-ENCRYPTED = crypto.encrypt("08010100133")
+
+@cache
+def _encrypted() -> str:
+    # Not at import: the keys are configured when the session's fixtures start.
+    return crypto.encrypt("08010100133")
 
 
 async def _fill(db, campaign, school_id, supervisor_id, services, n: int) -> None:
@@ -24,7 +29,7 @@ async def _fill(db, campaign, school_id, supervisor_id, services, n: int) -> Non
             "supervisor_id": supervisor_id,
             "first_name": f"Leerling{i}",
             "last_name": "Janssens",
-            "national_number_encrypted": ENCRYPTED,
+            "national_number_encrypted": _encrypted(),
             "national_number_hash": uuid.uuid4().hex + uuid.uuid4().hex,
             "street": "Kerkstraat 1",
             "postcode": "8000",

@@ -8,21 +8,24 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, joinedload
 
+from backend import clock
 from backend.admin.schemas import Conflict, ConflictSide, SchoolRef
-from backend.admin.service import campaign_or_404, status_of
+from backend.admin.service import campaign_or_404
+from backend.campaigns.models import Campaign
 from backend.campaigns.phase import Phase, phase_of
-from backend.placements.models import PlacementRequest, RequestState
+from backend.placements.models import PlacementRequest, RequestState, RequestStatus
+from backend.placements.reading.access import status_column
 from backend.placements.transitions import Action, allows
 from backend.schemas import Page, PageParams
 
 
-def _side(request: PlacementRequest, phase: Phase) -> ConflictSide:
+def _side(request: PlacementRequest, status: RequestStatus, phase: Phase) -> ConflictSide:
     return ConflictSide(
         id=request.id,
         school=SchoolRef(id=request.school_id, name=request.school.name),
         first_name=request.first_name,
         last_name=request.last_name,
-        status=status_of(request.state, phase),
+        status=status.value,
         created_at=request.created_at,
         actions=["withdraw"] if allows(Action.withdraw_request, phase, request.state) else [],
     )
@@ -54,17 +57,20 @@ async def conflicts(
     earliest = case((a.created_at <= b.created_at, a.created_at), else_=b.created_at)
     rows = (
         await session.execute(
-            select(a, b)
+            select(a, b, status_column(a), status_column(b))
             .join(b, same_pupil)
+            .join(Campaign, Campaign.id == a.campaign_id)
             .where(*live)
             .options(joinedload(a.school, innerjoin=True), joinedload(b.school, innerjoin=True))
             .order_by(earliest, a.id, b.id)
             .offset(params.offset)
-            .limit(params.page_size)
+            .limit(params.page_size),
+            {"now": clock.now()},
         )
     ).all()
     items = []
-    for pair in rows:
-        first, second = sorted(pair, key=lambda r: (r.created_at, str(r.id)))
-        items.append(Conflict(first=_side(first, phase), second=_side(second, phase)))
+    for request_a, request_b, status_a, status_b in rows:
+        sides = [(request_a, status_a), (request_b, status_b)]
+        first, second = sorted(sides, key=lambda side: (side[0].created_at, str(side[0].id)))
+        items.append(Conflict(first=_side(*first, phase), second=_side(*second, phase)))
     return Page(items=items, total=total or 0, page=params.page, page_size=params.page_size)

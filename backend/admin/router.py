@@ -31,8 +31,8 @@ ClientAddress = Annotated[str, Depends(client_address)]
     summary="A campaign's counts, placement rate and open pupils",
     responses=problems(NotFound),
 )
-async def dashboard(campaign_id: uuid.UUID, _: AdminActor, db: SessionDep) -> Dashboard:
-    return await service.dashboard(db, campaign_id)
+async def dashboard(campaign_id: uuid.UUID, actor: AdminActor, db: SessionDep) -> Dashboard:
+    return await service.dashboard(db, actor, campaign_id)
 
 
 @router.get("/audit", summary="The audit log (append-only), newest first")
@@ -75,7 +75,7 @@ async def export_requests(
     """Without `reason` the file has no national number, phone or e-mail column; with one it
     has them. Every export is written to the audit log with its reason and its rows."""
     header, rows = await service.export_rows(db, actor, campaign_id, reason, client)
-    return download(format, "aanvragen", header, rows)
+    return await download(format, "aanvragen", header, rows)
 
 
 @router.get(

@@ -5,15 +5,14 @@ from collections import Counter, defaultdict
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
 
 from backend import clock, crypto
 from backend.admin.schemas import AuditFilter, AuditRead, Dashboard, OutboxRead, StillOpen
 from backend.audit import service as audit
 from backend.audit.models import AuditEntry
-from backend.auth.deps import Actor
+from backend.auth.actor import Actor
 from backend.campaigns.models import Campaign
 from backend.campaigns.phase import Phase, phase_of
 from backend.errors import NotFound
@@ -21,22 +20,17 @@ from backend.mail.models import OutboxMail
 from backend.organisations.models import Organisation
 from backend.placements.models import (
     Acceptance,
-    Invitation,
     InvitationOutcome,
     PlacementRequest,
     RequestEvent,
-    RequestState,
+    RequestStatus,
 )
+from backend.placements.reading import view as views
+from backend.placements.reading.access import readable_by, status_column, viewer_values
+from backend.placements.reading.view import RequestView, read_view
 from backend.schemas import Page, PageParams
 
 STATUSES = ("open", "invited", "accepted", "not_placed")
-
-
-def status_of(state: RequestState, phase: Phase) -> str:
-    """The status a request shows: not accepted after the decision deadline is not_placed."""
-    if state != RequestState.accepted and phase == Phase.closed:
-        return "not_placed"
-    return str(state)
 
 
 async def campaign_or_404(session: AsyncSession, campaign_id: uuid.UUID) -> Campaign:
@@ -46,54 +40,85 @@ async def campaign_or_404(session: AsyncSession, campaign_id: uuid.UUID) -> Camp
     return campaign
 
 
-async def dashboard(session: AsyncSession, campaign_id: uuid.UUID) -> Dashboard:
+def _campaign_requests(actor: Actor) -> list[ColumnElement[bool]]:
+    """A campaign's requests (bind parameter `campaign_id`) that count: not withdrawn."""
+    return [
+        readable_by(actor.role),
+        PlacementRequest.campaign_id == bindparam("campaign_id"),
+        status_column() != RequestStatus.withdrawn,
+    ]
+
+
+async def _counts(
+    session: AsyncSession, actor: Actor, values: dict[str, Any]
+) -> tuple[Counter[str], dict[str, Counter[str]]]:
+    """The campaign's requests counted per status, and per province and status."""
+    statuses = (
+        select(status_column().label("status"), PlacementRequest.province)
+        .join(Campaign, Campaign.id == PlacementRequest.campaign_id)
+        .where(*_campaign_requests(actor))
+        .subquery()
+    )
+    rows = await session.execute(
+        select(statuses.c.status, statuses.c.province, func.count()).group_by(
+            statuses.c.status, statuses.c.province
+        ),
+        values,
+    )
+    by_status: Counter[str] = Counter({s: 0 for s in STATUSES})
+    by_province: dict[str, Counter[str]] = defaultdict(Counter)
+    for status, province, count in rows:
+        by_status[status.value] += count
+        by_province[province][status.value] += count
+    return by_status, by_province
+
+
+async def _acceptances_per_day(
+    session: AsyncSession, actor: Actor, values: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """How many acceptances that hold were made each day (Brussels days)."""
+    accepted_at = await session.scalars(
+        select(Acceptance.accepted_at)
+        .join(PlacementRequest, PlacementRequest.id == Acceptance.request_id)
+        .join(Campaign, Campaign.id == PlacementRequest.campaign_id)
+        .where(*_campaign_requests(actor), Acceptance.released_at.is_(None)),
+        values,
+    )
+    per_day = Counter(at.astimezone(clock.BRUSSELS).date() for at in accepted_at)
+    return [{"date": d.isoformat(), "count": n} for d, n in sorted(per_day.items())]
+
+
+async def _still_open(
+    session: AsyncSession, actor: Actor, values: dict[str, Any]
+) -> list[StillOpen]:
+    """The requests not accepted (at most 500), by school and name."""
+    status = status_column()
+    rows = await session.execute(
+        select(
+            PlacementRequest.id,
+            PlacementRequest.first_name,
+            PlacementRequest.last_name,
+            PlacementRequest.province,
+            status.label("status"),
+            Organisation.name.label("school"),
+        )
+        .join(Campaign, Campaign.id == PlacementRequest.campaign_id)
+        .join(Organisation, Organisation.id == PlacementRequest.school_id)
+        .where(*_campaign_requests(actor), status != RequestStatus.accepted)
+        .order_by(Organisation.name, PlacementRequest.last_name)
+        .limit(500),
+        values,
+    )
+    return [StillOpen.model_validate({**r._mapping, "status": r.status.value}) for r in rows]
+
+
+async def dashboard(session: AsyncSession, actor: Actor, campaign_id: uuid.UUID) -> Dashboard:
     """Counts per status, province and track; the placement rate; acceptances per day."""
     campaign = await campaign_or_404(session, campaign_id)
     phase = phase_of(campaign)
-    live = (
-        PlacementRequest.campaign_id == campaign_id,
-        PlacementRequest.state != RequestState.withdrawn,
-    )
-    rows = (
-        await session.execute(
-            select(PlacementRequest.state, PlacementRequest.province, func.count())
-            .where(*live)
-            .group_by(PlacementRequest.state, PlacementRequest.province)
-        )
-    ).all()
-    by_status: Counter[str] = Counter({s: 0 for s in STATUSES})
-    by_province: dict[str, Counter[str]] = defaultdict(Counter)
-    for state, province, count in rows:
-        status = status_of(RequestState(state), phase)
-        by_status[status] += count
-        by_province[province][status] += count
+    values = {**viewer_values(actor), "campaign_id": campaign_id}
+    by_status, by_province = await _counts(session, actor, values)
     total = sum(by_status.values())
-
-    accepted_at = (
-        await session.scalars(
-            select(Acceptance.accepted_at)
-            .join(PlacementRequest)
-            .where(*live, Acceptance.released_at.is_(None))
-        )
-    ).all()
-    per_day = Counter(at.astimezone(clock.BRUSSELS).date() for at in accepted_at)
-
-    still_open_rows = (
-        await session.execute(
-            select(
-                PlacementRequest.id,
-                PlacementRequest.first_name,
-                PlacementRequest.last_name,
-                PlacementRequest.province,
-                PlacementRequest.state,
-                Organisation.name,
-            )
-            .join(Organisation, Organisation.id == PlacementRequest.school_id)
-            .where(*live, PlacementRequest.state != RequestState.accepted)
-            .order_by(Organisation.name, PlacementRequest.last_name)
-            .limit(500)
-        )
-    ).all()
     return Dashboard(
         campaign_id=campaign.id,
         school_year=campaign.school_year,
@@ -105,22 +130,10 @@ async def dashboard(session: AsyncSession, campaign_id: uuid.UUID) -> Dashboard:
         by_status=dict(by_status),
         by_province={p: dict(c) for p, c in sorted(by_province.items())},
         placement_rate=round(by_status["accepted"] / total, 4) if total else 0.0,
-        acceptances_per_day=[
-            {"date": d.isoformat(), "count": n} for d, n in sorted(per_day.items())
-        ],
+        acceptances_per_day=await _acceptances_per_day(session, actor, values),
         deadline_within_week=phase != Phase.closed
         and campaign.decision_deadline - clock.now() <= timedelta(days=7),
-        still_open=[
-            StillOpen(
-                id=r.id,
-                first_name=r.first_name,
-                last_name=r.last_name,
-                school=r.name,
-                province=r.province,
-                status=status_of(RequestState(r.state), phase),
-            )
-            for r in still_open_rows
-        ],
+        still_open=await _still_open(session, actor, values),
     )
 
 
@@ -215,6 +228,41 @@ def export_header(revealed: bool) -> tuple[str, ...]:
     return tuple(c for c in EXPORT_HEADER if revealed or c not in REVEALED_COLUMNS)
 
 
+def _export_values(view: RequestView, revealed: bool) -> dict[str, Any]:
+    """One line of the admin's export, by column."""
+    accepted = view.live_acceptance
+    supervisor = view.supervisor
+    values = {
+        "id": str(view.id),
+        "school": view.school.name,
+        "first_name": view.first_name,
+        "last_name": view.last_name,
+        "street": view.street,
+        "postcode": view.postcode,
+        "city": view.city,
+        "province": view.province,
+        "transport_modes": view.transport_modes,
+        "supervisor": f"{supervisor.first_name} {supervisor.last_name}",
+        "start_date": view.start_date,
+        "end_date": view.end_date,
+        "hours_per_week": view.hours_per_week,
+        "days": view.days,
+        "form": view.form or "",
+        "status": view.status.value,
+        "invited_by": [
+            i.service.name for i in view.invitations if i.outcome == InvitationOutcome.pending
+        ],
+        "accepted_by": accepted.service.name if accepted else "",
+        "created_at": view.created_at,
+    }
+    if revealed:
+        encrypted = view.national_number_encrypted
+        values["national_number"] = crypto.decrypt(encrypted) if encrypted else ""
+        values["phone"] = view.phone
+        values["email"] = view.email
+    return values
+
+
 async def export_rows(
     session: AsyncSession,
     actor: Actor,
@@ -224,24 +272,15 @@ async def export_rows(
 ) -> tuple[tuple[str, ...], list[list[Any]]]:
     """Every request of a campaign (header and rows): national number, phone and e-mail only
     with a reveal reason. Every export is audited with its reason and the ids of its rows."""
-    campaign = await campaign_or_404(session, campaign_id)
-    phase = phase_of(campaign)
-    requests = (
-        await session.scalars(
-            select(PlacementRequest)
-            .where(
-                PlacementRequest.campaign_id == campaign_id,
-                PlacementRequest.state != RequestState.withdrawn,
-            )
-            .options(
-                selectinload(PlacementRequest.school),
-                selectinload(PlacementRequest.supervisor),
-                selectinload(PlacementRequest.accepted_service),
-                selectinload(PlacementRequest.invitations).selectinload(Invitation.service),
-            )
-            .order_by(PlacementRequest.created_at)
-        )
-    ).all()
+    await campaign_or_404(session, campaign_id)
+    statement = views.all_query(
+        _campaign_requests(actor),
+        (PlacementRequest.created_at, PlacementRequest.id),
+        session.bind.dialect.name,
+    )
+    found = await views.load_all(
+        session, statement, {**viewer_values(actor), "campaign_id": campaign_id}
+    )
     revealed = bool(reason)
     audit.record(
         session,
@@ -250,71 +289,63 @@ async def export_rows(
         object_type="campaign",
         object_id=campaign_id,
         client_address=client,
-        rows=len(requests),
+        rows=len(found),
         revealed=revealed,
         reason=reason,
-        request_ids=[str(r.id) for r in requests],
+        request_ids=[str(r.id) for r in found],
     )
     header = export_header(revealed)
-    rows: list[list[Any]] = []
-    for r in requests:
-        values = {
-            "id": str(r.id),
-            "school": r.school.name,
-            "first_name": r.first_name,
-            "last_name": r.last_name,
-            "street": r.street,
-            "postcode": r.postcode,
-            "city": r.city,
-            "province": r.province,
-            "transport_modes": r.transport_modes,
-            "supervisor": f"{r.supervisor.first_name} {r.supervisor.last_name}",
-            "start_date": r.start_date,
-            "end_date": r.end_date,
-            "hours_per_week": r.hours_per_week,
-            "days": r.days,
-            "form": r.form or "",
-            "status": status_of(r.state, phase),
-            "invited_by": [
-                i.service.name for i in r.invitations if i.outcome == InvitationOutcome.pending
-            ],
-            "accepted_by": r.accepted_service.name if r.accepted_service else "",
-            "created_at": r.created_at,
-        }
-        if revealed:
-            encrypted = r.national_number_encrypted
-            values["national_number"] = crypto.decrypt(encrypted) if encrypted else ""
-            values["phone"] = r.phone
-            values["email"] = r.email
-        rows.append([values[column] for column in header])
-    return header, rows
+    lines = (_export_values(view, revealed) for view in found)
+    return header, [[values[column] for column in header] for values in lines]
+
+
+PUPIL_FIELDS = (
+    *("first_name", "last_name", "street", "postcode", "city", "province", "phone", "email"),
+    *("transport_modes", "remarks", "start_date", "end_date", "hours_per_week", "days", "form"),
+    *("created_at", "updated_at"),
+)
+
+
+def _personal_data(view: RequestView, events: list[RequestEvent]) -> dict[str, Any]:
+    """Everything stored about the pupil of `view`, and the request's history."""
+    encrypted = view.national_number_encrypted
+    return {
+        "pupil": {
+            **{f: getattr(view, f) for f in PUPIL_FIELDS},
+            "national_number": crypto.decrypt(encrypted) if encrypted else None,
+        },
+        "school": view.school.name,
+        "campaign": f"{view.campaign.school_year} {view.campaign.track.value}",
+        "supervisor": {
+            "first_name": view.supervisor.first_name,
+            "last_name": view.supervisor.last_name,
+        },
+        "invitations": [
+            {"service": i.service.name, "invited_at": i.invited_at, "outcome": str(i.outcome)}
+            for i in view.invitations
+        ],
+        "acceptances": [
+            {
+                "service": a.service.name,
+                "accepted_at": a.accepted_at,
+                "notes": a.notes,
+                "released_at": a.released_at,
+            }
+            for a in view.acceptances
+        ],
+        "history": [{"at": e.at, "kind": e.kind, "details": e.details} for e in events],
+    }
 
 
 async def personal_data(
     session: AsyncSession, actor: Actor, request_id: uuid.UUID, reason: str, client: str | None
-) -> dict[str, Any]:
+) -> dict:
     """Everything stored about one pupil (a data-subject access request), only with a
     reason, which the audit log keeps."""
-    request = await session.scalar(
-        select(PlacementRequest)
-        .where(PlacementRequest.id == request_id)
-        .options(
-            selectinload(PlacementRequest.school),
-            selectinload(PlacementRequest.campaign),
-            selectinload(PlacementRequest.supervisor),
-            selectinload(PlacementRequest.invitations).selectinload(Invitation.service),
-            selectinload(PlacementRequest.acceptances).selectinload(Acceptance.service),
-        )
+    view = await read_view(session, actor, request_id)
+    events = await session.scalars(
+        select(RequestEvent).where(RequestEvent.request_id == request_id).order_by(RequestEvent.at)
     )
-    if request is None:
-        raise NotFound("No such request")
-    events = (
-        await session.scalars(
-            select(RequestEvent)
-            .where(RequestEvent.request_id == request_id)
-            .order_by(RequestEvent.at)
-        )
-    ).all()
     audit.record(
         session,
         "personal_data_export",
@@ -324,50 +355,4 @@ async def personal_data(
         client_address=client,
         reason=reason,
     )
-    fields = (
-        "first_name",
-        "last_name",
-        "street",
-        "postcode",
-        "city",
-        "province",
-        "phone",
-        "email",
-        "transport_modes",
-        "remarks",
-        "start_date",
-        "end_date",
-        "hours_per_week",
-        "days",
-        "form",
-        "created_at",
-        "updated_at",
-    )
-    return {
-        "pupil": {
-            **{f: getattr(request, f) for f in fields},
-            "national_number": crypto.decrypt(request.national_number_encrypted)
-            if request.national_number_encrypted
-            else None,
-        },
-        "school": request.school.name,
-        "campaign": f"{request.campaign.school_year} {request.campaign.track}",
-        "supervisor": {
-            "first_name": request.supervisor.first_name,
-            "last_name": request.supervisor.last_name,
-        },
-        "invitations": [
-            {"service": i.service.name, "invited_at": i.invited_at, "outcome": str(i.outcome)}
-            for i in request.invitations
-        ],
-        "acceptances": [
-            {
-                "service": a.service.name,
-                "accepted_at": a.accepted_at,
-                "notes": a.notes,
-                "released_at": a.released_at,
-            }
-            for a in request.acceptances
-        ],
-        "history": [{"at": e.at, "kind": e.kind, "details": e.details} for e in events],
-    }
+    return _personal_data(view, list(events))

@@ -2,7 +2,6 @@
 
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -10,7 +9,7 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.auth import api_tokens, mfa, security
-from backend.auth.models import ApiToken, User
+from backend.auth.actor import Actor as Actor  # re-exported: the older imports keep working
 from backend.auth.ratelimit import Limiter
 from backend.auth.service import is_blocked, user_by_session
 from backend.config import Settings
@@ -35,21 +34,6 @@ oauth2_scheme = OAuth2PasswordBearer(
 ReadOnlyToken = error(403, "read_only_token", "This API token may only read")
 SessionRequired = error(403, "session_required", "Not allowed with an API token; sign in")
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-
-
-@dataclass(frozen=True)
-class Actor:
-    """The signed-in user, or an API token, acting for one organisation. With a token, `user`
-    is the token's creator, so that everything keyed on a user keeps working."""
-
-    user: User
-    organisation_id: uuid.UUID
-    role: OrganisationKind
-    api_token: ApiToken | None = None
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role == OrganisationKind.admin
 
 
 # The small dependencies are `async def`: FastAPI runs a plain `def` one in its thread pool,

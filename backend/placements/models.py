@@ -22,6 +22,18 @@ class RequestState(enum.StrEnum):
     withdrawn = "withdrawn"  # withdrawn by the school (soft delete: services see it)
 
 
+class RequestStatus(enum.StrEnum):
+    """What a request shows (SPEC section 4): the stored state, except that a request not
+    accepted when the decision deadline passes is `not_placed`. Computed in SQL, in one place
+    (`reading.access.status_column`), never re-derived in Python."""
+
+    open = "open"
+    invited = "invited"
+    accepted = "accepted"
+    not_placed = "not_placed"
+    withdrawn = "withdrawn"
+
+
 class InvitationOutcome(enum.StrEnum):
     pending = "pending"
     withdrawn = "withdrawn"  # the service withdrew its invitation

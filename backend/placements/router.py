@@ -14,9 +14,7 @@ from backend.errors import Forbidden, NotFound, problems
 from backend.placements import history, lists
 from backend.placements.params import RequestListParams
 from backend.placements.reading import disclosure
-from backend.placements.reading.access import get_visible_request
-from backend.placements.reading.present import present
-from backend.placements.schemas import RevealBody
+from backend.placements.schemas import RequestRead, RevealBody
 from backend.schemas import Page, PageParams, page_response
 
 router = APIRouter(prefix="/placement-requests", tags=["placement requests"])
@@ -34,7 +32,7 @@ def with_etag(body: Body, status_code: int = 200, **headers: str) -> JSONRespons
 @router.get(
     "",
     summary="The overview (school: its own; service: browse; admin: all)",
-    response_model=Page[Body],
+    response_model=Page[RequestRead],
 )
 async def list_requests(
     actor: CurrentActor, db: SessionDep, params: Annotated[RequestListParams, Query()]
@@ -45,19 +43,13 @@ async def list_requests(
 @router.get(
     "/{request_id}",
     summary="One request, as the caller may see it",
-    response_model=Body,
+    response_model=RequestRead,
     responses=problems(NotFound),
 )
 async def get_request(
     request_id: uuid.UUID, actor: CurrentActor, db: SessionDep, address: ClientAddress
 ) -> JSONResponse:
-    request = await get_visible_request(db, actor, request_id)
-    if actor.role.value == "service":
-        # The services' module audits a national number shown to the accepting service.
-        return with_etag(
-            disclosure.respond(db, actor, request, client_address=address, via="detail")
-        )
-    return with_etag(present(actor, request))
+    return with_etag(await disclosure.show(db, actor, request_id, client_address=address))
 
 
 @router.get(

@@ -3,12 +3,14 @@ enumerations); the domain rules (national number, postcode, supervisor, dates, f
 validation.py, so each stage reports all of its field errors at once."""
 
 import uuid
-from datetime import date
-from typing import Literal
+from datetime import date, datetime
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
+from backend.campaigns.phase import Phase
 from backend.organisations.schemas import Province
+from backend.placements.models import InvitationOutcome, RequestStatus
 from backend.schemas import MultiLine, SingleLine, StrictModel
 
 Track = Literal["duaal", "stage"]
@@ -69,3 +71,113 @@ class RequestUpdate(StrictModel):
 
 class RevealBody(StrictModel):
     reason: MultiLine = Field(min_length=5, max_length=500, description="Why the data are needed")
+
+
+# --- the request as it is read ------------------------------------------------------------
+# Documentation and tests only: the responses are built as dicts by `reading.present` and
+# encoded as they are (validating 200 items per page again would cost more than encoding
+# them, docs/PERFORMANCE.md). tests/conftest.py validates every answer of the request
+# endpoints against `RequestRead`, so the whole suite checks that this model tells the truth.
+
+
+def _no_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
+def Hidden(description: str) -> Any:  # noqa: N802 (reads as a field type)
+    """A field some viewers do not get (SPEC section 5): absent from their answer, never null.
+    In the JSON schema it is not `required` and has no default; validating an answer without
+    it leaves None, and a null given for a non-nullable type is refused."""
+    return Field(default=None, description=description, json_schema_extra=_no_default)
+
+
+class _Read(BaseModel):
+    # An answer with a key the model does not document fails the suite's check.
+    model_config = ConfigDict(extra="forbid")
+
+
+class OrganisationRef(_Read):
+    id: uuid.UUID
+    name: str
+
+
+class CampaignRead(_Read):
+    id: uuid.UUID
+    school_year: str
+    track: Track
+    phase: Phase
+    opens_at: datetime
+    request_deadline: datetime
+    decision_deadline: datetime
+    next_deadline: datetime | None = Field(description="None once the campaign is closed")
+
+
+class SupervisorRead(_Read):
+    id: uuid.UUID
+    first_name: str
+    last_name: str
+    phone: str
+    email: str
+
+
+class InvitationRead(_Read):
+    service: OrganisationRef
+    invited_at: datetime
+    outcome: InvitationOutcome
+    ended_at: datetime | None
+
+
+class ContactPerson(_Read):
+    name: str
+    phone: str
+    email: str
+
+
+class AcceptanceRead(_Read):
+    service: OrganisationRef
+    accepted_at: datetime
+    notes: str
+    contact_person: ContactPerson
+
+
+class RequestRead(_Read):
+    """A placement request as its viewer may see it (SPEC section 5, docs/PRODUCT.md "Who sees
+    what"). Every viewer who may know the request gets the required fields; the others are
+    absent for viewers who may not see them, never null."""
+
+    id: uuid.UUID
+    track: Track
+    status: RequestStatus = Field(
+        description="Computed by the server: not_placed once the decision deadline passed "
+        "without an acceptance"
+    )
+    campaign: CampaignRead
+    school: OrganisationRef
+    first_name: str
+    last_name: str
+    postcode: str
+    city: str
+    province: Province
+    transport_modes: list[TransportMode]
+    remarks: str | None
+    supervisor: SupervisorRead
+    start_date: date | None
+    end_date: date | None
+    hours_per_week: int
+    days: list[Day]
+    form: Form | None
+    street: str = Hidden("The owning school, the accepting service and the admin")
+    national_number: str = Hidden("11 digits; the owning school and the accepting service")
+    phone: str = Hidden("The owning school and the accepting service")
+    email: str = Hidden("The owning school and the accepting service")
+    invitations: list[InvitationRead] = Field(
+        description="The school and the admin: every invitation; a service: its own only"
+    )
+    acceptance: AcceptanceRead | None = Hidden(
+        "The school and the admin (null when none holds); the accepting service"
+    )
+    withdrawn_at: datetime | None = Hidden("The admin")
+    created_at: datetime
+    updated_at: datetime
+    version: int = Field(description="The ETag; PATCH's If-Match")
+    distance_km: float = Hidden("The services' browse and own lists, when the distance is known")

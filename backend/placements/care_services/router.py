@@ -2,9 +2,10 @@
 release; and the export of the pupils a service accepted."""
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Depends, status
+from fastapi.responses import JSONResponse
 
 from backend.auth.deps import ServiceActor, client_address
 from backend.db import SessionDep
@@ -12,7 +13,8 @@ from backend.errors import NotFound, PhaseClosed, problems
 from backend.organisations.capacity import CapacityFull
 from backend.placements.care_services import responses
 from backend.placements.care_services.schemas import AcceptanceCreate, DeclineBody, ReleaseBody
-from backend.placements.reading.disclosure import respond
+from backend.placements.reading.disclosure import show
+from backend.placements.schemas import RequestRead
 from backend.placements.transitions import (
     AlreadyAccepted,
     NotAccepted,
@@ -22,7 +24,6 @@ from backend.placements.transitions import (
 
 router = APIRouter(prefix="/placement-requests", tags=["placement requests: services"])
 ClientAddress = Annotated[str, Depends(client_address)]
-Body = dict[str, Any]
 
 
 # What every action on a request can answer: an unknown (or invisible) request, a deadline
@@ -34,6 +35,7 @@ INVITATION_PROBLEMS = (*ACTION_PROBLEMS, NotInvited, AlreadyAccepted)
 
 @router.post(
     "/{request_id}/invitations",
+    response_model=RequestRead,
     responses={
         201: {"description": "Invited"},
         **problems(*ACTION_PROBLEMS, AlreadyAccepted),
@@ -44,30 +46,31 @@ async def invite(
     session: SessionDep,
     actor: ServiceActor,
     address: ClientAddress,
-    response: Response,
-) -> Body:
+) -> JSONResponse:
     """Invites the pupil for an interview: `201`; a repeated invite changes nothing: `200`."""
     request, created = await responses.invite(session, actor, request_id)
-    response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
-    return respond(session, actor, request, client_address=address)
+    body = await show(session, actor, request.id, client_address=address)
+    return JSONResponse(body, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 @router.post(
     "/{request_id}/invitations/mine/withdraw",
+    response_model=RequestRead,
     summary="Withdraw this service's invitation",
     responses=problems(*INVITATION_PROBLEMS),
 )
 async def withdraw_invitation(
     request_id: uuid.UUID, session: SessionDep, actor: ServiceActor, address: ClientAddress
-) -> Body:
+) -> JSONResponse:
     """Withdraws this service's live invitation; the school is told by mail. With no live
     invitation left the request is open again."""
     request = await responses.withdraw_invitation(session, actor, request_id)
-    return respond(session, actor, request, client_address=address)
+    return JSONResponse(await show(session, actor, request.id, client_address=address))
 
 
 @router.post(
     "/{request_id}/invitations/mine/decline",
+    response_model=RequestRead,
     summary="Decline the pupil after the interview",
     responses=problems(*INVITATION_PROBLEMS),
 )
@@ -77,15 +80,16 @@ async def decline(
     actor: ServiceActor,
     address: ClientAddress,
     body: DeclineBody | None = None,
-) -> Body:
+) -> JSONResponse:
     """After the interview, this service does not take the pupil (optional `reason`, which
     the school reads in its mail)."""
     request = await responses.decline(session, actor, request_id, body.reason if body else None)
-    return respond(session, actor, request, client_address=address)
+    return JSONResponse(await show(session, actor, request.id, client_address=address))
 
 
 @router.post(
     "/{request_id}/acceptance",
+    response_model=RequestRead,
     responses=problems(*INVITATION_PROBLEMS, CapacityFull),
 )
 async def accept(
@@ -94,15 +98,16 @@ async def accept(
     session: SessionDep,
     actor: ServiceActor,
     address: ClientAddress,
-) -> Body:
+) -> JSONResponse:
     """Accepts the pupil; of simultaneous acceptances one wins, the others get
     `409 already_accepted`."""
     request = await responses.accept(session, actor, request_id, body)
-    return respond(session, actor, request, client_address=address)
+    return JSONResponse(await show(session, actor, request.id, client_address=address))
 
 
 @router.post(
     "/{request_id}/acceptance/release",
+    response_model=RequestRead,
     summary="Release this service's acceptance",
     responses=problems(*ACTION_PROBLEMS, NotAccepted),
 )
@@ -112,8 +117,8 @@ async def release(
     session: SessionDep,
     actor: ServiceActor,
     address: ClientAddress,
-) -> Body:
+) -> JSONResponse:
     """Undoes this service's acceptance before the decision deadline, with a `reason`: the
     request is open (or invited) again and the school is told."""
     request = await responses.release(session, actor, request_id, body.reason)
-    return respond(session, actor, request, client_address=address)
+    return JSONResponse(await show(session, actor, request.id, client_address=address))

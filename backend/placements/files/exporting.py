@@ -1,15 +1,14 @@
 """The downloads: the school's overview, the pupils a care service accepted, and the
 import's empty template."""
 
+from datetime import date, datetime
 from typing import Any
 
-from backend import crypto, tabular
+from fastapi.responses import Response
+
+from backend import tabular
 from backend.clock import BRUSSELS
 from backend.placements.files.importing import COLUMNS
-from backend.placements.models import (
-    PlacementRequest,
-)
-from backend.placements.reading.present import live_acceptance, status_of
 from backend.reference.national_number import format_national_number
 
 EXPORT_COLUMNS = (
@@ -44,39 +43,57 @@ EXPORT_COLUMNS = (
 )
 
 
-def export_row(request: PlacementRequest) -> list[Any]:
-    """One line of the school's own overview (its own pupils: the national number in full)."""
-    accepted = live_acceptance(request)
-    inviting = [i.service.name for i in request.invitations if i.outcome.value == "pending"]
+def _day(text: str | None) -> date | None:
+    # Dates and moments go back to their type, so that a spreadsheet holds real dates.
+    return date.fromisoformat(text) if text else None
+
+
+def _moment(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text).astimezone(BRUSSELS) if text else None
+
+
+def _full_name(person: dict[str, Any]) -> str:
+    return " ".join(p for p in (person.get("first_name"), person.get("last_name")) if p)
+
+
+def export_row(shown: dict[str, Any]) -> list[Any]:
+    """One line of the school's own overview, from the request as the school sees it
+    (`present`): its own pupils, the national number in full."""
+    accepted = shown.get("acceptance") or {}
+    contact = accepted.get("contact_person") or {}
+    inviting = [
+        i["service"]["name"] for i in shown.get("invitations", ()) if i["outcome"] == "pending"
+    ]
+    national_number = shown.get("national_number")
     return [
-        status_of(request),
-        request.campaign.track.value,
-        request.campaign.school_year,
-        request.first_name,
-        request.last_name,
-        format_national_number(crypto.decrypt(request.national_number_encrypted)),
-        request.street,
-        request.postcode,
-        request.city,
-        request.province,
-        request.phone,
-        request.email,
-        request.transport_modes,
-        request.remarks,
-        f"{request.supervisor.first_name} {request.supervisor.last_name}",
-        request.supervisor.email,
-        request.start_date,
-        request.end_date,
-        request.hours_per_week,
-        request.days,
-        request.form,
+        shown["status"],
+        shown["track"],
+        shown["campaign"]["school_year"],
+        shown["first_name"],
+        shown["last_name"],
+        format_national_number(national_number) if national_number else None,
+        shown.get("street"),
+        shown["postcode"],
+        shown["city"],
+        shown["province"],
+        shown.get("phone"),
+        shown.get("email"),
+        shown["transport_modes"],
+        shown["remarks"],
+        _full_name(shown["supervisor"]),
+        shown["supervisor"]["email"],
+        _day(shown["start_date"]),
+        _day(shown["end_date"]),
+        shown["hours_per_week"],
+        shown["days"],
+        shown["form"],
         inviting,
-        accepted.service.name if accepted else None,
-        accepted.notes if accepted else None,
-        accepted.contact_name if accepted else None,
-        accepted.contact_phone if accepted else None,
-        accepted.contact_email if accepted else None,
-        request.created_at.astimezone(BRUSSELS),
+        accepted.get("service", {}).get("name"),
+        accepted.get("notes"),
+        contact.get("name"),
+        contact.get("phone"),
+        contact.get("email"),
+        _moment(shown["created_at"]),
     ]
 
 
@@ -107,15 +124,14 @@ ACCEPTED_COLUMNS = [
 
 
 def accepted_row(shown: dict[str, Any]) -> list[Any]:
-    # Built from what the service may see (the presented request), never from the row.
+    """One line of a service's accepted pupils, from what the service may see (`present`),
+    never from the row."""
     campaign = shown.get("campaign") or {}
     school = shown.get("school") or {}
     supervisor = shown.get("supervisor") or {}
     acceptance = shown.get("acceptance") or {}
     contact = acceptance.get("contact_person") or {}
-    supervisor_name = " ".join(
-        p for p in (supervisor.get("first_name"), supervisor.get("last_name")) if p
-    )
+    supervisor_name = _full_name(supervisor)
     return [
         campaign.get("school_year"),
         shown.get("track") or campaign.get("track"),
@@ -142,7 +158,6 @@ def accepted_row(shown: dict[str, Any]) -> list[Any]:
     ]
 
 
-def template(fmt: str):
+async def template(fmt: tabular.Format) -> Response:
     """The empty template (the header row) to fill in."""
-
-    return tabular.download(fmt, "aanvragen-sjabloon", COLUMNS, [])
+    return await tabular.download(fmt, "aanvragen-sjabloon", COLUMNS, [])

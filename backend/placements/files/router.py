@@ -30,7 +30,7 @@ IMPORT_PROBLEMS = (importing.ImportInvalid, importing.ImportUnreadable, importin
     responses={200: {"content": {m: {} for m in tabular.MEDIA_TYPES.values()}}},
 )
 async def import_template(_: SchoolActor, format: tabular.Format = "csv") -> Response:
-    return exporting.template(format)
+    return await exporting.template(format)
 
 
 @router.post(
@@ -60,15 +60,14 @@ async def import_requests(
 async def export_requests(
     actor: SchoolActor,
     db: SessionDep,
+    address: ClientAddress,
     params: Annotated[RequestListParams, Query()],
     format: tabular.Format = "csv",
 ) -> Response:
     found = await overview.all_for_export(db, actor, params)
-    return tabular.download(
-        format,
-        "aanvragen",
-        exporting.EXPORT_COLUMNS,
-        [exporting.export_row(r) for r in found],
+    shown = disclosure.respond_many(db, actor, found, via="export", client_address=address)
+    return await tabular.download(
+        format, "aanvragen", exporting.EXPORT_COLUMNS, [exporting.export_row(r) for r in shown]
     )
 
 
@@ -89,10 +88,8 @@ async def export_accepted(
     National number, address, phone and e-mail of every pupil the service accepted (and did
     not release); each national number exported is written to the audit log."""
     found = await browse.accepted_by(session, actor, track)
-    shown = [
-        disclosure.respond(session, actor, r, client_address=address, via="export") for r in found
-    ]
-    return tabular.download(
+    shown = disclosure.respond_many(session, actor, found, via="export", client_address=address)
+    return await tabular.download(
         format,
         "accepted-pupils",
         exporting.ACCEPTED_COLUMNS,

@@ -1,38 +1,23 @@
 """The school's overview (its own requests) and the admin's list (all), filtered, sorted,
-paginated; and every row of it for the export."""
+paginated; and every row of it for the export. Which requests: `access.readable_by`; their
+status: `access.status_column`."""
 
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, or_, select
+from sqlalchemy import bindparam, func, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend import clock
+from backend.auth.actor import Actor
 from backend.campaigns.models import Campaign, Track
 from backend.organisations.models import OrganisationKind
-from backend.placements.models import (
-    PlacementRequest,
-    RequestState,
-)
+from backend.placements.models import PlacementRequest
 from backend.placements.params import RequestListParams
 from backend.placements.reading import view as views
-from backend.placements.reading.access import request_load_options
+from backend.placements.reading.access import readable_by, status_column, viewer_values
 from backend.placements.reading.present import present_many
+from backend.placements.reading.view import RequestView
 from backend.schemas import Page
-
-
-def _status_condition(status: str):
-    live = PlacementRequest.state.in_([RequestState.open, RequestState.invited])
-    now = bindparam("now")
-    match status:
-        case "accepted":
-            return PlacementRequest.state == RequestState.accepted
-        case "not_placed":
-            return and_(live, Campaign.decision_deadline <= now)
-        case _:
-            return and_(
-                PlacementRequest.state == RequestState(status), Campaign.decision_deadline > now
-            )
 
 
 def like_pattern(text: str) -> str:
@@ -42,15 +27,10 @@ def like_pattern(text: str) -> str:
 
 
 def list_conditions(
-    school: bool, track: bool, campaign: bool, supervisor: bool, status: str | None, q: bool
+    role: OrganisationKind, track: bool, campaign: bool, supervisor: bool, status: bool, q: bool
 ) -> tuple:
-    """The rows a school (its own, not withdrawn) or the admin (all) lists, filtered."""
-    conditions = []
-    if school:
-        conditions += [
-            PlacementRequest.school_id == bindparam("school_id"),
-            PlacementRequest.state != RequestState.withdrawn,
-        ]
+    """The requests a school or the admin may know (`readable_by`), filtered."""
+    conditions = [readable_by(role)]
     if track:
         conditions.append(Campaign.track == bindparam("track"))
     if campaign:
@@ -58,7 +38,7 @@ def list_conditions(
     if supervisor:
         conditions.append(PlacementRequest.supervisor_id == bindparam("supervisor_id"))
     if status:
-        conditions.append(_status_condition(status))
+        conditions.append(status_column() == bindparam("status"))
     if q:
         pattern = bindparam("pattern")
         conditions.append(
@@ -78,22 +58,24 @@ def list_conditions(
     return tuple(conditions)
 
 
-def _list_shape(actor, params: RequestListParams) -> tuple:
+def _list_shape(actor: Actor, params: RequestListParams) -> tuple:
     if actor.role not in (OrganisationKind.school, OrganisationKind.admin):
         raise AssertionError("services list through browse.list_for_service")
     return (
-        actor.role == OrganisationKind.school,
+        actor.role,
         bool(params.track),
         bool(params.campaign_id),
         bool(params.supervisor_id),
-        params.status,
+        bool(params.status),
         bool(params.q and params.q.strip()),
     )
 
 
-def _list_values(actor, params: RequestListParams) -> dict[str, Any]:
+def _list_values(actor: Actor, params: RequestListParams) -> dict[str, Any]:
     """The bind parameters of `list_conditions(*_list_shape(actor, params))`."""
-    values: dict[str, Any] = {"school_id": actor.organisation_id, "now": clock.now()}
+    values: dict[str, Any] = viewer_values(actor)
+    if params.status:
+        values["status"] = params.status
     if params.track:
         values["track"] = Track(params.track)
     if params.campaign_id:
@@ -118,7 +100,7 @@ _SORTS = {
         PlacementRequest.start_date,
         PlacementRequest.id,
     ),
-    "status": (PlacementRequest.state, PlacementRequest.created_at.desc(), PlacementRequest.id),
+    "status": (status_column(), PlacementRequest.created_at.desc(), PlacementRequest.id),
 }
 
 
@@ -127,15 +109,19 @@ def _list_query(shape: tuple, sort: str, dialect: str) -> views.PageQuery:
     return views.page_query(list_conditions(*shape), _SORTS[sort], dialect)
 
 
+@lru_cache(maxsize=128)
+def _export_query(shape: tuple, sort: str, dialect: str):
+    return views.all_query(list_conditions(*shape), _SORTS[sort], dialect)
+
+
 async def list_for_school_or_admin(
-    session: AsyncSession, actor, params: RequestListParams
+    session: AsyncSession, actor: Actor, params: RequestListParams
 ) -> Page[dict[str, Any]]:
-    """The overview: a school's own requests or, for the admin, all. The number of
-    statements does not grow with the rows."""
+    """The overview: a school's own requests or, for the admin, all. One statement per page
+    (reading/view.py), whatever the number of rows."""
     sort = params.sort if params.sort in _SORTS else "newest"
     query = _list_query(_list_shape(actor, params), sort, session.bind.dialect.name)
-    # The page's requests read as plain rows (reading/view.py).
-    requests, total = await views.page(session, query, _list_values(actor, params), params)
+    requests, total = await views.load_page(session, query, _list_values(actor, params), params)
     return Page(
         items=present_many(actor, requests),
         total=total,
@@ -144,15 +130,10 @@ async def list_for_school_or_admin(
     )
 
 
-async def all_for_export(session: AsyncSession, actor, params: RequestListParams) -> list:
+async def all_for_export(
+    session: AsyncSession, actor: Actor, params: RequestListParams
+) -> list[RequestView]:
     """Every request of the overview (no pagination), for the export."""
-    return list(
-        await session.scalars(
-            select(PlacementRequest)
-            .join(Campaign, Campaign.id == PlacementRequest.campaign_id)
-            .where(*list_conditions(*_list_shape(actor, params)))
-            .order_by(*_SORTS.get(params.sort, _SORTS["newest"]))
-            .options(*request_load_options()),
-            _list_values(actor, params),
-        )
-    )
+    sort = params.sort if params.sort in _SORTS else "newest"
+    query = _export_query(_list_shape(actor, params), sort, session.bind.dialect.name)
+    return await views.load_all(session, query, _list_values(actor, params))

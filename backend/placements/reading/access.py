@@ -1,13 +1,34 @@
-"""Which requests a viewer may know, and reading one of them with everything its
-presentation needs."""
+"""Which requests a viewer may know, and which status a request shows: each written once, as
+an SQL expression, so that the detail, the lists, the exports, the admin's reads and the
+writes (which read their request first) can never disagree (docs/DECISIONS.md, "One access
+rule, one status, one view").
+
+Both expressions read the request joined with its campaign and use two bind parameters,
+`viewer` (the actor's organisation) and `now` (the clock), whose values `viewer_values` gives:
+a statement built with them can be kept and run again for any viewer of the same role."""
 
 import uuid
+from functools import cache
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import (
+    ColumnElement,
+    Enum,
+    and_,
+    bindparam,
+    case,
+    exists,
+    or_,
+    select,
+    true,
+    type_coerce,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
-from backend.campaigns.phase import Phase, phase_of
+from backend import clock
+from backend.auth.actor import Actor
+from backend.campaigns.models import Campaign
 from backend.errors import NotFound
 from backend.organisations.models import OrganisationKind
 from backend.placements.models import (
@@ -15,15 +36,86 @@ from backend.placements.models import (
     Invitation,
     PlacementRequest,
     RequestState,
+    RequestStatus,
 )
 
+LISTED_STATES = (RequestState.open, RequestState.invited)
+_STATUS_TYPE = Enum(RequestStatus, native_enum=False, length=12, create_constraint=False)
 
-def request_load_options() -> list:
-    """Everything `present` reads, loaded up front (relationships are lazy="raise"):
-    the single objects joined into the request's own query, the two lists (with their service)
-    in one statement each. Three statements, whatever the number of requests."""
+
+def viewer_values(actor: Actor) -> dict[str, Any]:
+    """The bind parameters of `readable_by` and `status_column` for `actor`, now."""
+    return {"viewer": actor.organisation_id, "now": clock.now()}
+
+
+def listed_to_services() -> ColumnElement[bool]:
+    """In every service's browse list: open or invited, in a campaign in its request or
+    decision phase (opened, decision deadline not passed). Before a campaign opens the
+    services see nothing of it; after its decision deadline nothing is listed."""
+    now = bindparam("now")
+    return and_(
+        PlacementRequest.state.in_(LISTED_STATES),
+        Campaign.opens_at <= now,
+        Campaign.decision_deadline > now,
+    )
+
+
+def _touched_by_viewer() -> ColumnElement[bool]:
+    """The viewing service invited or accepted the pupil, whatever came of it since (a request
+    the school withdrew is seen as withdrawn; one placed elsewhere as placed elsewhere)."""
+    viewer = bindparam("viewer")
+    request_id = PlacementRequest.id
+    return or_(
+        exists().where(Invitation.request_id == request_id, Invitation.service_id == viewer),
+        exists().where(Acceptance.request_id == request_id, Acceptance.service_id == viewer),
+    )
+
+
+@cache
+def readable_by(role: OrganisationKind) -> ColumnElement[bool]:
+    """THE access rule (SPEC section 5): the requests a viewer of `role` (bind parameter
+    `viewer`: its organisation) may know exist. Any other request answers 404, exactly like
+    one that does not exist.
+
+    - admin: every request;
+    - school: its own, not withdrawn (withdrawing is the school's delete);
+    - service: what is listed to every service (`listed_to_services`), and what it invited
+      or accepted, whatever came of it.
+
+    Over PlacementRequest joined with its Campaign."""
+    match role:
+        case OrganisationKind.admin:
+            return true()
+        case OrganisationKind.school:
+            return and_(
+                PlacementRequest.school_id == bindparam("viewer"),
+                PlacementRequest.state != RequestState.withdrawn,
+            )
+        case OrganisationKind.service:
+            # The cheap condition first: most rows of the browse list are decided by it.
+            return or_(listed_to_services(), _touched_by_viewer())
+    raise AssertionError(role)
+
+
+def status_column(request: Any = PlacementRequest, campaign: Any = Campaign) -> ColumnElement:
+    """THE status a request shows (a RequestStatus): withdrawn, accepted, `not_placed` once
+    its campaign's decision deadline passed (bind parameter `now`), else open or invited.
+    `request` and `campaign` may be aliases (the admin's conflicts compare two requests)."""
+    return type_coerce(
+        case(
+            (request.state == RequestState.withdrawn, RequestStatus.withdrawn.value),
+            (request.state == RequestState.accepted, RequestStatus.accepted.value),
+            (campaign.decision_deadline <= bindparam("now"), RequestStatus.not_placed.value),
+            else_=request.state,
+        ),
+        _STATUS_TYPE,
+    )
+
+
+def _relations() -> list:
+    """What the writes read of a request besides its campaign (relationships are
+    lazy="raise"): the single objects joined in, the two lists in one statement each."""
     return [
-        joinedload(PlacementRequest.campaign, innerjoin=True),
         joinedload(PlacementRequest.school, innerjoin=True),
         joinedload(PlacementRequest.supervisor, innerjoin=True),
         joinedload(PlacementRequest.accepted_service),
@@ -32,45 +124,33 @@ def request_load_options() -> list:
     ]
 
 
-def _service_may_know(actor, request: PlacementRequest) -> bool:
-    own = any(i.service_id == actor.organisation_id for i in request.invitations) or any(
-        a.service_id == actor.organisation_id for a in request.acceptances
-    )
-    if own:
-        # Including a request the school withdrew: the service sees it as withdrawn.
-        return True
-    listed = request.state in (RequestState.open, RequestState.invited)
-    return listed and phase_of(request.campaign) in (Phase.requests_open, Phase.decisions_open)
-
-
 async def get_visible_request(
-    session: AsyncSession, actor, request_id: uuid.UUID, *, for_update: bool = False
+    session: AsyncSession, actor: Actor, request_id: uuid.UUID, *, for_update: bool = False
 ) -> PlacementRequest:
-    """The request if the actor may know it exists; otherwise 404, as for a missing one."""
-    query = select(PlacementRequest).where(PlacementRequest.id == request_id)
-    if actor.role == OrganisationKind.school:
-        # Scoped in SQL, so a forgotten check fails closed.
-        query = query.where(
-            PlacementRequest.school_id == actor.organisation_id,
-            PlacementRequest.state != RequestState.withdrawn,
-        )
+    """The request as an ORM object, for a write's logic, if `actor` may know it (`readable_by`);
+    otherwise 404, as for a missing one. A write's response is read afterwards as a view
+    (`view.read_view`)."""
+    query = (
+        select(PlacementRequest)
+        .join(PlacementRequest.campaign)
+        .where(PlacementRequest.id == request_id, readable_by(actor.role))
+        .options(contains_eager(PlacementRequest.campaign), *_relations())
+    )
     if for_update:
         query = query.with_for_update(of=PlacementRequest)
-    request = await session.scalar(query.options(*request_load_options()))
+    request = await session.scalar(query, viewer_values(actor))
     if request is None:
-        raise NotFound("No such placement request")
-    if actor.role == OrganisationKind.service and not _service_may_know(actor, request):
         raise NotFound("No such placement request")
     return request
 
 
 async def load(session: AsyncSession, request_id: uuid.UUID) -> PlacementRequest:
-    """The request with everything `present` reads, fresh from the database."""
+    """The request with its relations, fresh from the database (after a write changed it)."""
     return (
         await session.execute(
             select(PlacementRequest)
             .where(PlacementRequest.id == request_id)
-            .options(*request_load_options())
+            .options(joinedload(PlacementRequest.campaign, innerjoin=True), *_relations())
             .execution_options(populate_existing=True)
         )
     ).scalar_one()

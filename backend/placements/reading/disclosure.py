@@ -1,5 +1,7 @@
-"""Personal data leaving Stagematch: a national number shown to the accepting service
-(audited) and the admin's reveal with a reason (audited)."""
+"""Personal data leaving Stagematch: this room decides which reads are audited. A national
+number shown to a service (the one that accepted the pupil) is written to the audit log,
+whichever way it leaves (detail, list, a write's answer, export); the admin sees it only
+through the reveal, with a reason, also audited."""
 
 import uuid
 from typing import Any
@@ -8,41 +10,67 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend import crypto
 from backend.audit import service as audit
-from backend.auth.deps import Actor
-from backend.placements.models import (
-    PlacementRequest,
-)
+from backend.auth.actor import Actor
+from backend.organisations.models import OrganisationKind
 from backend.placements.reading.access import get_visible_request
-from backend.placements.reading.present import present
+from backend.placements.reading.present import present_many
+from backend.placements.reading.view import RequestView, read_view
+
+
+def respond_many(
+    session: AsyncSession,
+    actor: Actor,
+    views: list[RequestView],
+    *,
+    via: str,
+    client_address: str | None = None,
+) -> list[dict[str, Any]]:
+    """The requests as `actor` may see them; each national number shown to a service is
+    audited (`via`: detail, list, export...)."""
+    bodies = present_many(actor, views)
+    if actor.role == OrganisationKind.service:
+        for view, body in zip(views, bodies, strict=True):
+            if "national_number" in body:
+                audit.record(
+                    session,
+                    "national_number_shown",
+                    actor=actor,
+                    object_type="placement_request",
+                    object_id=view.id,
+                    client_address=client_address,
+                    via=via,
+                )
+    return bodies
 
 
 def respond(
     session: AsyncSession,
     actor: Actor,
-    request: PlacementRequest,
+    view: RequestView,
     *,
-    client_address: str | None = None,
     via: str = "detail",
-    extra: dict[str, Any] | None = None,
-    campaigns: dict | None = None,
+    client_address: str | None = None,
 ) -> dict[str, Any]:
-    """The request as `actor` may see it; a national number shown to a service is audited."""
-    body = present(actor, request, extra=extra, campaigns=campaigns)
-    if "national_number" in body and actor.role.value == "service":
-        audit.record(
-            session,
-            "national_number_shown",
-            actor=actor,
-            object_type="placement_request",
-            object_id=request.id,
-            client_address=client_address,
-            via=via,
-        )
-    return body
+    """One request as `actor` may see it, audited as `respond_many` says."""
+    return respond_many(session, actor, [view], via=via, client_address=client_address)[0]
+
+
+async def show(
+    session: AsyncSession,
+    actor: Actor,
+    request_id: uuid.UUID,
+    *,
+    via: str = "detail",
+    client_address: str | None = None,
+) -> dict[str, Any]:
+    """The response body of one request (the detail, and every write's answer): read as a
+    view if `actor` may know it (else 404), presented, audited."""
+    view = await read_view(session, actor, request_id)
+    return respond(session, actor, view, via=via, client_address=client_address)
 
 
 async def reveal(
-    session: AsyncSession, actor, request_id: uuid.UUID, reason: str, client_address: str
+    session: AsyncSession, actor: Actor, request_id: uuid.UUID, reason: str, client_address: str
 ) -> dict[str, str]:
     """The admin sees a pupil's national number, phone and e-mail only with a reason, which
     the audit log keeps."""

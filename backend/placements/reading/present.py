@@ -1,40 +1,31 @@
 """Who sees which field of a placement request (SPEC section 5): the one function from viewer
-and request to the response body. A field the viewer may not see is absent, never null."""
+and request view to the response body (documented as `schemas.RequestRead`). A field the
+viewer may not see is absent, never null."""
 
 from typing import Any
 
 from backend import crypto
-from backend.campaigns.phase import Phase, next_deadline, phase_of
+from backend.auth.actor import Actor
+from backend.campaigns.phase import next_deadline, phase_of
 from backend.organisations.models import OrganisationKind
-from backend.placements.models import Acceptance, Invitation, PlacementRequest, RequestState
+from backend.placements.reading.view import (
+    AcceptanceView,
+    CampaignView,
+    InvitationView,
+    RequestView,
+)
 
 # Fields only the owning school and the accepting service see; the admin sees the street,
 # and the other three only through the audited reveal endpoint (SPEC section 5).
 SENSITIVE_FIELDS = ("street", "national_number", "phone", "email")
 
 
-def status_of(request: PlacementRequest, phase: Phase | None = None) -> str:
-    """open | invited | accepted | not_placed (derived after the decision deadline) | withdrawn."""
-    if request.state == RequestState.withdrawn:
-        return "withdrawn"
-    if request.state == RequestState.accepted:
-        return "accepted"
-    if (phase or phase_of(request.campaign)) == Phase.closed:
-        return "not_placed"
-    return request.state.value
-
-
-def live_acceptance(request: PlacementRequest) -> Acceptance | None:
-    """The acceptance that holds (not released), if any."""
-    return next((a for a in request.acceptances if a.released_at is None), None)
-
-
 def _iso(value) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def present_campaign(campaign, phase: Phase | None = None) -> dict[str, Any]:
-    phase = phase or phase_of(campaign)
+def present_campaign(campaign: CampaignView) -> dict[str, Any]:
+    phase = phase_of(campaign)  # type: ignore[arg-type]  (reads the three moments only)
     return {
         "id": str(campaign.id),
         "school_year": campaign.school_year,
@@ -43,22 +34,22 @@ def present_campaign(campaign, phase: Phase | None = None) -> dict[str, Any]:
         "opens_at": _iso(campaign.opens_at),
         "request_deadline": _iso(campaign.request_deadline),
         "decision_deadline": _iso(campaign.decision_deadline),
-        "next_deadline": _iso(next_deadline(campaign)),
+        "next_deadline": _iso(next_deadline(campaign)),  # type: ignore[arg-type]
     }
 
 
-def present_invitation(invitation: Invitation) -> dict[str, Any]:
+def present_invitation(invitation: InvitationView) -> dict[str, Any]:
     return {
-        "service": {"id": str(invitation.service_id), "name": invitation.service.name},
+        "service": {"id": str(invitation.service.id), "name": invitation.service.name},
         "invited_at": _iso(invitation.invited_at),
         "outcome": invitation.outcome.value,
         "ended_at": _iso(invitation.ended_at),
     }
 
 
-def present_acceptance(acceptance: Acceptance) -> dict[str, Any]:
+def present_acceptance(acceptance: AcceptanceView) -> dict[str, Any]:
     return {
-        "service": {"id": str(acceptance.service_id), "name": acceptance.service.name},
+        "service": {"id": str(acceptance.service.id), "name": acceptance.service.name},
         "accepted_at": _iso(acceptance.accepted_at),
         "notes": acceptance.notes,
         "contact_person": {
@@ -69,47 +60,22 @@ def present_acceptance(acceptance: Acceptance) -> dict[str, Any]:
     }
 
 
-def present(
-    actor,
-    request: PlacementRequest,
-    *,
-    extra: dict | None = None,
-    campaigns: dict | None = None,
-) -> dict[str, Any]:
-    """The request as `actor` may see it. Needs the relations of
-    `service.request_load_options()` loaded (or a view of `views.page`). `campaigns` keeps
-    each campaign's phase and body across a list, where many requests share one."""
-    role = actor.role
-    is_owner = role == OrganisationKind.school and request.school_id == actor.organisation_id
-    is_admin = role == OrganisationKind.admin
-    accepted = live_acceptance(request)
-    is_accepter = (
-        role == OrganisationKind.service
-        and accepted is not None
-        and accepted.service_id == actor.organisation_id
-    )
-    campaign = request.campaign
-    known = campaigns.get(campaign.id) if campaigns is not None else None
-    if known is None:
-        phase = phase_of(campaign)
-        known = (phase, present_campaign(campaign, phase))
-        if campaigns is not None:
-            campaigns[campaign.id] = known
-    phase, campaign_body = known
-    supervisor = request.supervisor
-    body: dict[str, Any] = {
-        "id": str(request.id),
-        "track": campaign.track.value,
-        "status": status_of(request, phase),
-        "campaign": campaign_body,
-        "school": {"id": str(request.school_id), "name": request.school.name},
-        "first_name": request.first_name,
-        "last_name": request.last_name,
-        "postcode": request.postcode,
-        "city": request.city,
-        "province": request.province,
-        "transport_modes": list(request.transport_modes),
-        "remarks": request.remarks,
+def _common(view: RequestView, campaign: dict[str, Any]) -> dict[str, Any]:
+    """What every viewer who may know the request sees."""
+    supervisor = view.supervisor
+    return {
+        "id": str(view.id),
+        "track": view.campaign.track.value,
+        "status": view.status.value,
+        "campaign": campaign,
+        "school": {"id": str(view.school.id), "name": view.school.name},
+        "first_name": view.first_name,
+        "last_name": view.last_name,
+        "postcode": view.postcode,
+        "city": view.city,
+        "province": view.province,
+        "transport_modes": list(view.transport_modes),
+        "remarks": view.remarks,
         "supervisor": {
             "id": str(supervisor.id),
             "first_name": supervisor.first_name,
@@ -117,42 +83,63 @@ def present(
             "phone": supervisor.phone,
             "email": supervisor.email,
         },
-        "start_date": _iso(request.start_date),
-        "end_date": _iso(request.end_date),
-        "hours_per_week": request.hours_per_week,
-        "days": list(request.days),
-        "form": request.form,
+        "start_date": _iso(view.start_date),
+        "end_date": _iso(view.end_date),
+        "hours_per_week": view.hours_per_week,
+        "days": list(view.days),
+        "form": view.form,
     }
+
+
+def _present(actor: Actor, view: RequestView, campaign: dict[str, Any]) -> dict[str, Any]:
+    role = actor.role
+    is_owner = role == OrganisationKind.school and view.school.id == actor.organisation_id
+    is_admin = role == OrganisationKind.admin
+    accepted = view.live_acceptance
+    is_accepter = (
+        role == OrganisationKind.service
+        and accepted is not None
+        and accepted.service.id == actor.organisation_id
+    )
+    body = _common(view, campaign)
     if is_owner or is_accepter or is_admin:
-        body["street"] = request.street
+        body["street"] = view.street
     if is_owner or is_accepter:
         # Plain 11 digits: the form accepts them back as they are.
-        body["national_number"] = crypto.decrypt(request.national_number_encrypted)
-        body["phone"] = request.phone
-        body["email"] = request.email
+        body["national_number"] = crypto.decrypt(view.national_number_encrypted)
+        body["phone"] = view.phone
+        body["email"] = view.email
     if is_owner or is_admin:
-        body["invitations"] = [present_invitation(i) for i in request.invitations]
+        body["invitations"] = [present_invitation(i) for i in view.invitations]
         body["acceptance"] = present_acceptance(accepted) if accepted else None
     else:
         # A service sees its own invitation only, never which others invited.
         body["invitations"] = [
-            present_invitation(i)
-            for i in request.invitations
-            if i.service_id == actor.organisation_id
+            present_invitation(i) for i in view.invitations if i.service.id == actor.organisation_id
         ]
         if is_accepter:
-            body["acceptance"] = present_acceptance(accepted)
+            body["acceptance"] = present_acceptance(accepted)  # type: ignore[arg-type]
     if is_admin:
-        body["withdrawn_at"] = _iso(request.withdrawn_at)
-    body["created_at"] = _iso(request.created_at)
-    body["updated_at"] = _iso(request.updated_at)
-    body["version"] = request.version
-    if extra:
-        body.update(extra)
+        body["withdrawn_at"] = _iso(view.withdrawn_at)
+    body["created_at"] = _iso(view.created_at)
+    body["updated_at"] = _iso(view.updated_at)
+    body["version"] = view.version
     return body
 
 
-def present_many(actor, requests) -> list[dict[str, Any]]:
+def present(actor: Actor, view: RequestView) -> dict[str, Any]:
+    """The request as `actor` may see it (SPEC section 5). The caller read `view` through
+    `readable_by`, so `actor` may know the request; this decides only which fields."""
+    return _present(actor, view, present_campaign(view.campaign))
+
+
+def present_many(actor: Actor, views: list[RequestView]) -> list[dict[str, Any]]:
     """`present` for a list, each campaign's part built once."""
-    campaigns: dict = {}
-    return [present(actor, r, campaigns=campaigns) for r in requests]
+    campaigns: dict[Any, dict[str, Any]] = {}
+    bodies = []
+    for view in views:
+        campaign = campaigns.get(view.campaign.id)
+        if campaign is None:
+            campaign = campaigns[view.campaign.id] = present_campaign(view.campaign)
+        bodies.append(_present(actor, view, campaign))
+    return bodies

@@ -1,40 +1,141 @@
-"""One page of requests for the lists, read as plain rows instead of ORM objects: the same
-attributes that `present` reads, without the cost of the identity map (a page of a
-list is read, never changed).
+"""One typed view of a placement request (RequestView), read as plain Core rows by column
+label, and the one loader that builds it for the lists, the detail, the exports and the
+responses of the writes. A view is read, never changed: no ORM identity map, no lazy loads.
 
-One statement, whatever the number of rows: the page's requests are chosen on narrow rows
-(the total as a window over them) in a subquery, then joined to their campaign, school and
-supervisor, and each carries its invitations and acceptances (with their service's name) as
-a JSON list from a correlated subquery (`json_agg` on PostgreSQL, `json_group_array` on
-SQLite). It runs on the session's connection as a Core statement (no ORM loading), built once
-for each shape of list and executed with the request's values as bind parameters."""
+One statement, whatever the number of rows: the requests are chosen on narrow rows in a
+subquery (for a page: its offset and limit, and the total as a window over them), then joined
+to their campaign, school and supervisor, and each carries its invitations and acceptances
+(with their service's name) as a JSON list from a correlated subquery (`json_agg` on
+PostgreSQL, `json_group_array` on SQLite), and its status (`access.status_column`). Statements
+are built once for each shape (which filters, which order) and kept; the request's values are
+bind parameters."""
 
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from functools import lru_cache
 from itertools import chain
 from operator import attrgetter
-from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import JSON, bindparam, func, literal_column, select
+from sqlalchemy import JSON, RowMapping, Select, Subquery, bindparam, func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend.campaigns.models import Campaign
-from backend.organisations.models import Organisation
+from backend.auth.actor import Actor
+from backend.campaigns.models import Campaign, Track
+from backend.errors import NotFound
+from backend.organisations.models import Organisation, OrganisationKind
 from backend.placements.models import (
     Acceptance,
     Invitation,
     InvitationOutcome,
     PlacementRequest,
+    RequestStatus,
 )
+from backend.placements.reading.access import readable_by, status_column, viewer_values
 from backend.supervisors.models import Supervisor
 
+# --- the view -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OrganisationRef:
+    """A school or a service, as a request names it."""
+
+    id: uuid.UUID
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignView:
+    id: uuid.UUID
+    school_year: str
+    track: Track
+    opens_at: datetime
+    request_deadline: datetime
+    decision_deadline: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SupervisorView:
+    id: uuid.UUID
+    first_name: str
+    last_name: str
+    phone: str
+    email: str
+
+
+@dataclass(frozen=True, slots=True)
+class InvitationView:
+    service: OrganisationRef
+    invited_at: datetime
+    outcome: InvitationOutcome
+    ended_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class AcceptanceView:
+    service: OrganisationRef
+    accepted_at: datetime
+    notes: str
+    contact_name: str
+    contact_phone: str
+    contact_email: str
+    released_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class RequestView:
+    """Everything any viewer may be shown of a request (who sees which part is `present`'s
+    business), with the status computed in SQL."""
+
+    id: uuid.UUID
+    status: RequestStatus
+    campaign: CampaignView
+    school: OrganisationRef
+    supervisor: SupervisorView
+    first_name: str
+    last_name: str
+    national_number_encrypted: str
+    street: str
+    postcode: str
+    city: str
+    province: str
+    latitude: float | None
+    longitude: float | None
+    phone: str
+    email: str
+    transport_modes: list[str]
+    remarks: str | None
+    start_date: date | None
+    end_date: date | None
+    hours_per_week: int
+    days: list[str]
+    form: str | None
+    withdrawn_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    version: int
+    invitations: tuple[InvitationView, ...]  # oldest first
+    acceptances: tuple[AcceptanceView, ...]  # oldest first, released ones included
+
+    @property
+    def live_acceptance(self) -> AcceptanceView | None:
+        """The acceptance that holds (not released), if any."""
+        return next((a for a in self.acceptances if a.released_at is None), None)
+
+
+# --- the statement ------------------------------------------------------------------------
+
 _REQUEST = PlacementRequest.__table__
-# The request's own columns that `present` (and browse's distance) read.
-_COLUMNS = [c for c in _REQUEST.c if c.name not in ("national_number_hash", "accepted_service_id")]
-_KEYS = [c.name for c in _COLUMNS]
+# The request's own columns of the view, read by these labels.
+_OWN = (
+    *("id", "first_name", "last_name", "national_number_encrypted", "street", "postcode"),
+    *("city", "province", "latitude", "longitude", "phone", "email", "transport_modes"),
+    *("remarks", "start_date", "end_date", "hours_per_week", "days", "form", "withdrawn_at"),
+    *("created_at", "updated_at", "version"),
+)
 _CAMPAIGN = ("school_year", "track", "opens_at", "request_deadline", "decision_deadline")
 _SUPERVISOR = ("first_name", "last_name", "phone", "email")
 _INVITATION = ("service_id", "invited_at", "outcome", "ended_at")
@@ -63,38 +164,47 @@ def _json_list(dialect: str, model: Any, fields: Sequence[str]) -> Any:
     )
 
 
-def _utc(text: str | None) -> datetime | None:
-    """A timestamp from the JSON lists: PostgreSQL writes its offset, SQLite stores UTC
-    without one."""
-    if text is None:
-        return None
-    value = datetime.fromisoformat(text)
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+def _views_of(chosen: Subquery, order: Sequence[Any], dialect: str) -> Select:
+    """The wide rows of the requests `chosen` (a subquery with their `id`), labelled."""
+    columns = [
+        *(_REQUEST.c[name] for name in _OWN),
+        _REQUEST.c.campaign_id,
+        *(getattr(Campaign, f).label(f"campaign_{f}") for f in _CAMPAIGN),
+        _REQUEST.c.school_id,
+        Organisation.name.label("school_name"),
+        _REQUEST.c.supervisor_id,
+        *(getattr(Supervisor, f).label(f"supervisor_{f}") for f in _SUPERVISOR),
+        _json_list(dialect, Invitation, _INVITATION).label("invitations"),
+        _json_list(dialect, Acceptance, _ACCEPTANCE).label("acceptances"),
+        status_column().label("status"),
+    ]
+    if "total" in chosen.c:
+        columns.append(chosen.c.total)
+    return (
+        select(*columns)
+        .select_from(chosen)
+        .join(_REQUEST, _REQUEST.c.id == chosen.c.id)
+        .join(Campaign, Campaign.id == _REQUEST.c.campaign_id)
+        .join(Organisation, Organisation.id == _REQUEST.c.school_id)
+        .join(Supervisor, Supervisor.id == _REQUEST.c.supervisor_id)
+        # A subquery's order does not carry over; the same keys on the same rows do.
+        .order_by(*order)
+    )
 
 
-def _children(raw: list[dict] | None, times: Sequence[str], **types: Any) -> list[SimpleNamespace]:
-    """Invitations or acceptances from their JSON list, as `present` reads them: the service
-    as an object, `times` as UTC datetimes, `types` applied (the outcome's enum), oldest
-    first."""
-    if not raw:
-        return []
-    found = []
-    for item in raw:
-        service_id = uuid.UUID(item.pop("service_id"))
-        item["service"] = SimpleNamespace(id=service_id, name=item.pop("service_name"))
-        for key in times:
-            item[key] = _utc(item[key])
-        for key, kind in types.items():
-            item[key] = kind(item[key])
-        found.append(SimpleNamespace(service_id=service_id, **item))
-    return sorted(found, key=attrgetter(times[0]))
+def _chosen(conditions: Sequence[Any]) -> Select:
+    return (
+        select(PlacementRequest.id)
+        .join(Campaign, Campaign.id == PlacementRequest.campaign_id)
+        .where(*conditions)
+    )
 
 
 @dataclass(frozen=True)
 class PageQuery:
     """The statements of one shape of list (which filters, which order): built once and
-    kept (`page_query`), executed with the request's values as bind parameters. Building a
-    statement of this size costs more than executing it."""
+    kept, executed with the request's values as bind parameters. Building a statement of
+    this size costs more than executing it."""
 
     page: Any
     count: Any
@@ -107,90 +217,139 @@ class PageQuery:
 def page_query(
     conditions: Sequence[Any], order: Sequence[Any], dialect: str, *, plan_each_time=False
 ) -> PageQuery:
-    """The requests matching `conditions` in `order` (a total order on the requests' own
-    columns), one page of them (bind parameters `offset` and `limit`) with everything
-    `present` reads, and the statement of their total for a page past the end."""
+    """The requests matching `conditions` (which include the viewer's `readable_by`) in
+    `order` (a total order), one page of them (bind parameters `offset` and `limit`) as views,
+    and the statement of their total for a page past the end."""
     chosen = (
-        select(PlacementRequest.id, func.count().over().label("total"))
-        .join(Campaign, Campaign.id == PlacementRequest.campaign_id)
-        .where(*conditions)
+        _chosen(conditions)
+        .add_columns(func.count().over().label("total"))
         .order_by(*order)
         .offset(bindparam("offset"))
         .limit(bindparam("limit"))
         .subquery("chosen")
     )
-    rows = (
-        # In the order `page` reads them by position: the request's columns first.
-        select(
-            *_COLUMNS,
-            *(getattr(Campaign, f) for f in _CAMPAIGN),
-            Organisation.name,
-            *(getattr(Supervisor, f) for f in _SUPERVISOR),
-            _json_list(dialect, Invitation, _INVITATION),
-            _json_list(dialect, Acceptance, _ACCEPTANCE),
-            chosen.c.total,
+    count = select(func.count()).select_from(_chosen(conditions).subquery())
+    return PageQuery(_views_of(chosen, order, dialect), count, plan_each_time)
+
+
+def all_query(conditions: Sequence[Any], order: Sequence[Any], dialect: str) -> Select:
+    """Every request matching `conditions`, in `order`, as views (the exports)."""
+    return _views_of(_chosen(conditions).subquery("chosen"), order, dialect)
+
+
+@lru_cache(maxsize=16)
+def one_query(role: OrganisationKind, dialect: str) -> Select:
+    """The request `request_id` as a view, if a viewer of `role` may know it."""
+    conditions = (PlacementRequest.id == bindparam("request_id"), readable_by(role))
+    return _views_of(_chosen(conditions).subquery("chosen"), (), dialect)
+
+
+# --- rows to views ------------------------------------------------------------------------
+
+
+def _utc(text: str | None) -> datetime | None:
+    """A timestamp from the JSON lists: PostgreSQL writes its offset, SQLite stores UTC
+    without one."""
+    if text is None:
+        return None
+    value = datetime.fromisoformat(text)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _service(item: dict) -> OrganisationRef:
+    return OrganisationRef(uuid.UUID(item["service_id"]), item["service_name"])
+
+
+def _invitations(raw: list[dict] | None) -> tuple[InvitationView, ...]:
+    found = [
+        InvitationView(
+            service=_service(item),
+            invited_at=_utc(item["invited_at"]),  # type: ignore[arg-type]
+            outcome=InvitationOutcome(item["outcome"]),
+            ended_at=_utc(item["ended_at"]),
         )
-        .select_from(chosen)
-        .join(_REQUEST, _REQUEST.c.id == chosen.c.id)
-        .join(Campaign, Campaign.id == _REQUEST.c.campaign_id)
-        .join(Organisation, Organisation.id == _REQUEST.c.school_id)
-        .join(Supervisor, Supervisor.id == _REQUEST.c.supervisor_id)
-        # The subquery's order does not carry over; the same keys on the same rows do.
-        .order_by(*order)
-    )
-    count = (
-        select(func.count())
-        .select_from(PlacementRequest)
-        .join(Campaign, Campaign.id == PlacementRequest.campaign_id)
-        .where(*conditions)
-    )
-    return PageQuery(rows, count, plan_each_time)
+        for item in raw or ()
+    ]
+    return tuple(sorted(found, key=attrgetter("invited_at")))
 
 
-async def page(
-    session: AsyncSession, query: PageQuery, values: dict[str, Any], params
-) -> tuple[list[SimpleNamespace], int]:
-    """One page (`params`) of `query` with the bind parameters `values`, and the total: each
-    request with its campaign, school, supervisor, invitations and acceptances (each with its
-    service's name)."""
+def _acceptances(raw: list[dict] | None) -> tuple[AcceptanceView, ...]:
+    found = [
+        AcceptanceView(
+            service=_service(item),
+            accepted_at=_utc(item["accepted_at"]),  # type: ignore[arg-type]
+            notes=item["notes"],
+            contact_name=item["contact_name"],
+            contact_phone=item["contact_phone"],
+            contact_email=item["contact_email"],
+            released_at=_utc(item["released_at"]),
+        )
+        for item in raw or ()
+    ]
+    return tuple(sorted(found, key=attrgetter("accepted_at")))
+
+
+def _view(row: RowMapping, campaigns: dict[uuid.UUID, CampaignView]) -> RequestView:
+    """One view from one row, by label; the page's requests share their campaign's view."""
+    campaign = campaigns.get(row["campaign_id"])
+    if campaign is None:
+        campaign = CampaignView(row["campaign_id"], **{f: row[f"campaign_{f}"] for f in _CAMPAIGN})
+        campaigns[campaign.id] = campaign
+    return RequestView(
+        **{name: row[name] for name in _OWN},
+        status=row["status"],
+        campaign=campaign,
+        school=OrganisationRef(row["school_id"], row["school_name"]),
+        supervisor=SupervisorView(
+            row["supervisor_id"], **{f: row[f"supervisor_{f}"] for f in _SUPERVISOR}
+        ),
+        invitations=_invitations(row["invitations"]),
+        acceptances=_acceptances(row["acceptances"]),
+    )
+
+
+async def _rows(session: AsyncSession, statement: Any, values: dict[str, Any]) -> list:
+    connection = await session.connection()
+    return (await connection.execute(statement, values)).mappings().all()
+
+
+def _views(rows: Sequence[RowMapping]) -> list[RequestView]:
+    campaigns: dict[uuid.UUID, CampaignView] = {}
+    return [_view(row, campaigns) for row in rows]
+
+
+async def load_page(
+    session: AsyncSession, query: PageQuery, values: dict[str, Any], params: Any
+) -> tuple[list[RequestView], int]:
+    """One page (`params`) of `query` with the bind parameters `values` (`viewer_values` and
+    the filters'), and the total."""
     connection = await session.connection()
     if query.plan_each_time and connection.dialect.name == "postgresql":
         await connection.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")
-    result = await connection.execute(
-        query.page, {**values, "offset": params.offset, "limit": params.page_size}
+    rows = await _rows(
+        session, query.page, {**values, "offset": params.offset, "limit": params.page_size}
     )
-    rows = result.all()
     if not rows:
         # A page past the end has no row to carry the total.
         total = 0
         if params.offset:
             total = (await connection.execute(query.count, values)).scalar()
         return [], total or 0
+    return _views(rows), rows[0]["total"]
 
-    # The row's parts by position (page_query's order); a view is built per row, so the
-    # columns are not looked up by name.
-    n = len(_KEYS)
-    school_at, supervisor_at = n + len(_CAMPAIGN), n + len(_CAMPAIGN) + 1
-    lists_at = supervisor_at + len(_SUPERVISOR)
-    campaigns: dict[uuid.UUID, SimpleNamespace] = {}
-    views = []
-    for row in rows:
-        view = SimpleNamespace()
-        view.__dict__.update(zip(_KEYS, row, strict=False))
-        campaign = campaigns.get(view.campaign_id)
-        if campaign is None:
-            campaign = SimpleNamespace(
-                id=view.campaign_id, **dict(zip(_CAMPAIGN, row[n:], strict=False))
-            )
-            campaigns[view.campaign_id] = campaign
-        view.campaign = campaign
-        view.school = SimpleNamespace(id=view.school_id, name=row[school_at])
-        view.supervisor = SimpleNamespace(
-            id=view.supervisor_id, **dict(zip(_SUPERVISOR, row[supervisor_at:], strict=False))
-        )
-        view.invitations = _children(
-            row[lists_at], ("invited_at", "ended_at"), outcome=InvitationOutcome
-        )
-        view.acceptances = _children(row[lists_at + 1], ("accepted_at", "released_at"))
-        views.append(view)
-    return views, rows[0][-1]
+
+async def load_all(
+    session: AsyncSession, statement: Select, values: dict[str, Any]
+) -> list[RequestView]:
+    """Every request of `statement` (from `all_query`) as views."""
+    return _views(await _rows(session, statement, values))
+
+
+async def read_view(session: AsyncSession, actor: Actor, request_id: uuid.UUID) -> RequestView:
+    """The request as a view if `actor` may know it (`readable_by`); otherwise 404, as for a
+    missing one. One statement."""
+    statement = one_query(actor.role, session.bind.dialect.name)
+    rows = await _rows(session, statement, {**viewer_values(actor), "request_id": request_id})
+    if not rows:
+        raise NotFound("No such placement request")
+    return _views(rows)[0]

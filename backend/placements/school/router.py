@@ -1,7 +1,7 @@
 """The school's writes on its requests: enter a pupil, edit, withdraw."""
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Header, Response, status
 from fastapi.responses import JSONResponse
@@ -15,15 +15,14 @@ from backend.errors import (
     PreconditionRequired,
     problems,
 )
-from backend.placements.reading.present import present
+from backend.placements.reading.disclosure import show
 from backend.placements.router import with_etag
-from backend.placements.schemas import RequestCreate, RequestUpdate
+from backend.placements.schemas import RequestCreate, RequestRead, RequestUpdate
 from backend.placements.school import requests as school_requests
 from backend.placements.school.requests import DuplicateRequest, NoOpenCampaign
 from backend.placements.transitions import RequestLocked, RequestWithdrawn
 
 router = APIRouter(prefix="/placement-requests", tags=["placement requests"])
-Body = dict[str, Any]
 
 
 @router.post(
@@ -31,19 +30,18 @@ Body = dict[str, Any]
     status_code=status.HTTP_201_CREATED,
     summary="Enter a pupil in the open campaign of a track",
     responses=problems(NoOpenCampaign, PhaseClosed, DuplicateRequest),
-    response_model=Body,
+    response_model=RequestRead,
 )
 async def create_request(body: RequestCreate, actor: SchoolActor, db: SessionDep) -> JSONResponse:
     request = await school_requests.create(db, actor, body)
-    return with_etag(
-        present(actor, request), 201, Location=f"/api/v1/placement-requests/{request.id}"
-    )
+    body = await show(db, actor, request.id)
+    return with_etag(body, 201, Location=f"/api/v1/placement-requests/{request.id}")
 
 
 @router.patch(
     "/{request_id}",
     summary="Edit a request that is not accepted (If-Match: the ETag read)",
-    response_model=Body,
+    response_model=RequestRead,
     responses=problems(
         NotFound,
         PhaseClosed,
@@ -62,7 +60,7 @@ async def update_request(
     if_match: Annotated[str | None, Header()] = None,
 ) -> JSONResponse:
     request = await school_requests.update(db, actor, request_id, body, if_match)
-    return with_etag(present(actor, request))
+    return with_etag(await show(db, actor, request.id))
 
 
 @router.delete(
