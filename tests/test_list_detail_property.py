@@ -20,7 +20,7 @@ import itertools
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from hypothesis import HealthCheck, given, note, settings
+from hypothesis import HealthCheck, example, given, note, settings
 from hypothesis import strategies as st
 
 from backend import clock
@@ -33,7 +33,7 @@ API = "/api/v1"
 REQUESTS = f"{API}/placement-requests"
 PAGE_SIZE = 200  # the largest page: a few pages at most
 OWNERS = 2  # schools that enter requests; a third school enters none
-ACTING_SERVICES = 3  # services that invite, decline, accept...; a fourth never acts
+ACTING_SERVICES = 2  # services that invite, decline, accept...; a third never acts
 TRACKS = ("duaal", "stage")
 MINE = ("invited", "accepted", "placed_elsewhere", "withdrawn")
 
@@ -55,9 +55,8 @@ _pupils = itertools.count(1)
 
 # --- the scenarios ------------------------------------------------------------------------
 
-_names = st.text(alphabet="abcdefghijklmnopqrstuvwxyzéë", min_size=1, max_size=10).map(
-    str.capitalize
-)
+# Drawn from small pools (valid, with accents), so that a failing example shrinks quickly.
+_names = st.sampled_from(["Lotte", "Jan", "Élise", "Noor", "Zoë", "Mohamed", "De Smet"])
 _postcodes = st.sampled_from(["8000", "8400", "8500", "9000", "1000", "2000", "3000", "3500"])
 
 
@@ -69,7 +68,7 @@ def _fields(draw, track: str) -> dict:
         "track": track,
         "first_name": draw(_names),
         "last_name": draw(_names),
-        "street": f"{draw(_names)}straat {draw(st.integers(1, 200))}",
+        "street": f"Kerkstraat {draw(st.integers(1, 200))}",
         "postcode": draw(_postcodes),
         "city": draw(_names),
         "phone": "0470 12 34 56",
@@ -108,28 +107,45 @@ class Entry:
         return f"Entry(school={self.school}, track={self.fields['track']!r})"
 
 
+STAGE_FIELDS = {
+    "track": "stage",
+    "first_name": "Lotte",
+    "last_name": "Jan",
+    "street": "Kerkstraat 1",
+    "postcode": "8000",
+    "city": "Brugge",
+    "phone": "0470 12 34 56",
+    "email": "leerling@example.be",
+    "transport_modes": ["bike"],
+    "remarks": None,
+    "hours_per_week": 24,
+    "days": ["mon"],
+}
+
 _entries = st.builds(
     Entry,
     school=st.integers(0, OWNERS - 1),
     fields=st.sampled_from(TRACKS).flatmap(_fields),
 )
 
-# A step: ("service", action, service, request), ("school_withdraw", request) or
-# ("phase", track, phase); a request by its position among the example's entries (modulo).
-_steps = st.one_of(
-    st.tuples(
-        st.just("service"),
-        st.sampled_from(SERVICE_ACTIONS),
-        st.integers(0, ACTING_SERVICES - 1),
-        st.integers(0, 2),
+# A step, its request by its position among the example's entries (modulo their number):
+# ("phase", request, phase): the admin moves the campaign of the request's track;
+# ("school_withdraw", request); ("service", action, service, request).
+REQUEST_INDEXES = range(2)
+STEPS = [
+    *(("phase", r, p) for r in REQUEST_INDEXES for p in PHASES),
+    *(("school_withdraw", r) for r in REQUEST_INDEXES),
+    *(
+        ("service", a, s, r)
+        for a in SERVICE_ACTIONS
+        for s in range(ACTING_SERVICES)
+        for r in REQUEST_INDEXES
     ),
-    st.tuples(st.just("school_withdraw"), st.integers(0, 2)),
-    st.tuples(st.just("phase"), st.sampled_from(TRACKS), st.sampled_from(list(PHASES))),
-)
+]
 scenarios = st.fixed_dictionaries(
     {
-        "entries": st.lists(_entries, min_size=1, max_size=3),
-        "steps": st.lists(_steps, max_size=8),
+        "entries": st.lists(_entries, min_size=1, max_size=len(REQUEST_INDEXES)),
+        "steps": st.lists(st.sampled_from(STEPS), max_size=8),
     }
 )
 
@@ -204,10 +220,9 @@ async def _world(app, sessionmaker, db, entries: list[Entry]) -> World:
 async def _do(world: World, entries: list[Entry], step: tuple):
     """One step through the API; refusals (404, 409) are part of the game."""
     match step:
-        case ("phase", track, phase):
-            return await world.admin.patch(
-                f"{API}/campaigns/{world.campaigns[track]}", json=_moments(phase)
-            )
+        case ("phase", index, phase):
+            campaign = world.campaigns[entries[index % len(entries)].fields["track"]]
+            return await world.admin.patch(f"{API}/campaigns/{campaign}", json=_moments(phase))
         case ("school_withdraw", index):
             index %= len(entries)
             owner = world.schools[entries[index].school]
@@ -294,13 +309,21 @@ async def _check_viewer(name: str, client, lists: list[dict], world: World) -> N
 
 
 @settings(
-    max_examples=25,
+    max_examples=40,
     deadline=None,
     derandomize=True,
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(scenario=scenarios)
+# Found by the search on main (3aa1465): the admin moves the opening of a campaign later than
+# now; its open request stays in the services' browse list, and its detail answers 404.
+@example(
+    scenario={
+        "entries": [Entry(school=0, fields=STAGE_FIELDS)],
+        "steps": [("phase", 0, "before_open")],
+    }
+)
 async def test_every_list_agrees_with_the_detail(app, sessionmaker, db, scenario):
     entries, steps = scenario["entries"], scenario["steps"]
     # Spelled out: the arguments of an async test are not shown in the falsifying example.
