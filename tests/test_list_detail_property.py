@@ -309,7 +309,7 @@ async def _check_viewer(name: str, client, lists: list[dict], world: World) -> N
 
 
 @settings(
-    max_examples=40,
+    max_examples=30,
     deadline=None,
     derandomize=True,
     database=None,
