@@ -275,3 +275,9 @@ def alembic_config() -> "Config":
     config = Config(str(ROOT / "alembic.ini"))
     config.set_main_option("script_location", str(ROOT / "migrations"))
     return config
+
+
+def dialect_of(session: AsyncSession) -> str:
+    """The database's dialect name ("postgresql" or "sqlite") for a session bound to the
+    app's engine: statements built once per dialect are kept by it."""
+    return session.get_bind().dialect.name

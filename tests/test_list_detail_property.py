@@ -57,20 +57,33 @@ _pupils = itertools.count(1)
 
 # Drawn from small pools (valid, with accents), so that a failing example shrinks quickly.
 _names = st.sampled_from(["Lotte", "Jan", "Élise", "Noor", "Zoë", "Mohamed", "De Smet"])
-_postcodes = st.sampled_from(["8000", "8400", "8500", "9000", "1000", "2000", "3000", "3500"])
+# A city must be a place of its postcode (422 city_mismatch otherwise).
+_places = st.sampled_from(
+    [
+        ("8000", "Brugge"),
+        ("8400", "Oostende"),
+        ("8500", "Kortrijk"),
+        ("9000", "Gent"),
+        ("1000", "Brussel"),
+        ("2000", "Antwerpen"),
+        ("3000", "Leuven"),
+        ("3500", "Hasselt"),
+    ]
+)
 
 
 @st.composite
 def _fields(draw, track: str) -> dict:
     """The fields a school enters (the national number and supervisor are added later)."""
     start = draw(st.none() | st.dates(date(2029, 9, 1), date(2031, 6, 30)))
+    postcode, city = draw(_places)
     fields = {
         "track": track,
         "first_name": draw(_names),
         "last_name": draw(_names),
         "street": f"Kerkstraat {draw(st.integers(1, 200))}",
-        "postcode": draw(_postcodes),
-        "city": draw(_names),
+        "postcode": postcode,
+        "city": city,
         "phone": "0470 12 34 56",
         "email": "leerling@example.be",
         "transport_modes": draw(

@@ -15,6 +15,7 @@ from backend.audit.models import AuditEntry
 from backend.auth.actor import Actor
 from backend.campaigns.models import Campaign
 from backend.campaigns.phase import Phase, phase_of
+from backend.db import dialect_of
 from backend.errors import NotFound
 from backend.mail.models import OutboxMail
 from backend.organisations.models import Organisation
@@ -276,7 +277,7 @@ async def export_rows(
     statement = views.all_query(
         _campaign_requests(actor),
         (PlacementRequest.created_at, PlacementRequest.id),
-        session.bind.dialect.name,
+        dialect_of(session),
     )
     found = await views.load_all(
         session, statement, {**viewer_values(actor), "campaign_id": campaign_id}
@@ -339,7 +340,7 @@ def _personal_data(view: RequestView, events: list[RequestEvent]) -> dict[str, A
 
 async def personal_data(
     session: AsyncSession, actor: Actor, request_id: uuid.UUID, reason: str, client: str | None
-) -> dict:
+) -> dict[str, Any]:
     """Everything stored about one pupil (a data-subject access request), only with a
     reason, which the audit log keeps."""
     view = await read_view(session, actor, request_id)

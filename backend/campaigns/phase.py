@@ -2,9 +2,9 @@
 
 import enum
 from datetime import datetime
+from typing import Protocol
 
 from backend import clock
-from backend.campaigns.models import Campaign
 
 
 class Phase(enum.StrEnum):
@@ -14,7 +14,18 @@ class Phase(enum.StrEnum):
     closed = "closed"  # the allocation is final and read-only
 
 
-def phase_of(campaign: Campaign, at: datetime | None = None) -> Phase:
+class Moments(Protocol):
+    """A campaign's three moments: a Campaign row, or the read model's CampaignView."""
+
+    @property
+    def opens_at(self) -> datetime: ...
+    @property
+    def request_deadline(self) -> datetime: ...
+    @property
+    def decision_deadline(self) -> datetime: ...
+
+
+def phase_of(campaign: Moments, at: datetime | None = None) -> Phase:
     at = at or clock.now()
     if at < campaign.opens_at:
         return Phase.before_open
@@ -26,7 +37,7 @@ def phase_of(campaign: Campaign, at: datetime | None = None) -> Phase:
     return Phase.closed
 
 
-def next_deadline(campaign: Campaign, at: datetime | None = None) -> datetime | None:
+def next_deadline(campaign: Moments, at: datetime | None = None) -> datetime | None:
     """The deadline that comes next (for the client's banner), or None once closed."""
     match phase_of(campaign, at):
         case Phase.before_open:

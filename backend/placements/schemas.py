@@ -4,7 +4,7 @@ validation.py, so each stage reports all of its field errors at once."""
 
 import uuid
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -18,8 +18,8 @@ TransportMode = Literal["car", "e_bike_moped", "bike", "public_transport"]
 Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 Form = Literal["block", "alternating"]
 
-TRANSPORT_MODES: tuple[str, ...] = TransportMode.__args__
-DAYS: tuple[str, ...] = Day.__args__
+TRANSPORT_MODES: tuple[str, ...] = get_args(TransportMode)
+DAYS: tuple[str, ...] = get_args(Day)
 
 
 class RequestCreate(StrictModel):

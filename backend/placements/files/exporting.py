@@ -4,11 +4,7 @@ import's empty template."""
 from datetime import date, datetime
 from typing import Any
 
-from fastapi.responses import Response
-
-from backend import tabular
 from backend.clock import BRUSSELS
-from backend.placements.files.importing import COLUMNS
 from backend.reference.national_number import format_national_number
 
 EXPORT_COLUMNS = (
@@ -156,8 +152,3 @@ def accepted_row(shown: dict[str, Any]) -> list[Any]:
         acceptance.get("accepted_at"),
         contact.get("name"),
     ]
-
-
-async def template(fmt: tabular.Format) -> Response:
-    """The empty template (the header row) to fill in."""
-    return await tabular.download(fmt, "aanvragen-sjabloon", COLUMNS, [])

@@ -30,7 +30,8 @@ IMPORT_PROBLEMS = (importing.ImportInvalid, importing.ImportUnreadable, importin
     responses={200: {"content": {m: {} for m in tabular.MEDIA_TYPES.values()}}},
 )
 async def import_template(_: SchoolActor, format: tabular.Format = "csv") -> Response:
-    return await exporting.template(format)
+    """The header row to fill in (the columns of the import)."""
+    return await tabular.download(format, "aanvragen-sjabloon", importing.COLUMNS, [])
 
 
 @router.post(

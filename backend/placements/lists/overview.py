@@ -5,11 +5,13 @@ status: `access.status_column`."""
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import bindparam, func, or_
+from sqlalchemy import Select, bindparam, func, or_
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import BindParameter
 
 from backend.auth.actor import Actor
 from backend.campaigns.models import Campaign, Track
+from backend.db import dialect_of
 from backend.organisations.models import OrganisationKind
 from backend.placements.models import PlacementRequest
 from backend.placements.params import RequestListParams
@@ -28,7 +30,7 @@ def like_pattern(text: str) -> str:
 
 def list_conditions(
     role: OrganisationKind, track: bool, campaign: bool, supervisor: bool, status: bool, q: bool
-) -> tuple:
+) -> tuple[Any, ...]:
     """The requests a school or the admin may know (`readable_by`), filtered."""
     conditions = [readable_by(role)]
     if track:
@@ -40,7 +42,7 @@ def list_conditions(
     if status:
         conditions.append(status_column() == bindparam("status"))
     if q:
-        pattern = bindparam("pattern")
+        pattern: BindParameter[str] = bindparam("pattern")
         conditions.append(
             or_(
                 *(
@@ -58,7 +60,7 @@ def list_conditions(
     return tuple(conditions)
 
 
-def _list_shape(actor: Actor, params: RequestListParams) -> tuple:
+def _list_shape(actor: Actor, params: RequestListParams) -> tuple[Any, ...]:
     if actor.role not in (OrganisationKind.school, OrganisationKind.admin):
         raise AssertionError("services list through browse.list_for_service")
     return (
@@ -105,12 +107,12 @@ _SORTS = {
 
 
 @lru_cache(maxsize=512)
-def _list_query(shape: tuple, sort: str, dialect: str) -> views.PageQuery:
+def _list_query(shape: tuple[Any, ...], sort: str, dialect: str) -> views.PageQuery:
     return views.page_query(list_conditions(*shape), _SORTS[sort], dialect)
 
 
 @lru_cache(maxsize=128)
-def _export_query(shape: tuple, sort: str, dialect: str):
+def _export_query(shape: tuple[Any, ...], sort: str, dialect: str) -> Select[Any]:
     return views.all_query(list_conditions(*shape), _SORTS[sort], dialect)
 
 
@@ -120,7 +122,7 @@ async def list_for_school_or_admin(
     """The overview: a school's own requests or, for the admin, all. One statement per page
     (reading/view.py), whatever the number of rows."""
     sort = params.sort if params.sort in _SORTS else "newest"
-    query = _list_query(_list_shape(actor, params), sort, session.bind.dialect.name)
+    query = _list_query(_list_shape(actor, params), sort, dialect_of(session))
     requests, total = await views.load_page(session, query, _list_values(actor, params), params)
     return Page(
         items=present_many(actor, requests),
@@ -135,5 +137,5 @@ async def all_for_export(
 ) -> list[RequestView]:
     """Every request of the overview (no pagination), for the export."""
     sort = params.sort if params.sort in _SORTS else "newest"
-    query = _export_query(_list_shape(actor, params), sort, session.bind.dialect.name)
+    query = _export_query(_list_shape(actor, params), sort, dialect_of(session))
     return await views.load_all(session, query, _list_values(actor, params))

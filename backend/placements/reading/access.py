@@ -8,12 +8,14 @@ Both expressions read the request joined with its campaign and use two bind para
 a statement built with them can be kept and run again for any viewer of the same role."""
 
 import uuid
+from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
     Enum,
+    Exists,
     and_,
     bindparam,
     case,
@@ -25,6 +27,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm.strategy_options import _AbstractLoad
+from sqlalchemy.sql.elements import BindParameter
 
 from backend import clock
 from backend.auth.actor import Actor
@@ -34,6 +38,7 @@ from backend.organisations.models import OrganisationKind
 from backend.placements.models import (
     Acceptance,
     Invitation,
+    InvitationOutcome,
     PlacementRequest,
     RequestState,
     RequestStatus,
@@ -52,7 +57,7 @@ def listed_to_services() -> ColumnElement[bool]:
     """In every service's browse list: open or invited, in a campaign in its request or
     decision phase (opened, decision deadline not passed). Before a campaign opens the
     services see nothing of it; after its decision deadline nothing is listed."""
-    now = bindparam("now")
+    now: BindParameter[datetime] = bindparam("now")
     return and_(
         PlacementRequest.state.in_(LISTED_STATES),
         Campaign.opens_at <= now,
@@ -60,15 +65,49 @@ def listed_to_services() -> ColumnElement[bool]:
     )
 
 
-def _touched_by_viewer() -> ColumnElement[bool]:
-    """The viewing service invited or accepted the pupil, whatever came of it since (a request
-    the school withdrew is seen as withdrawn; one placed elsewhere as placed elsewhere)."""
-    viewer = bindparam("viewer")
-    request_id = PlacementRequest.id
-    return or_(
-        exists().where(Invitation.request_id == request_id, Invitation.service_id == viewer),
-        exists().where(Acceptance.request_id == request_id, Acceptance.service_id == viewer),
+def _has_invitation(*outcomes: InvitationOutcome) -> Exists:
+    return exists().where(
+        Invitation.request_id == PlacementRequest.id,
+        Invitation.service_id == bindparam("viewer"),
+        Invitation.outcome.in_(outcomes),
     )
+
+
+def own_list(mine: str) -> ColumnElement[bool]:
+    """The requests of one of a service's own lists (`mine=`), beside the browse list:
+
+    - invited: its invitation is pending (after the decision deadline too: then not placed);
+    - accepted: it accepted the pupil and has not released it;
+    - placed_elsewhere: another service accepted while this one's invitation was pending,
+      as long as that acceptance stands (after a release the request is listed again);
+    - withdrawn: the school withdrew the request while this service's invitation was pending.
+
+    A service that withdrew its invitation, declined or released is back to where it was:
+    it knows the request while it is listed, like every service."""
+    me: BindParameter[uuid.UUID] = bindparam("viewer")
+    match mine:
+        case "invited":
+            return _has_invitation(InvitationOutcome.pending)
+        case "accepted":
+            return and_(
+                PlacementRequest.state == RequestState.accepted,
+                PlacementRequest.accepted_service_id == me,
+            )
+        case "placed_elsewhere":
+            return and_(
+                PlacementRequest.state == RequestState.accepted,
+                PlacementRequest.accepted_service_id != me,
+                _has_invitation(InvitationOutcome.placed_elsewhere),
+            )
+        case "withdrawn":
+            return and_(
+                PlacementRequest.state == RequestState.withdrawn,
+                _has_invitation(InvitationOutcome.request_withdrawn),
+            )
+    raise AssertionError(mine)
+
+
+OWN_LISTS = ("invited", "accepted", "placed_elsewhere", "withdrawn")
 
 
 @cache
@@ -79,8 +118,9 @@ def readable_by(role: OrganisationKind) -> ColumnElement[bool]:
 
     - admin: every request;
     - school: its own, not withdrawn (withdrawing is the school's delete);
-    - service: what is listed to every service (`listed_to_services`), and what it invited
-      or accepted, whatever came of it.
+    - service: what is listed to every service (`listed_to_services`), and what is in one
+      of its own lists (`own_list`): exactly the union of its lists, so that a request is
+      in a service's lists exactly when its detail answers.
 
     Over PlacementRequest joined with its Campaign."""
     match role:
@@ -93,15 +133,18 @@ def readable_by(role: OrganisationKind) -> ColumnElement[bool]:
             )
         case OrganisationKind.service:
             # The cheap condition first: most rows of the browse list are decided by it.
-            return or_(listed_to_services(), _touched_by_viewer())
+            return or_(listed_to_services(), *(own_list(mine) for mine in OWN_LISTS))
     raise AssertionError(role)
 
 
-def status_column(request: Any = PlacementRequest, campaign: Any = Campaign) -> ColumnElement:
+def status_column(
+    request: Any = PlacementRequest, campaign: Any = Campaign
+) -> ColumnElement[RequestStatus]:
     """THE status a request shows (a RequestStatus): withdrawn, accepted, `not_placed` once
     its campaign's decision deadline passed (bind parameter `now`), else open or invited.
     `request` and `campaign` may be aliases (the admin's conflicts compare two requests)."""
-    return type_coerce(
+    # The Enum type turns the column's text into a RequestStatus on the way out.
+    status = type_coerce(
         case(
             (request.state == RequestState.withdrawn, RequestStatus.withdrawn.value),
             (request.state == RequestState.accepted, RequestStatus.accepted.value),
@@ -110,9 +153,10 @@ def status_column(request: Any = PlacementRequest, campaign: Any = Campaign) -> 
         ),
         _STATUS_TYPE,
     )
+    return cast(ColumnElement[RequestStatus], status)
 
 
-def _relations() -> list:
+def _relations() -> list[_AbstractLoad]:
     """What the writes read of a request besides its campaign (relationships are
     lazy="raise"): the single objects joined in, the two lists in one statement each."""
     return [

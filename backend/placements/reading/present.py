@@ -2,6 +2,7 @@
 and request view to the response body (documented as `schemas.RequestRead`). A field the
 viewer may not see is absent, never null."""
 
+from datetime import date, datetime
 from typing import Any
 
 from backend import crypto
@@ -20,12 +21,12 @@ from backend.placements.reading.view import (
 SENSITIVE_FIELDS = ("street", "national_number", "phone", "email")
 
 
-def _iso(value) -> str | None:
+def _iso(value: date | datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
 def present_campaign(campaign: CampaignView) -> dict[str, Any]:
-    phase = phase_of(campaign)  # type: ignore[arg-type]  (reads the three moments only)
+    phase = phase_of(campaign)
     return {
         "id": str(campaign.id),
         "school_year": campaign.school_year,
@@ -34,7 +35,7 @@ def present_campaign(campaign: CampaignView) -> dict[str, Any]:
         "opens_at": _iso(campaign.opens_at),
         "request_deadline": _iso(campaign.request_deadline),
         "decision_deadline": _iso(campaign.decision_deadline),
-        "next_deadline": _iso(next_deadline(campaign)),  # type: ignore[arg-type]
+        "next_deadline": _iso(next_deadline(campaign)),
     }
 
 

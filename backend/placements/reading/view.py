@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.auth.actor import Actor
 from backend.campaigns.models import Campaign, Track
+from backend.db import dialect_of
 from backend.errors import NotFound
 from backend.organisations.models import Organisation, OrganisationKind
 from backend.placements.models import (
@@ -164,7 +165,7 @@ def _json_list(dialect: str, model: Any, fields: Sequence[str]) -> Any:
     )
 
 
-def _views_of(chosen: Subquery, order: Sequence[Any], dialect: str) -> Select:
+def _views_of(chosen: Subquery, order: Sequence[Any], dialect: str) -> Select[Any]:
     """The wide rows of the requests `chosen` (a subquery with their `id`), labelled."""
     columns = [
         *(_REQUEST.c[name] for name in _OWN),
@@ -192,7 +193,7 @@ def _views_of(chosen: Subquery, order: Sequence[Any], dialect: str) -> Select:
     )
 
 
-def _chosen(conditions: Sequence[Any]) -> Select:
+def _chosen(conditions: Sequence[Any]) -> Select[Any]:
     return (
         select(PlacementRequest.id)
         .join(Campaign, Campaign.id == PlacementRequest.campaign_id)
@@ -215,7 +216,7 @@ class PageQuery:
 
 
 def page_query(
-    conditions: Sequence[Any], order: Sequence[Any], dialect: str, *, plan_each_time=False
+    conditions: Sequence[Any], order: Sequence[Any], dialect: str, *, plan_each_time: bool = False
 ) -> PageQuery:
     """The requests matching `conditions` (which include the viewer's `readable_by`) in
     `order` (a total order), one page of them (bind parameters `offset` and `limit`) as views,
@@ -232,13 +233,13 @@ def page_query(
     return PageQuery(_views_of(chosen, order, dialect), count, plan_each_time)
 
 
-def all_query(conditions: Sequence[Any], order: Sequence[Any], dialect: str) -> Select:
+def all_query(conditions: Sequence[Any], order: Sequence[Any], dialect: str) -> Select[Any]:
     """Every request matching `conditions`, in `order`, as views (the exports)."""
     return _views_of(_chosen(conditions).subquery("chosen"), order, dialect)
 
 
 @lru_cache(maxsize=16)
-def one_query(role: OrganisationKind, dialect: str) -> Select:
+def one_query(role: OrganisationKind, dialect: str) -> Select[Any]:
     """The request `request_id` as a view, if a viewer of `role` may know it."""
     conditions = (PlacementRequest.id == bindparam("request_id"), readable_by(role))
     return _views_of(_chosen(conditions).subquery("chosen"), (), dialect)
@@ -256,11 +257,11 @@ def _utc(text: str | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def _service(item: dict) -> OrganisationRef:
+def _service(item: dict[str, Any]) -> OrganisationRef:
     return OrganisationRef(uuid.UUID(item["service_id"]), item["service_name"])
 
 
-def _invitations(raw: list[dict] | None) -> tuple[InvitationView, ...]:
+def _invitations(raw: list[dict[str, Any]] | None) -> tuple[InvitationView, ...]:
     found = [
         InvitationView(
             service=_service(item),
@@ -273,7 +274,7 @@ def _invitations(raw: list[dict] | None) -> tuple[InvitationView, ...]:
     return tuple(sorted(found, key=attrgetter("invited_at")))
 
 
-def _acceptances(raw: list[dict] | None) -> tuple[AcceptanceView, ...]:
+def _acceptances(raw: list[dict[str, Any]] | None) -> tuple[AcceptanceView, ...]:
     found = [
         AcceptanceView(
             service=_service(item),
@@ -308,7 +309,9 @@ def _view(row: RowMapping, campaigns: dict[uuid.UUID, CampaignView]) -> RequestV
     )
 
 
-async def _rows(session: AsyncSession, statement: Any, values: dict[str, Any]) -> list:
+async def _rows(
+    session: AsyncSession, statement: Any, values: dict[str, Any]
+) -> Sequence[RowMapping]:
     connection = await session.connection()
     return (await connection.execute(statement, values)).mappings().all()
 
@@ -333,13 +336,13 @@ async def load_page(
         # A page past the end has no row to carry the total.
         total = 0
         if params.offset:
-            total = (await connection.execute(query.count, values)).scalar()
+            total = (await connection.execute(query.count, values)).scalar() or 0
         return [], total or 0
     return _views(rows), rows[0]["total"]
 
 
 async def load_all(
-    session: AsyncSession, statement: Select, values: dict[str, Any]
+    session: AsyncSession, statement: Select[Any], values: dict[str, Any]
 ) -> list[RequestView]:
     """Every request of `statement` (from `all_query`) as views."""
     return _views(await _rows(session, statement, values))
@@ -348,7 +351,7 @@ async def load_all(
 async def read_view(session: AsyncSession, actor: Actor, request_id: uuid.UUID) -> RequestView:
     """The request as a view if `actor` may know it (`readable_by`); otherwise 404, as for a
     missing one. One statement."""
-    statement = one_query(actor.role, session.bind.dialect.name)
+    statement = one_query(actor.role, dialect_of(session))
     rows = await _rows(session, statement, {**viewer_values(actor), "request_id": request_id})
     if not rows:
         raise NotFound("No such placement request")

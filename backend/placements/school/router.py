@@ -34,8 +34,8 @@ router = APIRouter(prefix="/placement-requests", tags=["placement requests"])
 )
 async def create_request(body: RequestCreate, actor: SchoolActor, db: SessionDep) -> JSONResponse:
     request = await school_requests.create(db, actor, body)
-    body = await show(db, actor, request.id)
-    return with_etag(body, 201, Location=f"/api/v1/placement-requests/{request.id}")
+    shown = await show(db, actor, request.id)
+    return with_etag(shown, 201, Location=f"/api/v1/placement-requests/{request.id}")
 
 
 @router.patch(
