@@ -4,6 +4,7 @@ rotate-keys | reindex`, on the API's settings."""
 import argparse
 import asyncio
 import gc
+import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable
@@ -73,8 +74,22 @@ def served_app() -> "FastAPI":
     return app
 
 
+def development_public_url(host: str, port: int) -> None:
+    """In development without PUBLIC_URL, the links in mail point at this very server
+    (`make run PORT=8123` mails links to port 8123), not at the default port 8000. Set in the
+    environment, so uvicorn's worker processes read the same."""
+    settings = get_settings()
+    if settings.environment != "development" or "public_url" in settings.model_fields_set:
+        return
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    os.environ["PUBLIC_URL"] = f"http://{shown}:{port}"
+    get_settings.cache_clear()
+
+
 def serve(host: str, port: int, workers: int, forwarded_allow_ips: str | None = None) -> None:
     import uvicorn
+
+    development_public_url(host, port)
 
     # log_config=None: uvicorn keeps its hands off logging (ours writes JSON lines), and our
     # middleware writes the access lines, with the request id. The forwarding headers are

@@ -79,6 +79,9 @@ class OrganisationRef(ReadModel):
     id: uuid.UUID
     kind: str
     name: str
+    postcode: str | None = Field(
+        None, description="Where a service's distances are measured from, when it has one"
+    )
 
 
 class UserRead(ReadModel):
