@@ -4,6 +4,7 @@ rotate-keys | reindex`, on the API's settings."""
 import argparse
 import asyncio
 import gc
+import ipaddress
 import os
 import signal
 import sys
@@ -74,6 +75,13 @@ def served_app() -> "FastAPI":
     return app
 
 
+def _listens_everywhere(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_unspecified
+    except ValueError:
+        return False
+
+
 def development_public_url(host: str, port: int) -> None:
     """In development without PUBLIC_URL, the links in mail point at this very server
     (`make run PORT=8123` mails links to port 8123), not at the default port 8000. Set in the
@@ -81,7 +89,7 @@ def development_public_url(host: str, port: int) -> None:
     settings = get_settings()
     if settings.environment != "development" or "public_url" in settings.model_fields_set:
         return
-    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    shown = "127.0.0.1" if _listens_everywhere(host) else host
     os.environ["PUBLIC_URL"] = f"http://{shown}:{port}"
     get_settings.cache_clear()
 
