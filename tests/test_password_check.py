@@ -58,6 +58,13 @@ async def test_the_accounts_own_words_count_through_the_links_token(
     assert refused.json()["errors"][0]["code"] == "too_guessable"
 
 
+async def test_an_empty_password_meets_no_rule_worth_having(client):
+    answer = await client.post(CHECK, json={"password": ""})
+    assert answer.status_code == 200
+    assert answer.json()["acceptable"] is False
+    assert answer.json()["hard_to_guess"] is False
+
+
 async def test_a_password_too_long_to_weigh_is_not_called_hard_to_guess(client):
     answer = await client.post(CHECK, json={"password": "Zonnebloem-" * 12})
     assert answer.json() == {

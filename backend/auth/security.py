@@ -108,8 +108,10 @@ def password_checks(password: str, *, user_inputs: tuple[str, ...] = ()) -> dict
     guessability of a password too long to weigh). The one place the rules live: a refusal
     (`password_problems`) and the client's checklist (`POST /auth/password-check`) read them."""
     fits = MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH
-    guessable = None
-    if len(password) <= MAX_PASSWORD_LENGTH:
+    guessable: bool | None = None
+    if not password:
+        guessable = False  # (zxcvbn fails on an empty string)
+    elif len(password) <= MAX_PASSWORD_LENGTH:
         guessable = zxcvbn(password, user_inputs=list(user_inputs))["score"] >= 2
     return {
         "length": fits,
