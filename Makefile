@@ -1,4 +1,5 @@
-# `make run` serves the app with demo data; `make test` runs lint and the whole suite.
+# `make run` serves the app with demo data (installing only what serving needs);
+# `make test` runs lint and the whole suite (installing everything).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -23,7 +24,14 @@ BIOME := cd frontend && node_modules/.bin/biome
 TEST_POSTGRES_URL ?=
 PYTEST_ARGS ?=
 
-.PHONY: install lock run test test-sqlite test-postgres test-node lint audit format clean bench
+# `make run PORT=8123` serves on another port (mail links follow it in development).
+PORT ?= 8000
+# What serving needs, without the test tools: the app's lock and the client's runtime packages.
+# A full development install (the stamps above) already holds it.
+RUN_STAMP := $(VENV)/.installed-run
+NPM_RUN_STAMP := frontend/node_modules/.installed-run
+
+.PHONY: install install-run lock run test test-sqlite test-postgres test-node lint audit format clean bench
 
 # Exactly the locked versions, each checked against its hash; then the app itself, without
 # dependencies. `pip check` fails when pyproject.toml asks for what the lock lacks (edited
@@ -42,6 +50,22 @@ $(NPM_STAMP): frontend/package-lock.json
 
 install: $(STAMP) $(NPM_STAMP)
 
+$(RUN_STAMP): $(LOCK) pyproject.toml
+	if [ -f $(STAMP) ] && [ $(STAMP) -nt $(LOCK) ] && [ $(STAMP) -nt pyproject.toml ]; then :; else \
+		{ test -x $(BIN)/python || $(PYTHON) -m venv $(VENV); } && \
+		$(BIN)/python -m pip install -q --upgrade pip && \
+		$(BIN)/python -m pip install -q --require-hashes -r $(LOCK) && \
+		$(BIN)/python -m pip install -q --no-deps -e . && \
+		$(BIN)/python -m pip check; fi
+	touch $(RUN_STAMP)
+
+$(NPM_RUN_STAMP): frontend/package-lock.json
+	if [ -f $(NPM_STAMP) ] && [ $(NPM_STAMP) -nt frontend/package-lock.json ]; then :; else \
+		cd frontend && npm ci --omit=dev --no-audit --no-fund; fi
+	touch $(NPM_RUN_STAMP)
+
+install-run: $(RUN_STAMP) $(NPM_RUN_STAMP)
+
 # After a change to the dependencies in pyproject.toml (docs/OPERATIONS.md, "Dependencies").
 # The development lock is resolved first; the app's lock is held to its versions, so the image
 # runs the versions the tests ran. Pins already in a lock stay unless an upgrade is asked for.
@@ -50,10 +74,10 @@ lock: $(STAMP)
 	$(COMPILE) --constraint $(DEV_LOCK) -o $(LOCK)
 	$(MAKE) --no-print-directory install
 
-run: install
+run: install-run
 	$(BIN)/stagematch migrate
 	$(BIN)/stagematch seed-demo --if-empty
-	$(BIN)/stagematch serve --host 127.0.0.1 --port 8000
+	$(BIN)/stagematch serve --host 127.0.0.1 --port $(PORT)
 
 lint: install
 	$(BIN)/ruff check backend tests migrations bench scripts examples

@@ -5,6 +5,8 @@ import argparse
 import asyncio
 import functools
 import gc
+import ipaddress
+import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable
@@ -70,9 +72,29 @@ def served_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
+def _listens_everywhere(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_unspecified
+    except ValueError:
+        return False
+
+
+def development_public_url(settings: Settings, host: str, port: int) -> Settings:
+    """In development without PUBLIC_URL, the links in mail point at this very server
+    (`make run PORT=8123` mails links to port 8123), not at the default port 8000. Also set
+    in the environment, so that uvicorn's worker processes read the same."""
+    if settings.environment != "development" or "public_url" in settings.model_fields_set:
+        return settings
+    shown = "127.0.0.1" if _listens_everywhere(host) else host
+    url = f"http://{shown}:{port}"
+    os.environ["PUBLIC_URL"] = url
+    return settings.model_copy(update={"public_url": url})
+
+
 def serve(
     settings: Settings, host: str, port: int, workers: int, forwarded_allow_ips: str | None = None
 ) -> None:
+    settings = development_public_url(settings, host, port)
     # log_config=None: uvicorn keeps its hands off logging (ours writes JSON lines), and our
     # middleware writes the access lines, with the request id. The forwarding headers are
     # believed from the trusted proxies only (FORWARDED_ALLOW_IPS): uvicorn then takes the

@@ -17,7 +17,7 @@ async def test_login_returns_token_user_and_refresh_cookie(school_client, client
     assert body["expires_in"] == 900
     assert body["user"]["email"] == email
     assert body["user"]["role"] == "school"
-    assert set(body["user"]["organisation"]) == {"id", "kind", "name"}
+    assert set(body["user"]["organisation"]) == {"id", "kind", "name", "postcode"}
     cookie = response.headers["set-cookie"]
     assert "HttpOnly" in cookie
     assert "SameSite=strict" in cookie or "samesite=strict" in cookie.lower()

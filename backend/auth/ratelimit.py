@@ -258,6 +258,12 @@ class Rules:
     login_address: Rule
     mail_account: Rule
     mail_address: Rule
+    password_check_address: Rule
+
+
+# The checklist asks once per pause in typing: a person choosing a password makes a few dozen.
+PASSWORD_CHECKS_PER_ADDRESS = 120
+PASSWORD_CHECK_WINDOW_SECONDS = 900
 
 
 def rules(settings: Settings) -> Rules:
@@ -280,6 +286,9 @@ def rules(settings: Settings) -> Rules:
         ),
         mail_address=Rule(
             "mail-address", settings.mail_requests_per_address, settings.mail_request_window_seconds
+        ),
+        password_check_address=Rule(
+            "password-check-address", PASSWORD_CHECKS_PER_ADDRESS, PASSWORD_CHECK_WINDOW_SECONDS
         ),
     )
 
@@ -333,6 +342,13 @@ class Limiter:
                 Check(self.rules.mail_address, f"mail-address:{address}"),
             ),
             tag=address,
+        )
+
+    async def password_check(self, address: str) -> None:
+        """Counts a password check (the client's checklist), or raises 429: the rules are
+        public, but no address gets to weigh passwords in bulk."""
+        await self._reserve(
+            (Check(self.rules.password_check_address, f"password-check:{address}"),), tag=address
         )
 
     async def unlock_account(self, email: str) -> None:

@@ -30,6 +30,8 @@ from backend.auth.schemas import (
     MfaDisableIn,
     MfaEnrolment,
     OrganisationRef,
+    PasswordCheck,
+    PasswordCheckIn,
     TokenOut,
     TokenPasswordIn,
     UserRead,
@@ -51,6 +53,9 @@ from backend.errors import (
 
 REFRESH_COOKIE = "stagematch_refresh"
 REFRESH_PATH = "/api/v1/auth"
+# Beside the httpOnly refresh cookie, a readable one that says only "there is a sign-in to
+# renew": a signed-out page then asks nothing that is bound to answer 401.
+SESSION_HINT_COOKIE = "stagematch_session"
 
 public = APIRouter(prefix="/auth", tags=["auth"])
 # Public, outside /auth: what the client needs before anybody signs in.
@@ -87,6 +92,15 @@ def signed_in(response: Response, session: service.Session, settings: Settings) 
         samesite="strict",
         secure=settings.public_url.startswith("https://"),
         path=REFRESH_PATH,
+        max_age=max(0, round((session.refresh_expires_at - clock.now()).total_seconds())),
+    )
+    response.set_cookie(
+        SESSION_HINT_COOKIE,
+        "1",
+        httponly=False,
+        samesite="strict",
+        secure=settings.public_url.startswith("https://"),
+        path="/",
         max_age=max(0, round((session.refresh_expires_at - clock.now()).total_seconds())),
     )
     response.headers["Cache-Control"] = "no-store"
@@ -174,6 +188,7 @@ async def refresh(
 async def logout(response: Response, db: SessionDep, cookie: RefreshCookie = None) -> None:
     await service.logout(db, cookie)
     response.delete_cookie(REFRESH_COOKIE, path=REFRESH_PATH)
+    response.delete_cookie(SESSION_HINT_COOKIE, path="/")
 
 
 @public.post(
@@ -242,6 +257,28 @@ def _after_response(
     # Whether the address has an account decides how much work follows (a token, a mail):
     # done after the answer is sent, in a transaction of its own, it cannot show in the timing.
     background.add_task(run_in_own_session, request.app.state.sessionmaker, work)
+
+
+@public.post(
+    "/password-check",
+    summary="Which password rules a password meets",
+    responses=problems(RateLimited),
+)
+async def password_check(
+    body: PasswordCheckIn,
+    response: Response,
+    db: SessionDep,
+    limiter: LimiterDep,
+    client: ClientAddress,
+) -> PasswordCheck:
+    """The client's checklist, from the rules activation, reset and change apply, so that it
+    never ticks a rule the server will refuse. Rate-limited per address; the password is
+    neither stored nor logged, and the answer is not cached."""
+    await limiter.password_check(client)
+    inputs = tuple(word for word in (body.email, body.name) if word)
+    checks = await service.password_check(db, body.password, inputs, body.token)
+    response.headers["Cache-Control"] = "no-store"
+    return PasswordCheck(**checks, acceptable=all(checks.values()))  # type: ignore[arg-type]
 
 
 @public.post(

@@ -31,6 +31,25 @@ class TokenPasswordIn(StrictModel):
     password: str = Field(max_length=1024)
 
 
+class PasswordCheckIn(StrictModel):
+    """A password being chosen, with what the server weighs it against: the account's e-mail
+    and organisation (given, or found from an activation or reset link's token)."""
+
+    password: str = Field(max_length=1024)
+    email: str | None = Field(None, max_length=320)
+    name: str | None = Field(None, max_length=200)
+    token: str | None = Field(None, max_length=200, description="An activation or reset link's")
+
+
+class PasswordCheck(BaseModel):
+    """Which password rules the password meets (null: not checked); `acceptable` when all."""
+
+    length: bool
+    not_common: bool
+    hard_to_guess: bool | None
+    acceptable: bool
+
+
 class ChangePasswordIn(StrictModel):
     current_password: str = Field(max_length=1024)
     new_password: str = Field(max_length=1024)
@@ -60,6 +79,9 @@ class OrganisationRef(ReadModel):
     id: uuid.UUID
     kind: str
     name: str
+    postcode: str | None = Field(
+        None, description="Where a service's distances are measured from, when it has one"
+    )
 
 
 class UserRead(ReadModel):

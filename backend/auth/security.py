@@ -134,17 +134,37 @@ def _common_passwords() -> frozenset[str]:
     return frozenset(FREQUENCY_LISTS["passwords"])
 
 
+# The password rules, in the order a refusal names them: (rule, the problem it refuses).
+PASSWORD_RULES = (
+    ("length", "too_short"),
+    ("not_common", "too_common"),
+    ("hard_to_guess", "too_guessable"),
+)
+
+
+def password_checks(password: str, *, user_inputs: tuple[str, ...] = ()) -> dict[str, bool | None]:
+    """Each rule with whether the password meets it; None for a rule not checked (the
+    guessability of a password too long to weigh). The one place the rules live: a refusal
+    (`password_problems`) and the client's checklist (`POST /auth/password-check`) read them."""
+    fits = MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH
+    guessable: bool | None = None
+    if not password:
+        guessable = False  # (zxcvbn fails on an empty string)
+    elif len(password) <= MAX_PASSWORD_LENGTH:
+        guessable = zxcvbn(password, user_inputs=list(user_inputs))["score"] >= 2
+    return {
+        "length": fits,
+        "not_common": password.lower() not in _common_passwords(),
+        "hard_to_guess": guessable,
+    }
+
+
 def password_problems(password: str, *, user_inputs: tuple[str, ...] = ()) -> list[str]:
-    """The rules a password breaks: length, the common-password list, guessability."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        return ["too_short"]
+    """The first rule a password breaks (length, the common-password list, guessability)."""
     if len(password) > MAX_PASSWORD_LENGTH:
         return ["too_long"]
-    if password.lower() in _common_passwords():
-        return ["too_common"]
-    if zxcvbn(password, user_inputs=list(user_inputs))["score"] < 2:
-        return ["too_guessable"]
-    return []
+    checks = password_checks(password, user_inputs=user_inputs)
+    return [problem for rule, problem in PASSWORD_RULES if not checks[rule]][:1]
 
 
 def create_access_token(

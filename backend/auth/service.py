@@ -91,8 +91,30 @@ def is_blocked(user: User) -> bool:
     return user.disabled_at is not None or user.organisation.disabled_at is not None
 
 
+def _inputs(user: User | None) -> tuple[str, ...]:
+    # What a password must not be guessable from: the account's own words.
+    return (user.email, user.organisation.name) if user is not None else ()
+
+
+async def password_check(
+    session: AsyncSession, password: str, inputs: tuple[str, ...], token: str | None
+) -> dict[str, bool | None]:
+    """The rules as `check_password_rules` will apply them. With a link's token (activation,
+    reset) its account's own words count too; an unknown token adds nothing and says so
+    nowhere (the answer is about the password only)."""
+    if token:
+        user = await session.scalar(
+            select(User)
+            .join(ActionToken, ActionToken.user_id == User.id)
+            .where(ActionToken.token_hash == security.hash_token(token))
+            .options(joinedload(User.organisation))
+        )
+        inputs = (*inputs, *_inputs(user))
+    return security.password_checks(password, user_inputs=inputs)
+
+
 def check_password_rules(password: str, user: User | None = None) -> None:
-    inputs = (user.email, user.organisation.name) if user is not None else ()
+    inputs = _inputs(user)
     problems = security.password_problems(password, user_inputs=inputs)
     if problems:
         messages = {

@@ -7,12 +7,13 @@ from backend.auth.deps import AdminActor, CurrentActor, LimiterDep, SettingsDep
 from backend.auth.schemas import Accepted
 from backend.db import SessionDep
 from backend.errors import AlreadyActivated, Conflict, EmailTaken, Forbidden, NotFound, problems
-from backend.organisations import service
+from backend.organisations import contacts, service
 from backend.organisations.capacity import CapacityBelowUsed
 from backend.organisations.models import OrganisationKind
 from backend.organisations.schemas import (
     CapacityIn,
     CapacityRead,
+    LastContact,
     OrganisationCreate,
     OrganisationRead,
     OrganisationUpdate,
@@ -88,6 +89,19 @@ async def unlock_sign_in(
     """For an account that others' guessing locked out (`429 rate_limited` at sign-in).
     The owner can also unlock it with a password reset."""
     await service.unlock_sign_in(db, actor, organisation_id, limiter)
+
+
+@router.get(
+    "/{organisation_id}/last-contact",
+    summary="The contact person of the service's latest acceptance (its accept dialog's start)",
+    responses=problems(Forbidden),
+)
+async def last_contact(
+    organisation_id: uuid.UUID, actor: CurrentActor, db: SessionDep
+) -> LastContact:
+    if not actor.is_admin and actor.organisation_id != organisation_id:
+        raise Forbidden("Only the admin and the service itself see its contact person")
+    return await contacts.last_contact(db, organisation_id)
 
 
 @router.get(

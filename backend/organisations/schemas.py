@@ -2,7 +2,7 @@ import uuid
 from datetime import datetime
 from typing import Literal
 
-from pydantic import EmailStr, Field
+from pydantic import BaseModel, EmailStr, Field
 
 from backend.schemas import ReadModel, SingleLine, StrictModel
 
@@ -61,6 +61,14 @@ class OrganisationRead(ReadModel):
 
 class CapacityIn(StrictModel):
     capacity: int = Field(ge=0, le=1000, description="Pupils the service can take")
+
+
+class LastContact(BaseModel):
+    """The contact person of the service's latest acceptance; all null before its first."""
+
+    name: str | None
+    phone: str | None
+    email: str | None
 
 
 class CapacityRead(ReadModel):

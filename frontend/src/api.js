@@ -95,8 +95,26 @@ async function parse(response) {
   return response.blob();
 }
 
+// The server sets this readable cookie beside the httpOnly refresh cookie (same lifetime) and
+// removes it at sign-out: without it there is no sign-in to renew, and asking would only earn
+// a 401 in the console of every signed-out page.
+const SESSION_HINT = 'stagematch_session';
+
+function mayHaveSession() {
+  return document.cookie.split(';').some((c) => c.trim().startsWith(`${SESSION_HINT}=`));
+}
+
+function forgetSessionHint() {
+  // biome-ignore lint/suspicious/noDocumentCookie: the one readable cookie, ours to clear
+  document.cookie = `${SESSION_HINT}=; Max-Age=0; Path=/; SameSite=Strict`;
+}
+
 /** Rotates the refresh cookie; shared by every request that hit a 401 at the same moment. */
 export function refresh() {
+  if (!refreshing && !mayHaveSession()) {
+    if (accessToken) setSession(null);
+    return Promise.resolve(false);
+  }
   if (!refreshing) {
     refreshing = (async () => {
       const response = await send('/auth/refresh', { method: 'POST' });
@@ -105,6 +123,7 @@ export function refresh() {
         setSession(login);
         return true;
       }
+      if (response?.status === 401) forgetSessionHint();
       if (accessToken) setSession(null);
       return false;
     })().finally(() => {

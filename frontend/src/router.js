@@ -54,3 +54,33 @@ export function interceptLinks(root) {
     navigate(url.pathname + url.search);
   });
 }
+
+function sameValue(value, fallback) {
+  if (Array.isArray(fallback)) return Array.isArray(value) && value.length === 0 && fallback.length === 0;
+  return value === fallback || value === undefined || value === null || value === '';
+}
+
+/**
+ * A list's filters, sort and page kept in the query string, so that a reload and the back
+ * button bring them back. `defaults` names the keys (an array for a repeated key, e.g.
+ * `province`); a value equal to its default stays out of the address. `set(changes)` adds a
+ * history entry (`{replace: true}` does not).
+ */
+export function useQueryState(search, defaults) {
+  const values = {};
+  for (const [key, fallback] of Object.entries(defaults)) {
+    if (Array.isArray(fallback)) values[key] = search.has(key) ? search.getAll(key) : fallback;
+    else values[key] = search.has(key) ? search.get(key) : fallback;
+  }
+  const set = (changes, { replace = false } = {}) => {
+    const next = new URLSearchParams(location.search);
+    for (const [key, value] of Object.entries(changes)) {
+      next.delete(key);
+      if (sameValue(value, defaults[key])) continue;
+      for (const item of Array.isArray(value) ? value : [value]) next.append(key, item);
+    }
+    const text = next.toString();
+    navigate(location.pathname + (text ? `?${text}` : ''), { replace });
+  };
+  return [values, set];
+}

@@ -259,14 +259,14 @@ document.addEventListener('securitypolicyviolation', (event) => console.error(
 """
 
 
-def fresh_page(browser, live: Live, errors: list[str], width: int = 1280):
+def fresh_page(browser, live: Live, errors: list[str], width: int = 1280, height: int = 900):
     """A page in a context of its own (no cookies, Dutch, Brussels time) at `width` px; its
     JavaScript errors and Content-Security-Policy violations go to `errors`."""
     context = browser.new_context(
         base_url=live.url,
         locale="nl-BE",
         timezone_id="Europe/Brussels",
-        viewport={"width": width, "height": 900},
+        viewport={"width": width, "height": height},
     )
     context.set_default_timeout(8000)
     context.add_init_script(REPORT_CSP_VIOLATIONS)
@@ -303,8 +303,8 @@ def new_page(browser, live: Live, request):
     contexts = []
     errors: list[str] = []
 
-    def open_page(width: int = 1280):
-        opened = fresh_page(browser, live, errors, width)
+    def open_page(width: int = 1280, height: int = 900):
+        opened = fresh_page(browser, live, errors, width, height)
         contexts.append(opened.context)
         return opened
 

@@ -25,11 +25,11 @@ def test_an_invited_school_activates_from_the_mail_and_lands_signed_in(page, liv
     page.get_by_role("heading", name="Account activeren").wait_for()
     assert axe_violations(page) == []
     password = page.get_by_label("Nieuw wachtwoord")
-    # The rules show as the user types.
+    # The rules show as the user types, as the server weighs them.
     password.fill("kort")
-    assert "todo" in page.locator(".rules li").first.get_attribute("class")
+    page.locator(".rules li").first.and_(page.locator("[data-state=todo]")).wait_for()
     password.fill(PASSWORD)
-    assert "ok" in page.locator(".rules li").first.get_attribute("class")
+    page.locator(".rules li[data-state=ok]").nth(2).wait_for()
     page.get_by_label("Herhaal het wachtwoord").fill(PASSWORD)
     page.get_by_role("button", name="Wachtwoord opslaan").click()
     page.wait_for_url("**/school")
@@ -38,6 +38,34 @@ def test_an_invited_school_activates_from_the_mail_and_lands_signed_in(page, liv
     page.reload()
     page.get_by_role("heading", name="Welkom, Sint-Jozef Brugge").wait_for()
     assert page.evaluate("Object.keys(localStorage).every(k => !/token/i.test(k))")
+
+
+def rule(page, words: str):
+    return page.locator(".rules li").filter(has_text=words)
+
+
+def test_the_checklist_ticks_only_what_the_server_accepts(page, live):
+    """A common password the old client list lacked: not ticked, and refused, both when the
+    check answers and when it cannot (the server refuses it on saving)."""
+    school = live.invite("school", "VTI Tielt", "8700")
+    page.goto(live.mail_link(school["email"], "/activate"))
+    password = page.get_by_label("Nieuw wachtwoord")
+    password.fill("qwerty123456")
+    rule(page, "Minstens 12 tekens").and_(page.locator("[data-state=ok]")).wait_for()
+    assert rule(page, "Geen veelgebruikt wachtwoord").get_attribute("data-state") == "todo"
+    page.get_by_label("Herhaal het wachtwoord").fill("qwerty123456")
+    page.get_by_role("button", name="Wachtwoord opslaan").click()
+    page.locator("#password-error").filter(has_text="voldoet nog niet").wait_for()
+    # No answer from the check (offline): nothing is ticked, and the server still refuses.
+    page.route("**/api/v1/auth/password-check", lambda route: route.abort())
+    password.fill("wachtwoord-qwerty123456")
+    password.fill("qwerty123456")
+    page.wait_for_timeout(800)
+    states = page.locator(".rules li").evaluate_all("items => items.map(i => i.dataset.state)")
+    assert states == ["unknown", "unknown", "unknown"]
+    page.get_by_role("button", name="Wachtwoord opslaan").click()
+    page.locator("#password-error").filter(has_text="meest gebruikte wachtwoorden").wait_for()
+    assert "/activate" in page.url
 
 
 def test_login_of_an_invited_account_offers_to_resend_the_activation_mail(page, live):
@@ -114,3 +142,32 @@ def test_a_protected_page_sends_to_login_and_back(page, live):
     page.locator("#password").fill(PASSWORD)
     page.get_by_role("button", name="Aanmelden").click()
     page.wait_for_url("**/school/supervisors")
+
+
+def test_a_signed_out_page_asks_nothing_that_answers_401(page, live):
+    """No session, no renewal call: the login page's console stays clean on every load,
+    also after signing out."""
+    problems: list[str] = []
+    page.on("console", lambda m: m.type == "error" and problems.append(m.text))
+    page.on("response", lambda r: r.status == 401 and problems.append(r.url))
+    page.goto("/login")
+    page.get_by_role("heading", name="Aanmelden").wait_for()
+    page.goto("/school/requests")
+    page.wait_for_url("**/login?next=*")
+    page.reload()
+    page.get_by_role("heading", name="Aanmelden").wait_for()
+    assert problems == []
+    school = live.activated("school", "Sint-Lodewijk Brugge", "8000")
+    page.goto("/login")
+    page.locator("#email").fill(school["email"])
+    page.locator("#password").fill(PASSWORD)
+    page.get_by_role("button", name="Aanmelden").click()
+    page.wait_for_url("**/school")
+    page.reload()
+    page.get_by_role("heading", name="Welkom, Sint-Lodewijk Brugge").wait_for()
+    page.get_by_role("button", name="Afmelden").click()
+    page.wait_for_url("**/login")
+    page.reload()
+    page.get_by_role("heading", name="Aanmelden").wait_for()
+    page.wait_for_timeout(300)
+    assert problems == []

@@ -158,3 +158,16 @@ def test_after_the_decision_deadline_an_invited_pupil_shows_not_placed(page, liv
         assert restored.status_code == 200, restored.text
         service_client.close()
         client.close()
+
+
+def test_an_error_shown_on_leaving_a_field_does_not_steal_the_next_click(page, live, campaigns):
+    """Leaving an empty required field by pressing on the next control: the press lands
+    there, then the field's error shows."""
+    school, client, _ = school_with_supervisor(live, "Sint-Jan Kortrijk", "8500")
+    client.close()
+    login(page, school["email"], role="school")
+    page.goto("/school/requests/new")
+    page.locator("#email").click()
+    page.get_by_role("checkbox", name="Fiets", exact=True).click()
+    assert page.get_by_role("checkbox", name="Fiets", exact=True).is_checked()
+    page.locator("#email-error").wait_for()

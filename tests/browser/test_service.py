@@ -120,3 +120,35 @@ def test_browse_shows_the_places_left_and_the_detail_the_distance(page, live, ca
     page.get_by_role("navigation").get_by_role("link", name="Leerlingen zoeken").click()
     page.get_by_text("Je kan geen leerlingen meer aanvaarden").wait_for()
     school_client.close()
+
+
+def test_the_accept_dialog_starts_from_the_last_contact_person(page, live, campaigns):
+    """The contact person of the service's latest acceptance fills the dialog (from the
+    server: another browser sees it too)."""
+    _, school_client, supervisor = school_with_supervisor(live, "Sint-Pieter Roeselare", "8800")
+    first, second = (
+        enter_request(school_client, supervisor, first_name=name, last_name="Vandamme")
+        for name in ("Ines", "Jonas")
+    )
+    school_client.close()
+    service = live.activated("service", "Dagcentrum Roeselare", "8800")
+    client = live.client_for(service["email"])
+    for pupil in (first, second):
+        client.post(f"/placement-requests/{pupil['id']}/invitations").raise_for_status()
+    client.post(
+        f"/placement-requests/{first['id']}/acceptance",
+        json={
+            "notes": "Start in februari.",
+            "contact_person": {"name": "An Desmet", "phone": "051 22 33 44", "email": "an@dc.be"},
+        },
+    ).raise_for_status()
+    client.close()
+    login(page, service["email"], role="service")
+    page.goto(f"/service/requests/{second['id']}")
+    page.get_by_role("button", name="Aanvaarden").click()
+    dialog = page.get_by_role("dialog")
+    page.wait_for_function("() => document.getElementById('contact_person.name')?.value")
+    assert dialog.locator("#contact_person\\.name").input_value() == "An Desmet"
+    assert dialog.locator("#contact_person\\.phone").input_value() == "051 22 33 44"
+    assert dialog.locator("#contact_person\\.email").input_value() == "an@dc.be"
+    assert dialog.locator("#notes").input_value() == ""

@@ -86,3 +86,27 @@ export function useForm(initial) {
     ref,
   };
 }
+
+// An error shown when a field loses focus pushes what follows down. When the focus left
+// because the user pressed on the next control, the error waits until the press is over,
+// so the click lands where it was aimed.
+let pressed = false;
+addEventListener('pointerdown', () => {
+  pressed = true;
+});
+addEventListener('pointerup', () => {
+  // click fires after pointerup in the same task; the error comes after it
+  setTimeout(() => {
+    pressed = false;
+  }, 0);
+});
+
+/** Runs `show` now, or once the pointer pressed right now is released and its click done. */
+export function afterPress(show) {
+  if (!pressed) return show();
+  addEventListener('pointerup', () => setTimeout(show, 0), { once: true });
+  // A press that never ends here (dragged out of the window) does not hold the error forever.
+  setTimeout(() => {
+    if (pressed) show();
+  }, 1500);
+}

@@ -32,6 +32,15 @@ export function has(key) {
   return key in catalog;
 }
 
+/** The codes the catalog has words for under `prefix.` (e.g. the audit actions), sorted. */
+export function codesUnder(prefix) {
+  const start = `${prefix}.`;
+  return Object.keys(catalog)
+    .filter((key) => key.startsWith(start))
+    .map((key) => key.slice(start.length))
+    .sort();
+}
+
 export function getLanguage() {
   return language;
 }

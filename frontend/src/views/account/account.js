@@ -7,16 +7,17 @@ import { Page } from '../../components/page.js';
 import { html } from '../../html.js';
 import { t } from '../../i18n/index.js';
 import { MfaSection } from './mfa.js';
-import { NewPassword, passwordProblem } from './password-fields.js';
+import { NewPassword, passwordProblem, usePasswordCheck } from './password-fields.js';
 
 export function Account({ user }) {
   const form = useForm({ current_password: '', password: '', password_repeat: '' });
   const [done, setDone] = useState(false);
+  const check = usePasswordCheck(form.values.password, { email: user.email, name: user.organisation?.name });
 
   async function onSubmit(event) {
     event.preventDefault();
     setDone(false);
-    const problems = passwordProblem(form.values.password, form.values.password_repeat);
+    const problems = passwordProblem(form.values.password, form.values.password_repeat, check);
     if (!form.values.current_password) problems.current_password = t('error.required');
     if (!form.check(problems)) return;
     await form.submit(async (values) => {
@@ -53,7 +54,7 @@ export function Account({ user }) {
         <${TextField} id="current_password" type="password" label=${t('account.current_password')} required
           autocomplete="current-password" value=${form.values.current_password}
           onInput=${form.set('current_password')} error=${shown.current_password} />
-        <${NewPassword} form=${form} errors=${shown} />
+        <${NewPassword} form=${form} errors=${shown} check=${check} />
         <div class="actions"><button type="submit" class="primary" disabled=${form.busy}>${t('password.save')}</button></div>
       </form>
       <section class="card narrow" aria-labelledby="tokens-title">

@@ -5,19 +5,20 @@ import { Page } from '../../components/page.js';
 import { html } from '../../html.js';
 import { t } from '../../i18n/index.js';
 import { navigate } from '../../router.js';
-import { NewPassword, passwordProblem } from './password-fields.js';
+import { NewPassword, passwordProblem, usePasswordCheck } from './password-fields.js';
 
 /** Choosing a password with a mailed token: activation and reset differ only in words. */
 export function ChoosePassword({ search, endpoint, title, intro }) {
   const token = search.get('token') || '';
   const form = useForm({ password: '', password_repeat: '' });
+  const check = usePasswordCheck(form.values.password, { token });
   const linkBroken = ['link_expired', 'link_used', 'link_invalid', 'already_activated'].some(
     (code) => form.formError === t(`error.${code}`),
   );
 
   async function onSubmit(event) {
     event.preventDefault();
-    const problems = passwordProblem(form.values.password, form.values.password_repeat);
+    const problems = passwordProblem(form.values.password, form.values.password_repeat, check);
     if (!form.check(problems)) return;
     await form.submit(async ({ password }) => {
       const login = await post(endpoint, { token, password }, { public: true });
@@ -37,7 +38,7 @@ export function ChoosePassword({ search, endpoint, title, intro }) {
         <p>${intro}</p>
         <${Alert}>${form.formError}</${Alert}>
         ${linkBroken && html`<p><a href="/login">${t('login.to_login')}</a> · ${t('activate.new_link_hint')}</p>`}
-        <${NewPassword} form=${form} errors=${shown} />
+        <${NewPassword} form=${form} errors=${shown} check=${check} />
         <div class="actions">
           <button type="submit" class="primary" disabled=${form.busy}>${t('password.save')}</button>
         </div>

@@ -13,6 +13,7 @@ import { html } from '../../html.js';
 import { getLanguage, t } from '../../i18n/index.js';
 import { items } from '../../lib/campaign.js';
 import { formatDate } from '../../lib/format.js';
+import { useQueryState } from '../../router.js';
 
 const COLOURS = { open: '#9aa5b1', invited: '#0b5fa5', accepted: '#1b6e3a', not_placed: '#b3261e' };
 
@@ -143,10 +144,13 @@ function AcceptanceChart({ perDay }) {
     legend=${[{ label: t('dashboard.acceptances'), colour: COLOURS.accepted }]} />`;
 }
 
-export function Dashboard() {
+export function Dashboard({ search }) {
   const campaigns = useLoad(() => get('/campaigns'), []);
   const list = items(campaigns.data);
-  const [chosen, setChosen] = useState('');
+  // The campaign chosen lives in the address (reload and back keep it).
+  const [shown, setShown] = useQueryState(search, { campaign: '' });
+  const chosen = shown.campaign;
+  const setChosen = (campaign) => setShown({ campaign });
   // The campaign that is running now, unless the admin picks another.
   const running = list.find((c) => c.phase === 'requests_open' || c.phase === 'decisions_open');
   const campaignId = chosen || running?.id || list[0]?.id || '';

@@ -1,31 +1,39 @@
-// The mail outbox and the audit log: read-only, newest first.
-import { useState } from 'preact/hooks';
+// The mail outbox and the audit log: read-only, newest first; their filters and page live in
+// the address (reload and back keep them).
+import { useEffect, useState } from 'preact/hooks';
 import { get, getAll } from '../../api.js';
 import { Alert } from '../../components/alert.js';
-import { errorText } from '../../components/field.js';
+import { errorText, SelectField, TextField } from '../../components/field.js';
+import { FilterPanel } from '../../components/list.js';
 import { useLoad } from '../../components/load.js';
 import { Loading, Page } from '../../components/page.js';
 import { Pager } from '../../components/pager.js';
 import { html } from '../../html.js';
-import { has, t } from '../../i18n/index.js';
+import { codesUnder, has, t } from '../../i18n/index.js';
 import { items } from '../../lib/campaign.js';
 import { formatDateTime } from '../../lib/format.js';
+import { useQueryState } from '../../router.js';
 
-function Paged({ path, params, head, row, title }) {
-  const [page, setPage] = useState(1);
+function Paged({ path, params, head, row, title, page, onPage, fold = (rows) => rows }) {
   const list = useLoad(() => get(path, { ...params, page, page_size: 50 }), [page, JSON.stringify(params)]);
-  const rows = items(list.data);
+  const rows = fold(items(list.data));
   const total = list.data?.total ?? 0;
   if (list.error) return html`<${Alert}>${errorText(list.error.code, list.error.detail)}</${Alert}>`;
   if (list.loading && !list.data) return html`<${Loading} />`;
   return html`
     <div class="table-wrap" tabindex="0">
-      <table><caption class="visually-hidden">${title}</caption>
+      <table class="cards"><caption class="visually-hidden">${title}</caption>
         <thead><tr>${head.map((h) => html`<th scope="col">${h}</th>`)}</tr></thead>
-        <tbody>${rows.map(row)}</tbody>
+        <tbody>${rows.map(
+          (entry) =>
+            html`<tr key=${entry.id}>${row(entry).map(
+              (cell, n) =>
+                html`<td class=${n === 0 ? 'card-title' : undefined} data-label=${n === 0 ? undefined : head[n]}>${cell}</td>`,
+            )}</tr>`,
+        )}</tbody>
       </table>
     </div>
-    <${Pager} page=${page} pageSize=${50} total=${total} onPage=${setPage} />`;
+    <${Pager} page=${page} pageSize=${50} total=${total} onPage=${onPage} />`;
 }
 
 /** The server's status of a mail, with the error that failed it or delays it. */
@@ -36,17 +44,17 @@ function outboxStatus(m) {
   return t('outbox.waiting', { attempts: m.attempts });
 }
 
-export function Outbox() {
-  const [pendingOnly, setPendingOnly] = useState(false);
+export function Outbox({ search }) {
+  const [shown, setShown] = useQueryState(search, { pending: '', page: '1' });
+  const pendingOnly = shown.pending === '1';
   return html`
     <${Page} title=${t('nav.outbox')} wide>
-      <label class="choice"><input type="checkbox" checked=${pendingOnly} onChange=${(e) => setPendingOnly(e.currentTarget.checked)} /> ${t('outbox.pending_only')}</label>
+      <label class="choice"><input type="checkbox" checked=${pendingOnly}
+        onChange=${(e) => setShown({ pending: e.currentTarget.checked ? '1' : '', page: '1' })} /> ${t('outbox.pending_only')}</label>
       <${Paged} path="/admin/outbox" params=${{ pending_only: pendingOnly || undefined }} title=${t('nav.outbox')}
+        page=${Number(shown.page) || 1} onPage=${(page) => setShown({ page: String(page) })}
         head=${[t('outbox.created'), t('outbox.to'), t('outbox.subject'), t('field.status')]}
-        row=${(
-          m,
-        ) => html`<tr key=${m.id}><td>${formatDateTime(m.created_at)}</td><td>${m.to_address}</td><td>${m.subject}</td>
-          <td>${outboxStatus(m)}</td></tr>`} />
+        row=${(m) => [formatDateTime(m.created_at), m.to_address, m.subject, outboxStatus(m)]} />
     </${Page}>`;
 }
 
@@ -80,18 +88,76 @@ function Details({ details }) {
   )}</ul>`;
 }
 
-export function Audit() {
+// Consecutive sign-ins of one organisation fold into one line with their count (on a page).
+const FOLDED = new Set(['login']);
+
+/** The page's entries with each run of sign-ins by one organisation as one entry: the
+ * newest's time, `count` and the oldest's time (`since`). Pure. */
+export function foldSignIns(entries) {
+  const folded = [];
+  for (const entry of entries) {
+    const last = folded[folded.length - 1];
+    const same = last && FOLDED.has(entry.action) && last.action === entry.action;
+    if (same && last.actor_organisation_id === entry.actor_organisation_id) {
+      folded[folded.length - 1] = { ...last, count: last.count + 1, since: entry.at };
+    } else folded.push({ ...entry, count: 1, since: entry.at });
+  }
+  return folded;
+}
+
+const NO_AUDIT_FILTERS = { who: '', action: '', since: '', until: '' };
+
+function AuditFilters({ shown, setShown, organisations }) {
+  const [draft, setDraft] = useState(shown);
+  useEffect(() => setDraft(shown), [JSON.stringify(shown)]);
+  const set = (name) => (value) => setDraft((d) => ({ ...d, [name]: value }));
+  const actions = codesUnder('audit_action').map((code) => ({ value: code, label: t(`audit_action.${code}`) }));
+  const active = Object.keys(NO_AUDIT_FILTERS).filter((name) => shown[name]).length;
+  return html`
+    <${FilterPanel} active=${active} onSubmit=${() => setShown({ ...draft, page: '1' })}>
+      <${SelectField} id="who" label=${t('audit.who')} value=${draft.who} onChange=${set('who')} placeholder=${t('common.all')}
+        options=${organisations.map((o) => ({ value: o.id, label: o.name }))} />
+      <${SelectField} id="action" label=${t('audit.action')} value=${draft.action} onChange=${set('action')}
+        placeholder=${t('common.all')} options=${actions} />
+      <${TextField} id="since" type="date" label=${t('audit.since')} value=${draft.since} onInput=${set('since')} />
+      <${TextField} id="until" type="date" label=${t('audit.until')} value=${draft.until} onInput=${set('until')} />
+      <div class="actions field">
+        <button type="submit" class="primary">${t('overview.search_button')}</button>
+        <button type="button" onClick=${() => setShown({ ...NO_AUDIT_FILTERS, page: '1' })}>${t('service.clear_filters')}</button>
+      </div>
+    </${FilterPanel}>`;
+}
+
+function AuditAt({ entry }) {
+  if (entry.count === 1) return formatDateTime(entry.at);
+  return html`${formatDateTime(entry.at)}<br /><span class="hint">${t('audit.folded', { count: entry.count, since: formatDateTime(entry.since) })}</span>`;
+}
+
+export function Audit({ search }) {
   // The log names organisations by id; the admin's list of them gives the names.
   const organisations = useLoad(() => getAll('/organisations', {}), []);
-  const names = Object.fromEntries(items(organisations.data).map((o) => [o.id, o.name]));
+  const known = items(organisations.data);
+  const names = Object.fromEntries(known.map((o) => [o.id, o.name]));
+  const [shown, setShown] = useQueryState(search, { ...NO_AUDIT_FILTERS, page: '1' });
+  const params = {
+    actor_organisation_id: shown.who,
+    action: shown.action,
+    since: shown.since,
+    until: shown.until,
+  };
   return html`
     <${Page} title=${t('nav.audit')} wide>
-      <${Paged} path="/admin/audit" params=${{}} title=${t('nav.audit')}
+      <${AuditFilters} shown=${shown} setShown=${setShown} organisations=${known} />
+      <${Paged} path="/admin/audit" params=${params} title=${t('nav.audit')} fold=${foldSignIns}
+        page=${Number(shown.page) || 1} onPage=${(page) => setShown({ page: String(page) })}
         head=${[t('audit.at'), t('audit.who'), t('audit.action'), t('audit.object'), t('audit.address'), t('audit.details')]}
-        row=${(a) => html`<tr key=${a.id}><td>${formatDateTime(a.at)}</td>
-          <td>${names[a.actor_organisation_id] ?? (a.actor_organisation_id ? '' : t('audit.nobody'))}</td>
-          <td>${word('audit_action', a.action)}</td>
-          <td>${word('audit_object', a.object_type)}</td>
-          <td>${a.client_address ?? ''}</td><td><${Details} details=${a.details} /></td></tr>`} />
+        row=${(a) => [
+          html`<${AuditAt} entry=${a} />`,
+          names[a.actor_organisation_id] ?? (a.actor_organisation_id ? '' : t('audit.nobody')),
+          `${word('audit_action', a.action)}${a.count > 1 ? ` (${a.count}×)` : ''}`,
+          word('audit_object', a.object_type),
+          a.client_address ?? '',
+          html`<${Details} details=${a.details} />`,
+        ]} />
     </${Page}>`;
 }

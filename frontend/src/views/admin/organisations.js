@@ -1,10 +1,11 @@
 // Organisations: list and search, create (which mails the invitation), resend, disable, unlock
 // sign-in after failed attempts (someone else's guessing).
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { get, patch, post, put } from '../../api.js';
 import { Alert } from '../../components/alert.js';
 import { ChoiceGroup, errorText, SelectField, TextField } from '../../components/field.js';
 import { useForm } from '../../components/form.js';
+import { FilterPanel } from '../../components/list.js';
 import { useLoad } from '../../components/load.js';
 import { options, PROVINCES } from '../../components/options.js';
 import { Loading, Page } from '../../components/page.js';
@@ -15,6 +16,7 @@ import { t } from '../../i18n/index.js';
 import { items } from '../../lib/campaign.js';
 import { placeNamed } from '../../lib/places.js';
 import { isEmail, isPostcode } from '../../lib/rules.js';
+import { useQueryState } from '../../router.js';
 
 const EMPTY = { kind: 'school', name: '', email: '', postcode: '', city: '', phone: '', provinces: [] };
 
@@ -173,15 +175,18 @@ function ProfileForm({ organisation, onDone, onCancel }) {
     </form>`;
 }
 
-export function Organisations() {
-  const [kind, setKind] = useState('');
-  const [typed, setTyped] = useState('');
-  const [q, setQ] = useState('');
+export function Organisations({ search }) {
+  // The filters and page live in the address (reload and back keep them).
+  const [shown, setShown] = useQueryState(search, { kind: '', q: '', page: '1' });
+  const { kind, q } = shown;
+  const page = Number(shown.page) || 1;
+  const setPage = (next) => setShown({ page: String(next) });
+  const [typed, setTyped] = useState(q);
+  useEffect(() => setTyped(q), [q]);
   const [adding, setAdding] = useState(false);
   const [editing, setEditing] = useState(null);
   const [message, setMessage] = useState(null);
   const [error, setError] = useState(null);
-  const [page, setPage] = useState(1);
   const list = useLoad(() => get('/organisations', { kind, q, page, page_size: 100 }), [kind, q, page]);
 
   async function run(action, done) {
@@ -218,38 +223,31 @@ export function Organisations() {
           list.reload();
         }} />`
       }
-      <form class="filters" role="search" onSubmit=${(e) => {
-        e.preventDefault();
-        setPage(1);
-        setQ(typed);
-      }}>
+      <${FilterPanel} active=${[kind, q].filter(Boolean).length} onSubmit=${() => setShown({ q: typed, page: '1' })}>
         <${TextField} id="q" type="search" label=${t('orgs.search')} value=${typed} onInput=${setTyped} />
-        <${SelectField} id="kind_filter" label=${t('orgs.kind')} value=${kind} onChange=${(v) => {
-          setPage(1);
-          setKind(v);
-        }} placeholder=${t('common.all')}
+        <${SelectField} id="kind_filter" label=${t('orgs.kind')} value=${kind} onChange=${(v) => setShown({ kind: v, page: '1' })} placeholder=${t('common.all')}
           options=${[{ value: 'school', label: t('kind.school') }, { value: 'service', label: t('kind.service') }, { value: 'admin', label: t('kind.admin') }]} />
         <div class="field"><button type="submit">${t('overview.search_button')}</button></div>
-      </form>
+      </${FilterPanel}>
       ${
         list.loading && !list.data
           ? html`<${Loading} />`
           : html`
         <div class="table-wrap" tabindex="0">
-          <table>
+          <table class="cards">
             <caption class="visually-hidden">${t('orgs.title')}</caption>
-            <thead><tr><th scope="col">${t('field.name')}</th><th scope="col" class="hide-narrow">${t('orgs.kind')}</th><th scope="col" class="hide-narrow">${t('field.email')}</th>
-              <th scope="col" class="hide-narrow">${t('field.postcode')}</th><th scope="col">${t('orgs.account')}</th><th scope="col"><span class="visually-hidden">${t('common.actions')}</span></th></tr></thead>
+            <thead><tr><th scope="col">${t('field.name')}</th><th scope="col">${t('orgs.kind')}</th><th scope="col">${t('field.email')}</th>
+              <th scope="col">${t('field.postcode')}</th><th scope="col">${t('orgs.account')}</th><th scope="col"><span class="visually-hidden">${t('common.actions')}</span></th></tr></thead>
             <tbody>
               ${rows.map(
                 (o) => html`
                 <tr key=${o.id}>
-                  <td>${o.name}</td>
-                  <td class="hide-narrow">${t(`kind.${o.kind}`)}${o.kind === 'service' && o.provinces?.length ? html`<br /><span class="hint">${o.provinces.map((p) => t(`province.${p}`)).join(', ')}</span>` : ''}</td>
-                  <td class="hide-narrow">${o.email}</td>
-                  <td class="hide-narrow">${o.postcode} ${o.city ?? ''}</td>
-                  <td><span class=${`badge badge-${o.account_status === 'active' ? 'accepted' : o.account_status === 'invited' ? 'invited' : 'withdrawn'}`}>${t(`account_status.${o.account_status}`)}</span></td>
-                  <td class="row-actions">
+                  <td class="card-title">${o.name}</td>
+                  <td data-label=${t('orgs.kind')}>${t(`kind.${o.kind}`)}${o.kind === 'service' && o.provinces?.length ? html`<br /><span class="hint">${o.provinces.map((p) => t(`province.${p}`)).join(', ')}</span>` : ''}</td>
+                  <td data-label=${t('field.email')}>${o.email}</td>
+                  <td data-label=${t('field.postcode')}>${o.postcode} ${o.city ?? ''}</td>
+                  <td data-label=${t('orgs.account')}><span class=${`badge badge-${o.account_status === 'active' ? 'accepted' : o.account_status === 'invited' ? 'invited' : 'withdrawn'}`}>${t(`account_status.${o.account_status}`)}</span></td>
+                  <td class="row-actions card-actions">
                     ${
                       o.kind !== 'admin' &&
                       html`<button type="button" class="small" aria-label=${t('common.edit_named', { name: o.name })}

@@ -1,12 +1,13 @@
 // One request as the admin sees it: everything but the national number, phone and e-mail,
 // which show only after an audited reveal with a reason; and the pupil's data-subject export,
 // which also asks a reason.
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { get, post, saveBlob } from '../../api.js';
 import { Alert } from '../../components/alert.js';
 import { StatusBadge } from '../../components/badge.js';
 import { ReasonDialog } from '../../components/dialog.js';
 import { errorText, SelectField, TextField } from '../../components/field.js';
+import { FilterPanel, SortHeader } from '../../components/list.js';
 import { useLoad } from '../../components/load.js';
 import { options, STATUSES } from '../../components/options.js';
 import { Loading, notLoaded, Page } from '../../components/page.js';
@@ -17,36 +18,39 @@ import { t } from '../../i18n/index.js';
 import { items } from '../../lib/campaign.js';
 import { formatDate, formatPhone } from '../../lib/format.js';
 import { formatNationalNumber } from '../../lib/national-number.js';
+import { useQueryState } from '../../router.js';
 
 const PAGE_SIZE = 50;
 
 /** Every school's requests, to search one and open it. */
-export function AdminRequests() {
+export function AdminRequests({ search }) {
   const [track, setTrack] = useTrack();
-  const [draft, setDraft] = useState({ q: '', status: '' });
-  const [filters, setFilters] = useState(draft);
-  const [page, setPage] = useState(1);
+  // The filters, sort and page live in the address (reload and back keep them).
+  const [shown, setShown] = useQueryState(search, { q: '', status: '', sort: 'name', page: '1' });
+  const shape = JSON.stringify(shown);
+  const [draft, setDraft] = useState(shown);
+  useEffect(() => setDraft(shown), [shape]);
+  const page = Number(shown.page) || 1;
+  const setPage = (next) => setShown({ page: String(next) });
+  const sortBy = (sort) => setShown({ sort, page: '1' });
   const list = useLoad(
-    () => get('/placement-requests', { track, ...filters, sort: 'name', page, page_size: PAGE_SIZE }),
-    [track, filters, page],
+    () => get('/placement-requests', { track, ...shown, page, page_size: PAGE_SIZE }),
+    [track, shape],
   );
   const rows = items(list.data);
   return html`
     <${Page} title=${t('admin_request.list_title')} wide>
       <${TrackSwitch} track=${track} onChange=${(v) => {
-        setPage(1);
+        setShown({ page: '1' }, { replace: true });
         setTrack(v);
       }} />
-      <form class="filters card" role="search" onSubmit=${(e) => {
-        e.preventDefault();
-        setPage(1);
-        setFilters(draft);
-      }}>
+      <${FilterPanel} active=${[shown.q, shown.status].filter(Boolean).length}
+        onSubmit=${() => setShown({ q: draft.q, status: draft.status, page: '1' })}>
         <${TextField} id="q" type="search" label=${t('overview.search')} value=${draft.q} onInput=${(q) => setDraft((d) => ({ ...d, q }))} />
         <${SelectField} id="status" label=${t('field.status')} value=${draft.status} placeholder=${t('common.all')}
           options=${options(STATUSES, 'status_filter')} onChange=${(status) => setDraft((d) => ({ ...d, status }))} />
         <div class="actions field"><button type="submit" class="primary">${t('overview.search_button')}</button></div>
-      </form>
+      </${FilterPanel}>
       <p role="status" aria-live="polite" class="hint">${list.loading ? '' : t('overview.count', { count: list.data?.total ?? rows.length })}</p>
       ${list.error && html`<${Alert}>${errorText(list.error.code, list.error.detail)}</${Alert}>`}
       ${
@@ -56,21 +60,21 @@ export function AdminRequests() {
             ? html`<p class="card">${t('overview.none')}</p>`
             : html`
         <div class="table-wrap" tabindex="0">
-          <table>
+          <table class="cards">
             <caption class="visually-hidden">${t('admin_request.list_title')}</caption>
             <thead><tr>
-              <th scope="col">${t('field.name')}</th>
-              <th scope="col" class="hide-narrow">${t('service.school')}</th>
-              <th scope="col" class="hide-narrow">${t('field.city')}</th>
-              <th scope="col">${t('field.status')}</th>
+              <${SortHeader} label=${t('field.name')} by="name" sort=${shown.sort} onSort=${sortBy} />
+              <${SortHeader} label=${t('service.school')} />
+              <${SortHeader} label=${t('field.city')} />
+              <${SortHeader} label=${t('field.status')} by="status" sort=${shown.sort} onSort=${sortBy} />
             </tr></thead>
             <tbody>${rows.map(
               (r) => html`
               <tr key=${r.id}>
-                <td><a href=${`/admin/requests/${r.id}`}>${r.last_name} ${r.first_name}</a></td>
-                <td class="hide-narrow">${r.school?.name ?? ''}</td>
-                <td class="hide-narrow">${r.postcode} ${r.city}</td>
-                <td><${StatusBadge} request=${r} /></td>
+                <td class="card-title"><a href=${`/admin/requests/${r.id}`}>${r.last_name} ${r.first_name}</a></td>
+                <td data-label=${t('service.school')}>${r.school?.name ?? ''}</td>
+                <td data-label=${t('field.city')}>${r.postcode} ${r.city}</td>
+                <td data-label=${t('field.status')}><${StatusBadge} request=${r} /></td>
               </tr>`,
             )}</tbody>
           </table>

@@ -1,11 +1,13 @@
 // The overview of the school's requests: status column as the manual describes, filters,
 // search, and live changes when a service invites or accepts.
-import { useMemo, useRef, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { download, get, getAll, query } from '../../api.js';
 import { Alert } from '../../components/alert.js';
 import { StatusBadge } from '../../components/badge.js';
 import { DeadlineBanner } from '../../components/banner.js';
 import { errorText, SelectField, TextField } from '../../components/field.js';
+import { afterPress } from '../../components/form.js';
+import { FilterPanel, SortHeader } from '../../components/list.js';
 import { useLiveUpdates } from '../../components/live.js';
 import { useLoad } from '../../components/load.js';
 import { options, STATUSES } from '../../components/options.js';
@@ -15,30 +17,52 @@ import { html } from '../../html.js';
 import { getLanguage, t } from '../../i18n/index.js';
 import { currentCampaign, items } from '../../lib/campaign.js';
 import { formatDate } from '../../lib/format.js';
+import { useQueryState } from '../../router.js';
+
+// The overview's filters and sort live in the address (reload and back keep them).
+const DEFAULTS = { status: '', supervisor_id: '', q: '', sort: 'name' };
+
+// Column words, read once per language (a row of a thousand must not look them up again).
+let labels = null;
+function columnLabels() {
+  if (labels?.language !== getLanguage()) {
+    labels = {
+      language: getLanguage(),
+      city: t('field.city'),
+      supervisor: t('field.supervisor_id'),
+      period: t('request.period'),
+      status: t('field.status'),
+    };
+  }
+  return labels;
+}
 
 function RequestRow({ request: r }) {
   const supervisor = r.supervisor ? `${r.supervisor.first_name} ${r.supervisor.last_name}` : '';
+  const label = columnLabels();
   return html`
     <tr data-id=${r.id}>
-      <td><a href=${`/school/requests/${r.id}`}>${r.last_name} ${r.first_name}</a></td>
-      <td class="hide-narrow">${r.postcode} ${r.city}</td>
-      <td class="hide-narrow">${supervisor}</td>
-      <td class="hide-narrow">${r.start_date ? `${formatDate(r.start_date)} – ${formatDate(r.end_date)}` : ''}</td>
-      <td><${StatusBadge} request=${r} detailed /></td>
+      <td class="card-title"><a href=${`/school/requests/${r.id}`}>${r.last_name} ${r.first_name}</a></td>
+      <td data-label=${label.city}>${r.postcode} ${r.city}</td>
+      <td data-label=${label.supervisor}>${supervisor}</td>
+      <td data-label=${label.period}>${r.start_date ? `${formatDate(r.start_date)} – ${formatDate(r.end_date)}` : ''}</td>
+      <td data-label=${label.status}><${StatusBadge} request=${r} detailed /></td>
     </tr>`;
 }
 
-export function Overview() {
+export function Overview({ search }) {
   const [track, setTrack] = useTrack();
-  const [filters, setFilters] = useState({ status: '', supervisor_id: '', q: '' });
-  const [typed, setTyped] = useState('');
+  const [filters, setFilters] = useQueryState(search, DEFAULTS);
+  const [typed, setTyped] = useState(filters.q);
+  useEffect(() => setTyped(filters.q), [filters.q]);
+  const shape = JSON.stringify(filters);
   const [error, setError] = useState(null);
   const campaigns = useLoad(() => get('/campaigns'), []);
 
   // The whole overview in one table, as the manual shows it: all of the school's pupils.
   const list = useLoad(
-    (partial) => getAll('/placement-requests', { track, ...filters, sort: 'name' }, { onProgress: partial }),
-    [track, filters],
+    (partial) => getAll('/placement-requests', { track, ...filters }, { onProgress: partial }),
+    [track, shape],
   );
   // The live stream and the supervisors (only the filter's choices) wait until the list has
   // loaded once, so they do not compete with its first requests.
@@ -53,7 +77,9 @@ export function Overview() {
   const campaign = campaigns.data ? currentCampaign(campaigns.data, track) : null;
   const rows = items(list.data);
   const total = list.data?.total ?? rows.length;
-  const setFilter = (name) => (value) => setFilters((f) => ({ ...f, [name]: value }));
+  const setFilter = (name) => (value) => setFilters({ [name]: value });
+  const sortBy = (sort) => setFilters({ sort });
+  const active = ['status', 'supervisor_id', 'q'].filter((name) => filters[name]).length;
   // A long list grows page by page: a row already drawn keeps its vnode, and Preact skips a
   // component whose vnode is the very same object.
   const drawn = useMemo(() => new WeakMap(), [getLanguage()]);
@@ -67,7 +93,7 @@ export function Overview() {
     try {
       // The export holds what the overview shows: the same track, filters and search.
       await download(
-        `/placement-requests/export${query({ format, track, ...filters, sort: 'name' })}`,
+        `/placement-requests/export${query({ format, track, ...filters })}`,
         `aanvragen-${track}.${format}`,
       );
     } catch (err) {
@@ -84,19 +110,16 @@ export function Overview() {
       <${TrackSwitch} track=${track} onChange=${setTrack} />
       <${DeadlineBanner} campaign=${campaign} />
       <${Alert}>${error}</${Alert}>
-      <form class="filters" role="search" onSubmit=${(e) => {
-        e.preventDefault();
-        setFilter('q')(typed);
-      }}>
+      <${FilterPanel} active=${active} onSubmit=${() => setFilter('q')(typed)}>
         <${TextField} id="q" type="search" label=${t('overview.search')} value=${typed} onInput=${setTyped}
-          onBlur=${() => typed !== filters.q && setFilter('q')(typed)} />
+          onBlur=${() => afterPress(() => typed !== filters.q && setFilter('q')(typed))} />
         <${SelectField} id="status" label=${t('field.status')} value=${filters.status} onChange=${setFilter('status')}
           options=${options(STATUSES, 'status_filter')} placeholder=${t('common.all')} />
         <${SelectField} id="supervisor_filter" label=${t('field.supervisor_id')} value=${filters.supervisor_id}
           onChange=${setFilter('supervisor_id')} placeholder=${t('common.all')}
           options=${items(supervisors.data).map((s) => ({ value: s.id, label: `${s.first_name} ${s.last_name}` }))} />
         <div class="field"><button type="submit">${t('overview.search_button')}</button></div>
-      </form>
+      </${FilterPanel}>
       <p role="status" aria-live="polite" class="hint">${list.loading ? '' : t('overview.count', { count: total })}</p>
       ${list.error && html`<${Alert}>${errorText(list.error.code, list.error.detail)}</${Alert}>`}
       ${
@@ -106,14 +129,14 @@ export function Overview() {
             ? html`<p class="card">${t('overview.none')}</p>`
             : html`
         <div class="table-wrap" tabindex="0">
-          <table class="requests" aria-busy=${list.loading ? 'true' : 'false'}>
+          <table class="requests cards" aria-busy=${list.loading ? 'true' : 'false'}>
             <caption class="visually-hidden">${t('overview.title')}</caption>
             <thead><tr>
-              <th scope="col">${t('field.name')}</th>
-              <th scope="col" class="hide-narrow">${t('field.city')}</th>
-              <th scope="col" class="hide-narrow">${t('field.supervisor_id')}</th>
-              <th scope="col" class="hide-narrow">${t('request.period')}</th>
-              <th scope="col">${t('field.status')}</th>
+              <${SortHeader} label=${t('field.name')} by="name" sort=${filters.sort} onSort=${sortBy} />
+              <${SortHeader} label=${t('field.city')} />
+              <${SortHeader} label=${t('field.supervisor_id')} />
+              <${SortHeader} label=${t('request.period')} by="start_date" sort=${filters.sort} onSort=${sortBy} />
+              <${SortHeader} label=${t('field.status')} by="status" sort=${filters.sort} onSort=${sortBy} />
             </tr></thead>
             <tbody>${rows.map(rowOf)}</tbody>
           </table>

@@ -7,7 +7,7 @@ import { StatusBadge } from '../../components/badge.js';
 import { DeadlineBanner } from '../../components/banner.js';
 import { Dialog } from '../../components/dialog.js';
 import { ChoiceGroup, SelectField, TextArea, TextField } from '../../components/field.js';
-import { useForm } from '../../components/form.js';
+import { afterPress, useForm } from '../../components/form.js';
 import { useLoad } from '../../components/load.js';
 import { DAYS, FORMS, options, PROVINCES, TRANSPORT } from '../../components/options.js';
 import { Loading, notLoaded, Page } from '../../components/page.js';
@@ -150,7 +150,10 @@ function RequestForm({ existing, track, campaign, supervisors }) {
       e.preventDefault();
       save(false);
     }} novalidate
-      onFocusOut=${(e) => e.target.name && setTouched((old) => new Set(old).add(e.target.name))}>
+      onFocusOut=${(e) => {
+        const name = e.target.name;
+        if (name) afterPress(() => setTouched((old) => (old.has(name) ? old : new Set(old).add(name))));
+      }}>
       <${Alert}>${form.formError}</${Alert}>
       <${Alert} kind="success">${saved}</${Alert}>
       ${supervisors.length === 0 && html`<div class="alert alert-info">${t('request.no_supervisors')} <a href="/school/supervisors">${t('school.manage_supervisors')}</a></div>`}

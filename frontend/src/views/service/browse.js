@@ -4,6 +4,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { download, get } from '../../api.js';
 import { Alert } from '../../components/alert.js';
 import { ChoiceGroup, errorText, SelectField, TextField } from '../../components/field.js';
+import { FilterPanel, SortHeader } from '../../components/list.js';
 import { useLiveUpdates } from '../../components/live.js';
 import { useLoad } from '../../components/load.js';
 import { DAYS, FORMS, options, PROVINCES, TRANSPORT } from '../../components/options.js';
@@ -14,6 +15,7 @@ import { html } from '../../html.js';
 import { t } from '../../i18n/index.js';
 import { items } from '../../lib/campaign.js';
 import { formatDate } from '../../lib/format.js';
+import { useQueryState } from '../../router.js';
 
 const PAGE_SIZE = 100;
 const NO_FILTERS = {
@@ -27,6 +29,13 @@ const NO_FILTERS = {
   start_to: '',
   q: '',
 };
+const FILTER_NAMES = Object.keys(NO_FILTERS);
+
+/** The browse list's address: filters, sort and page. By distance when the service has a
+ * place to measure from (its postcode; the server measures), else the newest first. */
+function browseDefaults(user) {
+  return { ...NO_FILTERS, sort: user.organisation?.postcode ? 'distance' : 'newest', page: '1' };
+}
 
 // The distance the browse list gave for each pupil, so the detail page can show it too
 // (one request's own answer has none); kept for the tab, so a reload keeps it.
@@ -73,31 +82,41 @@ export function ServiceStatus({ request, user }) {
   return html`<span class="badge badge-open">${t('service.not_invited')}</span>`;
 }
 
-function RequestTable({ rows, user, showDistance = true, caption }) {
+/** The service's lists: a table, cards on a phone (styles.css, `table.cards`). */
+function RequestTable({ rows, user, showDistance = true, caption, sort, onSort }) {
+  const by = (key) => (onSort ? key : undefined);
+  const label = {
+    city: t('field.city'),
+    distance: t('service.distance'),
+    school: t('service.school'),
+    period: t('request.period'),
+    transport: t('field.transport_modes'),
+    status: t('field.status'),
+  };
   return html`
     <div class="table-wrap" tabindex="0">
-      <table>
+      <table class="cards">
         <caption class="visually-hidden">${caption}</caption>
         <thead><tr>
-          <th scope="col">${t('field.name')}</th>
-          <th scope="col">${t('field.city')}</th>
-          ${showDistance && html`<th scope="col">${t('service.distance')}</th>`}
-          <th scope="col" class="hide-narrow">${t('service.school')}</th>
-          <th scope="col" class="hide-narrow">${t('request.period')}</th>
-          <th scope="col" class="hide-narrow">${t('field.transport_modes')}</th>
-          <th scope="col">${t('field.status')}</th>
+          <${SortHeader} label=${t('field.name')} by=${by('name')} sort=${sort} onSort=${onSort} />
+          <${SortHeader} label=${label.city} />
+          ${showDistance && html`<${SortHeader} label=${label.distance} by=${by('distance')} sort=${sort} onSort=${onSort} />`}
+          <${SortHeader} label=${label.school} />
+          <${SortHeader} label=${label.period} by=${by('start_date')} sort=${sort} onSort=${onSort} />
+          <${SortHeader} label=${label.transport} />
+          <${SortHeader} label=${label.status} by=${by('status')} sort=${sort} onSort=${onSort} />
         </tr></thead>
         <tbody>
           ${rows.map(
             (r) => html`
             <tr key=${r.id} data-id=${r.id}>
-              <td><a href=${`/service/requests/${r.id}`}>${r.first_name} ${r.last_name}</a></td>
-              <td>${r.postcode} ${r.city}</td>
-              ${showDistance && html`<td>${r.distance_km == null ? '–' : t('service.km', { km: Math.round(r.distance_km) })}</td>`}
-              <td class="hide-narrow">${r.school?.name ?? ''}</td>
-              <td class="hide-narrow">${r.start_date ? `${formatDate(r.start_date)} – ${formatDate(r.end_date)}` : ''}</td>
-              <td class="hide-narrow">${(r.transport_modes || []).map((m) => t(`transport.${m}`)).join(', ')}</td>
-              <td><${ServiceStatus} request=${r} user=${user} /></td>
+              <td class="card-title"><a href=${`/service/requests/${r.id}`}>${r.first_name} ${r.last_name}</a></td>
+              <td data-label=${label.city}>${r.postcode} ${r.city}</td>
+              ${showDistance && html`<td data-label=${label.distance}>${r.distance_km == null ? '–' : t('service.km', { km: Math.round(r.distance_km) })}</td>`}
+              <td data-label=${label.school}>${r.school?.name ?? ''}</td>
+              <td data-label=${label.period}>${r.start_date ? `${formatDate(r.start_date)} – ${formatDate(r.end_date)}` : ''}</td>
+              <td data-label=${label.transport}>${(r.transport_modes || []).map((m) => t(`transport.${m}`)).join(', ')}</td>
+              <td data-label=${label.status}><${ServiceStatus} request=${r} user=${user} /></td>
             </tr>`,
           )}
         </tbody>
@@ -105,22 +124,19 @@ function RequestTable({ rows, user, showDistance = true, caption }) {
     </div>`;
 }
 
-export function Browse({ user }) {
+export function Browse({ user, search }) {
   const [track, setTrack] = useTrack();
-  const [draft, setDraft] = useState(NO_FILTERS);
-  const [filters, setFilters] = useState(NO_FILTERS);
-  const [page, setPage] = useState(1);
+  const [shown, setShown] = useQueryState(search, browseDefaults(user));
+  const shape = JSON.stringify(shown);
+  const [draft, setDraft] = useState(shown);
+  useEffect(() => setDraft(shown), [shape]);
+  const page = Number(shown.page) || 1;
+  const setPage = (next) => setShown({ page: String(next) });
   const list = useLoad(
-    () =>
-      get('/placement-requests', {
-        track,
-        ...filters,
-        sort: filters.max_km || filters.near ? 'distance' : 'newest',
-        page,
-        page_size: PAGE_SIZE,
-      }),
-    [track, filters, page],
+    () => get('/placement-requests', { track, ...shown, page, page_size: PAGE_SIZE }),
+    [track, shape],
   );
+  const active = FILTER_NAMES.filter((name) => String(shown[name] || '')).length;
   const capacity = useLoad(
     () =>
       Promise.all([
@@ -140,16 +156,13 @@ export function Browse({ user }) {
   return html`
     <${Page} title=${t('service.browse_title')} wide>
       <${TrackSwitch} track=${track} onChange=${(v) => {
-        setPage(1);
+        setShown({ page: '1' }, { replace: true });
         setTrack(v);
       }} />
       <${Capacity} data=${capacity.data} />
-      <details class="card" open>
-        <summary><strong>${t('service.filters')}</strong></summary>
-        <form class="filters" role="search" onSubmit=${(e) => {
-          e.preventDefault();
-          setPage(1);
-          setFilters(draft);
+        <${FilterPanel} active=${active} onSubmit=${() => {
+          const chosen = Object.fromEntries(FILTER_NAMES.map((name) => [name, draft[name]]));
+          setShown({ ...chosen, page: '1' });
         }}>
           <${TextField} id="q" type="search" label=${t('overview.search')} value=${draft.q} onInput=${set('q')} />
           <${TextField} id="near" label=${t('service.near')} value=${draft.near} onInput=${set('near')} inputmode="numeric" maxlength="4" hint=${t('service.near_hint')} />
@@ -162,17 +175,19 @@ export function Browse({ user }) {
           <${ChoiceGroup} id="days" legend=${t('field.days')} options=${options(DAYS, 'day')} value=${draft.days} onChange=${set('days')} />
           <div class="actions field">
             <button type="submit" class="primary">${t('service.apply_filters')}</button>
-            <button type="button" onClick=${() => {
-              setPage(1);
-              setDraft(NO_FILTERS);
-              setFilters(NO_FILTERS);
-            }}>${t('service.clear_filters')}</button>
+            <button type="button" onClick=${() => setShown({ ...NO_FILTERS, page: '1' })}>${t('service.clear_filters')}</button>
           </div>
-        </form>
-      </details>
+        </${FilterPanel}>
       <p role="status" aria-live="polite" class="hint">${list.loading ? '' : t('overview.count', { count: list.data?.total ?? rows.length })}</p>
       ${list.error && html`<${Alert}>${errorText(list.error.code, list.error.detail)}</${Alert}>`}
-      ${list.loading && !list.data ? html`<${Loading} />` : rows.length ? html`<${RequestTable} rows=${rows} user=${user} caption=${t('nav.browse')} />` : html`<p class="card">${t('overview.none')}</p>`}
+      ${
+        list.loading && !list.data
+          ? html`<${Loading} />`
+          : rows.length
+            ? html`<${RequestTable} rows=${rows} user=${user} caption=${t('nav.browse')}
+        sort=${shown.sort} onSort=${(sort) => setShown({ sort, page: '1' })} />`
+            : html`<p class="card">${t('overview.none')}</p>`
+      }
       <${Pager} page=${page} pageSize=${PAGE_SIZE} total=${list.data?.total} onPage=${setPage} />
     </${Page}>`;
 }
@@ -181,12 +196,14 @@ const MINE = ['invited', 'accepted', 'placed_elsewhere', 'withdrawn'];
 
 export function Mine({ user, search }) {
   const [track, setTrack] = useTrack();
-  const [tab, setTab] = useState(MINE.includes(search.get('tab')) ? search.get('tab') : 'accepted');
-  const [page, setPage] = useState(1);
+  const [shown, setShown] = useQueryState(search, { tab: 'accepted', page: '1', sort: 'name' });
+  const tab = MINE.includes(shown.tab) ? shown.tab : 'accepted';
+  const page = Number(shown.page) || 1;
+  const setPage = (next) => setShown({ page: String(next) });
   const [error, setError] = useState(null);
   const list = useLoad(
-    () => get('/placement-requests', { track, mine: tab, page, page_size: PAGE_SIZE }),
-    [track, tab, page],
+    () => get('/placement-requests', { track, mine: tab, sort: shown.sort, page, page_size: PAGE_SIZE }),
+    [track, tab, page, shown.sort],
   );
   useLiveUpdates(() => list.reload());
   const rows = items(list.data);
@@ -208,7 +225,7 @@ export function Mine({ user, search }) {
       <button type="button" onClick=${() => exportFile('xlsx')}>${t('service.export_accepted_xlsx')}</button>
       <button type="button" onClick=${() => exportFile('csv')}>${t('service.export_accepted_csv')}</button>`}>
       <${TrackSwitch} track=${track} onChange=${(v) => {
-        setPage(1);
+        setShown({ page: '1' }, { replace: true });
         setTrack(v);
       }} />
       <${Alert}>${error}</${Alert}>
@@ -216,13 +233,17 @@ export function Mine({ user, search }) {
       <div class="track-switch list-switch" role="group" aria-labelledby="mine-lists">
         ${MINE.map(
           (value) =>
-            html`<button type="button" aria-pressed=${tab === value ? 'true' : 'false'} onClick=${() => {
-              setPage(1);
-              setTab(value);
-            }}>${t(`mine.${value}`)}</button>`,
+            html`<button type="button" aria-pressed=${tab === value ? 'true' : 'false'} onClick=${() => setShown({ tab: value, page: '1' })}>${t(`mine.${value}`)}</button>`,
         )}
       </div>
-      ${list.loading && !list.data ? html`<${Loading} />` : rows.length ? html`<${RequestTable} rows=${rows} user=${user} showDistance=${false} caption=${t(`mine.${tab}`)} />` : html`<p class="card">${t('overview.none')}</p>`}
+      ${
+        list.loading && !list.data
+          ? html`<${Loading} />`
+          : rows.length
+            ? html`<${RequestTable} rows=${rows} user=${user} showDistance=${false} caption=${t(`mine.${tab}`)}
+        sort=${shown.sort} onSort=${(sort) => setShown({ sort, page: '1' })} />`
+            : html`<p class="card">${t('overview.none')}</p>`
+      }
       <${Pager} page=${page} pageSize=${PAGE_SIZE} total=${list.data?.total} onPage=${setPage} />
     </${Page}>`;
 }

@@ -1,6 +1,6 @@
 // One request as a service sees it, with the actions its state allows: invite, withdraw,
 // decline (an optional reason), accept (notes and a contact person), release (a reason).
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { get, post } from '../../api.js';
 import { Alert } from '../../components/alert.js';
 import { Dialog, ReasonDialog } from '../../components/dialog.js';
@@ -15,13 +15,38 @@ import { formatNationalNumber } from '../../lib/national-number.js';
 import { isEmail } from '../../lib/rules.js';
 import { knownDistance, ServiceStatus } from './browse.js';
 
-function AcceptDialog({ request, onDone, onClose }) {
+/** The contact person the service named last time (from the server), for the fields the
+ * user has not typed in yet. */
+function usePreviousContact(form, serviceId) {
+  useEffect(() => {
+    if (!serviceId) return undefined;
+    let live = true;
+    get(`/organisations/${serviceId}/last-contact`).then(
+      (last) => {
+        if (!live || !last?.name) return;
+        const found = { name: last.name, phone: formatPhone(last.phone), email: last.email };
+        form.setValues((v) => {
+          const next = { ...v };
+          for (const [key, value] of Object.entries(found)) next[`contact_person.${key}`] ||= value ?? '';
+          return next;
+        });
+      },
+      () => {},
+    );
+    return () => {
+      live = false;
+    };
+  }, [serviceId]);
+}
+
+function AcceptDialog({ request, serviceId, onDone, onClose }) {
   const form = useForm({
     notes: '',
     'contact_person.name': '',
     'contact_person.phone': '',
     'contact_person.email': '',
   });
+  usePreviousContact(form, serviceId);
   async function onSubmit(event) {
     event.preventDefault();
     const v = form.values;
@@ -145,7 +170,7 @@ export function Detail({ params, user }) {
         }
       </dl>
       <p><a href="/service">${t('service.back')}</a></p>
-      ${dialog === 'accept' && html`<${AcceptDialog} request=${r} onDone=${finish} onClose=${() => setDialog(null)} />`}
+      ${dialog === 'accept' && html`<${AcceptDialog} request=${r} serviceId=${user.organisation?.id} onDone=${finish} onClose=${() => setDialog(null)} />`}
       ${
         dialog === 'decline' &&
         html`<${ReasonDialog} danger
