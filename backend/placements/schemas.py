@@ -143,6 +143,11 @@ class AcceptanceRead(_Read):
     contact_person: ContactPerson
 
 
+class ReleaseRead(_Read):
+    service: OrganisationRef
+    released_at: datetime
+
+
 class RequestRead(_Read):
     """A placement request as its viewer may see it (SPEC section 5, docs/PRODUCT.md "Who sees
     what"). Every viewer who may know the request gets the required fields; the others are
@@ -178,6 +183,10 @@ class RequestRead(_Read):
     )
     acceptance: AcceptanceRead | None = Hidden(
         "The school and the admin (null when none holds); the accepting service"
+    )
+    releases: list[ReleaseRead] = Hidden(
+        "The school and the admin: the acceptances their services undid, oldest first (the "
+        "reason is in the request's history)"
     )
     withdrawn_at: datetime | None = Hidden("The admin")
     created_at: datetime

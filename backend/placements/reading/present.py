@@ -108,6 +108,14 @@ def _actions(actor: Actor, view: RequestView, full_campaigns: Set[uuid.UUID]) ->
     return [action.value for action in found]
 
 
+def present_release(acceptance: AcceptanceView) -> dict[str, Any]:
+    """An acceptance its service undid: who, and when (the reason is in the history)."""
+    return {
+        "service": {"id": str(acceptance.service.id), "name": acceptance.service.name},
+        "released_at": _iso(acceptance.released_at),
+    }
+
+
 def _common(view: RequestView, campaign: dict[str, Any]) -> dict[str, Any]:
     """What every viewer who may know the request sees."""
     supervisor = view.supervisor
@@ -162,6 +170,7 @@ def _present(
     if is_owner or is_admin:
         body["invitations"] = [present_invitation(i) for i in view.invitations]
         body["acceptance"] = present_acceptance(accepted) if accepted else None
+        body["releases"] = [present_release(a) for a in view.acceptances if a.released_at]
     else:
         # A service sees its own invitation only, never which others invited.
         body["invitations"] = [

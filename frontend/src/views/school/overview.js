@@ -3,8 +3,7 @@
 import { useMemo, useRef, useState } from 'preact/hooks';
 import { download, get, getAll, query } from '../../api.js';
 import { Alert } from '../../components/alert.js';
-import { StatusBadge } from '../../components/badge.js';
-import { DeadlineBanner } from '../../components/banner.js';
+import { OutcomeNotes, StatusBadge } from '../../components/badge.js';
 import { errorText, SelectField, TextField } from '../../components/field.js';
 import { useLiveUpdates } from '../../components/live.js';
 import { useLoad } from '../../components/load.js';
@@ -13,8 +12,9 @@ import { Loading, Page } from '../../components/page.js';
 import { TrackSwitch, useTrack } from '../../components/track.js';
 import { html } from '../../html.js';
 import { getLanguage, t } from '../../i18n/index.js';
-import { currentCampaign, items } from '../../lib/campaign.js';
+import { campaignAllows, items } from '../../lib/campaign.js';
 import { formatDate } from '../../lib/format.js';
+import { useCampaign } from './home.js';
 
 function RequestRow({ request: r }) {
   const supervisor = r.supervisor ? `${r.supervisor.first_name} ${r.supervisor.last_name}` : '';
@@ -24,7 +24,7 @@ function RequestRow({ request: r }) {
       <td class="hide-narrow">${r.postcode} ${r.city}</td>
       <td class="hide-narrow">${supervisor}</td>
       <td class="hide-narrow">${r.start_date ? `${formatDate(r.start_date)} – ${formatDate(r.end_date)}` : ''}</td>
-      <td><${StatusBadge} request=${r} detailed /></td>
+      <td><${StatusBadge} request=${r} detailed /><${OutcomeNotes} request=${r} /></td>
     </tr>`;
 }
 
@@ -33,7 +33,7 @@ export function Overview() {
   const [filters, setFilters] = useState({ status: '', supervisor_id: '', q: '' });
   const [typed, setTyped] = useState('');
   const [error, setError] = useState(null);
-  const campaigns = useLoad(() => get('/campaigns'), []);
+  const { campaign } = useCampaign(track);
 
   // The whole overview in one table, as the manual shows it: all of the school's pupils.
   const list = useLoad(
@@ -50,7 +50,6 @@ export function Overview() {
     [loadedOnce.current],
   );
 
-  const campaign = campaigns.data ? currentCampaign(campaigns.data, track) : null;
   const rows = items(list.data);
   const total = list.data?.total ?? rows.length;
   const setFilter = (name) => (value) => setFilters((f) => ({ ...f, [name]: value }));
@@ -77,12 +76,14 @@ export function Overview() {
 
   return html`
     <${Page} title=${t('overview.title')} wide
-      actions=${html`<a class="button primary" href="/school/requests/new">${t('nav.new_request')}</a>
-        <a class="button" href="/school/requests/import">${t('import.title')}</a>
+      actions=${html`${
+        campaignAllows(campaign, 'school', 'create') &&
+        html`<a class="button primary" href="/school/requests/new">${t('nav.new_request')}</a>
+        <a class="button" href="/school/requests/import">${t('import.title')}</a>`
+      }
         <button type="button" onClick=${() => exportFile('xlsx')}>${t('overview.export_xlsx')}</button>
         <button type="button" onClick=${() => exportFile('csv')}>${t('overview.export_csv')}</button>`}>
       <${TrackSwitch} track=${track} onChange=${setTrack} />
-      <${DeadlineBanner} campaign=${campaign} />
       <${Alert}>${error}</${Alert}>
       <form class="filters" role="search" onSubmit=${(e) => {
         e.preventDefault();

@@ -14,6 +14,7 @@ import { html } from '../../html.js';
 import { t } from '../../i18n/index.js';
 import { items } from '../../lib/campaign.js';
 import { formatDate } from '../../lib/format.js';
+import { ServiceActions } from './actions.js';
 
 const PAGE_SIZE = 100;
 const NO_FILTERS = {
@@ -63,8 +64,15 @@ function myInvitation(request, user) {
   return (request.invitations || []).find((i) => !i.service || i.service.id === user.organisation?.id);
 }
 
+/**
+ * The request's status for this service: the server's `status` where it is final (not placed
+ * after the decision deadline, withdrawn), else what this service's own invitation became.
+ */
 export function ServiceStatus({ request, user }) {
   const mine = myInvitation(request, user);
+  if (request.status === 'not_placed')
+    return html`<span class="badge badge-not-placed">${t('status.not_placed')}</span>`;
+  if (request.status === 'withdrawn') return html`<span class="badge badge-withdrawn">${t('status.withdrawn')}</span>`;
   if (request.acceptance && request.acceptance.service?.id === user.organisation?.id) {
     return html`<span class="badge badge-accepted">${t('service.accepted_by_you')}</span>`;
   }
@@ -73,7 +81,7 @@ export function ServiceStatus({ request, user }) {
   return html`<span class="badge badge-open">${t('service.not_invited')}</span>`;
 }
 
-function RequestTable({ rows, user, showDistance = true, caption }) {
+function RequestTable({ rows, user, showDistance = true, caption, onChanged, onError }) {
   return html`
     <div class="table-wrap" tabindex="0">
       <table>
@@ -86,6 +94,7 @@ function RequestTable({ rows, user, showDistance = true, caption }) {
           <th scope="col" class="hide-narrow">${t('request.period')}</th>
           <th scope="col" class="hide-narrow">${t('field.transport_modes')}</th>
           <th scope="col">${t('field.status')}</th>
+          <th scope="col">${t('service.actions')}</th>
         </tr></thead>
         <tbody>
           ${rows.map(
@@ -98,6 +107,8 @@ function RequestTable({ rows, user, showDistance = true, caption }) {
               <td class="hide-narrow">${r.start_date ? `${formatDate(r.start_date)} – ${formatDate(r.end_date)}` : ''}</td>
               <td class="hide-narrow">${(r.transport_modes || []).map((m) => t(`transport.${m}`)).join(', ')}</td>
               <td><${ServiceStatus} request=${r} user=${user} /></td>
+              <td class="row-actions"><${ServiceActions} request=${r} name=${`${r.first_name} ${r.last_name}`}
+                onDone=${onChanged} onError=${onError} /></td>
             </tr>`,
           )}
         </tbody>
@@ -136,6 +147,16 @@ export function Browse({ user }) {
   const set = (name) => (value) => setDraft((d) => ({ ...d, [name]: value }));
   const rows = items(list.data);
   useEffect(() => rememberDistances(rows), [list.data]);
+  const [said, setSaid] = useState({ message: null, error: null });
+  const changed = (message) => {
+    setSaid({ message, error: null });
+    list.reload();
+    capacity.reload();
+  };
+  const failed = (error) => {
+    setSaid({ message: null, error });
+    list.reload();
+  };
 
   return html`
     <${Page} title=${t('service.browse_title')} wide>
@@ -144,6 +165,8 @@ export function Browse({ user }) {
         setTrack(v);
       }} />
       <${Capacity} data=${capacity.data} />
+      <${Alert}>${said.error}</${Alert}>
+      <${Alert} kind="success">${said.message}</${Alert}>
       <details class="card" open>
         <summary><strong>${t('service.filters')}</strong></summary>
         <form class="filters" role="search" onSubmit=${(e) => {
@@ -172,7 +195,7 @@ export function Browse({ user }) {
       </details>
       <p role="status" aria-live="polite" class="hint">${list.loading ? '' : t('overview.count', { count: list.data?.total ?? rows.length })}</p>
       ${list.error && html`<${Alert}>${errorText(list.error.code, list.error.detail)}</${Alert}>`}
-      ${list.loading && !list.data ? html`<${Loading} />` : rows.length ? html`<${RequestTable} rows=${rows} user=${user} caption=${t('nav.browse')} />` : html`<p class="card">${t('overview.none')}</p>`}
+      ${list.loading && !list.data ? html`<${Loading} />` : rows.length ? html`<${RequestTable} rows=${rows} user=${user} caption=${t('nav.browse')} onChanged=${changed} onError=${failed} />` : html`<p class="card">${t('overview.none')}</p>`}
       <${Pager} page=${page} pageSize=${PAGE_SIZE} total=${list.data?.total} onPage=${setPage} />
     </${Page}>`;
 }
@@ -222,7 +245,17 @@ export function Mine({ user, search }) {
             }}>${t(`mine.${value}`)}</button>`,
         )}
       </div>
-      ${list.loading && !list.data ? html`<${Loading} />` : rows.length ? html`<${RequestTable} rows=${rows} user=${user} showDistance=${false} caption=${t(`mine.${tab}`)} />` : html`<p class="card">${t('overview.none')}</p>`}
+      ${
+        list.loading && !list.data
+          ? html`<${Loading} />`
+          : rows.length
+            ? html`<${RequestTable} rows=${rows} user=${user} showDistance=${false} caption=${t(`mine.${tab}`)}
+        onChanged=${() => list.reload()} onError=${(text) => {
+          setError(text);
+          list.reload();
+        }} />`
+            : html`<p class="card">${t('overview.none')}</p>`
+      }
       <${Pager} page=${page} pageSize=${PAGE_SIZE} total=${list.data?.total} onPage=${setPage} />
     </${Page}>`;
 }
