@@ -40,7 +40,10 @@ def _to_phase(live, campaign: dict, phase: str) -> None:
     _move(
         live,
         campaign,
-        {n: (now + timedelta(days=d)).isoformat() for n, d in zip(names, MOMENTS[phase], strict=True)},
+        {
+            n: (now + timedelta(days=d)).isoformat()
+            for n, d in zip(names, MOMENTS[phase], strict=True)
+        },
     )
 
 
