@@ -10,11 +10,13 @@ from tests import factories
 from tests.conftest import make_client
 from tests.services_helpers import arrange
 
-OPTIONAL = {"street", "national_number", "phone", "email", "acceptance", "withdrawn_at"}
+OPTIONAL = {
+    *("street", "national_number", "phone", "email", "acceptance", "releases", "withdrawn_at"),
+}
 # The optional fields each viewer gets of a request another service accepted... or "me" did.
 EXPECTED = {
-    "school": {"street", "national_number", "phone", "email", "acceptance"},
-    "admin": {"street", "acceptance", "withdrawn_at"},
+    "school": {"street", "national_number", "phone", "email", "acceptance", "releases"},
+    "admin": {"street", "acceptance", "releases", "withdrawn_at"},
     "accepter": {"street", "national_number", "phone", "email", "acceptance"},
     "other_service": set(),
 }

@@ -15,7 +15,7 @@ from backend.campaigns.models import Campaign
 from backend.campaigns.phase import Phase, phase_of
 from backend.placements.models import PlacementRequest, RequestState, RequestStatus
 from backend.placements.reading.access import status_column
-from backend.placements.transitions import Action, allows
+from backend.placements.transitions import Action, actions_for
 from backend.schemas import Page, PageParams
 
 
@@ -27,7 +27,9 @@ def _side(request: PlacementRequest, status: RequestStatus, phase: Phase) -> Con
         last_name=request.last_name,
         status=status.value,
         created_at=request.created_at,
-        actions=["withdraw"] if allows(Action.withdraw_request, phase, request.state) else [],
+        actions=["withdraw"]
+        if Action.withdraw_request in actions_for("admin", frozenset(), phase, request.state)
+        else [],
     )
 
 

@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 from pydantic import Field, PlainValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
+from backend.placements.transitions import Action
 from backend.schemas import ReadModel, StrictModel
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -66,6 +67,17 @@ class CampaignUpdate(StrictModel):
     decision_deadline: Moment | None = None
 
 
+class CampaignActions(ReadModel):
+    """What each role may still do in the campaign's present phase (placements' transition
+    table): a school `create` (a new request, an import), `edit`, `withdraw_request`; a
+    service `invite`, `withdraw_invitation`, `decline`, `accept`, `release`; the admin
+    `withdraw_request`. Whether a given request allows one is that request's `actions`."""
+
+    school: list[Action]
+    service: list[Action]
+    admin: list[Action]
+
+
 class CampaignRead(ReadModel):
     id: uuid.UUID
     school_year: str
@@ -77,5 +89,6 @@ class CampaignRead(ReadModel):
     next_deadline: datetime | None = Field(
         description="The moment the phase changes next (null once closed)"
     )
+    actions: CampaignActions
     created_at: datetime
     updated_at: datetime

@@ -12,9 +12,15 @@ from backend.audit import service as audit
 from backend.auth.deps import Actor
 from backend.campaigns.models import Campaign, Track
 from backend.campaigns.phase import Phase, next_deadline, phase_of
-from backend.campaigns.schemas import CampaignCreate, CampaignRead, CampaignUpdate
+from backend.campaigns.schemas import (
+    CampaignActions,
+    CampaignCreate,
+    CampaignRead,
+    CampaignUpdate,
+)
 from backend.clock import BRUSSELS
 from backend.errors import FieldError, NotFound, error
+from backend.placements.transitions import campaign_actions
 from backend.schemas import Page, PageParams
 
 DuplicateCampaign = error(409, "duplicate_campaign", "This school year already has that track")
@@ -48,6 +54,7 @@ def read(campaign: Campaign) -> CampaignRead:
         decision_deadline=campaign.decision_deadline,
         phase=phase_of(campaign).value,
         next_deadline=next_deadline(campaign),
+        actions=CampaignActions.model_validate(campaign_actions(phase_of(campaign))),
         created_at=campaign.created_at,
         updated_at=campaign.updated_at,
     )

@@ -85,3 +85,20 @@ async def capacities(session: AsyncSession, service_id: uuid.UUID) -> list[Servi
             )
         ).all()
     )
+
+
+async def full_campaigns(
+    session: AsyncSession, service_id: uuid.UUID, campaign_ids: set[uuid.UUID]
+) -> frozenset[uuid.UUID]:
+    """Those of `campaign_ids` in which the service has a capacity and no place left: there
+    it cannot accept (one statement for a whole list; none when there is nothing to ask)."""
+    if not campaign_ids:
+        return frozenset()
+    found = await session.scalars(
+        select(ServiceCapacity.campaign_id).where(
+            ServiceCapacity.service_id == service_id,
+            ServiceCapacity.campaign_id.in_(campaign_ids),
+            ServiceCapacity.used >= ServiceCapacity.capacity,
+        )
+    )
+    return frozenset(found.all())

@@ -9,8 +9,10 @@ from typing import Any, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field
 
 from backend.campaigns.phase import Phase
+from backend.campaigns.schemas import CampaignActions
 from backend.organisations.schemas import Province
 from backend.placements.models import InvitationOutcome, RequestStatus
+from backend.placements.transitions import Action
 from backend.schemas import MultiLine, SingleLine, StrictModel
 
 Track = Literal["duaal", "stage"]
@@ -110,6 +112,7 @@ class CampaignRead(_Read):
     request_deadline: datetime
     decision_deadline: datetime
     next_deadline: datetime | None = Field(description="None once the campaign is closed")
+    actions: CampaignActions
 
 
 class SupervisorRead(_Read):
@@ -138,6 +141,11 @@ class AcceptanceRead(_Read):
     accepted_at: datetime
     notes: str
     contact_person: ContactPerson
+
+
+class ReleaseRead(_Read):
+    service: OrganisationRef
+    released_at: datetime
 
 
 class RequestRead(_Read):
@@ -176,8 +184,20 @@ class RequestRead(_Read):
     acceptance: AcceptanceRead | None = Hidden(
         "The school and the admin (null when none holds); the accepting service"
     )
+    releases: list[ReleaseRead] = Hidden(
+        "The school and the admin: the acceptances their services undid, oldest first (the "
+        "reason is in the request's history)"
+    )
     withdrawn_at: datetime | None = Hidden("The admin")
     created_at: datetime
     updated_at: datetime
     version: int = Field(description="The ETag; PATCH's If-Match")
+    actions: list[Action] = Field(
+        description="What this viewer may do with the request now (transitions.TABLE), each "
+        "one the server accepts: the owning school `edit`, `withdraw_request`; a service "
+        "`invite` (no live invitation of its own), `withdraw_invitation`, `decline`, `accept` "
+        "(its live invitation, and a place left when it set a capacity), `release` (its "
+        "acceptance); the admin `withdraw_request`. Empty after the decision deadline, and "
+        "for a read-only API token"
+    )
     distance_km: float = Hidden("The services' browse and own lists, when the distance is known")

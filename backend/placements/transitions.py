@@ -1,5 +1,6 @@
 """Which action is allowed in which request state and campaign phase, for whom: one table
-that the services consult and the tests walk (SPEC section 4)."""
+that the writes consult, the responses offer (`actions_for`, `campaign_actions`) and the tests
+walk (SPEC section 4)."""
 
 import enum
 from dataclasses import dataclass
@@ -27,13 +28,26 @@ class Action(enum.StrEnum):
     release = "release"  # service, its own acceptance
 
 
+class Relation(enum.StrEnum):
+    """What a viewer must be to the request for an action (besides its role)."""
+
+    owner = "owner"  # the school that entered it
+    any = "any"  # the admin: every request
+    own_pending_invitation = "own_pending_invitation"  # the service's invitation is live
+    no_own_pending_invitation = "no_own_pending_invitation"  # none of its own is live
+    own_acceptance = "own_acceptance"  # the service's acceptance holds
+
+
 @dataclass(frozen=True)
 class Rule:
-    role: str
+    # Who may, by role (an OrganisationKind's value), and what it must be to the request.
+    who: dict[str, Relation]
     phases: frozenset[Phase]
     states: frozenset[RequestState]
     # The error for each state that is not allowed (a state missing here cannot occur).
     refusals: dict[RequestState, type[DomainError]]
+    # Accepting takes one of the service's places in the campaign (a capacity, when set).
+    needs_place: bool = False
 
 
 WORKING = frozenset({Phase.requests_open, Phase.decisions_open})
@@ -44,40 +58,49 @@ _ON_ACCEPTED_OR_WITHDRAWN_FOR_SERVICE = {
 }
 
 TABLE: dict[Action, Rule] = {
-    Action.create: Rule("school", frozenset({Phase.requests_open}), frozenset(), {}),
+    Action.create: Rule(
+        {"school": Relation.any}, frozenset({Phase.requests_open}), frozenset(), {}
+    ),
     Action.edit: Rule(
-        "school",
+        {"school": Relation.owner},
         WORKING,
         NOT_ACCEPTED,
         {RequestState.accepted: RequestLocked, RequestState.withdrawn: RequestWithdrawn},
     ),
     Action.withdraw_request: Rule(
-        "school",
+        {"school": Relation.owner, "admin": Relation.any},
         WORKING,
         NOT_ACCEPTED,
         {RequestState.accepted: RequestLocked, RequestState.withdrawn: RequestWithdrawn},
     ),
-    Action.invite: Rule("service", WORKING, NOT_ACCEPTED, _ON_ACCEPTED_OR_WITHDRAWN_FOR_SERVICE),
+    # A repeated invite is a no-op the server answers 200 (a double click), never offered.
+    Action.invite: Rule(
+        {"service": Relation.no_own_pending_invitation},
+        WORKING,
+        NOT_ACCEPTED,
+        _ON_ACCEPTED_OR_WITHDRAWN_FOR_SERVICE,
+    ),
     Action.withdraw_invitation: Rule(
-        "service",
+        {"service": Relation.own_pending_invitation},
         WORKING,
         frozenset({RequestState.invited}),
         {RequestState.open: NotInvited, **_ON_ACCEPTED_OR_WITHDRAWN_FOR_SERVICE},
     ),
     Action.decline: Rule(
-        "service",
+        {"service": Relation.own_pending_invitation},
         WORKING,
         frozenset({RequestState.invited}),
         {RequestState.open: NotInvited, **_ON_ACCEPTED_OR_WITHDRAWN_FOR_SERVICE},
     ),
     Action.accept: Rule(
-        "service",
+        {"service": Relation.own_pending_invitation},
         WORKING,
         frozenset({RequestState.invited}),
         {RequestState.open: NotInvited, **_ON_ACCEPTED_OR_WITHDRAWN_FOR_SERVICE},
+        needs_place=True,
     ),
     Action.release: Rule(
-        "service",
+        {"service": Relation.own_acceptance},
         WORKING,
         frozenset({RequestState.accepted}),
         {
@@ -96,10 +119,44 @@ _DEADLINE_OF_PHASE = {
 }
 
 
-def allows(action: Action, phase: Phase, state: RequestState) -> bool:
-    """Whether the table allows `action` now (for the actions a response offers)."""
-    rule = TABLE[action]
-    return phase in rule.phases and state in rule.states
+ROLES = ("school", "service", "admin")
+
+
+def actions_for(
+    role: str,
+    relations: frozenset[Relation],
+    phase: Phase,
+    state: RequestState,
+    *,
+    places_left: bool = True,
+) -> list[Action]:
+    """THE actions a viewer may take on a request now (its `actions`, which the client shows
+    as buttons): those whose rule names the viewer's role with a relation it has
+    (`relations`; the admin has `any`), in the campaign's phase and the request's state, and
+    for accepting a place left. The writes check the same conditions, so each action listed
+    succeeds and any other is refused."""
+    return [
+        action
+        for action, rule in TABLE.items()
+        if rule.states
+        and rule.who.get(role) in relations | {Relation.any}
+        and phase in rule.phases
+        and state in rule.states
+        and (places_left or not rule.needs_place)
+    ]
+
+
+def campaign_actions(phase: Phase) -> dict[str, list[str]]:
+    """What each role may still do in a campaign in `phase` (the campaign's `actions`: which
+    pages offer a new request, an import, an invitation...), from the table's phases."""
+    return {
+        role: [
+            action.value
+            for action, rule in TABLE.items()
+            if role in rule.who and phase in rule.phases
+        ]
+        for role in ROLES
+    }
 
 
 def check(

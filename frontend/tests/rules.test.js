@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { nextDeadline, phaseOf } from '../src/lib/campaign.js';
+import { campaignAllows, nextDeadline, phaseOf } from '../src/lib/campaign.js';
 import { checkDates } from '../src/lib/rules.js';
 
 test('dates: both or neither, end not before start', () => {
@@ -11,17 +11,19 @@ test('dates: both or neither, end not before start', () => {
   assert.deepEqual(checkDates('2026-10-01', '2026-10-01'), {});
 });
 
-test('phase and next deadline follow the three moments', () => {
+test("phase, next deadline and what a role may do are the server's, never recomputed", () => {
   const c = {
-    opens_at: '2026-06-01T00:00:00Z',
-    request_deadline: '2026-11-15T22:59:59Z',
-    decision_deadline: '2026-11-30T11:00:00Z',
+    phase: 'decisions_open',
+    opens_at: '2020-06-01T00:00:00Z',
+    request_deadline: '2020-11-15T22:59:59Z',
+    decision_deadline: '2020-11-30T11:00:00Z',
+    next_deadline: '2020-11-30T11:00:00Z',
+    actions: { school: ['edit', 'withdraw_request'], service: ['invite'], admin: [] },
   };
-  assert.equal(phaseOf(c, new Date('2026-05-01T00:00:00Z')), 'before_open');
-  assert.equal(phaseOf(c, new Date('2026-11-15T22:59:59Z')), 'requests_open');
-  assert.equal(phaseOf(c, new Date('2026-11-20T00:00:00Z')), 'decisions_open');
-  assert.equal(phaseOf(c, new Date('2026-11-30T11:00:00Z')), 'closed');
-  assert.equal(nextDeadline(c, new Date('2026-11-20T00:00:00Z')).key, 'decision_deadline');
-  assert.equal(nextDeadline(c, new Date('2026-12-01T00:00:00Z')), null);
-  assert.equal(phaseOf({ ...c, phase: 'closed' }, new Date('2026-05-01T00:00:00Z')), 'closed');
+  assert.equal(phaseOf(c), 'decisions_open');
+  assert.deepEqual(nextDeadline(c), { key: 'decision_deadline', at: '2020-11-30T11:00:00Z' });
+  assert.equal(nextDeadline({ ...c, phase: 'closed', next_deadline: null }), null);
+  assert.equal(campaignAllows(c, 'school', 'create'), false);
+  assert.equal(campaignAllows(c, 'school', 'edit'), true);
+  assert.equal(campaignAllows(null, 'school', 'edit'), false);
 });

@@ -66,7 +66,7 @@ async def export_requests(
     format: tabular.Format = "csv",
 ) -> Response:
     found = await overview.all_for_export(db, actor, params)
-    shown = disclosure.respond_many(db, actor, found, via="export", client_address=address)
+    shown = await disclosure.respond_many(db, actor, found, via="export", client_address=address)
     return await tabular.download(
         format, "aanvragen", exporting.EXPORT_COLUMNS, [exporting.export_row(r) for r in shown]
     )
@@ -89,7 +89,9 @@ async def export_accepted(
     National number, address, phone and e-mail of every pupil the service accepted (and did
     not release); each national number exported is written to the audit log."""
     found = await browse.accepted_by(session, actor, track)
-    shown = disclosure.respond_many(session, actor, found, via="export", client_address=address)
+    shown = await disclosure.respond_many(
+        session, actor, found, via="export", client_address=address
+    )
     return await tabular.download(
         format,
         "accepted-pupils",

@@ -205,7 +205,7 @@ async def list_for_service(
     origin = _origin(actor, params)
     query = _query(_shape(params, origin), dialect_of(session))
     page, total = await views.load_page(session, query, _values(actor, params, origin), params)
-    items = respond_many(session, actor, page, via="list")
+    items = await respond_many(session, actor, page, via="list")
     for view, item in zip(page, items, strict=True):
         distance = _distance(origin, view.latitude, view.longitude)
         if distance is not None:

@@ -11,13 +11,25 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend import crypto
 from backend.audit import service as audit
 from backend.auth.actor import Actor
+from backend.organisations import capacity
 from backend.organisations.models import OrganisationKind
 from backend.placements.reading.access import get_visible_request
-from backend.placements.reading.present import present_many
+from backend.placements.reading.present import has_own_pending_invitation, present_many
 from backend.placements.reading.view import RequestView, read_view
 
 
-def respond_many(
+async def _full_campaigns(
+    session: AsyncSession, actor: Actor, views: list[RequestView]
+) -> frozenset[uuid.UUID]:
+    """For a service: the campaigns of `views` where it has no place left, asked once for the
+    whole list and only about those where it could accept (its invitation is live)."""
+    if actor.role != OrganisationKind.service:
+        return frozenset()
+    could_accept = {v.campaign.id for v in views if has_own_pending_invitation(actor, v)}
+    return await capacity.full_campaigns(session, actor.organisation_id, could_accept)
+
+
+async def respond_many(
     session: AsyncSession,
     actor: Actor,
     views: list[RequestView],
@@ -25,9 +37,9 @@ def respond_many(
     via: str,
     client_address: str | None = None,
 ) -> list[dict[str, Any]]:
-    """The requests as `actor` may see them; each national number shown to a service is
-    audited (`via`: detail, list, export...)."""
-    bodies = present_many(actor, views)
+    """The requests as `actor` may see them, with their actions; each national number shown
+    to a service is audited (`via`: detail, list, export...)."""
+    bodies = present_many(actor, views, await _full_campaigns(session, actor, views))
     if actor.role == OrganisationKind.service:
         for view, body in zip(views, bodies, strict=True):
             if "national_number" in body:
@@ -43,7 +55,7 @@ def respond_many(
     return bodies
 
 
-def respond(
+async def respond(
     session: AsyncSession,
     actor: Actor,
     view: RequestView,
@@ -52,7 +64,7 @@ def respond(
     client_address: str | None = None,
 ) -> dict[str, Any]:
     """One request as `actor` may see it, audited as `respond_many` says."""
-    return respond_many(session, actor, [view], via=via, client_address=client_address)[0]
+    return (await respond_many(session, actor, [view], via=via, client_address=client_address))[0]
 
 
 async def show(
@@ -66,7 +78,7 @@ async def show(
     """The response body of one request (the detail, and every write's answer): read as a
     view if `actor` may know it (else 404), presented, audited."""
     view = await read_view(session, actor, request_id)
-    return respond(session, actor, view, via=via, client_address=client_address)
+    return await respond(session, actor, view, via=via, client_address=client_address)
 
 
 async def reveal(

@@ -2,6 +2,8 @@
 and request view to the response body (documented as `schemas.RequestRead`). A field the
 viewer may not see is absent, never null."""
 
+import uuid
+from collections.abc import Set
 from datetime import date, datetime
 from typing import Any
 
@@ -9,12 +11,14 @@ from backend import crypto
 from backend.auth.actor import Actor
 from backend.campaigns.phase import next_deadline, phase_of
 from backend.organisations.models import OrganisationKind
+from backend.placements.models import InvitationOutcome
 from backend.placements.reading.view import (
     AcceptanceView,
     CampaignView,
     InvitationView,
     RequestView,
 )
+from backend.placements.transitions import Relation, actions_for, campaign_actions
 
 # Fields only the owning school and the accepting service see; the admin sees the street,
 # and the other three only through the audited reveal endpoint (SPEC section 5).
@@ -36,6 +40,7 @@ def present_campaign(campaign: CampaignView) -> dict[str, Any]:
         "request_deadline": _iso(campaign.request_deadline),
         "decision_deadline": _iso(campaign.decision_deadline),
         "next_deadline": _iso(next_deadline(campaign)),
+        "actions": campaign_actions(phase),
     }
 
 
@@ -58,6 +63,56 @@ def present_acceptance(acceptance: AcceptanceView) -> dict[str, Any]:
             "phone": acceptance.contact_phone,
             "email": acceptance.contact_email,
         },
+    }
+
+
+def has_own_pending_invitation(actor: Actor, view: RequestView) -> bool:
+    return any(
+        i.service.id == actor.organisation_id and i.outcome == InvitationOutcome.pending
+        for i in view.invitations
+    )
+
+
+def _relations(actor: Actor, view: RequestView) -> frozenset[Relation]:
+    """What the viewer is to the request, as the table's rules name it."""
+    me = actor.organisation_id
+    match actor.role:
+        case OrganisationKind.school:
+            return frozenset({Relation.owner} if view.school.id == me else ())
+        case OrganisationKind.service:
+            pending = has_own_pending_invitation(actor, view)
+            accepted = view.live_acceptance
+            return frozenset(
+                {
+                    Relation.own_pending_invitation
+                    if pending
+                    else Relation.no_own_pending_invitation,
+                    *([Relation.own_acceptance] if accepted and accepted.service.id == me else []),
+                }
+            )
+    return frozenset()
+
+
+def _actions(actor: Actor, view: RequestView, full_campaigns: Set[uuid.UUID]) -> list[str]:
+    """The request's `actions` for this viewer now (`transitions.actions_for`); none with a
+    read-only API token, which may not write."""
+    if actor.api_token is not None and actor.api_token.is_read_only:
+        return []
+    found = actions_for(
+        actor.role.value,
+        _relations(actor, view),
+        phase_of(view.campaign),
+        view.state,
+        places_left=view.campaign.id not in full_campaigns,
+    )
+    return [action.value for action in found]
+
+
+def present_release(acceptance: AcceptanceView) -> dict[str, Any]:
+    """An acceptance its service undid: who, and when (the reason is in the history)."""
+    return {
+        "service": {"id": str(acceptance.service.id), "name": acceptance.service.name},
+        "released_at": _iso(acceptance.released_at),
     }
 
 
@@ -92,7 +147,9 @@ def _common(view: RequestView, campaign: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _present(actor: Actor, view: RequestView, campaign: dict[str, Any]) -> dict[str, Any]:
+def _present(
+    actor: Actor, view: RequestView, campaign: dict[str, Any], full_campaigns: Set[uuid.UUID]
+) -> dict[str, Any]:
     role = actor.role
     is_owner = role == OrganisationKind.school and view.school.id == actor.organisation_id
     is_admin = role == OrganisationKind.admin
@@ -113,6 +170,7 @@ def _present(actor: Actor, view: RequestView, campaign: dict[str, Any]) -> dict[
     if is_owner or is_admin:
         body["invitations"] = [present_invitation(i) for i in view.invitations]
         body["acceptance"] = present_acceptance(accepted) if accepted else None
+        body["releases"] = [present_release(a) for a in view.acceptances if a.released_at]
     else:
         # A service sees its own invitation only, never which others invited.
         body["invitations"] = [
@@ -125,16 +183,22 @@ def _present(actor: Actor, view: RequestView, campaign: dict[str, Any]) -> dict[
     body["created_at"] = _iso(view.created_at)
     body["updated_at"] = _iso(view.updated_at)
     body["version"] = view.version
+    body["actions"] = _actions(actor, view, full_campaigns)
     return body
 
 
-def present(actor: Actor, view: RequestView) -> dict[str, Any]:
+def present(
+    actor: Actor, view: RequestView, full_campaigns: Set[uuid.UUID] = frozenset()
+) -> dict[str, Any]:
     """The request as `actor` may see it (SPEC section 5). The caller read `view` through
-    `readable_by`, so `actor` may know the request; this decides only which fields."""
-    return _present(actor, view, present_campaign(view.campaign))
+    `readable_by`, so `actor` may know the request; this decides only which fields, and
+    which actions it offers (`full_campaigns`: those where the service has no place left)."""
+    return _present(actor, view, present_campaign(view.campaign), full_campaigns)
 
 
-def present_many(actor: Actor, views: list[RequestView]) -> list[dict[str, Any]]:
+def present_many(
+    actor: Actor, views: list[RequestView], full_campaigns: Set[uuid.UUID] = frozenset()
+) -> list[dict[str, Any]]:
     """`present` for a list, each campaign's part built once."""
     campaigns: dict[Any, dict[str, Any]] = {}
     bodies = []
@@ -142,5 +206,5 @@ def present_many(actor: Actor, views: list[RequestView]) -> list[dict[str, Any]]
         campaign = campaigns.get(view.campaign.id)
         if campaign is None:
             campaign = campaigns[view.campaign.id] = present_campaign(view.campaign)
-        bodies.append(_present(actor, view, campaign))
+        bodies.append(_present(actor, view, campaign, full_campaigns))
     return bodies

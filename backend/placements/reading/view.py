@@ -32,6 +32,7 @@ from backend.placements.models import (
     Invitation,
     InvitationOutcome,
     PlacementRequest,
+    RequestState,
     RequestStatus,
 )
 from backend.placements.reading.access import readable_by, status_column, viewer_values
@@ -92,6 +93,7 @@ class RequestView:
     business), with the status computed in SQL."""
 
     id: uuid.UUID
+    state: RequestState  # stored; what the table's rules read (the status is what is shown)
     status: RequestStatus
     campaign: CampaignView
     school: OrganisationRef
@@ -132,7 +134,7 @@ class RequestView:
 _REQUEST = PlacementRequest.__table__
 # The request's own columns of the view, read by these labels.
 _OWN = (
-    *("id", "first_name", "last_name", "national_number_encrypted", "street", "postcode"),
+    *("id", "state", "first_name", "last_name", "national_number_encrypted", "street", "postcode"),
     *("city", "province", "latitude", "longitude", "phone", "email", "transport_modes"),
     *("remarks", "start_date", "end_date", "hours_per_week", "days", "form", "withdrawn_at"),
     *("created_at", "updated_at", "version"),

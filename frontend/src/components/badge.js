@@ -30,3 +30,22 @@ export function StatusBadge({ request, detailed = false }) {
   // Open: the manual's column stays empty; a screen reader still hears the state.
   return html`<span class="badge badge-open"><span class="visually-hidden">${t('status.open')}</span></span>`;
 }
+
+/**
+ * What became of the services' responses that did not last: one short line per service that
+ * declined after the interview and per service that undid its acceptance (the owning school
+ * and the admin get `releases`; the reasons are in the request's history).
+ */
+export function OutcomeNotes({ request }) {
+  const lines = [
+    ...(request.invitations || [])
+      .filter((i) => i.outcome === 'declined')
+      .map((i) => ({ at: i.ended_at, text: t('status.declined_by', { name: i.service?.name ?? '' }) })),
+    ...(request.releases || []).map((r) => ({
+      at: r.released_at,
+      text: t('status.released_by', { name: r.service?.name ?? '' }),
+    })),
+  ].sort((a, b) => (a.at < b.at ? -1 : 1));
+  if (!lines.length) return null;
+  return html`<ul class="plain status-notes">${lines.map((l) => html`<li>${l.text}</li>`)}</ul>`;
+}

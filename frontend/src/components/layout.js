@@ -2,6 +2,7 @@
 import { html } from '../html.js';
 import { getLanguage, t } from '../i18n/index.js';
 import { useLocation } from '../router.js';
+import { CampaignBanner } from './banner.js';
 
 const NAV = {
   school: [
@@ -60,5 +61,8 @@ export function Layout({ user, onLanguage, onLogout, children }) {
         </div>
       </div>
     </header>
-    <main id="main" tabindex="-1">${children}</main>`;
+    <main id="main" tabindex="-1">
+      ${user && NAV[user.role] && html`<${CampaignBanner} role=${user.role} path=${path} />`}
+      ${children}
+    </main>`;
 }

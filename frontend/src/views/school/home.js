@@ -1,15 +1,16 @@
 import { get } from '../../api.js';
-import { DeadlineBanner, Timeline } from '../../components/banner.js';
+import { Timeline } from '../../components/banner.js';
 import { useLoad } from '../../components/load.js';
 import { Loading, Page } from '../../components/page.js';
 import { TrackSwitch, useTrack } from '../../components/track.js';
 import { html } from '../../html.js';
 import { t } from '../../i18n/index.js';
-import { currentCampaign, items } from '../../lib/campaign.js';
+import { campaignAllows, items } from '../../lib/campaign.js';
 
+/** The campaign of `track` that matters now, as the server chooses it (null when none). */
 export function useCampaign(track) {
-  const campaigns = useLoad(() => get('/campaigns'), []);
-  return { ...campaigns, campaign: campaigns.data ? currentCampaign(campaigns.data, track) : null };
+  const found = useLoad(() => get('/campaigns/current', { track }).catch(() => null), [track]);
+  return { ...found, campaign: found.data ?? null };
 }
 
 export function SchoolHome({ user }) {
@@ -22,7 +23,7 @@ export function SchoolHome({ user }) {
   return html`
     <${Page} title=${t('school.home_title', { name: user.organisation?.name ?? '' })}>
       <${TrackSwitch} track=${track} onChange=${setTrack} />
-      ${loading ? html`<${Loading} />` : html`<${DeadlineBanner} campaign=${campaign} />`}
+      ${loading && html`<${Loading} />`}
       ${campaign && html`<h2>${t('timeline.title')}</h2><${Timeline} campaign=${campaign} />`}
       <div class="stats">
         <div class="stat"><strong>${count(supervisors) ?? '–'}</strong>
@@ -33,7 +34,7 @@ export function SchoolHome({ user }) {
       <p>${t('school.supervisors_first')}</p>
       <div class="actions">
         <a class="button" href="/school/supervisors">${t('school.manage_supervisors')}</a>
-        <a class="button primary" href="/school/requests/new">${t('nav.new_request')}</a>
+        ${campaignAllows(campaign, 'school', 'create') && html`<a class="button primary" href="/school/requests/new">${t('nav.new_request')}</a>`}
       </div>
     </${Page}>`;
 }

@@ -3,8 +3,7 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { download, get, getAll, query } from '../../api.js';
 import { Alert } from '../../components/alert.js';
-import { StatusBadge } from '../../components/badge.js';
-import { DeadlineBanner } from '../../components/banner.js';
+import { OutcomeNotes, StatusBadge } from '../../components/badge.js';
 import { errorText, SelectField, TextField } from '../../components/field.js';
 import { afterPress } from '../../components/form.js';
 import { FilterPanel, SortHeader } from '../../components/list.js';
@@ -15,9 +14,10 @@ import { Loading, Page } from '../../components/page.js';
 import { TrackSwitch, useTrack } from '../../components/track.js';
 import { html } from '../../html.js';
 import { getLanguage, t } from '../../i18n/index.js';
-import { currentCampaign, items } from '../../lib/campaign.js';
+import { campaignAllows, items } from '../../lib/campaign.js';
 import { formatDate } from '../../lib/format.js';
 import { useQueryState } from '../../router.js';
+import { useCampaign } from './home.js';
 
 // The overview's filters and sort live in the address (reload and back keep them).
 const DEFAULTS = { status: '', supervisor_id: '', q: '', sort: 'name' };
@@ -46,7 +46,7 @@ function RequestRow({ request: r }) {
       <td data-label=${label.city}>${r.postcode} ${r.city}</td>
       <td data-label=${label.supervisor}>${supervisor}</td>
       <td data-label=${label.period}>${r.start_date ? `${formatDate(r.start_date)} – ${formatDate(r.end_date)}` : ''}</td>
-      <td data-label=${label.status}><${StatusBadge} request=${r} detailed /></td>
+      <td data-label=${label.status}><${StatusBadge} request=${r} detailed /><${OutcomeNotes} request=${r} /></td>
     </tr>`;
 }
 
@@ -57,7 +57,7 @@ export function Overview({ search }) {
   useEffect(() => setTyped(filters.q), [filters.q]);
   const shape = JSON.stringify(filters);
   const [error, setError] = useState(null);
-  const campaigns = useLoad(() => get('/campaigns'), []);
+  const { campaign } = useCampaign(track);
 
   // The whole overview in one table, as the manual shows it: all of the school's pupils.
   const list = useLoad(
@@ -74,7 +74,6 @@ export function Overview({ search }) {
     [loadedOnce.current],
   );
 
-  const campaign = campaigns.data ? currentCampaign(campaigns.data, track) : null;
   const rows = items(list.data);
   const total = list.data?.total ?? rows.length;
   const setFilter = (name) => (value) => setFilters({ [name]: value });
@@ -103,12 +102,14 @@ export function Overview({ search }) {
 
   return html`
     <${Page} title=${t('overview.title')} wide
-      actions=${html`<a class="button primary" href="/school/requests/new">${t('nav.new_request')}</a>
-        <a class="button" href="/school/requests/import">${t('import.title')}</a>
+      actions=${html`${
+        campaignAllows(campaign, 'school', 'create') &&
+        html`<a class="button primary" href="/school/requests/new">${t('nav.new_request')}</a>
+        <a class="button" href="/school/requests/import">${t('import.title')}</a>`
+      }
         <button type="button" onClick=${() => exportFile('xlsx')}>${t('overview.export_xlsx')}</button>
         <button type="button" onClick=${() => exportFile('csv')}>${t('overview.export_csv')}</button>`}>
       <${TrackSwitch} track=${track} onChange=${setTrack} />
-      <${DeadlineBanner} campaign=${campaign} />
       <${Alert}>${error}</${Alert}>
       <${FilterPanel} active=${active} onSubmit=${() => setFilter('q')(typed)}>
         <${TextField} id="q" type="search" label=${t('overview.search')} value=${typed} onInput=${setTyped}

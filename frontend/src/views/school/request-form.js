@@ -3,8 +3,7 @@
 import { useState } from 'preact/hooks';
 import { api, get, post } from '../../api.js';
 import { Alert } from '../../components/alert.js';
-import { StatusBadge } from '../../components/badge.js';
-import { DeadlineBanner } from '../../components/banner.js';
+import { OutcomeNotes, StatusBadge } from '../../components/badge.js';
 import { Dialog } from '../../components/dialog.js';
 import { ChoiceGroup, SelectField, TextArea, TextField } from '../../components/field.js';
 import { afterPress, useForm } from '../../components/form.js';
@@ -15,12 +14,13 @@ import { CityField, usePlaceFollowsPostcode, usePostcode } from '../../component
 import { TrackSwitch, useTrack } from '../../components/track.js';
 import { html } from '../../html.js';
 import { has, t } from '../../i18n/index.js';
-import { currentCampaign, items, phaseOf } from '../../lib/campaign.js';
+import { campaignAllows, items } from '../../lib/campaign.js';
 import { brusselsDay, formatDate, formatDateTime, formatPhone } from '../../lib/format.js';
 import { checkNationalNumber, formatNationalNumber } from '../../lib/national-number.js';
 import { placeNamed } from '../../lib/places.js';
 import { checkDates, isEmail, isPostcode } from '../../lib/rules.js';
 import { navigate } from '../../router.js';
+import { useCampaign } from './home.js';
 
 const EMPTY = {
   first_name: '',
@@ -205,7 +205,7 @@ function RequestForm({ existing, track, campaign, supervisors }) {
         ${!existing && html`<button type="button" class="primary" disabled=${form.busy} onClick=${() => save(true)}>${t('request.save_next')}</button>`}
         <button type="submit" class=${existing ? 'primary' : ''} disabled=${form.busy}>${t('request.save_close')}</button>
         <a href="/school/requests">${t('common.cancel')}</a>
-        ${existing && html`<button type="button" class="danger" onClick=${() => setConfirmDelete(true)}>${t('request.delete')}</button>`}
+        ${existing?.actions?.includes('withdraw_request') && html`<button type="button" class="danger" onClick=${() => setConfirmDelete(true)}>${t('request.delete')}</button>`}
       </div>
       ${
         confirmDelete &&
@@ -222,11 +222,11 @@ function RequestForm({ existing, track, campaign, supervisors }) {
 }
 
 function useFormData(track) {
-  const campaigns = useLoad(() => get('/campaigns'), []);
+  const current = useCampaign(track);
   const supervisors = useLoad(() => get('/supervisors', { page_size: 200 }), []);
   return {
-    loading: campaigns.loading || supervisors.loading,
-    campaign: campaigns.data ? currentCampaign(campaigns.data, track) : null,
+    loading: current.loading || supervisors.loading,
+    campaign: current.campaign,
     supervisors: items(supervisors.data),
   };
 }
@@ -234,7 +234,8 @@ function useFormData(track) {
 export function NewRequest() {
   const [track, setTrack] = useTrack();
   const data = useFormData(track);
-  const phase = data.campaign ? phaseOf(data.campaign) : null;
+  // A new request joins the campaign in which the server still allows `create`.
+  const allowed = campaignAllows(data.campaign, 'school', 'create');
   return html`
     <${Page} title=${t('request.new_title')}>
       <${TrackSwitch} track=${track} onChange=${setTrack} />
@@ -242,9 +243,11 @@ export function NewRequest() {
         data.loading
           ? html`<${Loading} />`
           : html`
-        <${DeadlineBanner} campaign=${data.campaign} />
-        ${phase && phase !== 'requests_open' && html`<div class="alert alert-info">${t('request.phase_no_new')}</div>`}
-        <${RequestForm} key=${track} track=${track} campaign=${data.campaign} supervisors=${data.supervisors} />`
+        ${
+          allowed
+            ? html`<${RequestForm} key=${track} track=${track} campaign=${data.campaign} supervisors=${data.supervisors} />`
+            : html`<div class="alert alert-info" role="status">${t('request.phase_no_new')}</div>`
+        }`
       }
     </${Page}>`;
 }
@@ -283,7 +286,7 @@ function History({ id }) {
   return html`
     <section class="card history">
       <h2>${t('request.history')}</h2>
-      <ul>${events.map((e) => html`<li><time datetime=${e.at}>${formatDateTime(e.at)}</time> · ${eventText(e.kind)}${e.actor?.organisation_name ? ` · ${e.actor.organisation_name}` : ''}</li>`)}</ul>
+      <ul>${events.map((e) => html`<li><time datetime=${e.at}>${formatDateTime(e.at)}</time> · ${eventText(e.kind)}${e.actor?.organisation_name ? ` · ${e.actor.organisation_name}` : ''}${e.details?.reason ? ` · ${t('history.reason', { reason: e.details.reason })}` : ''}</li>`)}</ul>
     </section>`;
 }
 
@@ -298,20 +301,26 @@ export function EditRequest({ params }) {
   if (waiting) return waiting;
   const r = request.data;
   const name = `${r.first_name} ${r.last_name}`;
-  const phase = data.campaign ? phaseOf(data.campaign) : null;
-  const locked = r.status === 'accepted' || r.status === 'not_placed' || phase === 'closed';
+  // Editable exactly when the server offers `edit` (transitions.TABLE); why not, in words.
+  const locked = !r.actions?.includes('edit');
+  const why =
+    r.status === 'accepted'
+      ? 'request.locked_accepted'
+      : r.campaign?.phase === 'closed' || r.status === 'not_placed'
+        ? 'request.locked_closed'
+        : 'request.locked_now';
   return html`
     <${Page} title=${locked ? name : t('request.edit_named', { name })}>
       <p>${t('request.track')}: ${t(`track.${track}`)}</p>
-      <div class="status-line"><${StatusBadge} request=${r} detailed /></div>
+      <div class="status-line"><${StatusBadge} request=${r} detailed /><${OutcomeNotes} request=${r} /></div>
       ${
         locked
           ? html`
-        <div class="locked" role="status">${r.status === 'accepted' ? t('request.locked_accepted') : t('request.locked_closed')}</div>
+        <div class="locked" role="status">${t(why)}</div>
         <${ReadOnly} request=${r} />
         <p><a href="/school/requests">${t('request.back')}</a></p>`
           : html`
-        <${RequestForm} existing=${r} track=${track} campaign=${data.campaign} supervisors=${data.supervisors} />`
+        <${RequestForm} existing=${r} track=${track} campaign=${r.campaign} supervisors=${data.supervisors} />`
       }
       <${History} id=${r.id} />
     </${Page}>`;

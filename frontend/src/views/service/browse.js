@@ -16,6 +16,7 @@ import { t } from '../../i18n/index.js';
 import { items } from '../../lib/campaign.js';
 import { formatDate } from '../../lib/format.js';
 import { useQueryState } from '../../router.js';
+import { ServiceActions } from './actions.js';
 
 const PAGE_SIZE = 100;
 const NO_FILTERS = {
@@ -72,8 +73,15 @@ function myInvitation(request, user) {
   return (request.invitations || []).find((i) => !i.service || i.service.id === user.organisation?.id);
 }
 
+/**
+ * The request's status for this service: the server's `status` where it is final (not placed
+ * after the decision deadline, withdrawn), else what this service's own invitation became.
+ */
 export function ServiceStatus({ request, user }) {
   const mine = myInvitation(request, user);
+  if (request.status === 'not_placed')
+    return html`<span class="badge badge-not-placed">${t('status.not_placed')}</span>`;
+  if (request.status === 'withdrawn') return html`<span class="badge badge-withdrawn">${t('status.withdrawn')}</span>`;
   if (request.acceptance && request.acceptance.service?.id === user.organisation?.id) {
     return html`<span class="badge badge-accepted">${t('service.accepted_by_you')}</span>`;
   }
@@ -83,7 +91,7 @@ export function ServiceStatus({ request, user }) {
 }
 
 /** The service's lists: a table, cards on a phone (styles.css, `table.cards`). */
-function RequestTable({ rows, user, showDistance = true, caption, sort, onSort }) {
+function RequestTable({ rows, user, showDistance = true, caption, sort, onSort, onChanged, onError }) {
   const by = (key) => (onSort ? key : undefined);
   const label = {
     city: t('field.city'),
@@ -92,6 +100,7 @@ function RequestTable({ rows, user, showDistance = true, caption, sort, onSort }
     period: t('request.period'),
     transport: t('field.transport_modes'),
     status: t('field.status'),
+    actions: t('service.actions'),
   };
   return html`
     <div class="table-wrap" tabindex="0">
@@ -105,6 +114,7 @@ function RequestTable({ rows, user, showDistance = true, caption, sort, onSort }
           <${SortHeader} label=${label.period} by=${by('start_date')} sort=${sort} onSort=${onSort} />
           <${SortHeader} label=${label.transport} />
           <${SortHeader} label=${label.status} by=${by('status')} sort=${sort} onSort=${onSort} />
+          <${SortHeader} label=${label.actions} />
         </tr></thead>
         <tbody>
           ${rows.map(
@@ -117,6 +127,8 @@ function RequestTable({ rows, user, showDistance = true, caption, sort, onSort }
               <td data-label=${label.period}>${r.start_date ? `${formatDate(r.start_date)} – ${formatDate(r.end_date)}` : ''}</td>
               <td data-label=${label.transport}>${(r.transport_modes || []).map((m) => t(`transport.${m}`)).join(', ')}</td>
               <td data-label=${label.status}><${ServiceStatus} request=${r} user=${user} /></td>
+              <td class="row-actions" data-label=${label.actions}><${ServiceActions} request=${r} name=${`${r.first_name} ${r.last_name}`}
+                onDone=${onChanged} onError=${onError} /></td>
             </tr>`,
           )}
         </tbody>
@@ -152,6 +164,16 @@ export function Browse({ user, search }) {
   const set = (name) => (value) => setDraft((d) => ({ ...d, [name]: value }));
   const rows = items(list.data);
   useEffect(() => rememberDistances(rows), [list.data]);
+  const [said, setSaid] = useState({ message: null, error: null });
+  const changed = (message) => {
+    setSaid({ message, error: null });
+    list.reload();
+    capacity.reload();
+  };
+  const failed = (error) => {
+    setSaid({ message: null, error });
+    list.reload();
+  };
 
   return html`
     <${Page} title=${t('service.browse_title')} wide>
@@ -160,6 +182,8 @@ export function Browse({ user, search }) {
         setTrack(v);
       }} />
       <${Capacity} data=${capacity.data} />
+      <${Alert}>${said.error}</${Alert}>
+      <${Alert} kind="success">${said.message}</${Alert}>
         <${FilterPanel} active=${active} onSubmit=${() => {
           const chosen = Object.fromEntries(FILTER_NAMES.map((name) => [name, draft[name]]));
           setShown({ ...chosen, page: '1' });
@@ -185,7 +209,7 @@ export function Browse({ user, search }) {
           ? html`<${Loading} />`
           : rows.length
             ? html`<${RequestTable} rows=${rows} user=${user} caption=${t('nav.browse')}
-        sort=${shown.sort} onSort=${(sort) => setShown({ sort, page: '1' })} />`
+        sort=${shown.sort} onSort=${(sort) => setShown({ sort, page: '1' })} onChanged=${changed} onError=${failed} />`
             : html`<p class="card">${t('overview.none')}</p>`
       }
       <${Pager} page=${page} pageSize=${PAGE_SIZE} total=${list.data?.total} onPage=${setPage} />
@@ -241,7 +265,11 @@ export function Mine({ user, search }) {
           ? html`<${Loading} />`
           : rows.length
             ? html`<${RequestTable} rows=${rows} user=${user} showDistance=${false} caption=${t(`mine.${tab}`)}
-        sort=${shown.sort} onSort=${(sort) => setShown({ sort, page: '1' })} />`
+        sort=${shown.sort} onSort=${(sort) => setShown({ sort, page: '1' })}
+        onChanged=${() => list.reload()} onError=${(text) => {
+          setError(text);
+          list.reload();
+        }} />`
             : html`<p class="card">${t('overview.none')}</p>`
       }
       <${Pager} page=${page} pageSize=${PAGE_SIZE} total=${list.data?.total} onPage=${setPage} />

@@ -1,10 +1,10 @@
-// One request as a service sees it, with the actions its state allows: invite, withdraw,
-// decline (an optional reason), accept (notes and a contact person), release (a reason).
+// One request as a service sees it, with exactly the actions the server offers: invite,
+// withdraw, decline (an optional reason), accept (notes and a contact person), release (a reason).
 import { useEffect, useState } from 'preact/hooks';
 import { get, post } from '../../api.js';
 import { Alert } from '../../components/alert.js';
 import { Dialog, ReasonDialog } from '../../components/dialog.js';
-import { errorText, TextArea, TextField } from '../../components/field.js';
+import { TextArea, TextField } from '../../components/field.js';
 import { useForm } from '../../components/form.js';
 import { useLoad } from '../../components/load.js';
 import { notLoaded, Page } from '../../components/page.js';
@@ -13,6 +13,7 @@ import { t } from '../../i18n/index.js';
 import { formatDate, formatPhone } from '../../lib/format.js';
 import { formatNationalNumber } from '../../lib/national-number.js';
 import { isEmail } from '../../lib/rules.js';
+import { ServiceActions } from './actions.js';
 import { knownDistance, ServiceStatus } from './browse.js';
 
 /** The contact person the service named last time (from the server), for the fields the
@@ -92,29 +93,12 @@ export function Detail({ params, user }) {
   const [dialog, setDialog] = useState(null);
   const [message, setMessage] = useState(null);
   const [error, setError] = useState(null);
-  const [busy, setBusy] = useState(false);
   const waiting = notLoaded(request, t('request.edit_title'), html`<a href="/service">${t('service.back')}</a>`);
   if (waiting) return waiting;
   const r = request.data;
-  const mine = (r.invitations || []).find((i) => !i.service || i.service.id === user.organisation?.id);
   const acceptedByMe = r.acceptance && r.acceptance.service?.id === user.organisation?.id;
-  const pending = mine?.outcome === 'pending';
   const km = r.distance_km ?? knownDistance(r.id);
 
-  async function act(path, done) {
-    setBusy(true);
-    setError(null);
-    setMessage(null);
-    try {
-      await post(`/placement-requests/${r.id}${path}`, {});
-      setMessage(done);
-      request.reload();
-    } catch (err) {
-      setError(errorText(err.code, err.detail));
-    } finally {
-      setBusy(false);
-    }
-  }
   const finish = (text) => {
     setDialog(null);
     setMessage(text);
@@ -130,16 +114,15 @@ export function Detail({ params, user }) {
       <${Alert}>${error}</${Alert}>
       <${Alert} kind="success">${message}</${Alert}>
       <div class="actions">
-        ${!r.acceptance && !pending && html`<button type="button" class="primary" disabled=${busy} onClick=${() => act('/invitations', t('service.invited_message'))}>${t('service.invite')}</button>`}
-        ${
-          !r.acceptance &&
-          pending &&
-          html`
-          <button type="button" class="primary" onClick=${() => setDialog('accept')}>${t('service.accept')}</button>
-          <button type="button" onClick=${() => setDialog('decline')}>${t('service.decline')}</button>
-          <button type="button" disabled=${busy} onClick=${() => act('/invitations/mine/withdraw', t('service.withdrawn_message'))}>${t('service.withdraw')}</button>`
-        }
-        ${acceptedByMe && html`<button type="button" class="danger" onClick=${() => setDialog('release')}>${t('service.release')}</button>`}
+        <${ServiceActions} request=${r} onDialog=${setDialog}
+          onDone=${(text) => {
+            setError(null);
+            finish(text);
+          }}
+          onError=${(text) => {
+            setMessage(null);
+            setError(text);
+          }} />
       </div>
       <dl class="facts card">
         ${row(t('service.school'), r.school?.name)}
