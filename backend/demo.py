@@ -209,9 +209,10 @@ async def _demo_campaigns(session: AsyncSession) -> dict[str, Campaign]:
     return campaigns
 
 
-async def _demo_requests(
-    session: AsyncSession, campaigns: dict[str, Campaign], schools: list[User]
-) -> None:
+async def _demo_supervisors(
+    session: AsyncSession, schools: list[User]
+) -> dict[uuid.UUID, list[Supervisor]]:
+    """Two workplace supervisors per demo school."""
     supervisors: dict[uuid.UUID, list[Supervisor]] = {}
     for user in schools:
         domain = user.email.split("@", 1)[1]
@@ -227,6 +228,13 @@ async def _demo_requests(
             session.add(supervisor)
             supervisors[user.organisation_id].append(supervisor)
     await session.flush()
+    return supervisors
+
+
+async def _demo_requests(
+    session: AsyncSession, campaigns: dict[str, Campaign], schools: list[User]
+) -> None:
+    supervisors = await _demo_supervisors(session, schools)
     now = clock.now()
     for n, (first, last, postcode, city, track, transport) in enumerate(DEMO_PUPILS):
         school = schools[n % len(schools)]

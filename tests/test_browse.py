@@ -268,7 +268,7 @@ def test_an_sqlite_without_math_functions_measures_the_same_distances(monkeypatc
     monkeypatch.setattr(
         db, "MATH_FUNCTIONS", {n: counted(n, f) for n, f in db.MATH_FUNCTIONS.items()}
     )
-    from backend.placements.lists.distance import Origin, _distance_sql, origin_values
+    from backend.placements.lists.distance import Origin, distance_sql, origin_values
     from backend.reference.postcodes import distance_km, lookup_postcode
 
     connection = sqlite3.connect(":memory:")
@@ -281,7 +281,7 @@ def test_an_sqlite_without_math_functions_measures_the_same_distances(monkeypatc
     )
     origin = Origin(oostende.latitude, oostende.longitude)
     query = (
-        select(_distance_sql())
+        select(distance_sql())
         .params(**origin_values(origin))
         .compile(dialect=sqlite_dialect.dialect(), compile_kwargs={"literal_binds": True})
     )

@@ -21,11 +21,11 @@ from backend.campaigns.models import Campaign, Track
 from backend.db import dialect_of
 from backend.placements.lists.distance import (
     Origin,
-    _bounding_box,
-    _distance,
-    _distance_sql,
-    _origin,
+    bounding_box,
     box_around,
+    distance_sql,
+    distance_to,
+    origin_of,
     origin_values,
 )
 from backend.placements.lists.overview import like_pattern
@@ -160,9 +160,9 @@ def _query(shape: _Shape, dialect: str) -> views.PageQuery:
     conditions = [*_scope(shape.mine), *_filters(shape)]
     order = _order(shape.sort)
     if shape.distance:
-        distance = _distance_sql()
+        distance = distance_sql()
         if shape.max_km:
-            conditions += [_bounding_box(), distance <= bindparam("max_km")]
+            conditions += [bounding_box(), distance <= bindparam("max_km")]
         if shape.sort == "distance":
             # Unknown distances last; equal ones keep the newest-first order.
             order = [distance.is_(None), distance, *order]
@@ -202,12 +202,12 @@ async def list_for_service(
 ) -> Page[dict[str, Any]]:
     """The service's browse list (or own list with `mine=`), filtered, sorted, paginated;
     each item as the service may see it, with its distance in km when known."""
-    origin = _origin(actor, params)
+    origin = origin_of(actor, params)
     query = _query(_shape(params, origin), dialect_of(session))
     page, total = await views.load_page(session, query, _values(actor, params, origin), params)
     items = await respond_many(session, actor, page, via="list")
     for view, item in zip(page, items, strict=True):
-        distance = _distance(origin, view.latitude, view.longitude)
+        distance = distance_to(origin, view.latitude, view.longitude)
         if distance is not None:
             item["distance_km"] = round(distance, 1)
     return Page(items=items, total=total, page=params.page, page_size=params.page_size)

@@ -31,7 +31,7 @@ class Origin:
     longitude: float
 
 
-def _origin(actor: Actor, params: RequestListParams) -> Origin | None:
+def origin_of(actor: Actor, params: RequestListParams) -> Origin | None:
     """The point distances are measured from: `near`, else the service's own postcode."""
     if params.near:
         info = lookup_postcode(params.near)
@@ -60,7 +60,7 @@ def box_around(origin: Origin, max_km: float) -> tuple[float, float, float, floa
     )
 
 
-def _bounding_box() -> Any:
+def bounding_box() -> Any:
     return and_(
         PlacementRequest.latitude.between(bindparam("south"), bindparam("north")),
         PlacementRequest.longitude.between(bindparam("west"), bindparam("east")),
@@ -80,7 +80,7 @@ def _least_on_sqlite(element: _least, compiler: Any, **kw: Any) -> str:
     return f"min({compiler.process(element.clauses, **kw)})"
 
 
-def _distance_sql() -> Any:
+def distance_sql() -> Any:
     """The haversine distance in km from the origin (bind parameters `origin_latitude`,
     `origin_longitude`, and `origin_cos`, the cosine of its latitude) to the request's
     coordinates, in SQL (`reference.postcodes.distance_km`'s formula); NULL without
@@ -104,7 +104,7 @@ def origin_values(origin: Origin) -> dict[str, float]:
     }
 
 
-def _distance(
+def distance_to(
     origin: Origin | None, latitude: float | None, longitude: float | None
 ) -> float | None:
     if origin is None or latitude is None or longitude is None:
