@@ -3,7 +3,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from backend.schemas import ReadModel, StrictModel
+from backend.schemas import ReadModel, SingleLine, StrictModel
 
 # A verification code as typed: digits, perhaps grouped with spaces.
 CODE_PATTERN = r"^[0-9 ]*$"
@@ -37,7 +37,7 @@ class PasswordCheckIn(StrictModel):
 
     password: str = Field(max_length=1024)
     email: str | None = Field(None, max_length=320)
-    name: str | None = Field(None, max_length=200)
+    name: SingleLine | None = Field(None, max_length=200)
     token: str | None = Field(None, max_length=200, description="An activation or reset link's")
 
 
