@@ -4,6 +4,7 @@ walk (SPEC section 4)."""
 
 import enum
 from dataclasses import dataclass
+from functools import cache
 
 from backend.campaigns.models import Campaign
 from backend.campaigns.phase import Phase
@@ -122,6 +123,7 @@ _DEADLINE_OF_PHASE = {
 ROLES = ("school", "service", "admin")
 
 
+@cache
 def actions_for(
     role: str,
     relations: frozenset[Relation],
@@ -129,13 +131,14 @@ def actions_for(
     state: RequestState,
     *,
     places_left: bool = True,
-) -> list[Action]:
+) -> tuple[Action, ...]:
     """THE actions a viewer may take on a request now (its `actions`, which the client shows
     as buttons): those whose rule names the viewer's role with a relation it has
     (`relations`; the admin has `any`), in the campaign's phase and the request's state, and
     for accepting a place left. The writes check the same conditions, so each action listed
-    succeeds and any other is refused."""
-    return [
+    succeeds and any other is refused. Kept per combination: a list of 200 requests has a
+    handful."""
+    return tuple(
         action
         for action, rule in TABLE.items()
         if rule.states
@@ -143,7 +146,7 @@ def actions_for(
         and phase in rule.phases
         and state in rule.states
         and (places_left or not rule.needs_place)
-    ]
+    )
 
 
 def campaign_actions(phase: Phase) -> dict[str, list[str]]:

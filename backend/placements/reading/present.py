@@ -9,7 +9,7 @@ from typing import Any
 
 from backend import crypto
 from backend.auth.actor import Actor
-from backend.campaigns.phase import next_deadline, phase_of
+from backend.campaigns.phase import Phase, next_deadline, phase_of
 from backend.organisations.models import OrganisationKind
 from backend.placements.models import InvitationOutcome
 from backend.placements.reading.view import (
@@ -93,7 +93,9 @@ def _relations(actor: Actor, view: RequestView) -> frozenset[Relation]:
     return frozenset()
 
 
-def _actions(actor: Actor, view: RequestView, full_campaigns: Set[uuid.UUID]) -> list[str]:
+def _actions(
+    actor: Actor, view: RequestView, phase: Phase, full_campaigns: Set[uuid.UUID]
+) -> list[str]:
     """The request's `actions` for this viewer now (`transitions.actions_for`); none with a
     read-only API token, which may not write."""
     if actor.api_token is not None and actor.api_token.is_read_only:
@@ -101,11 +103,17 @@ def _actions(actor: Actor, view: RequestView, full_campaigns: Set[uuid.UUID]) ->
     found = actions_for(
         actor.role.value,
         _relations(actor, view),
-        phase_of(view.campaign),
+        phase,
         view.state,
         places_left=view.campaign.id not in full_campaigns,
     )
     return [action.value for action in found]
+
+
+def _campaign_part(campaign: CampaignView) -> tuple[Phase, dict[str, Any]]:
+    """The campaign's phase now and its body: once per campaign of a list."""
+    body = present_campaign(campaign)
+    return Phase(body["phase"]), body
 
 
 def present_release(acceptance: AcceptanceView) -> dict[str, Any]:
@@ -148,7 +156,10 @@ def _common(view: RequestView, campaign: dict[str, Any]) -> dict[str, Any]:
 
 
 def _present(
-    actor: Actor, view: RequestView, campaign: dict[str, Any], full_campaigns: Set[uuid.UUID]
+    actor: Actor,
+    view: RequestView,
+    campaign: tuple[Phase, dict[str, Any]],
+    full_campaigns: Set[uuid.UUID],
 ) -> dict[str, Any]:
     role = actor.role
     is_owner = role == OrganisationKind.school and view.school.id == actor.organisation_id
@@ -159,7 +170,8 @@ def _present(
         and accepted is not None
         and accepted.service.id == actor.organisation_id
     )
-    body = _common(view, campaign)
+    phase, campaign_body = campaign
+    body = _common(view, campaign_body)
     if is_owner or is_accepter or is_admin:
         body["street"] = view.street
     if is_owner or is_accepter:
@@ -183,7 +195,7 @@ def _present(
     body["created_at"] = _iso(view.created_at)
     body["updated_at"] = _iso(view.updated_at)
     body["version"] = view.version
-    body["actions"] = _actions(actor, view, full_campaigns)
+    body["actions"] = _actions(actor, view, phase, full_campaigns)
     return body
 
 
@@ -193,18 +205,18 @@ def present(
     """The request as `actor` may see it (SPEC section 5). The caller read `view` through
     `readable_by`, so `actor` may know the request; this decides only which fields, and
     which actions it offers (`full_campaigns`: those where the service has no place left)."""
-    return _present(actor, view, present_campaign(view.campaign), full_campaigns)
+    return _present(actor, view, _campaign_part(view.campaign), full_campaigns)
 
 
 def present_many(
     actor: Actor, views: list[RequestView], full_campaigns: Set[uuid.UUID] = frozenset()
 ) -> list[dict[str, Any]]:
     """`present` for a list, each campaign's part built once."""
-    campaigns: dict[Any, dict[str, Any]] = {}
+    campaigns: dict[Any, tuple[Phase, dict[str, Any]]] = {}
     bodies = []
     for view in views:
         campaign = campaigns.get(view.campaign.id)
         if campaign is None:
-            campaign = campaigns[view.campaign.id] = present_campaign(view.campaign)
+            campaign = campaigns[view.campaign.id] = _campaign_part(view.campaign)
         bodies.append(_present(actor, view, campaign, full_campaigns))
     return bodies
