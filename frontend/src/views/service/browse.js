@@ -12,7 +12,7 @@ import { Loading, Page } from '../../components/page.js';
 import { Pager } from '../../components/pager.js';
 import { TrackSwitch, useTrack } from '../../components/track.js';
 import { html } from '../../html.js';
-import { t } from '../../i18n/index.js';
+import { getLanguage, t } from '../../i18n/index.js';
 import { items } from '../../lib/campaign.js';
 import { formatDate } from '../../lib/format.js';
 import { useQueryState } from '../../router.js';
@@ -236,7 +236,7 @@ export function Mine({ user, search }) {
     setError(null);
     try {
       await download(
-        `/placement-requests/export/accepted?format=${format}&track=${track}`,
+        `/placement-requests/export/accepted?format=${format}&track=${track}&lang=${getLanguage()}`,
         `mijn-leerlingen-${track}.${format}`,
       );
     } catch (err) {
