@@ -5,6 +5,7 @@ import csv
 import io
 import re
 from collections.abc import Iterable, Sequence
+from datetime import date, datetime
 from typing import Any, Literal
 
 import anyio.to_thread
@@ -22,6 +23,10 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # U+FFFE/U+FFFF. Inputs refuse them (backend/schemas.py); rows stored before that, or by other
 # means, are written with U+FFFD in their place.
 UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# A day as strftime writes it: ISO unless the caller's language writes it otherwise
+# (dd/mm/yyyy for Dutch, backend/placements/files/words.py).
+ISO_DAY = "%Y-%m-%d"
+_XLSX_DAY = {"%d/%m/%Y": "dd/mm/yyyy", ISO_DAY: "yyyy-mm-dd"}
 PHONE = re.compile(r"\+\d{6,15}")
 MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -37,8 +42,12 @@ def _writable(value: Any) -> Any:
     return value
 
 
-def _cell(value: Any) -> Any:
+def _cell(value: Any, day_format: str = ISO_DAY) -> Any:
     value = _writable(value)
+    if isinstance(value, datetime):
+        return value.astimezone(BRUSSELS).strftime(f"{day_format} %H:%M")
+    if isinstance(value, date):
+        return value.strftime(day_format)
     if value is None:
         return ""
     # Spreadsheet formula injection: a CSV cell starting with these would run as a formula.
@@ -48,29 +57,42 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def to_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+def to_csv(
+    header: Sequence[str], rows: Iterable[Sequence[Any]], day_format: str = ISO_DAY
+) -> bytes:
     buffer = io.StringIO()
     # Semicolons and a BOM: what Excel in a Belgian locale opens correctly.
     writer = csv.writer(buffer, delimiter=";")
     writer.writerow(header)
     for row in rows:
-        writer.writerow([_cell(v) for v in row])
+        writer.writerow([_cell(v, day_format) for v in row])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def to_xlsx(header: Sequence[str], rows: Iterable[Sequence[Any]], title: str = "Export") -> bytes:
+def to_xlsx(
+    header: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    title: str = "Export",
+    day_format: str = ISO_DAY,
+) -> bytes:
     workbook = Workbook(write_only=True)
     sheet: WriteOnlyWorksheet = workbook.create_sheet(title[:31])
     sheet.append(list(header))
+    shown_as = _XLSX_DAY.get(day_format, "yyyy-mm-dd")
     for row in rows:
-        sheet.append([_xlsx_cell(sheet, v) for v in row])
+        sheet.append([_xlsx_cell(sheet, v, shown_as) for v in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
 
 
-def _xlsx_cell(sheet: WriteOnlyWorksheet, value: Any) -> Any:
+def _xlsx_cell(sheet: WriteOnlyWorksheet, value: Any, shown_as: str) -> Any:
     value = _writable(value)
+    if isinstance(value, date):
+        # A real date (a spreadsheet sorts and counts with it), shown in the file's language.
+        cell = WriteOnlyCell(sheet, value=_naive(value))
+        cell.number_format = shown_as if not isinstance(value, datetime) else f"{shown_as} hh:mm"
+        return cell
     if isinstance(value, str) and value.startswith("="):
         # openpyxl would store this as a formula; typed as a string, Excel shows the text.
         cell = WriteOnlyCell(sheet, value=value)
@@ -86,15 +108,25 @@ def _naive(value: Any) -> Any:
     return value
 
 
-def _file(fmt: Format, filename: str, header: Sequence[str], rows: list[Sequence[Any]]) -> bytes:
-    return to_csv(header, rows) if fmt == "csv" else to_xlsx(header, rows, filename)
+def _file(
+    fmt: Format, filename: str, header: Sequence[str], rows: list[Sequence[Any]], day_format: str
+) -> bytes:
+    if fmt == "csv":
+        return to_csv(header, rows, day_format)
+    return to_xlsx(header, rows, filename, day_format)
 
 
 async def download(
-    fmt: Format, filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]]
+    fmt: Format,
+    filename: str,
+    header: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    day_format: str = ISO_DAY,
 ) -> Response:
-    """The table as a file to download, built off the event loop."""
-    body = await anyio.to_thread.run_sync(_file, fmt, filename, header, list(rows))
+    """The table as a file to download, built off the event loop; days (and moments, with
+    their time) written with `day_format`."""
+    body = await anyio.to_thread.run_sync(_file, fmt, filename, header, list(rows), day_format)
     return Response(
         body,
         media_type=MEDIA_TYPES[fmt],

@@ -95,7 +95,7 @@ async def test_export_holds_national_numbers_only_when_revealed_with_a_reason(
 ):
     campaign, requests = await _campaign_with_requests(db, service_client.account.organisation_id)
     plain = await admin_client.get(
-        "/api/v1/admin/exports/requests", params={"campaign_id": str(campaign.id)}
+        "/api/v1/admin/exports/requests", params={"campaign_id": str(campaign.id), "lang": "codes"}
     )
     assert plain.status_code == 200
     rows = list(csv.DictReader(io.StringIO(plain.content.decode("utf-8-sig")), delimiter=";"))

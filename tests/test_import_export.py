@@ -135,7 +135,9 @@ async def test_duplicates_in_the_file_and_with_the_database(school_client, db):
 
 async def test_xlsx_import_and_template(school_client, db):
     setup = await ready(db, school_client.account.organisation_id)
-    template = await school_client.get(f"{REQUESTS}/import-template", params={"format": "xlsx"})
+    template = await school_client.get(
+        f"{REQUESTS}/import-template", params={"format": "xlsx", "lang": "codes"}
+    )
     assert template.status_code == 200
     workbook = load_workbook(io.BytesIO(template.content))
     sheet = workbook.active
@@ -158,7 +160,7 @@ async def test_xlsx_import_and_template(school_client, db):
 
 async def test_bad_files(school_client, db):
     await ready(db, school_client.account.organisation_id)
-    wrong_columns = await _import(school_client, b"voornaam;naam\nAn;Peeters\n", dry_run=True)
+    wrong_columns = await _import(school_client, b"vnaam;naam\nAn;Peeters\n", dry_run=True)
     assert wrong_columns.status_code == 422
     assert wrong_columns.json()["code"] == "import_unreadable"
     assert "first_name" in wrong_columns.json()["missing_columns"]
@@ -188,7 +190,9 @@ async def test_export_shows_status_and_inviting_services(school_client, service_
     await db.commit()
     assert (await invite(service_client, request.id)).status_code == 201
 
-    exported = await school_client.get(f"{REQUESTS}/export", params={"format": "csv"})
+    exported = await school_client.get(
+        f"{REQUESTS}/export", params={"format": "csv", "lang": "codes"}
+    )
     assert exported.status_code == 200
     assert exported.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(exported.content.decode("utf-8-sig")), delimiter=";"))
@@ -197,7 +201,7 @@ async def test_export_shows_status_and_inviting_services(school_client, service_
     assert rows[0]["invited_by"] == service_client.account.name
     assert rows[0]["national_number"].replace(".", "").replace("-", "") == number
 
-    xlsx = await school_client.get(f"{REQUESTS}/export", params={"format": "xlsx"})
+    xlsx = await school_client.get(f"{REQUESTS}/export", params={"format": "xlsx", "lang": "codes"})
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
     assert sheet.cell(row=2, column=1).value == "invited"
 

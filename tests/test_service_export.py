@@ -39,7 +39,7 @@ async def test_export_of_accepted_pupils(service_client, school_client, db, fmt)
     request = made["accepted_by_me"].request
     national_number = crypto.decrypt(request.national_number_encrypted)
 
-    response = await service_client.get(URL, params={"format": fmt})
+    response = await service_client.get(URL, params={"format": fmt, "lang": "codes"})
     assert response.status_code == 200, response.text
     assert f'filename="accepted-pupils.{fmt}"' in response.headers["content-disposition"]
     assert response.headers["cache-control"] == "no-store"
@@ -86,7 +86,7 @@ async def test_the_export_is_for_services_only(school_client, admin_client, serv
 
 
 async def test_an_empty_export_has_its_header(service_client):
-    response = await service_client.get(URL)
+    response = await service_client.get(URL, params={"lang": "codes"})
     assert response.status_code == 200
     assert _rows(response.content) == []
     assert response.content.decode("utf-8-sig").startswith("school_year;track;first_name")

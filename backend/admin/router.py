@@ -17,6 +17,7 @@ from backend.admin.schemas import (
 from backend.auth.deps import AdminActor, client_address
 from backend.db import SessionDep
 from backend.errors import NotFound, PhaseClosed, PreconditionFailed, problems
+from backend.placements.files import words
 from backend.placements.school import requests as school_requests
 from backend.placements.transitions import RequestLocked, RequestWithdrawn
 from backend.schemas import Page, PageParams
@@ -71,11 +72,16 @@ async def export_requests(
         RevealReason | None,
         Query(description="Why national numbers, phones and e-mails are needed (audited)"),
     ] = None,
+    lang: Annotated[
+        words.Language | None,
+        Query(description="`nl`, `en` or `codes` (for scripts); default the user's language"),
+    ] = None,
 ) -> Response:
     """Without `reason` the file has no national number, phone or e-mail column; with one it
     has them. Every export is written to the audit log with its reason and its rows."""
-    header, rows = await service.export_rows(db, actor, campaign_id, reason, client)
-    return await download(format, "aanvragen", header, rows)
+    columns, rows = await service.export_rows(db, actor, campaign_id, reason, client)
+    header, lines, day_format = words.table(columns, rows, words.language_of(actor, lang))
+    return await download(format, "aanvragen", header, lines, day_format=day_format)
 
 
 @router.get(

@@ -12,9 +12,10 @@ from backend.auth.deps import AdminActor, CurrentActor, client_address
 from backend.db import SessionDep
 from backend.errors import Forbidden, NotFound, problems
 from backend.placements import history, lists
+from backend.placements.lists import summary
 from backend.placements.params import RequestListParams
 from backend.placements.reading import disclosure
-from backend.placements.schemas import RequestRead, RevealBody
+from backend.placements.schemas import RequestRead, RequestSummary, RevealBody
 from backend.schemas import Page, PageParams, page_response
 
 router = APIRouter(prefix="/placement-requests", tags=["placement requests"])
@@ -38,6 +39,17 @@ async def list_requests(
     actor: CurrentActor, db: SessionDep, params: Annotated[RequestListParams, Query()]
 ) -> Response:
     return page_response(await lists.list_requests(db, actor, params))
+
+
+@router.get(
+    "/summary",
+    summary="The caller's requests of a track counted per status (the start pages)",
+    response_model=RequestSummary,
+)
+async def request_summary(actor: CurrentActor, db: SessionDep, track: Track) -> Body:
+    """Counted with the lists' own status and readable condition: each count is the length
+    of the list its filter opens (`status=` for a school, `mine=` for a service)."""
+    return await summary.summary(db, actor, track)
 
 
 @router.get(

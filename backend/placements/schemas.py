@@ -201,3 +201,22 @@ class RequestRead(_Read):
         "for a read-only API token"
     )
     distance_km: float = Hidden("The services' browse and own lists, when the distance is known")
+
+
+class RequestSummary(BaseModel):
+    """A start page's numbers for one track, as the caller may know them."""
+
+    track: Literal["duaal", "stage"]
+    by_status: dict[str, int] = Field(
+        description="open, invited, accepted, not_placed: the overview's `status=` filter "
+        "(a service: every request it may know, its browse list and its own lists)"
+    )
+    mine: dict[str, int] | None = Field(
+        None, description="A service's own lists (`mine=invited`, `mine=accepted`)"
+    )
+    places_left: int | None = Field(
+        None, description="A service's places left in the current campaign; null: no limit"
+    )
+    campaign_id: uuid.UUID | None
+    decision_deadline: datetime | None
+    deadline_near: bool = Field(description="The decision deadline is within 7 days")

@@ -1,5 +1,6 @@
 """The downloads: the school's overview, the pupils a care service accepted, and the
-import's empty template."""
+import's empty template. Lines hold codes and dates; `words.table` puts them in the
+user's language."""
 
 from datetime import date, datetime
 from typing import Any
@@ -144,11 +145,11 @@ def accepted_row(shown: dict[str, Any]) -> list[Any]:
         supervisor_name,
         supervisor.get("phone"),
         supervisor.get("email"),
-        shown.get("start_date"),
-        shown.get("end_date"),
+        _day(shown.get("start_date")),
+        _day(shown.get("end_date")),
         shown.get("hours_per_week"),
         shown.get("days"),
         shown.get("form"),
-        acceptance.get("accepted_at"),
+        _moment(acceptance.get("accepted_at")),
         contact.get("name"),
     ]

@@ -4,9 +4,11 @@ of its overview. The import is all or nothing: one bad row and no row goes in.
 Import decisions: the track is a query parameter (one file, one campaign); the supervisor is
 named by its e-mail address (`supervisor_email`), which the school knows and which is unique
 enough; lists (`transport_modes`, `days`) are separated by commas, semicolons or spaces, and
-the codes may be written in Dutch (`fiets`, `openbaar vervoer`, `ma`, `dinsdag`, `blok`);
-dates are ISO (2026-09-01) or Belgian (01/09/2026); rows are numbered as the spreadsheet
-shows them (the header is row 1)."""
+headers and values may be the codes or the words of either language, as the exports write
+them (`Voornaam`, `fiets`, `Openbaar vervoer`, `ma`, `dinsdag`, `West-Vlaanderen`: the one
+table of `words.py`), and an export's other columns (status, invited_by ...) are ignored, so
+an exported file imports again; dates are ISO (2026-09-01) or Belgian (01/09/2026); rows are
+numbered as the spreadsheet shows them (the header is row 1)."""
 
 import contextlib
 import csv
@@ -29,6 +31,7 @@ from backend import clock, crypto
 from backend.auth.deps import Actor
 from backend.errors import DomainError, error
 from backend.placements import live
+from backend.placements.files import words
 from backend.placements.models import PlacementRequest, RequestEvent, RequestState
 from backend.placements.schemas import RequestCreate
 from backend.placements.school import requests as school_requests
@@ -75,41 +78,8 @@ COLUMNS = (
 MAX_COLUMNS = 2 * len(COLUMNS)
 REQUIRED_COLUMNS = frozenset(COLUMNS) - {"province", "remarks", "start_date", "end_date", "form"}
 _LIST_COLUMNS = ("transport_modes", "days")
-_LIST_SPLIT = re.compile(r"[,;\s]+")
-# Schools type Dutch: the words of the form (and their usual abbreviations) mean the codes.
-_PHRASES = {"openbaar vervoer": "public_transport", "elektrische fiets": "e_bike_moped"}
-_DUTCH = {
-    "auto": "car",
-    "fiets": "bike",
-    "bromfiets": "e_bike_moped",
-    "e-bike": "e_bike_moped",
-    "ov": "public_transport",
-    **{
-        word: day
-        for day, words in {
-            "mon": ("ma", "maandag"),
-            "tue": ("di", "dinsdag"),
-            "wed": ("wo", "woensdag"),
-            "thu": ("do", "donderdag"),
-            "fri": ("vr", "vrijdag"),
-            "sat": ("za", "zaterdag"),
-            "sun": ("zo", "zondag"),
-        }.items()
-        for word in words
-    },
-    "blok": "block",
-    "alternerend": "alternating",
-}
-
-
-def _words(text: str | None) -> list[str]:
-    """A list cell as codes: separated by commas, semicolons or spaces, Dutch or English."""
-    if not text:
-        return []
-    text = text.lower()
-    for phrase, code in _PHRASES.items():
-        text = text.replace(phrase, code)
-    return [_DUTCH.get(word, word) for word in _LIST_SPLIT.split(text) if word]
+# Coded columns whose cell is one word (Dutch, English or the code): `words.code_of`.
+_CODED_COLUMNS = ("form", "province")
 
 
 _BELGIAN_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
@@ -181,6 +151,20 @@ def _is_empty(cells: Sequence[Any]) -> bool:
     return cells.count(None) == len(cells) or all(c is None or str(c).strip() == "" for c in cells)
 
 
+def _columns(cells: Sequence[Any]) -> tuple[list[str], list[str]]:
+    """The header's columns (from codes or either language's words; "" for a cell that
+    names none) and the unknown headers. A column of an export the import does not read
+    (status, invited_by ...) is known and ignored."""
+    columns, unknown = [], set()
+    for cell in cells:
+        text = str(cell or "").strip()
+        column = words.column_of(text) if text else None
+        if text and column is None:
+            unknown.add(text.lower())
+        columns.append(column or "")
+    return columns, sorted(unknown)
+
+
 def read_table(data: bytes, filename: str | None) -> tuple[list[str], list[Row]]:
     """The header and the non-empty rows (with their spreadsheet row number) of a file, read
     as a stream within the limits above. Blocking: call it in a thread (`parse`)."""
@@ -193,9 +177,8 @@ def read_table(data: bytes, filename: str | None) -> tuple[list[str], list[Row]]
         first = next(table, None)
         if first is None:
             raise ImportUnreadable("The file is empty")
-        header = [str(c or "").strip().lower() for c in first[:MAX_COLUMNS]]
+        header, unknown = _columns(first[:MAX_COLUMNS])
         missing = sorted(REQUIRED_COLUMNS - set(header))
-        unknown = sorted({h for h in header if h and h not in COLUMNS})
         if missing or unknown:
             raise ImportUnreadable(
                 "The columns do not match the template",
@@ -211,7 +194,11 @@ def read_table(data: bytes, filename: str | None) -> tuple[list[str], list[Row]]
             rows.append(
                 (
                     number,
-                    {h: cells[i] if i < len(cells) else None for i, h in enumerate(header) if h},
+                    {
+                        h: cells[i] if i < len(cells) else None
+                        for i, h in enumerate(header)
+                        if h in COLUMNS
+                    },
                 )
             )
     return header, rows
@@ -255,12 +242,12 @@ def _fields(cells: dict[str, Any], track: str) -> dict[str, Any]:
     for column in COLUMNS:
         value = cells.get(column)
         if column in _LIST_COLUMNS:
-            fields[column] = _words(_text(value))
+            fields[column] = words.codes_of(column, _text(value))
         elif column in ("start_date", "end_date"):
             fields[column] = _date(value)
-        elif column == "form":
+        elif column in _CODED_COLUMNS:
             text = _text(value)
-            fields[column] = _DUTCH.get(text.lower(), text.lower()) if text else None
+            fields[column] = words.code_of(column, text) if text else None
         elif column != "supervisor_email":
             fields[column] = _text(value)
     for optional in ("province", "remarks"):

@@ -10,7 +10,7 @@ from backend import tabular
 from backend.auth.deps import SchoolActor, ServiceActor, client_address
 from backend.db import SessionDep
 from backend.errors import PhaseClosed, problems
-from backend.placements.files import exporting, importing
+from backend.placements.files import exporting, importing, words
 from backend.placements.lists import browse, overview
 from backend.placements.params import RequestListParams
 from backend.placements.reading import disclosure
@@ -20,6 +20,13 @@ router = APIRouter(prefix="/placement-requests", tags=["placement requests"])
 ClientAddress = Annotated[str, Depends(client_address)]
 Body = dict[str, Any]
 Track = Literal["duaal", "stage"]
+Lang = Annotated[
+    words.Language | None,
+    Query(
+        description="The file's language: headers, values and dates in Dutch (`nl`) or "
+        "English (`en`), or the stable codes for scripts (`codes`); default the user's language"
+    ),
+]
 IMPORT_PROBLEMS = (importing.ImportInvalid, importing.ImportUnreadable, importing.ImportTooLarge)
 
 
@@ -29,9 +36,12 @@ IMPORT_PROBLEMS = (importing.ImportInvalid, importing.ImportUnreadable, importin
     response_class=Response,
     responses={200: {"content": {m: {} for m in tabular.MEDIA_TYPES.values()}}},
 )
-async def import_template(_: SchoolActor, format: tabular.Format = "csv") -> Response:
-    """The header row to fill in (the columns of the import)."""
-    return await tabular.download(format, "aanvragen-sjabloon", importing.COLUMNS, [])
+async def import_template(
+    actor: SchoolActor, format: tabular.Format = "csv", lang: Lang = None
+) -> Response:
+    """The header row to fill in (the columns of the import), in the user's language."""
+    header, _, _ = words.table(importing.COLUMNS, [], words.language_of(actor, lang))
+    return await tabular.download(format, "aanvragen-sjabloon", header, [])
 
 
 @router.post(
@@ -64,12 +74,17 @@ async def export_requests(
     address: ClientAddress,
     params: Annotated[RequestListParams, Query()],
     format: tabular.Format = "csv",
+    lang: Lang = None,
 ) -> Response:
+    """The overview's pupils (its track, filters and search), in the user's language."""
     found = await overview.all_for_export(db, actor, params)
     shown = await disclosure.respond_many(db, actor, found, via="export", client_address=address)
-    return await tabular.download(
-        format, "aanvragen", exporting.EXPORT_COLUMNS, [exporting.export_row(r) for r in shown]
+    header, lines, day_format = words.table(
+        exporting.EXPORT_COLUMNS,
+        [exporting.export_row(r) for r in shown],
+        words.language_of(actor, lang),
     )
+    return await tabular.download(format, "aanvragen", header, lines, day_format=day_format)
 
 
 @router.get(
@@ -83,6 +98,7 @@ async def export_accepted(
     address: ClientAddress,
     format: Annotated[tabular.Format, Query()] = "csv",
     track: Annotated[Literal["duaal", "stage"] | None, Query()] = None,
+    lang: Lang = None,
 ) -> RawResponse:
     """This service's accepted pupils with their contact data, for the contracts
 
@@ -92,9 +108,9 @@ async def export_accepted(
     shown = await disclosure.respond_many(
         session, actor, found, via="export", client_address=address
     )
-    return await tabular.download(
-        format,
-        "accepted-pupils",
+    header, lines, day_format = words.table(
         exporting.ACCEPTED_COLUMNS,
         [exporting.accepted_row(r) for r in shown],
+        words.language_of(actor, lang),
     )
+    return await tabular.download(format, "accepted-pupils", header, lines, day_format=day_format)

@@ -166,7 +166,7 @@ export function Dashboard({ search }) {
    * the dialog, kept in the log) it has them. */
   function exportFile(reason) {
     return download(
-      `/admin/exports/requests${query({ campaign_id: campaignId, format: 'xlsx', reason })}`,
+      `/admin/exports/requests${query({ campaign_id: campaignId, format: 'xlsx', reason, lang: getLanguage() })}`,
       'aanvragen.xlsx',
     );
   }

@@ -8,7 +8,7 @@ import { errorText } from '../../components/field.js';
 import { Page } from '../../components/page.js';
 import { TrackSwitch, useTrack } from '../../components/track.js';
 import { html } from '../../html.js';
-import { has, t } from '../../i18n/index.js';
+import { getLanguage, has, t } from '../../i18n/index.js';
 
 function fieldName(field) {
   const key = `field.${field.split('.')[0]}`;
@@ -84,7 +84,10 @@ export function ImportRequests() {
   async function template(format) {
     setError(null);
     try {
-      await download(`/placement-requests/import-template?format=${format}`, `aanvragen-sjabloon.${format}`);
+      await download(
+        `/placement-requests/import-template?format=${format}&lang=${getLanguage()}`,
+        `aanvragen-sjabloon.${format}`,
+      );
     } catch (err) {
       setError(errorText(err.code, err.detail));
     }

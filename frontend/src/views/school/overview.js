@@ -92,7 +92,7 @@ export function Overview({ search }) {
     try {
       // The export holds what the overview shows: the same track, filters and search.
       await download(
-        `/placement-requests/export${query({ format, track, ...filters })}`,
+        `/placement-requests/export${query({ format, track, ...filters, lang: getLanguage() })}`,
         `aanvragen-${track}.${format}`,
       );
     } catch (err) {

@@ -12,9 +12,9 @@ import { Loading, Page } from '../../components/page.js';
 import { Pager } from '../../components/pager.js';
 import { TrackSwitch, useTrack } from '../../components/track.js';
 import { html } from '../../html.js';
-import { t } from '../../i18n/index.js';
+import { getLanguage, t } from '../../i18n/index.js';
 import { items } from '../../lib/campaign.js';
-import { formatDate } from '../../lib/format.js';
+import { formatDate, formatDateTime } from '../../lib/format.js';
 import { useQueryState } from '../../router.js';
 import { ServiceActions } from './actions.js';
 
@@ -67,6 +67,22 @@ function Capacity({ data }) {
   return own.remaining > 0
     ? html`<p class="alert alert-info capacity">${t('capacity.left', words)}</p>`
     : html`<p class="alert alert-error capacity"><strong>${t('capacity.full', words)}</strong></p>`;
+}
+
+/** The landing page's word of what waits for the service: the pupils it invited that wait
+ * for its answer (a link to that list) and the decision deadline, as the server counts. */
+function Waiting({ summary }) {
+  if (!summary?.campaign_id) return null;
+  const waiting = summary.mine?.invited ?? 0;
+  const deadline = formatDateTime(summary.decision_deadline);
+  return html`
+    <p class=${`alert ${summary.deadline_near && waiting > 0 ? 'alert-error' : 'alert-info'} waiting`} data-testid="waiting">
+      ${
+        waiting > 0
+          ? html`<a href="/service/mine?tab=invited">${t('home.service_waiting', { count: waiting })}</a>`
+          : t('home.service_none_waiting')
+      }${' '}${t(summary.deadline_near ? 'home.service_deadline_near' : 'home.service_deadline', { deadline })}
+    </p>`;
 }
 
 function myInvitation(request, user) {
@@ -157,9 +173,11 @@ export function Browse({ user, search }) {
       ]),
     [track],
   );
+  const summary = useLoad(() => get('/placement-requests/summary', { track }).catch(() => null), [track]);
   useLiveUpdates(() => {
     list.reload();
     capacity.reload();
+    summary.reload();
   });
   const set = (name) => (value) => setDraft((d) => ({ ...d, [name]: value }));
   const rows = items(list.data);
@@ -169,6 +187,7 @@ export function Browse({ user, search }) {
     setSaid({ message, error: null });
     list.reload();
     capacity.reload();
+    summary.reload();
   };
   const failed = (error) => {
     setSaid({ message: null, error });
@@ -182,6 +201,7 @@ export function Browse({ user, search }) {
         setTrack(v);
       }} />
       <${Capacity} data=${capacity.data} />
+      <${Waiting} summary=${summary.data} />
       <${Alert}>${said.error}</${Alert}>
       <${Alert} kind="success">${said.message}</${Alert}>
         <${FilterPanel} active=${active} onSubmit=${() => {
@@ -236,7 +256,7 @@ export function Mine({ user, search }) {
     setError(null);
     try {
       await download(
-        `/placement-requests/export/accepted?format=${format}&track=${track}`,
+        `/placement-requests/export/accepted?format=${format}&track=${track}&lang=${getLanguage()}`,
         `mijn-leerlingen-${track}.${format}`,
       );
     } catch (err) {
