@@ -2,6 +2,7 @@
 git), with axe-core's serious and critical findings and any horizontal overflow per page.
 
     .venv/bin/python scripts/screenshots.py [name-filter]
+    .venv/bin/python scripts/screenshots.py --docs   # the main pages, for docs/FRONTEND.md
 
 The pages and their states (dialogs open, errors shown) are those of the accessibility test
 (tests/browser/pages.py), on a fresh server with a school, a service and three pupils.
@@ -18,6 +19,18 @@ from tests.browser.pages import PAGES, build_world, show  # noqa: E402
 
 OUT = ROOT / "screenshots"
 WIDTHS = (1280, 390)
+# `--docs`: the main pages, as small JPEGs of the first screen, committed in docs/screenshots/
+# and shown in docs/FRONTEND.md.
+DOCS = ROOT / "docs" / "screenshots"
+DOC_PAGES = (
+    "login",
+    "school-home",
+    "school-overview",
+    "school-request-edit",
+    "service-browse",
+    "service-detail",
+    "admin-dashboard",
+)
 # Elements that stick out of the page at this width, to name what overflows.
 WIDE = """() => [...document.querySelectorAll('main *')]
   .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1
@@ -27,8 +40,10 @@ WIDE = """() => [...document.querySelectorAll('main *')]
 
 
 def main() -> int:
-    only = sys.argv[1] if len(sys.argv) > 1 else ""
-    OUT.mkdir(exist_ok=True)
+    docs = sys.argv[1:] == ["--docs"]
+    only = sys.argv[1] if len(sys.argv) > 1 and not docs else ""
+    out = DOCS if docs else OUT
+    out.mkdir(exist_ok=True)
     problems = 0
     # The browser's own widgets (the date fields' mm/dd/yyyy) speak the browser's language:
     # Debian's Chromium here has only its English one, a Flemish user's shows dd/mm/jjjj.
@@ -36,7 +51,7 @@ def main() -> int:
         world = build_world(live)
         for width in WIDTHS:
             for shown in PAGES:
-                if only not in shown.name:
+                if only not in shown.name or (docs and shown.name not in DOC_PAGES):
                     continue
                 context = browser.new_context(
                     base_url=live.url,
@@ -46,8 +61,12 @@ def main() -> int:
                 )
                 page = context.new_page()
                 show(page, world, shown)
-                name = f"{shown.name}-{width}.png"
-                page.screenshot(path=str(OUT / name), full_page=True)
+                if docs:
+                    name = f"{shown.name}-{width}.jpg"
+                    page.screenshot(path=str(out / name), type="jpeg", quality=55)
+                else:
+                    name = f"{shown.name}-{width}.png"
+                    page.screenshot(path=str(out / name), full_page=True)
                 found = axe_violations(page)
                 overflow = page.evaluate(
                     "document.documentElement.scrollWidth - document.documentElement.clientWidth"
@@ -57,7 +76,7 @@ def main() -> int:
                 problems += len(found)
                 print(f"{name:42} {found or 'ok'}", flush=True)
                 context.close()
-    print(f"{problems} problems; screenshots in {OUT}")
+    print(f"{problems} problems; screenshots in {out}")
     return 1 if problems else 0
 
 

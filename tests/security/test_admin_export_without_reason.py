@@ -74,7 +74,7 @@ async def test_an_export_without_a_reason_holds_no_number_phone_or_email(admin_c
     campaign, requests = await _campaign(db)
     for fmt in ("csv", "xlsx"):
         response = await admin_client.get(
-            EXPORT, params={"campaign_id": str(campaign.id), "format": fmt}
+            EXPORT, params={"campaign_id": str(campaign.id), "format": fmt, "lang": "codes"}
         )
         assert response.status_code == 200, response.text
         if fmt == "csv":
@@ -105,7 +105,7 @@ async def test_an_export_with_a_reason_holds_them_and_the_audit_names_reason_and
     campaign, requests = await _campaign(db)
     reason = "Overeenkomsten opmaken voor de sector"
     response = await admin_client.get(
-        EXPORT, params={"campaign_id": str(campaign.id), "reason": reason}
+        EXPORT, params={"campaign_id": str(campaign.id), "reason": reason, "lang": "codes"}
     )
     assert response.status_code == 200, response.text
     rows = {r["id"]: r for r in _csv_rows(response.content)}
@@ -124,7 +124,7 @@ async def test_a_too_short_reason_is_refused_and_leaves_nothing(admin_client, db
     campaign, _ = await _campaign(db, 1)
     for reason in ("kort", "  kort    "):
         response = await admin_client.get(
-            EXPORT, params={"campaign_id": str(campaign.id), "reason": reason}
+            EXPORT, params={"campaign_id": str(campaign.id), "reason": reason, "lang": "codes"}
         )
         assert response.status_code == 422
         assert [e["field"] for e in response.json()["errors"]] == ["reason"]
