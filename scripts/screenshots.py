@@ -19,7 +19,7 @@ from tests.browser.pages import PAGES, build_world, show  # noqa: E402
 
 OUT = ROOT / "screenshots"
 WIDTHS = (1280, 390)
-# `--docs`: the main pages, as small JPEGs of the first screen, committed in docs/screenshots/
+# `--docs`: the main pages, their first screen, committed in docs/screenshots/
 # and shown in docs/FRONTEND.md.
 DOCS = ROOT / "docs" / "screenshots"
 DOC_PAGES = (
@@ -61,12 +61,9 @@ def main() -> int:
                 )
                 page = context.new_page()
                 show(page, world, shown)
-                if docs:
-                    name = f"{shown.name}-{width}.jpg"
-                    page.screenshot(path=str(out / name), type="jpeg", quality=55)
-                else:
-                    name = f"{shown.name}-{width}.png"
-                    page.screenshot(path=str(out / name), full_page=True)
+                name = f"{shown.name}-{width}.png"
+                # The docs show the first screen, what a user sees on arrival.
+                page.screenshot(path=str(out / name), full_page=not docs)
                 found = axe_violations(page)
                 overflow = page.evaluate(
                     "document.documentElement.scrollWidth - document.documentElement.clientWidth"
