@@ -91,6 +91,10 @@ SELECT r.id, r.first_name, r.last_name, r.postcode, r.city, r.province, r.transp
        FROM acceptance a JOIN organisation ao ON ao.id = a.service_id
       WHERE a.request_id = r.id AND a.released_at IS NULL
       ORDER BY a.accepted_at LIMIT 1) AS acceptance,
+    (SELECT coalesce(json_agg(json_build_object('service_id', a.service_id,
+            'service_name', ao.name, 'released_at', a.released_at) ORDER BY a.accepted_at), '[]')
+       FROM acceptance a JOIN organisation ao ON ao.id = a.service_id
+      WHERE a.request_id = r.id AND a.released_at IS NOT NULL) AS releases,
     count(*) OVER () AS total
 FROM placement_request r
 JOIN campaign c ON c.id = r.campaign_id
@@ -102,6 +106,23 @@ LIMIT $2 OFFSET $3
 """  # noqa: S608
 
 SERVICE_POSTCODE = "SELECT postcode FROM organisation WHERE id = $1 AND kind = 'service'"
+# The campaigns in which the service has a capacity and no place left: there it cannot accept.
+FULL_CAMPAIGNS = (
+    "SELECT campaign_id FROM service_capacity WHERE service_id = $1 AND used >= capacity"
+)
+
+# What each role may still do in a campaign, by phase (the API's campaign `actions`).
+_WORKING = {
+    "school": ["edit", "withdraw_request"],
+    "service": ["invite", "withdraw_invitation", "decline", "accept", "release"],
+    "admin": ["withdraw_request"],
+}
+CAMPAIGN_ACTIONS = {
+    "before_open": {"school": [], "service": [], "admin": []},
+    "requests_open": {**_WORKING, "school": ["create", *_WORKING["school"]]},
+    "decisions_open": _WORKING,
+    "closed": {"school": [], "service": [], "admin": []},
+}
 
 
 def _dsn() -> str:
@@ -146,7 +167,22 @@ def _campaign(raw: dict, now: datetime) -> dict:
         "request_deadline": _time(raw["request_deadline"]),
         "decision_deadline": _time(raw["decision_deadline"]),
         "next_deadline": following.astimezone(UTC).isoformat() if following else None,
+        "actions": CAMPAIGN_ACTIONS[phase],
     }
+
+
+def _working(item: dict) -> bool:
+    return item["campaign"]["phase"] in ("requests_open", "decisions_open")
+
+
+def _service_actions(item: dict, state: str, full: set) -> list[str]:
+    """A browsing service's actions on an open or invited request (the API's `actions`)."""
+    if not _working(item) or state not in ("open", "invited"):
+        return []
+    if not any(i["outcome"] == "pending" for i in item["invitations"]):
+        return ["invite"]
+    answers = ["withdraw_invitation", "decline"]
+    return answers if item["campaign"]["id"] in full else [*answers, "accept"]
 
 
 def _invitation(raw: dict) -> dict:
@@ -245,6 +281,12 @@ async def browse(request: Request) -> Response:
         item["invitations"] = [_invitation(i) for i in orjson.loads(row["invitations"])]
         _tail(item, row)["distance_km"] = round(row["distance"], 1)
         items.append(item)
+    full: set = set()
+    if any(i["outcome"] == "pending" for item in items for i in item["invitations"]):
+        async with pool.acquire() as conn:
+            full = {str(r["campaign_id"]) for r in await conn.fetch(FULL_CAMPAIGNS, service_id)}
+    for item, row in zip(items, rows, strict=True):
+        item["actions"] = _service_actions(item, row["state"], full)
     total = rows[0]["total"] if rows else 0
     return _page(items, total, page, page_size)
 
@@ -280,6 +322,16 @@ async def overview(request: Request) -> Response:
             if accepted
             else None
         )
+        item["releases"] = [
+            {
+                "service": {"id": a["service_id"], "name": a["service_name"]},
+                "released_at": _time(a["released_at"]),
+            }
+            for a in orjson.loads(row["releases"])
+        ]
+        state = row["state"]
+        working = _working(item) and state in ("open", "invited")
+        item["actions"] = ["edit", "withdraw_request"] if working else []
         items.append(_tail(item, row))
     total = rows[0]["total"] if rows else 0
     return _page(items, total, page, page_size)
