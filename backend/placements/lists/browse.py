@@ -166,7 +166,9 @@ def _query(shape: _Shape, dialect: str) -> views.PageQuery:
         if shape.sort == "distance":
             # Unknown distances last; equal ones keep the newest-first order.
             order = [distance.is_(None), distance, *order]
-    return views.page_query(conditions, order, dialect, plan_each_time=shape.distance)
+    return views.page_query(
+        conditions, order, dialect, plan_each_time=shape.distance, own_only=True
+    )
 
 
 def _values(actor: Actor, params: RequestListParams, origin: Origin | None) -> dict[str, Any]:
@@ -226,7 +228,7 @@ def _accepted_query(track: bool, dialect: str) -> Select[Any]:
     conditions = [own_list("accepted")]
     if track:
         conditions.append(Campaign.track == bindparam("track"))
-    return views.all_query(conditions, _ACCEPTED_ORDER, dialect)
+    return views.all_query(conditions, _ACCEPTED_ORDER, dialect, own_only=True)
 
 
 async def accepted_by(

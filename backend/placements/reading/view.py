@@ -148,9 +148,10 @@ _ACCEPTANCE = (
 )
 
 
-def _json_list(dialect: str, model: Any, fields: Sequence[str]) -> Any:
+def _json_list(dialect: str, model: Any, fields: Sequence[str], own_only: bool) -> Any:
     """The rows of `model` (invitations or acceptances) of the outer query's request, with
-    their service's name, as a JSON list of objects."""
+    their service's name, as a JSON list of objects; with `own_only`, only the viewing
+    service's (bind parameter `viewer`): a care service is shown no other, so none is read."""
     table = model.__table__
     pairs = [(f, table.c[f]) for f in fields] + [("service_name", Organisation.name)]
     keys_and_values = chain.from_iterable((literal_column(f"'{k}'"), v) for k, v in pairs)
@@ -158,17 +159,23 @@ def _json_list(dialect: str, model: Any, fields: Sequence[str]) -> Any:
         rows = func.json_agg(func.json_build_object(*keys_and_values), type_=JSON)
     else:
         rows = func.json_group_array(func.json_object(*keys_and_values), type_=JSON)
+    conditions = [table.c.request_id == _REQUEST.c.id]
+    if own_only:
+        conditions.append(table.c.service_id == bindparam("viewer"))
     return (
         select(rows)
         .select_from(table)
         .join(Organisation, Organisation.id == table.c.service_id)
-        .where(table.c.request_id == _REQUEST.c.id)
+        .where(*conditions)
         .scalar_subquery()
     )
 
 
-def _views_of(chosen: Subquery, order: Sequence[Any], dialect: str) -> Select[Any]:
-    """The wide rows of the requests `chosen` (a subquery with their `id`), labelled."""
+def _views_of(
+    chosen: Subquery, order: Sequence[Any], dialect: str, own_only: bool = False
+) -> Select[Any]:
+    """The wide rows of the requests `chosen` (a subquery with their `id`), labelled; with
+    `own_only` (a care service's view) only its own invitations and acceptances."""
     columns = [
         *(_REQUEST.c[name] for name in _OWN),
         _REQUEST.c.campaign_id,
@@ -177,8 +184,8 @@ def _views_of(chosen: Subquery, order: Sequence[Any], dialect: str) -> Select[An
         Organisation.name.label("school_name"),
         _REQUEST.c.supervisor_id,
         *(getattr(Supervisor, f).label(f"supervisor_{f}") for f in _SUPERVISOR),
-        _json_list(dialect, Invitation, _INVITATION).label("invitations"),
-        _json_list(dialect, Acceptance, _ACCEPTANCE).label("acceptances"),
+        _json_list(dialect, Invitation, _INVITATION, own_only).label("invitations"),
+        _json_list(dialect, Acceptance, _ACCEPTANCE, own_only).label("acceptances"),
         status_column().label("status"),
     ]
     if "total" in chosen.c:
@@ -218,7 +225,12 @@ class PageQuery:
 
 
 def page_query(
-    conditions: Sequence[Any], order: Sequence[Any], dialect: str, *, plan_each_time: bool = False
+    conditions: Sequence[Any],
+    order: Sequence[Any],
+    dialect: str,
+    *,
+    plan_each_time: bool = False,
+    own_only: bool = False,
 ) -> PageQuery:
     """The requests matching `conditions` (which include the viewer's `readable_by`) in
     `order` (a total order), one page of them (bind parameters `offset` and `limit`) as views,
@@ -232,19 +244,22 @@ def page_query(
         .subquery("chosen")
     )
     count = select(func.count()).select_from(_chosen(conditions).subquery())
-    return PageQuery(_views_of(chosen, order, dialect), count, plan_each_time)
+    return PageQuery(_views_of(chosen, order, dialect, own_only), count, plan_each_time)
 
 
-def all_query(conditions: Sequence[Any], order: Sequence[Any], dialect: str) -> Select[Any]:
+def all_query(
+    conditions: Sequence[Any], order: Sequence[Any], dialect: str, *, own_only: bool = False
+) -> Select[Any]:
     """Every request matching `conditions`, in `order`, as views (the exports)."""
-    return _views_of(_chosen(conditions).subquery("chosen"), order, dialect)
+    return _views_of(_chosen(conditions).subquery("chosen"), order, dialect, own_only)
 
 
 @lru_cache(maxsize=16)
 def one_query(role: OrganisationKind, dialect: str) -> Select[Any]:
     """The request `request_id` as a view, if a viewer of `role` may know it."""
     conditions = (PlacementRequest.id == bindparam("request_id"), readable_by(role))
-    return _views_of(_chosen(conditions).subquery("chosen"), (), dialect)
+    own_only = role == OrganisationKind.service
+    return _views_of(_chosen(conditions).subquery("chosen"), (), dialect, own_only)
 
 
 # --- rows to views ------------------------------------------------------------------------
