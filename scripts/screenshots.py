@@ -24,12 +24,19 @@ WIDTHS = (1280, 390)
 DOCS = ROOT / "docs" / "screenshots"
 DOC_PAGES = (
     "login",
+    "account",
     "school-home",
+    "school-supervisors",
     "school-overview",
     "school-request-edit",
+    "school-request-errors",
+    "school-import",
     "service-browse",
+    "service-mine",
     "service-detail",
     "admin-dashboard",
+    "admin-organisations",
+    "admin-campaigns",
 )
 # Elements that stick out of the page at this width, to name what overflows.
 WIDE = """() => [...document.querySelectorAll('main *')]
