@@ -85,7 +85,8 @@ async def test_the_next_brussels_day_is_a_new_event(db, school_client, service_c
     midnight = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), clock.BRUSSELS)
     clock.shift(midnight - timedelta(minutes=5) - now)
     for client in (school_client, service_client):
-        client.headers["Authorization"] = f"Bearer {await factories.login(client, client.account.email)}"
+        token = await factories.login(client, client.account.email)
+        client.headers["Authorization"] = f"Bearer {token}"
     setup = await accepted_pupil(db, school_client, service_client)
     await service_client.get(path(setup.id))
     await service_client.get(path(setup.id))

@@ -2,6 +2,7 @@
 downloads the pupil's record."""
 
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 
@@ -46,7 +47,7 @@ def test_the_school_sees_who_read_its_pupil_and_downloads_the_record(page, live,
         page.get_by_role("button", name="Dossier downloaden").click()
     record = download.value
     assert record.suggested_filename.startswith("dossier-nora")
-    text = open(record.path(), encoding="utf-8").read()
+    text = Path(record.path()).read_text(encoding="utf-8")
     assert "Dossier van Nora" in text and "gezien door Thuiszorg Oostende" in text
     service_client.close()
     client.close()

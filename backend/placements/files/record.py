@@ -45,7 +45,9 @@ def _mail(mail: OutboxMail) -> dict[str, Any]:
     }
 
 
-async def pupil_record(session: AsyncSession, actor: Actor, request_id: uuid.UUID) -> dict[str, Any]:
+async def pupil_record(
+    session: AsyncSession, actor: Actor, request_id: uuid.UUID
+) -> dict[str, Any]:
     """The record of one of the school's own pupils (another's, or none: 404). Reading it
     discloses nothing: the school is the pupil's own."""
     if actor.role != OrganisationKind.school:
@@ -172,6 +174,7 @@ def _event_line(event: dict[str, Any]) -> dict[str, str]:
 def _facts(request: dict[str, Any]) -> list[tuple[str, str]]:
     """The pupil's and the request's fields with their Dutch names, as the export names them."""
     h = {column: dutch for column, (dutch, _) in words.HEADERS.items()}
+    transport = ", ".join(_word("transport_modes", m) for m in request["transport_modes"])
     supervisor = request["supervisor"]
     number = request.get("national_number")
     return [
@@ -184,7 +187,7 @@ def _facts(request: dict[str, Any]) -> list[tuple[str, str]]:
         (h["province"], _word("province", request["province"])),
         (h["phone"], request.get("phone") or "–"),
         (h["email"], request.get("email") or "–"),
-        (h["transport_modes"], ", ".join(_word("transport_modes", m) for m in request["transport_modes"]) or "–"),
+        (h["transport_modes"], transport or "–"),
         (h["remarks"], request.get("remarks") or "–"),
         (h["status"], _word("status", request["status"])),
         (h["track"], _word("track", request["track"])),
@@ -231,9 +234,7 @@ def render_html(record: dict[str, Any]) -> str:
                 "service": acceptance["service"]["name"],
                 "at": _moment(acceptance["accepted_at"]),
                 "notes": acceptance["notes"],
-                "contact": ", ".join(
-                    v for v in acceptance["contact_person"].values() if v
-                ),
+                "contact": ", ".join(v for v in acceptance["contact_person"].values() if v),
             }
             if acceptance
             else None,

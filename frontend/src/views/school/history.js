@@ -61,7 +61,11 @@ export function RecordDownload({ id, name }) {
   async function fetchRecord(format) {
     setError(null);
     try {
-      const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'leerling';
+      const slug =
+        name
+          .toLowerCase()
+          .replace(/[^a-z0-9]+/g, '-')
+          .replace(/^-|-$/g, '') || 'leerling';
       const body = await api(`/placement-requests/${id}/record?format=${format}`);
       // The JSON arrives parsed, the page as text: both are saved as the file they were.
       const blob =
