@@ -138,7 +138,10 @@ async def test_accept_places_the_pupil_and_tells_everyone_once(
         kinds = await db.scalars(
             select(RequestEvent.kind).where(RequestEvent.request_id == setup.request.id)
         )
-        assert sorted(kinds) == ["accepted", "declined", "invited", "invited", "invited"]
+        # The acceptance's answer gives the service the pupil's personal fields: disclosed.
+        assert sorted(kinds) == [
+            *("accepted", "declined", "disclosed", "invited", "invited", "invited"),
+        ]
     finally:
         await close(other, declined)
 

@@ -26,6 +26,7 @@ from backend.placements.models import (
     RequestEvent,
     RequestStatus,
 )
+from backend.placements.reading import disclosure
 from backend.placements.reading import view as views
 from backend.placements.reading.access import readable_by, status_column, viewer_values
 from backend.placements.reading.view import RequestView, read_view
@@ -296,7 +297,17 @@ async def export_rows(
         request_ids=[str(r.id) for r in found],
     )
     header = export_header(revealed)
-    lines = (_export_values(view, revealed) for view in found)
+    lines = [_export_values(view, revealed) for view in found]
+    if revealed:
+        # With a reason the pupils' schools are told, in one statement for the whole file
+        # (without one only the street leaves, to the admin, who sees it in Stagematch too).
+        await disclosure.record_disclosure(
+            session,
+            actor,
+            {view.id: disclosure.disclosed_fields(v) for view, v in zip(found, lines, strict=True)},
+            disclosure.Via.export,
+            reason,
+        )
     return header, [[values[column] for column in header] for values in lines]
 
 
@@ -356,4 +367,12 @@ async def personal_data(
         client_address=client,
         reason=reason,
     )
-    return _personal_data(view, list(events))
+    found = _personal_data(view, list(events))
+    await disclosure.record_disclosure(
+        session,
+        actor,
+        {view.id: disclosure.disclosed_fields(found["pupil"])},
+        disclosure.Via.reveal,
+        reason,
+    )
+    return found

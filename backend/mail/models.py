@@ -14,6 +14,11 @@ class OutboxMail(IdMixin, Base):
     __table_args__ = (Index("ix_outbox_mail_due", "sent_at", "next_attempt_at"),)
 
     to_address: Mapped[str] = mapped_column(String(320))
+    # The placement request the mail is about (None: not about one pupil), so that the
+    # school's record of a pupil can list the mails sent about it.
+    placement_request_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("placement_request.id", ondelete="SET NULL"), index=True
+    )
     template: Mapped[str] = mapped_column(String(64))
     language: Mapped[str] = mapped_column(String(2))
     subject: Mapped[str] = mapped_column(String(300))

@@ -1,5 +1,6 @@
 """The outbox: mails are rendered and stored in the caller's transaction, never sent here."""
 
+import uuid
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -114,10 +115,17 @@ def secret_link(path: str, token: str) -> SecretLink:
 
 
 def enqueue(
-    session: AsyncSession, to: str, template: str, language: str, **context: Any
+    session: AsyncSession,
+    to: str,
+    template: str,
+    language: str,
+    *,
+    placement_request_id: uuid.UUID | None = None,
+    **context: Any,
 ) -> OutboxMail:
     """Adds a rendered mail to the outbox in the session's transaction; a `SecretLink` in the
-    context is stored encrypted and put into the mail only when the worker sends it."""
+    context is stored encrypted and put into the mail only when the worker sends it. A mail
+    about one pupil names its request (`placement_request_id`): the school's record lists it."""
     secret_links = {k: v for k, v in context.items() if isinstance(v, SecretLink)}
     if len(secret_links) > 1:
         raise ValueError("a mail carries at most one secret link")
@@ -129,6 +137,7 @@ def enqueue(
     at = clock.now()
     mail = OutboxMail(
         to_address=to,
+        placement_request_id=placement_request_id,
         template=template,
         language=language,
         subject=rendered.subject,

@@ -153,6 +153,11 @@ class RequestEvent(IdMixin, Base):
     """One line of a request's history: who did what, when."""
 
     __tablename__ = "request_event"
+    __table_args__ = (
+        # Repeated disclosures (same reader, channel, fields, reason, Brussels day) fold into
+        # one event: the upsert of `reading.disclosure.record_disclosure` conflicts on this.
+        UniqueConstraint("request_id", "fold_key"),
+    )
 
     request_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("placement_request.id", ondelete="CASCADE"), index=True
@@ -162,6 +167,11 @@ class RequestEvent(IdMixin, Base):
     actor_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
     actor_organisation_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("organisation.id"))
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Only for events that fold repeats (`disclosed`): the key of the fold (a digest, no
+    # personal value), how many times it happened and when last; NULL key for every other.
+    fold_key: Mapped[str | None] = mapped_column(String(64))
+    times: Mapped[int] = mapped_column(default=1, server_default="1")
+    last_at: Mapped[datetime | None]
 
 
 class KeyCheck(TimestampMixin, Base):

@@ -1,16 +1,19 @@
 """Files: the school's import (and its template) and export, the service's export of the
-pupils it accepted. Fixed paths, included before `/{request_id}`."""
+pupils it accepted, the school's record of one pupil. Fixed paths, included before
+`/{request_id}`."""
 
+import uuid
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Query, Response, UploadFile
+from fastapi.responses import JSONResponse
 from fastapi.responses import Response as RawResponse
 
 from backend import tabular
 from backend.auth.deps import SchoolActor, ServiceActor, client_address
 from backend.db import SessionDep
-from backend.errors import PhaseClosed, problems
-from backend.placements.files import exporting, importing, words
+from backend.errors import NotFound, PhaseClosed, problems
+from backend.placements.files import exporting, importing, record, words
 from backend.placements.lists import browse, overview
 from backend.placements.params import RequestListParams
 from backend.placements.reading import disclosure
@@ -114,3 +117,32 @@ async def export_accepted(
         words.language_of(actor, lang),
     )
     return await tabular.download(format, "accepted-pupils", header, lines, day_format=day_format)
+
+
+@router.get(
+    "/{request_id}/record",
+    summary="Everything Stagematch holds about one of the school's pupils",
+    response_class=Response,
+    responses={
+        200: {"content": {"application/json": {}, "text/html": {}}},
+        **problems(NotFound),
+    },
+)
+async def pupil_record(
+    request_id: uuid.UUID,
+    actor: SchoolActor,
+    db: SessionDep,
+    format: Annotated[
+        Literal["json", "html"],
+        Query(description="`json` (default), or `html`: a printable page in Dutch"),
+    ] = "json",
+) -> Response:
+    """For the access a pupil or a parent may ask for: the request, its history with every
+    disclosure of the pupil's personal fields, and the mails sent about the pupil (their
+    links replaced by `[link]`). Only the pupil's own school; another school gets 404."""
+    found = await record.pupil_record(db, actor, request_id)
+    name = f"dossier-{request_id}.{format}"
+    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    if format == "html":
+        return Response(record.render_html(found), media_type="text/html", headers=headers)
+    return JSONResponse(found, headers=headers)

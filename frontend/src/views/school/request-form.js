@@ -13,13 +13,14 @@ import { Loading, notLoaded, Page } from '../../components/page.js';
 import { CityField, usePlaceFollowsPostcode, usePostcode } from '../../components/place.js';
 import { TrackSwitch, useTrack } from '../../components/track.js';
 import { html } from '../../html.js';
-import { has, t } from '../../i18n/index.js';
+import { t } from '../../i18n/index.js';
 import { campaignAllows, items } from '../../lib/campaign.js';
-import { brusselsDay, formatDate, formatDateTime, formatPhone } from '../../lib/format.js';
+import { brusselsDay, formatDate, formatPhone } from '../../lib/format.js';
 import { checkNationalNumber, formatNationalNumber } from '../../lib/national-number.js';
 import { placeNamed } from '../../lib/places.js';
 import { checkDates, isEmail, isPostcode } from '../../lib/rules.js';
 import { navigate } from '../../router.js';
+import { History, RecordDownload } from './history.js';
 import { useCampaign } from './home.js';
 
 const EMPTY = {
@@ -274,22 +275,6 @@ function ReadOnly({ request }) {
     </dl>`;
 }
 
-/** An event's words; a kind the catalog does not know yet reads as "changed", never as a code. */
-function eventText(kind) {
-  return has(`event.${kind}`) ? t(`event.${kind}`) : t('event.updated');
-}
-
-function History({ id }) {
-  const history = useLoad(() => get(`/placement-requests/${id}/history`), [id]);
-  const events = items(history.data);
-  if (!events.length) return null;
-  return html`
-    <section class="card history">
-      <h2>${t('request.history')}</h2>
-      <ul>${events.map((e) => html`<li><time datetime=${e.at}>${formatDateTime(e.at)}</time> · ${eventText(e.kind)}${e.actor?.organisation_name ? ` · ${e.actor.organisation_name}` : ''}${e.details?.reason ? ` · ${t('history.reason', { reason: e.details.reason })}` : ''}</li>`)}</ul>
-    </section>`;
-}
-
 export function EditRequest({ params }) {
   const request = useLoad(async () => {
     const { body: found, headers } = await api(`/placement-requests/${params.id}`, { withHeaders: true });
@@ -323,5 +308,6 @@ export function EditRequest({ params }) {
         <${RequestForm} existing=${r} track=${track} campaign=${r.campaign} supervisors=${data.supervisors} />`
       }
       <${History} id=${r.id} />
+      <${RecordDownload} id=${r.id} name=${name} />
     </${Page}>`;
 }
