@@ -150,7 +150,9 @@ async def test_sender_and_reply_to_come_from_the_settings(settings, smtp, sessio
     assert mail["Reply-To"] == "Helpdesk Stagematch <hulp@departement.example.be>"
 
 
-async def test_without_mail_reply_to_answers_go_to_the_helpdesk(smtp, smtp_settings, sessionmaker, db):
+async def test_without_mail_reply_to_answers_go_to_the_helpdesk(
+    smtp, smtp_settings, sessionmaker, db
+):
     enqueue(db, "school@example.be", "password_reset", "en", link="http://x/r", valid_minutes=60)
     await db.commit()
     assert smtp_settings.mail_reply_to is None

@@ -63,7 +63,8 @@ export function Outbox({ search }) {
  * srcdoc frame and would drop them; `restyle` puts them back through the CSSOM, which it allows. */
 export function previewDocument(body) {
   const doc = new DOMParser().parseFromString(body, 'text/html');
-  for (const el of doc.querySelectorAll('script, iframe, object, embed, form, base, link, meta[http-equiv]')) el.remove();
+  for (const el of doc.querySelectorAll('script, iframe, object, embed, form, base, link, meta[http-equiv]'))
+    el.remove();
   for (const el of doc.querySelectorAll('[style]')) {
     el.setAttribute('data-mail-style', el.getAttribute('style'));
     el.removeAttribute('style');
