@@ -65,7 +65,8 @@ export function Outbox({ search }) {
  * is always escaped, so ` style="` only occurs in its tags. */
 export function previewDocument(body) {
   const doc = new DOMParser().parseFromString(body.replace(/\sstyle="/gi, ' data-mail-style="'), 'text/html');
-  for (const el of doc.querySelectorAll('script, style, iframe, object, embed, form, base, link, meta[http-equiv]')) el.remove();
+  for (const el of doc.querySelectorAll('script, style, iframe, object, embed, form, base, link, meta[http-equiv]'))
+    el.remove();
   // A link opens outside the frame (the site's pages refuse to be framed).
   for (const a of doc.querySelectorAll('a[href]')) {
     a.setAttribute('target', '_blank');
