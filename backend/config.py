@@ -2,11 +2,12 @@
 
 import base64
 import binascii
+from email.utils import getaddresses
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,7 +52,10 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_starttls: bool = False
     smtp_timeout_seconds: float = 10.0
-    mail_from: str = "Stagematch <no-reply@stagematch.local>"
+    # The sender (a display name and an address of a domain whose SPF/DKIM allow this server)
+    # and where answers go; without MAIL_REPLY_TO, answers go to the helpdesk (SUPPORT_EMAIL).
+    mail_from: str = "Stagematch <no-reply@stagematch.be>"
+    mail_reply_to: str | None = None
     mail_worker_in_process: bool = True
     mail_poll_seconds: float = 2.0
     mail_max_attempts: int = 12
@@ -84,6 +88,8 @@ class Settings(BaseSettings):
     support_email: str = "stages@stagematch.be"
     support_phone: str = "02 250 37 77"
     support_hours: str = "werkdagen behalve woensdag, 9u30-12u en 13u-15u"
+    # The same hours in English, for English mails and pages.
+    support_hours_en: str = "working days except Wednesday, 9:30-12:00 and 13:00-15:00"
 
     access_token_minutes: int = 15
     # A sign-in (its refresh tokens) ends this long after the password was typed, however
@@ -117,6 +123,19 @@ class Settings(BaseSettings):
     argon2_memory_kib: int = 19456
     argon2_time_cost: int = 2
     argon2_parallelism: int = 1
+
+    @field_validator("mail_from", "mail_reply_to")
+    @classmethod
+    def _one_mail_address(cls, value: str | None, info: ValidationInfo) -> str | None:
+        # Checked at start: a bad sender would fail every mail, one by one, in the worker.
+        if info.field_name == "mail_reply_to" and (value is None or not value.strip()):
+            return None  # MAIL_REPLY_TO= left empty: answers go to SUPPORT_EMAIL
+        value = value or ""
+        addresses = getaddresses([value])
+        local, at, domain = addresses[0][1].partition("@") if len(addresses) == 1 else ("", "", "")
+        if not (local and at and "." in domain) or any(c in value for c in "\r\n"):
+            raise ValueError("must be one address, e.g. 'Stagematch <no-reply@example.be>'")
+        return value.strip()
 
     @field_validator("blind_index_key", "blind_index_old_key", "smtp_password", mode="before")
     @classmethod
@@ -172,6 +191,11 @@ class Settings(BaseSettings):
             # Without it the worker writes mail to the log and calls it sent.
             raise ValueError("SMTP_HOST must be set in production")
         return self
+
+    @property
+    def reply_to(self) -> str:
+        """Where answers to a mail go: MAIL_REPLY_TO, else the helpdesk (SUPPORT_EMAIL)."""
+        return self.mail_reply_to or self.support_email
 
     @property
     def data_keys(self) -> list[str]:

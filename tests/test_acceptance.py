@@ -127,7 +127,10 @@ async def test_accept_places_the_pupil_and_tells_everyone_once(
             sessionmaker, to=school_client.account.email, template="pupil_accepted"
         )
         assert len(to_school) == 1
-        assert "An Peeters" in to_school[0].body_text and "+3250123456" in to_school[0].body_text
+        # The phone as people write it (the school reads Dutch), never as stored (E.164).
+        assert "An Peeters, 050 12 34 56, an@dienst.be" in to_school[0].body_text
+        assert 'href="tel:+32-50-12-34-56"' in to_school[0].body_html
+        assert "+3250123456" not in to_school[0].body_text + to_school[0].body_html
         # Only the service still waiting hears that the pupil is placed elsewhere.
         placed = await outbox(sessionmaker, template="placed_elsewhere")
         assert [m.to_address for m in placed] == [other.account.email]

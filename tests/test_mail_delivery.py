@@ -3,9 +3,12 @@
 import asyncio
 from datetime import timedelta
 
+import pytest
+from pydantic import ValidationError
 from sqlalchemy import select
 
 from backend import clock
+from backend.config import Settings
 from backend.mail.models import OutboxMail
 from backend.mail.service import enqueue
 from backend.mail.worker import deliver_due
@@ -128,3 +131,49 @@ async def test_a_permanent_refusal_fails_the_mail_at_once(settings, sessionmaker
     assert "550" in gone.last_error and "No such user" in gone.last_error
     [failed] = [m for m in listed if m["to_address"] == "gone@example.be"]
     assert failed["status"] == "failed" and failed["last_error"] == gone.last_error
+
+
+async def test_sender_and_reply_to_come_from_the_settings(settings, smtp, sessionmaker, db):
+    enqueue(db, "school@example.be", "password_reset", "nl", link="http://x/r", valid_minutes=60)
+    await db.commit()
+    given = settings.model_copy(
+        update={
+            "smtp_host": "127.0.0.1",
+            "smtp_port": smtp.catcher.port,
+            "mail_from": "Stagematch Vlaanderen <stagematch@departement.example.be>",
+            "mail_reply_to": "Helpdesk Stagematch <hulp@departement.example.be>",
+        }
+    )
+    assert await deliver_due(sessionmaker, given) == 1
+    [mail] = smtp.catcher.to("school@example.be")
+    assert mail["From"] == "Stagematch Vlaanderen <stagematch@departement.example.be>"
+    assert mail["Reply-To"] == "Helpdesk Stagematch <hulp@departement.example.be>"
+
+
+async def test_without_mail_reply_to_answers_go_to_the_helpdesk(
+    smtp, smtp_settings, sessionmaker, db
+):
+    enqueue(db, "school@example.be", "password_reset", "en", link="http://x/r", valid_minutes=60)
+    await db.commit()
+    assert smtp_settings.mail_reply_to is None
+    assert await deliver_due(sessionmaker, smtp_settings) == 1
+    [mail] = smtp.catcher.to("school@example.be")
+    assert mail["From"] == smtp_settings.mail_from
+    assert mail["Reply-To"] == smtp_settings.support_email
+    assert not mail["From"].endswith(".local>")
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("mail_from", "Stagematch"),
+        ("mail_from", ""),
+        ("mail_from", "a@example.be, b@example.be"),
+        ("mail_reply_to", "hulp@localhost"),
+        ("mail_reply_to", "Hulp <hulp@example.be>\r\nBcc: x@example.be"),
+    ],
+)
+def test_a_sender_that_is_not_one_address_is_refused_at_start(field, value):
+    with pytest.raises(ValidationError) as refused:
+        Settings(**{field: value})
+    assert field in str(refused.value)

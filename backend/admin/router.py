@@ -10,6 +10,7 @@ from backend.admin.schemas import (
     AuditRead,
     Conflict,
     Dashboard,
+    OutboxDetail,
     OutboxRead,
     RevealReason,
     WithdrawalIn,
@@ -54,6 +55,15 @@ async def outbox(
     pending_only: bool = False,
 ) -> Page[OutboxRead]:
     return await service.outbox(db, params, pending_only)
+
+
+@router.get(
+    "/outbox/{mail_id}",
+    summary="One mail of the outbox, its text and HTML, without the token of its link",
+    responses=problems(NotFound),
+)
+async def outbox_mail(mail_id: uuid.UUID, _: AdminActor, db: SessionDep) -> OutboxDetail:
+    return await service.outbox_mail(db, mail_id)
 
 
 @router.get(

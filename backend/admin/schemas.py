@@ -119,7 +119,10 @@ class OutboxRead(ReadModel):
 
 
 class OutboxDetail(OutboxRead):
+    """One mail as it was written, without the token of its link (`[link verborgen]`)."""
+
     body_text: str
+    body_html: str
 
 
 class AuditFilter(BaseModel):

@@ -9,7 +9,14 @@ from sqlalchemy import ColumnElement, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend import clock, crypto
-from backend.admin.schemas import AuditFilter, AuditRead, Dashboard, OutboxRead, StillOpen
+from backend.admin.schemas import (
+    AuditFilter,
+    AuditRead,
+    Dashboard,
+    OutboxDetail,
+    OutboxRead,
+    StillOpen,
+)
 from backend.audit import service as audit
 from backend.audit.models import AuditEntry
 from backend.auth.actor import Actor
@@ -18,6 +25,7 @@ from backend.campaigns.phase import Phase, phase_of
 from backend.db import dialect_of
 from backend.errors import NotFound
 from backend.mail.models import OutboxMail
+from backend.mail.outbox import without_secrets
 from backend.organisations.models import Organisation
 from backend.placements.models import (
     Acceptance,
@@ -192,6 +200,20 @@ async def outbox(
         total=total or 0,
         page=params.page,
         page_size=params.page_size,
+    )
+
+
+async def outbox_mail(session: AsyncSession, mail_id: uuid.UUID) -> OutboxDetail:
+    """One mail of the outbox, sent or not, with its bodies; a link's token never shows."""
+    mail = await session.get(OutboxMail, mail_id)
+    if mail is None:
+        raise NotFound("No such mail")
+    return OutboxDetail.model_validate(
+        {
+            **OutboxRead.model_validate(mail).model_dump(exclude={"status"}),
+            "body_text": without_secrets(mail.body_text),
+            "body_html": without_secrets(mail.body_html),
+        }
     )
 
 

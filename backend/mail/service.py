@@ -15,6 +15,7 @@ from backend.config import Settings
 from backend.db import after_commit
 from backend.mail.models import OutboxMail
 from backend.mail.outbox import TOKEN_PLACEHOLDER, one_line, wake
+from backend.reference.contact import display_phone, phone_uri
 
 TEMPLATES = Path(__file__).parent / "templates"
 LANGUAGES = ("nl", "en")
@@ -22,10 +23,22 @@ LANGUAGES = ("nl", "en")
 
 @dataclass(frozen=True)
 class Site:
-    """What every mail says of the site: where its links lead (PUBLIC_URL), whom to ask."""
+    """What every mail says of the site: where its links lead (PUBLIC_URL), whom to ask and
+    when (in each language), where the privacy statement is."""
 
     public_url: str
-    support: dict[str, str]
+    support_email: str
+    support_phone: str
+    support_hours: dict[str, str]
+
+    def context(self, language: str) -> dict[str, str]:
+        """The values of every mail's footer, in `language`."""
+        return {
+            "support_email": self.support_email,
+            "support_phone": self.support_phone,
+            "support_hours": self.support_hours[language],
+            "privacy_url": f"{self.public_url}/privacy",
+        }
 
 
 _site: Site | None = None
@@ -37,11 +50,9 @@ def configure(settings: Settings) -> None:
     global _site
     _site = Site(
         public_url=settings.public_url.rstrip("/"),
-        support={
-            "support_email": settings.support_email,
-            "support_phone": settings.support_phone,
-            "support_hours": settings.support_hours,
-        },
+        support_email=settings.support_email,
+        support_phone=settings.support_phone,
+        support_hours={"nl": settings.support_hours, "en": settings.support_hours_en},
     )
 
 
@@ -66,13 +77,29 @@ class RenderedMail:
     html: str
 
 
+def _phone(number: str, language: str) -> str:
+    """A stored number as people read it: nationally in Dutch mails ("059 12 34 56"),
+    internationally in English ones ("+32 59 12 34 56"); never raw E.164."""
+    return display_phone(number, international=language != "nl")
+
+
 @cache
 def _environment() -> Environment:
-    return Environment(
+    env = Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(["html"]),
         undefined=StrictUndefined,
         keep_trailing_newline=True,
+    )
+    env.filters["phone"] = _phone
+    env.filters["tel"] = phone_uri
+    return env
+
+
+def templates() -> list[str]:
+    """The names of the mails (`<name>.<lang>.txt`); files starting with `_` are pieces."""
+    return sorted(
+        {p.name.split(".")[0] for p in TEMPLATES.glob("*.*.txt") if not p.name.startswith("_")}
     )
 
 
@@ -90,18 +117,26 @@ def _text_template(name: str) -> tuple[Template, Template]:
 
 
 def render(template: str, language: str, context: dict[str, Any]) -> RenderedMail:
-    """Renders `<template>.<lang>.txt` (first line `Subject: …`) and its `.html` twin."""
+    """Renders `<template>.<lang>.txt` (first line `Subject: …`) and its `.html` twin (which
+    extends base.html); the text gets the footer of `_footer.<lang>.txt`, so that both parts
+    name the helpdesk and the privacy statement, whatever the template."""
     language = language if language in LANGUAGES else "nl"
     context = {
-        **_configured().support,
+        **_configured().context(language),
         "language": language,
         **context,
     }
     subject, text = _text_template(f"{template}.{language}.txt")
-    html = _environment().get_template(f"{template}.{language}.html").render(context)
     # Cut to the column's 300 characters: a long name must not fail the change that mails.
     subject_line = one_line(subject.render(context))[:300]
-    return RenderedMail(subject_line, text.render(context).lstrip("\n"), html)
+    html = (
+        _environment()
+        .get_template(f"{template}.{language}.html")
+        .render({**context, "subject": subject_line})
+    )
+    footer = _environment().get_template(f"_footer.{language}.txt").render(context)
+    body = text.render(context).strip("\n")
+    return RenderedMail(subject_line, f"{body}\n\n{footer}", html)
 
 
 def link(path: str, **params: str) -> str:

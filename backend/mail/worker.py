@@ -46,6 +46,8 @@ def _message(mail: OutboxMail, settings: Settings) -> EmailMessage:
         html = html.replace(TOKEN_PLACEHOLDER, token)
     message = EmailMessage()
     message["From"] = one_line(settings.mail_from)
+    # Answers reach people (MAIL_REPLY_TO, else the helpdesk), not the sending address.
+    message["Reply-To"] = one_line(settings.reply_to)
     # Not flattened: an address with a line break is broken, and the mail fails with it.
     message["To"] = mail.to_address
     message["Subject"] = one_line(mail.subject)

@@ -1,4 +1,5 @@
-"""Phone numbers (to E.164) and e-mail addresses (to their normalized form)."""
+"""Phone numbers (to E.164, and back for people) and e-mail addresses (to their normalized
+form)."""
 
 from __future__ import annotations
 
@@ -37,6 +38,38 @@ def normalize_phone(raw: str, region: str = "BE") -> str:
     if not phonenumbers.is_valid_number(number):
         raise PhoneError("not a valid phone number")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _parsed(raw: str, region: str) -> phonenumbers.PhoneNumber | None:
+    try:
+        return phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        return None
+
+
+def display_phone(raw: str, international: bool, region: str = "BE") -> str:
+    """A stored number (E.164, or as typed) written for people: nationally for a reader in
+    `region` ("059 12 34 56"), else internationally ("+32 59 12 34 56"). A number that does not
+    parse is shown as it is."""
+    number = _parsed(raw, region)
+    if number is None:
+        return raw
+    national = not international and phonenumbers.region_code_for_number(number) == region
+    return phonenumbers.format_number(
+        number,
+        phonenumbers.PhoneNumberFormat.NATIONAL
+        if national
+        else phonenumbers.PhoneNumberFormat.INTERNATIONAL,
+    )
+
+
+def phone_uri(raw: str, region: str = "BE") -> str | None:
+    """The `tel:` URI of a number (RFC 3966, "tel:+32-59-12-34-56"), None when it does not
+    parse."""
+    number = _parsed(raw, region)
+    if number is None:
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.RFC3966)
 
 
 # No address is longer (RFC 5321's 254, with room for spaces around it); the check comes

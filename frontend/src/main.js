@@ -39,6 +39,7 @@ const ROUTES = [
   ['/admin/campaigns', lazy(() => import('./views/admin/campaigns.js'), 'Campaigns'), 'admin'],
   ['/admin/conflicts', lazy(() => import('./views/admin/conflicts.js'), 'Conflicts'), 'admin'],
   ['/admin/outbox', lazy(() => import('./views/admin/logs.js'), 'Outbox'), 'admin'],
+  ['/admin/outbox/:id', lazy(() => import('./views/admin/logs.js'), 'OutboxMail'), 'admin'],
   ['/admin/audit', lazy(() => import('./views/admin/logs.js'), 'Audit'), 'admin'],
 ];
 

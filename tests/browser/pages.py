@@ -63,6 +63,7 @@ PAGES = [
     Shown("admin-dashboard-export-dialog", "admin", "/admin", then="export_reason"),
     Shown("admin-request-download-dialog", "admin", "/admin/requests/{open_id}", then="download"),
     Shown("admin-outbox", "admin", "/admin/outbox"),
+    Shown("admin-outbox-mail", "admin", "/admin/outbox/{accepted_mail_id}"),
     Shown("admin-audit", "admin", "/admin/audit"),
 ]
 
@@ -131,6 +132,9 @@ def build_world(live: Live) -> World:
         json={"capacity": 4},
     ).raise_for_status()
     invited = live.invite("school", "Atheneum Gent", "9000")
+    # The school's mail of the acceptance (a phone, a mail address, a link), as the admin reads it.
+    outbox = live.admin().get("/admin/outbox", params={"page_size": 100}).json()["items"]
+    ids["accepted_mail_id"] = next(m["id"] for m in outbox if m["template"] == "pupil_accepted")
     client.close()
     service_client.close()
     return World(

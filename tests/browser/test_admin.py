@@ -294,6 +294,37 @@ def test_the_admin_unlocks_the_sign_in_of_a_school_locked_out_by_guessing(page, 
     assert row.get_by_role("button", name=f"Aanmelden deblokkeren: {invited['name']}").count() == 0
 
 
+def test_the_admin_opens_a_mail_as_its_recipient_sees_it_without_its_link(page, live):
+    """From the outbox the admin opens an invitation: its HTML part styled as sent (inside a
+    frame that runs nothing, under the page's policy: no violation), its text part, and the
+    activation link hidden in both."""
+    organisation = live.invite("school", "Vrij Lyceum Aalst", "9300")
+    token = httpx.URL(live.mail_link(organisation["email"], "/activate")).params["token"]
+    login(page, ADMIN_EMAIL, ADMIN_PASSWORD, role="admin")
+    page.goto("/admin/outbox")
+    row = page.get_by_role("row").filter(has_text=organisation["email"])
+    row.get_by_role("link", name="Activeer je account op Stagematch").click()
+    page.get_by_role("heading", level=1, name="Activeer je account op Stagematch").wait_for()
+    assert "[link verborgen]" in page.locator("pre.mail-text").inner_text()
+    frame = page.frame_locator("iframe.mail-preview")
+    heading = frame.get_by_role("heading", level=1, name="Activeer je account op Stagematch")
+    heading.wait_for()
+    assert frame.locator("html").get_attribute("lang") == "nl"
+    # The mail's inline styles hold in the frame: its button is the mail's blue.
+    button = frame.get_by_role("link", name="Activeer je account")
+    assert button.evaluate("a => getComputedStyle(a).backgroundColor") == "rgb(11, 83, 148)"
+    assert button.get_attribute("href") == "#"
+    assert frame.get_by_role("link", name="stages@stagematch.be").get_attribute("href") == (
+        "mailto:stages@stagematch.be"
+    )
+    assert page.locator("iframe.mail-preview").get_attribute("sandbox") == (
+        "allow-same-origin allow-popups allow-popups-to-escape-sandbox"
+    )
+    assert token not in page.content()
+    assert token not in frame.locator("html").inner_html()
+    assert axe_violations(page) == []
+
+
 def test_the_outbox_shows_why_a_mail_waits(page, live):
     """During an SMTP outage the admin's outbox says the mail waits, and with what error."""
     live.smtp.stop()

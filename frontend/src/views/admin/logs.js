@@ -1,12 +1,12 @@
 // The mail outbox and the audit log: read-only, newest first; their filters and page live in
-// the address (reload and back keep them).
-import { useEffect, useState } from 'preact/hooks';
+// the address (reload and back keep them). A mail of the outbox opens as its recipient reads it.
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { get, getAll } from '../../api.js';
 import { Alert } from '../../components/alert.js';
 import { errorText, SelectField, TextField } from '../../components/field.js';
 import { FilterPanel } from '../../components/list.js';
 import { useLoad } from '../../components/load.js';
-import { Loading, Page } from '../../components/page.js';
+import { Loading, notLoaded, Page } from '../../components/page.js';
 import { Pager } from '../../components/pager.js';
 import { html } from '../../html.js';
 import { codesUnder, has, t } from '../../i18n/index.js';
@@ -54,7 +54,65 @@ export function Outbox({ search }) {
       <${Paged} path="/admin/outbox" params=${{ pending_only: pendingOnly || undefined }} title=${t('nav.outbox')}
         page=${Number(shown.page) || 1} onPage=${(page) => setShown({ page: String(page) })}
         head=${[t('outbox.created'), t('outbox.to'), t('outbox.subject'), t('field.status')]}
-        row=${(m) => [formatDateTime(m.created_at), m.to_address, m.subject, outboxStatus(m)]} />
+        row=${(m) => [formatDateTime(m.created_at), m.to_address, html`<a href=${`/admin/outbox/${m.id}`}>${m.subject}</a>`, outboxStatus(m)]} />
+    </${Page}>`;
+}
+
+/** The mail's HTML as an HTML document for a frame: nothing in it may run or load, and its
+ * inline styles wait in `data-mail-style`. The page's policy (style-src 'self') also governs a
+ * srcdoc frame (and DOMParser) and would refuse them; `restyle` puts them back through the
+ * CSSOM, which it allows. The rename is textual, before any parsing: in the mail's text a `"`
+ * is always escaped, so ` style="` only occurs in its tags. */
+export function previewDocument(body) {
+  const doc = new DOMParser().parseFromString(body.replace(/\sstyle="/gi, ' data-mail-style="'), 'text/html');
+  for (const el of doc.querySelectorAll('script, style, iframe, object, embed, form, base, link, meta[http-equiv]'))
+    el.remove();
+  // A link opens outside the frame (the site's pages refuse to be framed).
+  for (const a of doc.querySelectorAll('a[href]')) {
+    a.setAttribute('target', '_blank');
+    a.setAttribute('rel', 'noopener noreferrer');
+  }
+  return `<!doctype html>${doc.documentElement.outerHTML}`;
+}
+
+function restyle(frame) {
+  const inner = frame?.contentDocument;
+  if (!inner) return;
+  for (const el of inner.querySelectorAll('[data-mail-style]')) el.style.cssText = el.getAttribute('data-mail-style');
+  frame.style.height = `${inner.documentElement.scrollHeight + 4}px`;
+}
+
+/** The HTML part in a sandboxed frame: no scripts (no allow-scripts), links in a new tab. */
+function MailPreview({ body, title }) {
+  const frame = useRef(null);
+  const srcdoc = useMemo(() => previewDocument(body), [body]);
+  return html`<iframe ref=${frame} class="mail-preview" title=${title} srcdoc=${srcdoc}
+    sandbox="allow-same-origin allow-popups allow-popups-to-escape-sandbox" onLoad=${() => restyle(frame.current)}></iframe>`;
+}
+
+/** One mail of the outbox: its facts, its HTML part as the recipient sees it, its text part.
+ * The server has replaced the token of an activation or reset link by "[link verborgen]". */
+export function OutboxMail({ params }) {
+  const mail = useLoad(() => get(`/admin/outbox/${params.id}`), [params.id]);
+  const back = html`<a href="/admin/outbox">${t('outbox.back')}</a>`;
+  const waiting = notLoaded(mail, t('outbox.mail_title'), back);
+  if (waiting) return waiting;
+  const m = mail.data;
+  return html`
+    <${Page} title=${m.subject} wide>
+      <dl class="facts card">
+        <dt>${t('outbox.to')}</dt><dd>${m.to_address}</dd>
+        <dt>${t('outbox.created')}</dt><dd>${formatDateTime(m.created_at)}</dd>
+        <dt>${t('field.status')}</dt><dd>${outboxStatus(m)}</dd>
+        <dt>${t('outbox.language')}</dt><dd>${m.language}</dd>
+        <dt>${t('outbox.template')}</dt><dd>${m.template}</dd>
+      </dl>
+      <p class="hint">${t('outbox.secrets_hidden')}</p>
+      <h2>${t('outbox.html_part')}</h2>
+      <${MailPreview} body=${m.body_html} title=${t('outbox.html_part')} />
+      <h2>${t('outbox.text_part')}</h2>
+      <pre class="mail-text" tabindex="0">${m.body_text}</pre>
+      <p>${back}</p>
     </${Page}>`;
 }
 
