@@ -166,7 +166,7 @@ def test_the_admin_reveals_a_pupils_data_with_a_reason_and_exports_them(page, li
     page.get_by_role("button", name="Alle gegevens van de leerling downloaden").click()
     dialog = page.get_by_role("dialog", name="Alle gegevens van de leerling downloaden")
     dialog.get_by_role("button", name="Downloaden").click()
-    assert dialog.locator("#reason-error").inner_text() == "Vul dit in."
+    assert dialog.locator("#reason-error").inner_text() == "Vul een reden in."
     dialog.get_by_label("Reden").fill("Inzageverzoek van de leerling (AVG artikel 15)")
     with page.expect_download() as download:
         dialog.get_by_role("button", name="Downloaden").click()
