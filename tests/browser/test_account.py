@@ -97,7 +97,7 @@ def test_errors_show_at_their_field_and_are_announced(page, live):
     summary = page.get_by_role("alert")
     assert summary.inner_text().startswith("Er is een probleem")
     # Focus goes to the summary (GOV.UK), whose links lead to each wrong field.
-    page.wait_for_function("document.activeElement.classList.contains('error-summary')")
+    page.wait_for_function("() => document.activeElement.classList.contains('error-summary')")
     assert summary.get_by_role("link").all_inner_texts() == [
         "Vul het e-mailadres in.",
         "Vul je wachtwoord in.",
