@@ -79,9 +79,7 @@ def test_an_empty_request_lists_each_error_as_a_link_to_its_field(page, live, ca
     assert page.locator("#days-error").inner_text() == "Kies minstens één dag."
     boxes = days.get_by_role("checkbox")
     assert boxes.count() == 7
-    assert all(
-        boxes.nth(i).get_attribute("aria-invalid") == "true" for i in range(boxes.count())
-    )
+    assert all(boxes.nth(i).get_attribute("aria-invalid") == "true" for i in range(boxes.count()))
     assert axe_violations(page) == []
 
     # In English the same errors have their English words.
