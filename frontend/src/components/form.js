@@ -19,7 +19,7 @@ export function useForm(initial, { ids = {} } = {}) {
   const [serverErrors, setServerErrors] = useState({});
   const [clientErrors, setClientErrors] = useState({});
   const [formError, setFormError] = useState(null);
-  // What the summary lists: the errors of the last refused attempt, [{field, id, text}].
+  // What the summary lists: the errors of the last refused attempt, [{field, id, text, linked}].
   const [summary, setSummary] = useState(null);
   const [busy, setBusy] = useState(false);
   const [attempt, setAttempt] = useState(0);
@@ -154,7 +154,7 @@ export function focusField(id) {
 /** The titled list of a refused attempt's errors, each a link to its field; a server error that
  * names no field is its one line. Put it first in the form. */
 export function ErrorSummary({ form }) {
-  const titleId = useRef(`error-summary-${++counter}`).current;
+  const [titleId] = useState(() => `error-summary-${++counter}`);
   const { summary, formError } = form;
   if (!formError && !summary?.length) return null;
   return html`
