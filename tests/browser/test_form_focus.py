@@ -96,3 +96,18 @@ def test_creating_an_organisation_after_a_server_error_focuses_its_message(page,
     button.click()
     page.wait_for_function(focused_message("Sint-Victor Turnhout is aangemaakt"))
     assert page.get_by_role("form", name="Organisatie toevoegen").count() == 0
+
+
+def test_a_saved_supervisor_focuses_the_message_where_the_form_was(page, live):
+    school = live.activated("school", "Sint-Rembert Torhout", "8820")
+    login(page, school["email"], role="school")
+    page.goto("/school/supervisors")
+    page.get_by_role("button", name="Werkplekbegeleider toevoegen").click()
+    form = page.get_by_role("form", name="Werkplekbegeleider toevoegen")
+    form.get_by_label("Voornaam").fill("Bart")
+    form.get_by_label("Achternaam").fill("Desmet")
+    form.get_by_label("Telefoon").fill("050 22 33 44")
+    form.get_by_label("E-mailadres").fill("bart.desmet@example.be")
+    form.get_by_role("button", name="Opslaan").click()
+    page.wait_for_function(focused_message("Bart Desmet"))
+    assert form.count() == 0
