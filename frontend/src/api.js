@@ -26,6 +26,9 @@ export function toApiError(status, body) {
     const field = error.field.replace(/^(body|query|path)\./, '');
     if (!(field in fields)) fields[field] = { code: error.code ?? 'invalid', message: error.message ?? '' };
   }
+  // A refusal about one field (409 duplicate_request names `field`) is shown at that field too.
+  if (typeof problem.field === 'string' && problem.code && !Object.keys(fields).length)
+    fields[problem.field] = { code: problem.code, message: problem.detail ?? '' };
   const fallback = status >= 500 ? 'server_error' : status === 0 ? 'network_error' : 'http_error';
   return new ApiError({
     status,

@@ -31,6 +31,12 @@ test('a problem without field errors keeps its code and detail', () => {
   assert.deepEqual(error.fields, {});
 });
 
+test('a refusal naming one field lands at that field', () => {
+  const error = toApiError(409, { code: 'duplicate_request', detail: 'already entered', field: 'national_number' });
+  assert.equal(error.code, 'duplicate_request');
+  assert.deepEqual(error.fields, { national_number: { code: 'duplicate_request', message: 'already entered' } });
+});
+
 test('answers that are not problem+json still get a code', () => {
   assert.equal(toApiError(502, '<html>Bad gateway</html>').code, 'server_error');
   assert.equal(toApiError(0, null).code, 'network_error');

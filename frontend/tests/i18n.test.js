@@ -38,6 +38,19 @@ test('every literal key the code translates exists', () => {
   assert.deepEqual(missing, [], `add error.<code> to frontend/src/i18n/nl.json and en.json for: ${missing}`);
 });
 
+// GOV.UK: an error names its field ("Vul de postcode in.", not "Vul dit in."), also in the
+// error summary, where the message is all a link says.
+test('every field the forms check has words of its own for the error', () => {
+  const missing = [];
+  for (const file of sources(SRC)) {
+    for (const [, field, code] of readFileSync(file, 'utf8').matchAll(/\bfieldError\(\s*'([\w.]+)',\s*'(\w+)'/g)) {
+      const last = field.split('.').pop();
+      if (!(`error.${code}.${field}` in nl || `error.${code}.${last}` in nl)) missing.push(`error.${code}.${field}`);
+    }
+  }
+  assert.deepEqual(missing, []);
+});
+
 test('every option of a fixed choice has a word', () => {
   for (const [prefix, values] of [
     [

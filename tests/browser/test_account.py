@@ -93,9 +93,17 @@ def test_errors_show_at_their_field_and_are_announced(page, live):
     page.get_by_role("button", name="Aanmelden").click()
     email = page.get_by_label("E-mailadres")
     assert email.get_attribute("aria-invalid") == "true"
-    assert page.locator("#email-error").inner_text() == "Vul dit in."
-    assert page.get_by_role("alert").inner_text().startswith("Niet alles is goed ingevuld")
-    # Focus goes to the first wrong field, so keyboard users are where they need to be.
+    assert page.locator("#email-error").inner_text() == "Vul het e-mailadres in."
+    summary = page.get_by_role("alert")
+    assert summary.inner_text().startswith("Er is een probleem")
+    # Focus goes to the summary (GOV.UK), whose links lead to each wrong field.
+    page.wait_for_function("() => document.activeElement.classList.contains('error-summary')")
+    assert summary.get_by_role("link").all_inner_texts() == [
+        "Vul het e-mailadres in.",
+        "Vul je wachtwoord in.",
+    ]
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
     page.wait_for_function("document.activeElement && document.activeElement.id === 'email'")
 
     # A server-side field error (a guessable password) lands at its input too.
@@ -107,6 +115,9 @@ def test_errors_show_at_their_field_and_are_announced(page, live):
     page.locator("#password-error").wait_for()
     assert page.get_by_label("Nieuw wachtwoord").get_attribute("aria-invalid") == "true"
     assert "raden" in page.locator("#password-error").inner_text()
+    # The server's 422 is in the summary too, linked to its field.
+    link = page.get_by_role("alert").get_by_role("link")
+    assert "raden" in link.inner_text() and link.get_attribute("href") == "#password"
 
 
 def test_wrong_password_and_a_reset_by_mail(page, live):

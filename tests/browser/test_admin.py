@@ -40,6 +40,7 @@ def test_the_admin_creates_and_invites_a_school_in_the_browser(page, live):
     page.get_by_role("button", name="Aanmaken en uitnodigen").click()
     assert page.locator("#postcode-error").inner_text() == "Een postcode heeft 4 cijfers."
     page.get_by_label("Postcode").fill("3000")
+    page.wait_for_function("() => document.getElementById('city').value === 'Leuven'")
     page.get_by_role("button", name="Aanmaken en uitnodigen").click()
     page.get_by_role("status").filter(has_text="Hiemsch Instituut is aangemaakt").wait_for()
     live.mail_link("hiemsch@example.be", "/activate")
@@ -114,6 +115,11 @@ def test_deadlines_move_with_the_servers_refusal_at_its_field_and_an_account_is_
     error = page.locator("#decision_deadline-error")
     error.wait_for()
     assert "na de deadline voor aanvragen" in error.inner_text()
+    # Focus is on the summary, whose link leads to the field.
+    page.wait_for_function(
+        "() => document.activeElement && document.activeElement.classList.contains('error-summary')"
+    )
+    form.get_by_role("alert").get_by_role("link", name=error.inner_text()).click()
     page.wait_for_function(
         "() => document.activeElement && document.activeElement.id === 'decision_deadline'"
     )
@@ -166,7 +172,7 @@ def test_the_admin_reveals_a_pupils_data_with_a_reason_and_exports_them(page, li
     page.get_by_role("button", name="Alle gegevens van de leerling downloaden").click()
     dialog = page.get_by_role("dialog", name="Alle gegevens van de leerling downloaden")
     dialog.get_by_role("button", name="Downloaden").click()
-    assert dialog.locator("#reason-error").inner_text() == "Vul dit in."
+    assert dialog.locator("#reason-error").inner_text() == "Vul een reden in."
     dialog.get_by_label("Reden").fill("Inzageverzoek van de leerling (AVG artikel 15)")
     with page.expect_download() as download:
         dialog.get_by_role("button", name="Downloaden").click()

@@ -102,8 +102,14 @@ def test_invite_activate_request_find_invite_accept_and_lock(page, new_page, liv
     service.get_by_role("button", name="Aanvaarden").click()
     dialog = service.get_by_role("dialog", name="Fien Verhaeghe aanvaarden")
     dialog.get_by_role("button", name="Aanvaarden").click()
-    # Nothing filled in: the errors sit at their fields.
-    assert dialog.locator("#notes-error").inner_text() == "Vul dit in."
+    # Nothing filled in: the errors sit at their fields, each named in the dialog's summary.
+    assert dialog.locator("#notes-error").inner_text() == "Vul de notities voor de school in."
+    assert dialog.get_by_role("alert").get_by_role("link").all_inner_texts() == [
+        "Vul de notities voor de school in.",
+        "Vul de naam van de contactpersoon in.",
+        "Vul het telefoonnummer van de contactpersoon in.",
+        "Vul het e-mailadres van de contactpersoon in.",
+    ]
     dialog.get_by_label("Notities voor de school").fill("Start op maandag 8u30 aan het onthaal.")
     dialog.get_by_label("Naam contactpersoon").fill("Mieke Janssens")
     dialog.get_by_label("Telefoon contactpersoon").fill("059 12 34 56")

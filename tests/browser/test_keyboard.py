@@ -95,7 +95,9 @@ def test_sign_in_and_enter_a_pupil_with_the_keyboard(page, live, campaigns):
     page.get_by_role("row").filter(has_text="Lambrecht Wout").wait_for()
 
 
-def test_a_refused_form_sends_focus_to_the_first_wrong_field(page, live, campaigns):
+def test_a_refused_form_sends_focus_to_its_summary_and_on_to_the_first_wrong_field(
+    page, live, campaigns
+):
     school, client, _ = school_with_supervisor(live, "Sint-Lodewijk Brugge", "8200")
     client.close()
     sign_in_with_keys(page, school["email"])
@@ -106,8 +108,14 @@ def test_a_refused_form_sends_focus_to_the_first_wrong_field(page, live, campaig
     page.keyboard.type("Jana")
     tab_until(page, text_is("Opslaan en sluiten"))
     page.keyboard.press("Enter")
-    page.get_by_role("alert").filter(has_text="Niet alles is goed ingevuld").wait_for()
+    page.get_by_role("alert").filter(has_text="Er is een probleem").wait_for()
     # Focus moves once the errors are drawn; on a busy machine that is a frame later.
+    page.wait_for_function(
+        "() => document.activeElement && document.activeElement.classList.contains('error-summary')"
+    )
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Vul de achternaam in."
+    page.keyboard.press("Enter")
     page.wait_for_function(
         "() => document.activeElement && document.activeElement.id === 'last_name'"
     )

@@ -50,7 +50,7 @@ def test_my_pupils_export_and_release(page, new_page, live, campaigns):
     winning.get_by_role("button", name="Aanvaarding ongedaan maken").click()
     dialog = winning.get_by_role("dialog", name="Aanvaarding ongedaan maken")
     dialog.get_by_role("button", name="Ongedaan maken").click()
-    assert dialog.locator("#reason-error").inner_text() == "Vul dit in."
+    assert dialog.locator("#reason-error").inner_text() == "Vul een reden in."
     dialog.get_by_label("Reden").fill("Onze begeleider valt langdurig uit.")
     dialog.get_by_role("button", name="Ongedaan maken").click()
     winning.get_by_role("status").filter(has_text="ongedaan gemaakt").wait_for()

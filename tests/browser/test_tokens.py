@@ -22,8 +22,11 @@ def test_a_school_creates_uses_and_revokes_an_api_token(page, live, campaigns):
     # A name is needed, and an expiry lies in the future: both said at their field.
     page.get_by_label("Geldig tot en met").fill("2020-01-01")
     page.get_by_role("button", name="Sleutel maken").click()
-    assert page.locator("#name-error").inner_text() == "Vul dit in."
+    assert page.locator("#name-error").inner_text() == "Vul de naam in."
     assert page.locator("#expires-error").inner_text() == "Kies een dag na vandaag."
+    # The summary takes focus; its first link leads to the first wrong field.
+    page.wait_for_function("() => document.activeElement.classList.contains('error-summary')")
+    page.get_by_role("link", name="Vul de naam in.").click()
     page.wait_for_function("() => document.activeElement.id === 'name'")
     page.get_by_label("Geldig tot en met").fill("")
     page.get_by_label("Naam").fill("Leerlingenadministratie")

@@ -2,9 +2,8 @@
 import { useEffect, useRef } from 'preact/hooks';
 import { html } from '../html.js';
 import { t } from '../i18n/index.js';
-import { Alert } from './alert.js';
-import { TextArea } from './field.js';
-import { useForm } from './form.js';
+import { fieldError, TextArea } from './field.js';
+import { ErrorSummary, SubmitButton, useForm } from './form.js';
 
 let counter = 0;
 
@@ -55,7 +54,7 @@ export function ReasonDialog({
     event.preventDefault();
     const reason = form.values.reason.trim();
     const problem =
-      required && !reason ? t('error.required') : minLength && reason.length < minLength ? tooShort : null;
+      required && !reason ? fieldError('reason', 'required') : minLength && reason.length < minLength ? tooShort : null;
     if (!form.check(problem ? { reason: problem } : {})) return;
     await form.submit(() => send(reason || null));
   }
@@ -63,11 +62,11 @@ export function ReasonDialog({
     <${Dialog} title=${title} onClose=${onClose}>
       <form ref=${form.ref} onSubmit=${onSubmit} novalidate>
         <p>${intro}</p>
-        <${Alert}>${form.formError}</${Alert}>
+        <${ErrorSummary} form=${form} />
         <${TextArea} id="reason" required=${required} maxlength=${maxLength} label=${label} hint=${hint}
           value=${form.values.reason} onInput=${form.set('reason')} error=${form.errors.reason} />
         <div class="actions">
-          <button type="submit" class=${danger ? 'primary danger' : 'primary'} disabled=${form.busy}>${submit}</button>
+          <${SubmitButton} form=${form} class=${danger ? 'primary danger' : 'primary'}>${submit}</${SubmitButton}>
           <button type="button" onClick=${onClose}>${t('common.cancel')}</button>
         </div>
       </form>

@@ -1,8 +1,8 @@
 import { useState } from 'preact/hooks';
 import { post, setSession } from '../../api.js';
 import { Alert } from '../../components/alert.js';
-import { TextField } from '../../components/field.js';
-import { useForm } from '../../components/form.js';
+import { fieldError, TextField } from '../../components/field.js';
+import { ErrorSummary, SubmitButton, useForm } from '../../components/form.js';
 import { Page } from '../../components/page.js';
 import { html } from '../../html.js';
 import { t } from '../../i18n/index.js';
@@ -18,7 +18,7 @@ export function Account({ user }) {
     event.preventDefault();
     setDone(false);
     const problems = passwordProblem(form.values.password, form.values.password_repeat, check);
-    if (!form.values.current_password) problems.current_password = t('error.required');
+    if (!form.values.current_password) problems.current_password = fieldError('current_password', 'required');
     if (!form.check(problems)) return;
     await form.submit(async (values) => {
       try {
@@ -49,13 +49,13 @@ export function Account({ user }) {
       <form ref=${form.ref} class="card narrow" onSubmit=${onSubmit} novalidate>
         <h2>${t('account.change_password')}</h2>
         <p>${t('account.change_password_intro')}</p>
-        <${Alert}>${form.formError}</${Alert}>
+        <${ErrorSummary} form=${form} />
         <${Alert} kind="success">${done && t('account.password_changed')}</${Alert}>
         <${TextField} id="current_password" type="password" label=${t('account.current_password')} required
           autocomplete="current-password" value=${form.values.current_password}
           onInput=${form.set('current_password')} error=${shown.current_password} />
         <${NewPassword} form=${form} errors=${shown} check=${check} />
-        <div class="actions"><button type="submit" class="primary" disabled=${form.busy}>${t('password.save')}</button></div>
+        <div class="actions"><${SubmitButton} form=${form} class="primary">${t('password.save')}</${SubmitButton}></div>
       </form>
       <section class="card narrow" aria-labelledby="tokens-title">
         <h2 id="tokens-title">${t('account.tokens_title')}</h2>

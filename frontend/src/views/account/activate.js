@@ -1,6 +1,6 @@
 import { post, setSession } from '../../api.js';
 import { Alert } from '../../components/alert.js';
-import { useForm } from '../../components/form.js';
+import { ErrorSummary, SubmitButton, useForm } from '../../components/form.js';
 import { Page } from '../../components/page.js';
 import { html } from '../../html.js';
 import { t } from '../../i18n/index.js';
@@ -36,11 +36,11 @@ export function ChoosePassword({ search, endpoint, title, intro }) {
     <${Page} title=${title}>
       <form ref=${form.ref} class="card narrow" onSubmit=${onSubmit} novalidate>
         <p>${intro}</p>
-        <${Alert}>${form.formError}</${Alert}>
+        <${ErrorSummary} form=${form} />
         ${linkBroken && html`<p><a href="/login">${t('login.to_login')}</a> · ${t('activate.new_link_hint')}</p>`}
         <${NewPassword} form=${form} errors=${shown} check=${check} />
         <div class="actions">
-          <button type="submit" class="primary" disabled=${form.busy}>${t('password.save')}</button>
+          <${SubmitButton} form=${form} class="primary">${t('password.save')}</${SubmitButton}>
         </div>
       </form>
     </${Page}>`;

@@ -2,8 +2,8 @@ import { useEffect, useState } from 'preact/hooks';
 import { get, post, setSession } from '../../api.js';
 import { Alert } from '../../components/alert.js';
 import { Dialog } from '../../components/dialog.js';
-import { TextField } from '../../components/field.js';
-import { useForm } from '../../components/form.js';
+import { fieldError, TextField } from '../../components/field.js';
+import { ErrorSummary, SubmitButton, useForm } from '../../components/form.js';
 import { Page } from '../../components/page.js';
 import { html } from '../../html.js';
 import { t } from '../../i18n/index.js';
@@ -59,9 +59,9 @@ export function Login({ search }) {
     event.preventDefault();
     setResent(false);
     const missing = {};
-    if (!form.values.email) missing.email = t('error.required');
-    if (!form.values.password) missing.password = t('error.required');
-    if (needsCode && !form.values.code.trim()) missing.code = t('error.required');
+    if (!form.values.email) missing.email = fieldError('email', 'required');
+    if (!form.values.password) missing.password = fieldError('password', 'required');
+    if (needsCode && !form.values.code.trim()) missing.code = fieldError('code', 'required');
     if (!form.check(missing)) return;
     await form.submit(async ({ code, ...values }) => {
       try {
@@ -94,7 +94,7 @@ export function Login({ search }) {
       <div class="two-columns">
         <form ref=${form.ref} class="card narrow" onSubmit=${onSubmit} novalidate>
           <p>${t('login.intro')}</p>
-          <${Alert}>${form.formError}</${Alert}>
+          <${ErrorSummary} form=${form} />
           <${Alert} kind="success">${resent && t('login.resent')}</${Alert}>
           <${TextField} id="email" type="email" label=${t('field.email')} autocomplete="username" required
             value=${form.values.email} onInput=${form.set('email')} error=${shown.email} />
@@ -107,7 +107,7 @@ export function Login({ search }) {
             <${CodeField} form=${form} error=${shown.code} />`
           }
           <div class="actions">
-            <button type="submit" class="primary" disabled=${form.busy}>${t('login.submit')}</button>
+            <${SubmitButton} form=${form} class="primary">${t('login.submit')}</${SubmitButton}>
             <a href="/forgot">${t('login.forgot')}</a>
           </div>
         </form>

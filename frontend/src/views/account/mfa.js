@@ -3,8 +3,8 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, post, setSession } from '../../api.js';
 import { Alert } from '../../components/alert.js';
-import { errorText, TextField } from '../../components/field.js';
-import { useForm } from '../../components/form.js';
+import { errorText, fieldError, TextField } from '../../components/field.js';
+import { ErrorSummary, SubmitButton, useForm } from '../../components/form.js';
 import { Page } from '../../components/page.js';
 import { html } from '../../html.js';
 import { t } from '../../i18n/index.js';
@@ -33,7 +33,7 @@ function Enrol({ enrolment, onDone }) {
 
   async function onSubmit(event) {
     event.preventDefault();
-    if (!form.check(form.values.code.trim() ? {} : { code: t('error.required') })) return;
+    if (!form.check(form.values.code.trim() ? {} : { code: fieldError('code', 'required') })) return;
     await form.submit(async (values) => {
       try {
         setSession(await post('/me/mfa/confirm', { code: values.code }));
@@ -61,9 +61,9 @@ function Enrol({ enrolment, onDone }) {
         <li>${t('mfa.step_code')}</li>
       </ol>
       <form ref=${form.ref} onSubmit=${onSubmit} novalidate>
-        <${Alert}>${form.formError}</${Alert}>
+        <${ErrorSummary} form=${form} />
         <${CodeField} form=${form} error=${form.errors.code} />
-        <div class="actions"><button type="submit" class="primary" disabled=${form.busy}>${t('mfa.confirm')}</button></div>
+        <div class="actions"><${SubmitButton} form=${form} class="primary">${t('mfa.confirm')}</${SubmitButton}></div>
       </form>
     </div>`;
 }
@@ -74,8 +74,8 @@ function Disable({ onDone }) {
   async function onSubmit(event) {
     event.preventDefault();
     const missing = {};
-    if (!form.values.mfa_password) missing.mfa_password = t('error.required');
-    if (!form.values.code.trim()) missing.code = t('error.required');
+    if (!form.values.mfa_password) missing.mfa_password = fieldError('mfa_password', 'required');
+    if (!form.values.code.trim()) missing.code = fieldError('code', 'required');
     if (!form.check(missing)) return;
     await form.submit(async (values) => {
       try {
@@ -96,11 +96,11 @@ function Disable({ onDone }) {
     <form ref=${form.ref} onSubmit=${onSubmit} novalidate aria-labelledby="mfa-off-title">
       <h3 id="mfa-off-title">${t('mfa.disable_title')}</h3>
       <p>${t('mfa.disable_intro')}</p>
-      <${Alert}>${form.formError}</${Alert}>
+      <${ErrorSummary} form=${form} />
       <${TextField} id="mfa_password" type="password" label=${t('field.password')} required autocomplete="current-password"
         value=${form.values.mfa_password} onInput=${form.set('mfa_password')} error=${form.errors.mfa_password} />
       <${CodeField} form=${form} error=${form.errors.code} />
-      <div class="actions"><button type="submit" class="danger" disabled=${form.busy}>${t('mfa.disable')}</button></div>
+      <div class="actions"><${SubmitButton} form=${form} class="danger">${t('mfa.disable')}</${SubmitButton}></div>
     </form>`;
 }
 

@@ -4,8 +4,8 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, get, post } from '../../api.js';
 import { Alert } from '../../components/alert.js';
 import { Dialog } from '../../components/dialog.js';
-import { ChoiceGroup, errorText, TextField } from '../../components/field.js';
-import { useForm } from '../../components/form.js';
+import { ChoiceGroup, errorText, fieldError, TextField } from '../../components/field.js';
+import { ErrorSummary, SubmitButton, useForm } from '../../components/form.js';
 import { useLoad } from '../../components/load.js';
 import { Loading, Page } from '../../components/page.js';
 import { html } from '../../html.js';
@@ -21,7 +21,7 @@ function NewToken({ onCreated }) {
     event.preventDefault();
     const v = form.values;
     const problems = {};
-    if (!v.name.trim()) problems.name = t('error.required');
+    if (!v.name.trim()) problems.name = fieldError('name', 'required');
     if (v.expires && v.expires <= today()) problems.expires = t('tokens.expires_future');
     if (!form.check(problems)) return;
     await form.submit(async () => {
@@ -44,7 +44,7 @@ function NewToken({ onCreated }) {
   return html`
     <form ref=${form.ref} class="card narrow spaced" onSubmit=${onSubmit} novalidate aria-labelledby="new-token">
       <h2 id="new-token">${t('tokens.new')}</h2>
-      <${Alert}>${form.formError}</${Alert}>
+      <${ErrorSummary} form=${form} />
       <${TextField} id="name" label=${t('tokens.name')} required maxlength="100" value=${form.values.name}
         onInput=${form.set('name')} error=${shown.name} hint=${t('tokens.name_hint')} />
       <${ChoiceGroup} id="access" legend=${t('tokens.access')} multiple=${false} inline=${false}
@@ -52,7 +52,7 @@ function NewToken({ onCreated }) {
         value=${form.values.access} onChange=${form.set('access')} />
       <${TextField} id="expires" type="date" label=${t('tokens.expires')} min=${today()} value=${form.values.expires}
         onInput=${form.set('expires')} error=${shown.expires} hint=${t('tokens.expires_hint')} />
-      <div class="actions"><button type="submit" class="primary" disabled=${form.busy}>${t('tokens.create')}</button></div>
+      <div class="actions"><${SubmitButton} form=${form} class="primary">${t('tokens.create')}</${SubmitButton}></div>
     </form>`;
 }
 

@@ -3,7 +3,7 @@ import { useState } from 'preact/hooks';
 import { ApiError, get, patch, post } from '../../api.js';
 import { Alert } from '../../components/alert.js';
 import { errorText, SelectField, TextField } from '../../components/field.js';
-import { useForm } from '../../components/form.js';
+import { ErrorSummary, SubmitButton, useForm } from '../../components/form.js';
 import { useLoad } from '../../components/load.js';
 import { Loading, Page } from '../../components/page.js';
 import { html } from '../../html.js';
@@ -69,7 +69,7 @@ function CampaignForm({ campaign, onDone, onCancel }) {
   return html`
     <form ref=${form.ref} class="card" onSubmit=${onSubmit} novalidate aria-labelledby="campaign-form-title">
       <h2 id="campaign-form-title">${campaign ? t('campaigns.edit', { year: `${campaign.school_year} · ${t(`track.${campaign.track}`)}` }) : t('campaigns.add')}</h2>
-      <${Alert}>${form.formError}</${Alert}>
+      <${ErrorSummary} form=${form} />
       <div class="form-grid">
         ${
           !campaign &&
@@ -82,7 +82,7 @@ function CampaignForm({ campaign, onDone, onCancel }) {
       </div>
       <p class="hint">${t('campaigns.brussels')}</p>
       <div class="actions">
-        <button type="submit" class="primary" disabled=${form.busy}>${t('common.save')}</button>
+        <${SubmitButton} form=${form} class="primary">${t('common.save')}</${SubmitButton}>
         <button type="button" onClick=${onCancel}>${t('common.cancel')}</button>
       </div>
     </form>`;

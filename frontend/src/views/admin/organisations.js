@@ -3,8 +3,8 @@
 import { useEffect, useState } from 'preact/hooks';
 import { get, patch, post, put } from '../../api.js';
 import { Alert } from '../../components/alert.js';
-import { ChoiceGroup, errorText, SelectField, TextField } from '../../components/field.js';
-import { useForm } from '../../components/form.js';
+import { ChoiceGroup, errorText, fieldError, SelectField, TextField } from '../../components/field.js';
+import { ErrorSummary, SubmitButton, useForm } from '../../components/form.js';
 import { FilterPanel } from '../../components/list.js';
 import { useLoad } from '../../components/load.js';
 import { options, PROVINCES } from '../../components/options.js';
@@ -24,7 +24,7 @@ const EMPTY = { kind: 'school', name: '', email: '', postcode: '', city: '', pho
 function placeProblems(v, postcode, problems) {
   if (postcode.code !== v.postcode) return;
   if (postcode.unknown) problems.postcode = t('error.unknown_postcode');
-  else if (!v.city && postcode.places.length) problems.city = t('error.required');
+  else if (!v.city && postcode.places.length) problems.city = fieldError('city', 'required');
   else if (v.city && !placeNamed(postcode.places, v.city)) problems.city = t('error.city_mismatch');
 }
 
@@ -36,9 +36,11 @@ function CreateForm({ onDone, onCancel }) {
     event.preventDefault();
     const v = form.values;
     const problems = {};
-    if (!v.name.trim()) problems.name = t('error.required');
-    if (!isEmail(v.email)) problems.email = t('error.value_error.email');
-    if (!isPostcode(v.postcode)) problems.postcode = t('error.postcode_format');
+    if (!v.name.trim()) problems.name = fieldError('name', 'required');
+    if (!v.email) problems.email = fieldError('email', 'required');
+    else if (!isEmail(v.email)) problems.email = t('error.value_error.email');
+    if (!v.postcode) problems.postcode = fieldError('postcode', 'required');
+    else if (!isPostcode(v.postcode)) problems.postcode = t('error.postcode_format');
     else placeProblems(v, postcode, problems);
     if (!form.check(problems)) return;
     await form.submit(async () => {
@@ -54,7 +56,7 @@ function CreateForm({ onDone, onCancel }) {
   return html`
     <form ref=${form.ref} class="card" onSubmit=${onSubmit} novalidate aria-labelledby="org-form-title">
       <h2 id="org-form-title">${t('orgs.add')}</h2>
-      <${Alert}>${form.formError}</${Alert}>
+      <${ErrorSummary} form=${form} />
       <${ChoiceGroup} id="kind" legend=${t('orgs.kind')} multiple=${false} value=${form.values.kind} onChange=${form.set('kind')}
         options=${[{ value: 'school', label: t('kind.school') }, { value: 'service', label: t('kind.service') }]} />
       <div class="form-grid">
@@ -71,23 +73,31 @@ function CreateForm({ onDone, onCancel }) {
         value=${form.values.provinces} onChange=${form.set('provinces')} error=${shown.provinces} />`
       }
       <div class="actions">
-        <button type="submit" class="primary" disabled=${form.busy}>${t('orgs.create_invite')}</button>
+        <${SubmitButton} form=${form} class="primary">${t('orgs.create_invite')}</${SubmitButton}>
         <button type="button" onClick=${onCancel}>${t('common.cancel')}</button>
       </div>
     </form>`;
 }
 
+// The profile's inputs carry a prefix: the form to add an organisation can be open beside it.
+const PROFILE_IDS = Object.fromEntries(
+  ['name', 'postcode', 'city', 'phone', 'provinces'].map((f) => [f, `profile-${f}`]),
+);
+
 /** An organisation's profile: name, base postcode, contact; for a service the provinces it
  * serves and how many pupils it can take in each campaign. */
 function ProfileForm({ organisation, onDone, onCancel }) {
   const o = organisation;
-  const form = useForm({
-    name: o.name,
-    postcode: o.postcode ?? '',
-    city: o.city ?? '',
-    phone: o.phone ?? '',
-    provinces: o.provinces ?? [],
-  });
+  const form = useForm(
+    {
+      name: o.name,
+      postcode: o.postcode ?? '',
+      city: o.city ?? '',
+      phone: o.phone ?? '',
+      provinces: o.provinces ?? [],
+    },
+    { ids: PROFILE_IDS },
+  );
   const postcode = usePostcode(form.values.postcode);
   usePlaceFollowsPostcode(form, postcode);
   const isService = o.kind === 'service';
@@ -103,7 +113,7 @@ function ProfileForm({ organisation, onDone, onCancel }) {
     event.preventDefault();
     const v = form.values;
     const problems = {};
-    if (!v.name.trim()) problems.name = t('error.required');
+    if (!v.name.trim()) problems.name = fieldError('name', 'required');
     if (v.postcode && !isPostcode(v.postcode)) problems.postcode = t('error.postcode_format');
     else if (v.postcode) placeProblems(v, postcode, problems);
     for (const [id, value] of Object.entries(places)) {
@@ -133,7 +143,7 @@ function ProfileForm({ organisation, onDone, onCancel }) {
   return html`
     <form ref=${form.ref} class="card" onSubmit=${onSubmit} novalidate aria-labelledby="profile-title">
       <h2 id="profile-title">${t('orgs.profile_of', { name: o.name })}</h2>
-      <${Alert}>${form.formError}</${Alert}>
+      <${ErrorSummary} form=${form} />
       <div class="form-grid">
         <${TextField} id="profile-name" label=${t('field.name')} required value=${v.name} onInput=${form.set('name')} error=${shown.name} />
         <${TextField} id="profile-postcode" label=${isService ? t('orgs.base_postcode') : t('field.postcode')} value=${v.postcode}
@@ -169,7 +179,7 @@ function ProfileForm({ organisation, onDone, onCancel }) {
         </fieldset>`
       }
       <div class="actions">
-        <button type="submit" class="primary" disabled=${form.busy}>${t('common.save')}</button>
+        <${SubmitButton} form=${form} class="primary">${t('common.save')}</${SubmitButton}>
         <button type="button" onClick=${onCancel}>${t('common.cancel')}</button>
       </div>
     </form>`;

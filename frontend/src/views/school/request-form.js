@@ -5,8 +5,8 @@ import { api, get, post } from '../../api.js';
 import { Alert } from '../../components/alert.js';
 import { OutcomeNotes, StatusBadge } from '../../components/badge.js';
 import { Dialog } from '../../components/dialog.js';
-import { ChoiceGroup, SelectField, TextArea, TextField } from '../../components/field.js';
-import { afterPress, useForm } from '../../components/form.js';
+import { ChoiceGroup, fieldError, SelectField, TextArea, TextField } from '../../components/field.js';
+import { afterPress, ErrorSummary, SubmitButton, useForm } from '../../components/form.js';
 import { useLoad } from '../../components/load.js';
 import { DAYS, FORMS, options, PROVINCES, TRANSPORT } from '../../components/options.js';
 import { Loading, notLoaded, Page } from '../../components/page.js';
@@ -56,21 +56,24 @@ function fromRequest(r) {
 /** The client's own checks, field -> message, with the same rules as the server. Pure-ish. */
 export function checkRequest(values, track, referenceDate) {
   const errors = {};
+  // In the order of the form: the summary lists them so.
   for (const field of ['first_name', 'last_name', 'street', 'city', 'phone', 'supervisor_id']) {
-    if (!String(values[field]).trim()) errors[field] = t('error.required');
+    if (!String(values[field]).trim()) errors[field] = fieldError(field, 'required');
   }
   const nn = checkNationalNumber(values.national_number, referenceDate);
-  if (!values.national_number) errors.national_number = t('error.required');
+  if (!values.national_number) errors.national_number = fieldError('national_number', 'required');
   else if (!nn.ok) errors.national_number = t(`nn.${nn.code}`);
-  if (!isPostcode(values.postcode)) errors.postcode = t('error.postcode_format');
-  if (!values.province) errors.province = t('error.required');
-  if (!isEmail(values.email)) errors.email = values.email ? t('error.value_error.email') : t('error.required');
-  if (!values.transport_modes.length) errors.transport_modes = t('error.choose_one');
-  if (!values.days.length) errors.days = t('error.choose_one');
+  if (!values.postcode) errors.postcode = fieldError('postcode', 'required');
+  else if (!isPostcode(values.postcode)) errors.postcode = t('error.postcode_format');
+  if (!values.province) errors.province = fieldError('province', 'required');
+  if (!values.email) errors.email = fieldError('email', 'required');
+  else if (!isEmail(values.email)) errors.email = t('error.value_error.email');
+  if (!values.transport_modes.length) errors.transport_modes = fieldError('transport_modes', 'choose_one');
+  if (!values.days.length) errors.days = fieldError('days', 'choose_one');
   const hours = Number(values.hours_per_week);
-  if (!values.hours_per_week || !Number.isInteger(hours) || hours < 1 || hours > 40)
-    errors.hours_per_week = t('error.hours');
-  if (track === 'duaal' && !values.form) errors.form = t('error.choose');
+  if (!values.hours_per_week) errors.hours_per_week = fieldError('hours_per_week', 'required');
+  else if (!Number.isInteger(hours) || hours < 1 || hours > 40) errors.hours_per_week = t('error.hours');
+  if (track === 'duaal' && !values.form) errors.form = fieldError('form', 'choose');
   if (values.remarks.length > 2000) errors.remarks = t('error.max_chars', { max: 2000 });
   for (const [field, code] of Object.entries(checkDates(values.start_date, values.end_date)))
     errors[field] = t(`error.${code}`);
@@ -109,9 +112,10 @@ function RequestForm({ existing, track, campaign, supervisors }) {
     form.serverErrors[field] || ((showAll || touched.has(field)) && clientErrors[field]) || undefined;
 
   async function save(andNext) {
+    if (form.busy) return;
     setSaved(null);
     setShowAll(true);
-    if (Object.keys(clientErrors).length) return form.refuse();
+    if (Object.keys(clientErrors).length) return form.refuse({ ...clientErrors, ...form.serverErrors });
     const result = await form.submit(async (values) => {
       if (existing) {
         const headers = { 'If-Match': existing.etag || `"${existing.version}"` };
@@ -155,7 +159,7 @@ function RequestForm({ existing, track, campaign, supervisors }) {
         const name = e.target.name;
         if (name) afterPress(() => setTouched((old) => (old.has(name) ? old : new Set(old).add(name))));
       }}>
-      <${Alert}>${form.formError}</${Alert}>
+      <${ErrorSummary} form=${form} />
       <${Alert} kind="success">${saved}</${Alert}>
       ${supervisors.length === 0 && html`<div class="alert alert-info">${t('request.no_supervisors')} <a href="/school/supervisors">${t('school.manage_supervisors')}</a></div>`}
       <section class="card">
@@ -203,8 +207,8 @@ function RequestForm({ existing, track, campaign, supervisors }) {
         }
       </section>
       <div class="actions">
-        ${!existing && html`<button type="button" class="primary" disabled=${form.busy} onClick=${() => save(true)}>${t('request.save_next')}</button>`}
-        <button type="submit" class=${existing ? 'primary' : ''} disabled=${form.busy}>${t('request.save_close')}</button>
+        ${!existing && html`<${SubmitButton} form=${form} type="button" class="primary" onClick=${() => save(true)}>${t('request.save_next')}</${SubmitButton}>`}
+        <${SubmitButton} form=${form} class=${existing ? 'primary' : ''}>${t('request.save_close')}</${SubmitButton}>
         <a href="/school/requests">${t('common.cancel')}</a>
         ${existing?.actions?.includes('withdraw_request') && html`<button type="button" class="danger" onClick=${() => setConfirmDelete(true)}>${t('request.delete')}</button>`}
       </div>

@@ -3,8 +3,8 @@ import { useState } from 'preact/hooks';
 import { del, get, patch, post } from '../../api.js';
 import { Alert } from '../../components/alert.js';
 import { Dialog } from '../../components/dialog.js';
-import { errorText, TextField } from '../../components/field.js';
-import { useForm } from '../../components/form.js';
+import { errorText, fieldError, TextField } from '../../components/field.js';
+import { ErrorSummary, SubmitButton, useForm } from '../../components/form.js';
 import { useLoad } from '../../components/load.js';
 import { Loading, Page } from '../../components/page.js';
 import { html } from '../../html.js';
@@ -21,7 +21,7 @@ function SupervisorForm({ supervisor, onSaved, onCancel }) {
   async function onSubmit(event) {
     event.preventDefault();
     const problems = {};
-    for (const field of Object.keys(EMPTY)) if (!form.values[field]) problems[field] = t('error.required');
+    for (const field of Object.keys(EMPTY)) if (!form.values[field]) problems[field] = fieldError(field, 'required');
     if (form.values.email && !isEmail(form.values.email)) problems.email = t('error.value_error.email');
     if (!form.check(problems)) return;
     await form.submit(async (values) => {
@@ -38,7 +38,7 @@ function SupervisorForm({ supervisor, onSaved, onCancel }) {
   return html`
     <form ref=${form.ref} class="card" onSubmit=${onSubmit} novalidate aria-labelledby="supervisor-form-title">
       <h2 id="supervisor-form-title">${supervisor ? t('supervisors.edit') : t('supervisors.add')}</h2>
-      <${Alert}>${form.formError}</${Alert}>
+      <${ErrorSummary} form=${form} />
       <div class="form-grid">
         ${field('first_name', 'text', 'off')}
         ${field('last_name', 'text', 'off')}
@@ -46,7 +46,7 @@ function SupervisorForm({ supervisor, onSaved, onCancel }) {
         ${field('email', 'email', 'off')}
       </div>
       <div class="actions">
-        <button type="submit" class="primary" disabled=${form.busy}>${t('common.save')}</button>
+        <${SubmitButton} form=${form} class="primary">${t('common.save')}</${SubmitButton}>
         <button type="button" onClick=${onCancel}>${t('common.cancel')}</button>
       </div>
     </form>`;

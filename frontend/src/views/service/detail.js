@@ -4,8 +4,8 @@ import { useEffect, useState } from 'preact/hooks';
 import { get, post } from '../../api.js';
 import { Alert } from '../../components/alert.js';
 import { Dialog, ReasonDialog } from '../../components/dialog.js';
-import { TextArea, TextField } from '../../components/field.js';
-import { useForm } from '../../components/form.js';
+import { fieldError, TextArea, TextField } from '../../components/field.js';
+import { ErrorSummary, SubmitButton, useForm } from '../../components/form.js';
 import { useLoad } from '../../components/load.js';
 import { notLoaded, Page } from '../../components/page.js';
 import { html } from '../../html.js';
@@ -52,7 +52,7 @@ function AcceptDialog({ request, serviceId, onDone, onClose }) {
     event.preventDefault();
     const v = form.values;
     const problems = {};
-    for (const key of Object.keys(v)) if (!v[key].trim()) problems[key] = t('error.required');
+    for (const key of Object.keys(v)) if (!v[key].trim()) problems[key] = fieldError(key, 'required');
     if (v['contact_person.email'] && !isEmail(v['contact_person.email']))
       problems['contact_person.email'] = t('error.value_error.email');
     if (!form.check(problems)) return;
@@ -75,13 +75,13 @@ function AcceptDialog({ request, serviceId, onDone, onClose }) {
     <${Dialog} title=${t('accept.title', { name: `${request.first_name} ${request.last_name}` })} onClose=${onClose}>
       <form ref=${form.ref} onSubmit=${onSubmit} novalidate>
         <p>${t('accept.intro')}</p>
-        <${Alert}>${form.formError}</${Alert}>
+        <${ErrorSummary} form=${form} />
         <${TextArea} id="notes" required label=${t('accept.notes')} value=${form.values.notes} onInput=${form.set('notes')} error=${shown.notes} hint=${t('accept.notes_hint')} />
         ${field('contact_person.name')}
         ${field('contact_person.phone', 'tel')}
         ${field('contact_person.email', 'email')}
         <div class="actions">
-          <button type="submit" class="primary" disabled=${form.busy}>${t('accept.submit')}</button>
+          <${SubmitButton} form=${form} class="primary">${t('accept.submit')}</${SubmitButton}>
           <button type="button" onClick=${onClose}>${t('common.cancel')}</button>
         </div>
       </form>
