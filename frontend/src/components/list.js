@@ -1,6 +1,6 @@
 // List controls. A column header that sorts its list: the server sorts (`sort=`), in the one direction it
 // knows for that key; the header says which column the list follows (aria-sort).
-import { useRef, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { t } from '../i18n/index.js';
 
@@ -15,12 +15,37 @@ export function SortHeader({ label, by, sort, onSort, className, direction = 'as
     </th>`;
 }
 
+// While a page shows a list, the layout offers a second skip link, "Naar de resultaten", to
+// its count (#results): past the header, the banner and the filters in one step.
+const listWatchers = new Set();
+let listsShown = 0;
+function listShown(delta) {
+  listsShown += delta;
+  for (const watcher of listWatchers) watcher(listsShown > 0);
+}
+
+/** Whether the page shows a list (for the layout's skip link to it). */
+export function useListShown() {
+  const [shown, setShown] = useState(listsShown > 0);
+  useEffect(() => {
+    listWatchers.add(setShown);
+    setShown(listsShown > 0);
+    return () => listWatchers.delete(setShown);
+  }, []);
+  return shown;
+}
+
 /** How many rows a list holds, said politely when it changes: while the list loads again the
- * last count stays (no emptying and refilling that a screen reader would read out each time). */
+ * last count stays (no emptying and refilling that a screen reader would read out each time).
+ * It is where the skip link to the results lands. */
 export function ListCount({ total, loading, words = 'overview.count' }) {
   const last = useRef('');
+  useEffect(() => {
+    listShown(1);
+    return () => listShown(-1);
+  }, []);
   if (!loading && total != null) last.current = t(words, { count: total });
-  return html`<p role="status" class="hint list-count">${last.current}</p>`;
+  return html`<p role="status" id="results" tabindex="-1" class="hint list-count">${last.current}</p>`;
 }
 
 /** The filter form of a list, folded behind a "Filters" button at every width, so the list
