@@ -2,7 +2,8 @@
 // action's result (its message) or, when there is none, the page's heading; never to <body>.
 // One mechanism for every view: `useResult()` gives a view a place for its messages and a way
 // to send the focus there once the message is drawn; the dialog (dialog.js) uses the same rule
-// when its opener is gone.
+// when its opener is gone. Also here (small, loaded at start): whether a list is shown, for
+// the layout's skip link to the results.
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { html } from '../html.js';
 
@@ -37,4 +38,24 @@ export function useResult() {
 
 export function Result({ result, children }) {
   return html`<div class="result" tabindex="-1" ref=${result.ref}>${children}</div>`;
+}
+
+// While a page shows a list, the layout offers a second skip link, "Naar de resultaten", to
+// its count (#results): past the header, the banner and the filters in one step.
+const listWatchers = new Set();
+let listsShown = 0;
+export function listShown(delta) {
+  listsShown += delta;
+  for (const watcher of listWatchers) watcher(listsShown > 0);
+}
+
+/** Whether the page shows a list (for the layout's skip link to it). */
+export function useListShown() {
+  const [shown, setShown] = useState(listsShown > 0);
+  useEffect(() => {
+    listWatchers.add(setShown);
+    setShown(listsShown > 0);
+    return () => listWatchers.delete(setShown);
+  }, []);
+  return shown;
 }

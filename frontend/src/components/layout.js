@@ -3,7 +3,7 @@ import { html } from '../html.js';
 import { getLanguage, t } from '../i18n/index.js';
 import { useLocation } from '../router.js';
 import { CampaignBanner } from './banner.js';
-import { useListShown } from './list.js';
+import { useListShown } from './focus.js';
 
 const NAV = {
   school: [

@@ -3,6 +3,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { t } from '../i18n/index.js';
+import { listShown } from './focus.js';
 
 export function SortHeader({ label, by, sort, onSort, className, direction = 'ascending' }) {
   if (!by) return html`<th scope="col" class=${className}>${label}</th>`;
@@ -13,26 +14,6 @@ export function SortHeader({ label, by, sort, onSort, className, direction = 'as
         ${label}<span aria-hidden="true" class="sort-mark">${active ? (direction === 'ascending' ? ' ▲' : ' ▼') : ''}</span>
       </button>
     </th>`;
-}
-
-// While a page shows a list, the layout offers a second skip link, "Naar de resultaten", to
-// its count (#results): past the header, the banner and the filters in one step.
-const listWatchers = new Set();
-let listsShown = 0;
-function listShown(delta) {
-  listsShown += delta;
-  for (const watcher of listWatchers) watcher(listsShown > 0);
-}
-
-/** Whether the page shows a list (for the layout's skip link to it). */
-export function useListShown() {
-  const [shown, setShown] = useState(listsShown > 0);
-  useEffect(() => {
-    listWatchers.add(setShown);
-    setShown(listsShown > 0);
-    return () => listWatchers.delete(setShown);
-  }, []);
-  return shown;
 }
 
 /** How many rows a list holds, said politely when it changes: while the list loads again the
