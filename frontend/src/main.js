@@ -3,7 +3,7 @@ import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { onSession, onUnauthenticated, patch, post, refresh, setSession } from './api.js';
 import { Layout } from './components/layout.js';
-import { Loading } from './components/page.js';
+import { Loading, Page } from './components/page.js';
 import { html } from './html.js';
 import { getLanguage, setLanguage, storedLanguage, t } from './i18n/index.js';
 import { interceptLinks, match, navigate, useLocation } from './router.js';
@@ -76,8 +76,10 @@ function loginPath() {
   return here.startsWith('/login') ? '/login' : `/login?next=${encodeURIComponent(here)}`;
 }
 
+/** An address the client does not know: a page of its own (its title in the tab, the focus
+ * on its heading), not the previous page's. */
 function NotFound() {
-  return html`<div class="page"><h1>${t('notfound.title')}</h1><p><a href="/">${t('notfound.home')}</a></p></div>`;
+  return html`<${Page} title=${t('notfound.title')}><p><a href="/">${t('notfound.home')}</a></p></${Page}>`;
 }
 
 /** After sign-in, the role's views load in the background, so the menu opens them at once. */

@@ -84,6 +84,7 @@ def test_invite_activate_request_find_invite_accept_and_lock(page, new_page, liv
     row.wait_for()
 
     # The service finds the pupil near its own postcode and invites.
+    service.get_by_role("button", name="Filters").click()  # folded until asked for
     service.get_by_label("Afstand vanaf postcode").fill("8400")
     service.get_by_label("Maximale afstand (km)").fill("15")
     service.get_by_role("button", name="Toepassen").click()

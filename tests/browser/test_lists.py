@@ -45,6 +45,7 @@ def test_the_overviews_filters_and_sort_survive_reload_and_back(page, live, camp
     )
     assert name_header.get_attribute("aria-sort") is None
 
+    page.get_by_role("button", name="Filters").click()  # folded until asked for
     page.get_by_label("Zoeken op naam, plaats of postcode").fill("bos")
     page.get_by_role("button", name="Zoeken", exact=True).click()
     page.wait_for_url("**q=bos*")
@@ -77,6 +78,7 @@ def test_a_service_browses_by_distance_and_keeps_its_filters(page, live, campaig
     page.locator("tbody tr").first.wait_for()
     assert names(page)[0].endswith("Dichtbij")
 
+    page.get_by_role("button", name="Filters").click()  # folded until asked for
     page.get_by_label("Maximale afstand (km)").fill("5")
     page.get_by_role("button", name="Toepassen").click()
     page.wait_for_url("**max_km=5*")
@@ -100,6 +102,7 @@ def test_the_audit_log_filters_and_folds_sign_ins(page, live):
         live.client_for(school["email"]).close()
     login(page, *live_admin())
     page.goto("/admin/audit")
+    page.get_by_role("button", name="Filters").click()  # folded until asked for
     page.get_by_label("Wie").select_option(label="Lyceum Aalst")
     page.get_by_label("Actie").select_option(label="Aangemeld")
     page.get_by_role("button", name="Zoeken", exact=True).click()

@@ -31,13 +31,27 @@ export function StatusBadge({ request, detailed = false }) {
   return html`<span class="badge badge-open"><span class="visually-hidden">${t('status.open')}</span></span>`;
 }
 
-/**
- * What became of the services' responses that did not last: one short line per service that
- * declined after the interview and per service that undid its acceptance (the owning school
- * and the admin get `releases`; the reasons are in the request's history).
- */
-export function OutcomeNotes({ request }) {
-  const lines = [
+/** The status column in words, as the badge and its notes say it (the live announcements
+ * name a pupil's change with it). */
+export function statusWords(request) {
+  const { status } = request;
+  let words;
+  if (status === 'accepted' && request.acceptance)
+    words = t('status.accepted_by', { name: request.acceptance.service?.name ?? '' });
+  else if (status === 'invited') {
+    const names = (request.invitations || [])
+      .filter((i) => i.outcome === 'pending')
+      .map((i) => i.service?.name)
+      .filter(Boolean)
+      .join(', ');
+    words = names ? t('status.invited_by', { names }) : t('status.invited');
+  } else words = t(`status.${status === 'not_placed' || status === 'withdrawn' ? status : 'open'}`);
+  const notes = outcomeLines(request).map((l) => l.text);
+  return [words, ...notes].join('; ');
+}
+
+function outcomeLines(request) {
+  return [
     ...(request.invitations || [])
       .filter((i) => i.outcome === 'declined')
       .map((i) => ({ at: i.ended_at, text: t('status.declined_by', { name: i.service?.name ?? '' }) })),
@@ -46,6 +60,15 @@ export function OutcomeNotes({ request }) {
       text: t('status.released_by', { name: r.service?.name ?? '' }),
     })),
   ].sort((a, b) => (a.at < b.at ? -1 : 1));
+}
+
+/**
+ * What became of the services' responses that did not last: one short line per service that
+ * declined after the interview and per service that undid its acceptance (the owning school
+ * and the admin get `releases`; the reasons are in the request's history).
+ */
+export function OutcomeNotes({ request }) {
+  const lines = outcomeLines(request);
   if (!lines.length) return null;
   return html`<ul class="plain status-notes">${lines.map((l) => html`<li>${l.text}</li>`)}</ul>`;
 }

@@ -1,8 +1,12 @@
-// A modal on the native <dialog>: the browser traps focus, Escape closes, focus returns.
+// A modal on the native <dialog>: the browser traps focus, Escape closes, focus returns to
+// the control that opened it or, when that is gone or disabled (the action changed the
+// page), to the page's heading; a view that shows the action's result moves it there after
+// (focus.js).
 import { useEffect, useRef } from 'preact/hooks';
 import { html } from '../html.js';
 import { t } from '../i18n/index.js';
 import { fieldError, TextArea } from './field.js';
+import { canFocus, focusResult } from './focus.js';
 import { ErrorSummary, SubmitButton, useForm } from './form.js';
 
 let counter = 0;
@@ -16,7 +20,8 @@ export function Dialog({ title, onClose, children }) {
     if (!dialog.open) dialog.showModal();
     return () => {
       if (dialog.open) dialog.close();
-      opener?.focus?.();
+      if (canFocus(opener)) opener.focus();
+      else focusResult(null);
     };
   }, []);
   return html`

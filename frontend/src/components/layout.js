@@ -3,6 +3,7 @@ import { html } from '../html.js';
 import { getLanguage, t } from '../i18n/index.js';
 import { useLocation } from '../router.js';
 import { CampaignBanner } from './banner.js';
+import { useListShown } from './focus.js';
 
 const NAV = {
   school: [
@@ -37,8 +38,10 @@ export function LanguageSwitch({ onChange }) {
 export function Layout({ user, onLanguage, onLogout, children }) {
   const { path } = useLocation();
   const links = user ? (NAV[user.role] ?? []) : [];
+  const list = useListShown();
   return html`
     <a class="skip-link" href="#main">${t('nav.skip')}</a>
+    ${list && html`<a class="skip-link" href="#results">${t('nav.skip_results')}</a>`}
     <header class="site-header">
       <div class="header-inner">
         <a class="brand" href=${user ? `/${user.role}` : '/login'}>Stagematch</a>

@@ -1,8 +1,9 @@
 // List controls. A column header that sorts its list: the server sorts (`sort=`), in the one direction it
 // knows for that key; the header says which column the list follows (aria-sort).
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { t } from '../i18n/index.js';
+import { listShown } from './focus.js';
 
 export function SortHeader({ label, by, sort, onSort, className, direction = 'ascending' }) {
   if (!by) return html`<th scope="col" class=${className}>${label}</th>`;
@@ -15,8 +16,22 @@ export function SortHeader({ label, by, sort, onSort, className, direction = 'as
     </th>`;
 }
 
-/** The filter form of a list; on a phone it folds away behind a "Filters" button, so the
- * list is on the first screen. `active`: how many filters are set (shown on the button). */
+/** How many rows a list holds, said politely when it changes: while the list loads again the
+ * last count stays (no emptying and refilling that a screen reader would read out each time).
+ * It is where the skip link to the results lands. */
+export function ListCount({ total, loading, words = 'overview.count' }) {
+  const last = useRef('');
+  useEffect(() => {
+    listShown(1);
+    return () => listShown(-1);
+  }, []);
+  if (!loading && total != null) last.current = t(words, { count: total });
+  return html`<p role="status" id="results" tabindex="-1" class="hint list-count">${last.current}</p>`;
+}
+
+/** The filter form of a list, folded behind a "Filters" button at every width, so the list
+ * is on the first screen and a few Tab stops away (not behind forty filter fields).
+ * `active`: how many filters are set (shown on the button, e.g. "Filters (2)"). */
 export function FilterPanel({ id = 'filters', active = 0, onSubmit, children }) {
   const [open, setOpen] = useState(false);
   return html`

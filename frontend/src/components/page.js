@@ -2,6 +2,7 @@
 // screen-reader users hear where they are.
 import { useEffect, useRef } from 'preact/hooks';
 import { html } from '../html.js';
+import { t } from '../i18n/index.js';
 import { Alert } from './alert.js';
 import { errorText } from './field.js';
 
@@ -34,6 +35,8 @@ export function Loading() {
  */
 export function notLoaded(loaded, title, back = null) {
   if (loaded.error) {
+    // A pupil (or anything) that is not there: the not-found page's title, not the form's.
+    if (loaded.error.status === 404) title = t('notfound.title');
     return html`<${Page} title=${title}><${Alert}>${errorText(loaded.error.code, loaded.error.detail)}</${Alert}>${back && html`<p>${back}</p>`}</${Page}>`;
   }
   if (!loaded.data) return html`<${Page} title=${title}><${Loading} /></${Page}>`;

@@ -5,6 +5,7 @@ import { api, get, post } from '../../api.js';
 import { Alert } from '../../components/alert.js';
 import { Dialog } from '../../components/dialog.js';
 import { ChoiceGroup, errorText, fieldError, TextField } from '../../components/field.js';
+import { Result, useResult } from '../../components/focus.js';
 import { ErrorSummary, SubmitButton, useForm } from '../../components/form.js';
 import { useLoad } from '../../components/load.js';
 import { Loading, Page } from '../../components/page.js';
@@ -118,6 +119,7 @@ export function ApiTokens() {
   const [created, setCreated] = useState(null);
   const [revoking, setRevoking] = useState(null);
   const [message, setMessage] = useState(null);
+  const result = useResult();
   const rows = items(list.data);
   const now = new Date().toISOString();
   const access = (k) => t(k.read_only ? 'tokens.read_only' : 'tokens.read_write');
@@ -131,7 +133,7 @@ export function ApiTokens() {
     <${Page} title=${t('tokens.title')} wide>
       <p>${t('tokens.intro')}</p>
       <p><a href="/account">${t('tokens.back')}</a></p>
-      <${Alert} kind="success">${message}</${Alert}>
+      <${Result} result=${result}><${Alert} kind="success">${message}</${Alert}></${Result}>
       ${created && html`<${Secret} token=${created} onDone=${() => setCreated(null)} />`}
       ${list.error && html`<${Alert}>${errorText(list.error.code, list.error.detail)}</${Alert}>`}
       <h2>${t('tokens.list')}</h2>
@@ -179,6 +181,8 @@ export function ApiTokens() {
           setRevoking(null);
           setCreated(null);
           setMessage(text);
+          // The token's row and its button are gone: focus goes to the message.
+          result.focus();
           list.reload();
         }} />`
       }

@@ -6,6 +6,8 @@ import { get, post } from '../../api.js';
 import { Alert } from '../../components/alert.js';
 import { ReasonDialog } from '../../components/dialog.js';
 import { errorText, SelectField } from '../../components/field.js';
+import { Result, useResult } from '../../components/focus.js';
+import { ListCount } from '../../components/list.js';
 import { useLoad } from '../../components/load.js';
 import { Loading, Page } from '../../components/page.js';
 import { Pager } from '../../components/pager.js';
@@ -46,6 +48,7 @@ export function Conflicts({ search }) {
   const [page, setPage] = useState(1);
   const [withdrawing, setWithdrawing] = useState(null);
   const [message, setMessage] = useState(null);
+  const result = useResult();
   // The campaign that is running now, unless the admin picks (or a link names) another.
   const running = list.find((c) => c.phase === 'requests_open' || c.phase === 'decisions_open');
   const campaignId = chosen || running?.id || list[0]?.id || '';
@@ -63,7 +66,7 @@ export function Conflicts({ search }) {
   return html`
     <${Page} title=${t('conflicts.title')} wide>
       <p class="hint page-intro">${t('conflicts.intro')}</p>
-      <${Alert} kind="success">${message}</${Alert}>
+      <${Result} result=${result}><${Alert} kind="success">${message}</${Alert}></${Result}>
       ${campaigns.error && html`<${Alert}>${errorText(campaigns.error.code, campaigns.error.detail)}</${Alert}>`}
       ${conflicts.error && html`<${Alert}>${errorText(conflicts.error.code, conflicts.error.detail)}</${Alert}>`}
       ${
@@ -76,7 +79,7 @@ export function Conflicts({ search }) {
         }}
         options=${list.map((c) => ({ value: c.id, label: label(c) }))} /></div>`
       }
-      <p role="status" aria-live="polite" class="hint">${conflicts.loading ? '' : t('conflicts.count', { count: total })}</p>
+      <${ListCount} words="conflicts.count" total=${total} loading=${conflicts.loading} />
       ${
         campaigns.loading || (conflicts.loading && !conflicts.data)
           ? html`<${Loading} />`
@@ -118,6 +121,8 @@ export function Conflicts({ search }) {
           await post(`/admin/placement-requests/${withdrawing.id}/withdraw`, { reason });
           setMessage(t('conflicts.withdrawn', { name: pupil(withdrawing), school: withdrawing.school.name }));
           setWithdrawing(null);
+          // The pair leaves the list, its button with it: focus goes to the message.
+          result.focus();
           conflicts.reload();
         }} onClose=${() => setWithdrawing(null)} />`
       }

@@ -7,7 +7,8 @@ import { Alert } from '../../components/alert.js';
 import { StatusBadge } from '../../components/badge.js';
 import { ReasonDialog } from '../../components/dialog.js';
 import { errorText, SelectField, TextField } from '../../components/field.js';
-import { FilterPanel, SortHeader } from '../../components/list.js';
+import { Result, useResult } from '../../components/focus.js';
+import { FilterPanel, ListCount, SortHeader } from '../../components/list.js';
 import { useLoad } from '../../components/load.js';
 import { options, STATUSES } from '../../components/options.js';
 import { Loading, notLoaded, Page } from '../../components/page.js';
@@ -51,7 +52,7 @@ export function AdminRequests({ search }) {
           options=${options(STATUSES, 'status_filter')} onChange=${(status) => setDraft((d) => ({ ...d, status }))} />
         <div class="actions field"><button type="submit" class="primary">${t('overview.search_button')}</button></div>
       </${FilterPanel}>
-      <p role="status" aria-live="polite" class="hint">${list.loading ? '' : t('overview.count', { count: list.data?.total ?? rows.length })}</p>
+      <${ListCount} total=${list.data?.total ?? rows.length} loading=${list.loading} />
       ${list.error && html`<${Alert}>${errorText(list.error.code, list.error.detail)}</${Alert}>`}
       ${
         list.loading && !list.data
@@ -89,6 +90,7 @@ export function AdminRequest({ params }) {
   const [dialog, setDialog] = useState(null); // 'reveal' | 'export' | null
   const [revealed, setRevealed] = useState(null);
   const [message, setMessage] = useState(null);
+  const result = useResult();
   const waiting = notLoaded(
     request,
     t('request.edit_title'),
@@ -110,6 +112,7 @@ export function AdminRequest({ params }) {
     saveBlob(new Blob([JSON.stringify(data, null, 2)], { type: 'application/json' }), `gegevens-${slug}.json`);
     setDialog(null);
     setMessage(t('admin_request.exported'));
+    result.focus();
   }
 
   const row = (label, value) => (value ? html`<dt>${label}</dt><dd>${value}</dd>` : null);
@@ -121,7 +124,7 @@ export function AdminRequest({ params }) {
       <button type="button" onClick=${() => setDialog('reveal')} disabled=${!!revealed}>${t('admin_request.reveal')}</button>
       <button type="button" onClick=${() => setDialog('export')}>${t('admin_request.export')}</button>`}>
       <p><${StatusBadge} request=${r} detailed /></p>
-      <${Alert} kind="success">${message || (revealed && t('reveal.done'))}</${Alert}>
+      <${Result} result=${result}><${Alert} kind="success">${message || (revealed && t('reveal.done'))}</${Alert}></${Result}>
       <dl class="facts card">
         ${row(t('service.school'), r.school?.name)}
         ${row(t('field.national_number'), revealed ? formatNationalNumber(revealed.national_number) : hidden)}
@@ -149,6 +152,8 @@ export function AdminRequest({ params }) {
           const data = await post(`/placement-requests/${r.id}/reveal`, { reason });
           setDialog(null);
           setRevealed(data);
+          // The reveal button is now disabled: focus goes to the message above the data.
+          result.focus();
         }} onClose=${() => setDialog(null)} />`
       }
       ${

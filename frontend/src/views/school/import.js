@@ -4,7 +4,9 @@
 import { useState } from 'preact/hooks';
 import { download, post } from '../../api.js';
 import { Alert } from '../../components/alert.js';
+import { announce } from '../../components/announce.js';
 import { errorText } from '../../components/field.js';
+import { Result, useResult } from '../../components/focus.js';
 import { Page } from '../../components/page.js';
 import { TrackSwitch, useTrack } from '../../components/track.js';
 import { html } from '../../html.js';
@@ -57,8 +59,10 @@ export function ImportRequests() {
   const [error, setError] = useState(null);
   const [done, setDone] = useState(null);
   const [busy, setBusy] = useState(false);
+  const result = useResult();
 
   async function send(dryRun) {
+    if (busy) return;
     setError(null);
     setDone(null);
     if (!file) return setError(t('import.choose_file'));
@@ -67,15 +71,27 @@ export function ImportRequests() {
     body.append('file', file);
     try {
       const answer = await post(`/placement-requests/import?track=${track}&dry_run=${dryRun}`, body);
-      if (dryRun) setReport(answer);
-      else {
+      if (dryRun) {
+        setReport(answer);
+        // The check's result is said (the report below is not a live region); the focus stays
+        // on the check button, which stays.
+        const bad = new Set(answer.errors.map((e) => e.row)).size;
+        announce(
+          bad === 0 && answer.valid > 0
+            ? t('import.checked_ready', { rows: answer.rows })
+            : t('import.checked', { rows: answer.rows, valid: answer.valid, bad }),
+        );
+      } else {
         setReport(null);
         setDone(t('import.done', { count: answer.created }));
+        // The import button is gone with the report: focus goes to the message.
+        result.focus();
       }
     } catch (err) {
       // import_invalid carries the same per-row report as a dry run.
       if (err.code === 'import_invalid' && Array.isArray(err.problem.errors)) setReport(err.problem);
       setError(errorText(err.code, err.detail));
+      if (!dryRun) result.focus();
     } finally {
       setBusy(false);
     }
@@ -113,8 +129,10 @@ export function ImportRequests() {
       </section>
       <section class="card">
         <h2>${t('import.step_check')}</h2>
-        <${Alert}>${error}</${Alert}>
-        <${Alert} kind="success">${done}</${Alert}>
+        <${Result} result=${result}>
+          <${Alert}>${error}</${Alert}>
+          <${Alert} kind="success">${done}</${Alert}>
+        </${Result}>
         <div class="field">
           <p class="label" id="import-file-label">${t('import.file')}</p>
           <!-- The browser's own file button speaks the browser's language; ours speaks Dutch. -->
@@ -131,8 +149,8 @@ export function ImportRequests() {
           <p class="hint" id="import-file-hint">${t('import.file_hint', { track: t(`track.${track}`) })}</p>
         </div>
         <div class="actions">
-          <button type="button" class=${ready ? '' : 'primary'} disabled=${busy} onClick=${() => send(true)}>${t('import.check')}</button>
-          ${ready && html`<button type="button" class="primary" disabled=${busy} onClick=${() => send(false)}>${t('import.run', { count: report.valid })}</button>`}
+          <button type="button" class=${ready ? '' : 'primary'} aria-disabled=${busy ? 'true' : undefined} onClick=${() => send(true)}>${t('import.check')}</button>
+          ${ready && html`<button type="button" class="primary" aria-disabled=${busy ? 'true' : undefined} onClick=${() => send(false)}>${t('import.run', { count: report.valid })}</button>`}
           <a href="/school/requests">${t('request.back')}</a>
         </div>
       </section>

@@ -3,10 +3,11 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { download, get, getAll, query } from '../../api.js';
 import { Alert } from '../../components/alert.js';
-import { OutcomeNotes, StatusBadge } from '../../components/badge.js';
+import { useChangeAnnouncer } from '../../components/announce.js';
+import { OutcomeNotes, StatusBadge, statusWords } from '../../components/badge.js';
 import { errorText, SelectField, TextField } from '../../components/field.js';
 import { afterPress } from '../../components/form.js';
-import { FilterPanel, SortHeader } from '../../components/list.js';
+import { FilterPanel, ListCount, SortHeader } from '../../components/list.js';
 import { useLiveUpdates } from '../../components/live.js';
 import { useLoad } from '../../components/load.js';
 import { options, STATUSES } from '../../components/options.js';
@@ -68,7 +69,18 @@ export function Overview({ search }) {
   // loaded once, so they do not compete with its first requests.
   const loadedOnce = useRef(false);
   if (list.data !== undefined && !list.loading) loadedOnce.current = true;
-  useLiveUpdates(() => list.reload(), loadedOnce.current);
+  // What a service did while the overview is open is said by name (not only drawn).
+  const changes = useChangeAnnouncer({
+    rows: items(list.data),
+    loading: list.loading,
+    shape: `${track} ${shape}`,
+    name: (r) => `${r.first_name} ${r.last_name}`,
+    words: statusWords,
+  });
+  useLiveUpdates(() => {
+    changes.heard();
+    list.reload();
+  }, loadedOnce.current);
   const supervisors = useLoad(
     () => (loadedOnce.current ? get('/supervisors', { page_size: 200 }) : Promise.resolve(null)),
     [loadedOnce.current],
@@ -121,7 +133,7 @@ export function Overview({ search }) {
           options=${items(supervisors.data).map((s) => ({ value: s.id, label: `${s.first_name} ${s.last_name}` }))} />
         <div class="field"><button type="submit">${t('overview.search_button')}</button></div>
       </${FilterPanel}>
-      <p role="status" aria-live="polite" class="hint">${list.loading ? '' : t('overview.count', { count: total })}</p>
+      <${ListCount} total=${total} loading=${list.loading} />
       ${list.error && html`<${Alert}>${errorText(list.error.code, list.error.detail)}</${Alert}>`}
       ${
         list.loading && !list.data

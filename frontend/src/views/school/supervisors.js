@@ -4,6 +4,7 @@ import { del, get, patch, post } from '../../api.js';
 import { Alert } from '../../components/alert.js';
 import { Dialog } from '../../components/dialog.js';
 import { errorText, fieldError, TextField } from '../../components/field.js';
+import { Result, useResult } from '../../components/focus.js';
 import { ErrorSummary, SubmitButton, useForm } from '../../components/form.js';
 import { useLoad } from '../../components/load.js';
 import { Loading, Page } from '../../components/page.js';
@@ -62,6 +63,7 @@ export function Supervisors() {
   const [deleting, setDeleting] = useState(null);
   const [message, setMessage] = useState(null);
   const [error, setError] = useState(null);
+  const result = useResult();
 
   async function remove() {
     const supervisor = deleting;
@@ -78,6 +80,8 @@ export function Supervisors() {
           : errorText(err.code, err.detail),
       );
     }
+    // The row (and its delete button) is gone, or the refusal says why not: focus goes there.
+    result.focus();
   }
 
   const rows = items(list.data);
@@ -85,8 +89,10 @@ export function Supervisors() {
     <${Page} title=${t('supervisors.title')}
       actions=${editing === null && html`<button type="button" class="primary" onClick=${() => setEditing('new')}>${t('supervisors.add')}</button>`}>
       <p>${t('supervisors.intro')}</p>
-      <${Alert}>${error}</${Alert}>
-      <${Alert} kind="success">${message}</${Alert}>
+      <${Result} result=${result}>
+        <${Alert}>${error}</${Alert}>
+        <${Alert} kind="success">${message}</${Alert}>
+      </${Result}>
       ${
         editing !== null &&
         html`

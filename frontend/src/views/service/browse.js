@@ -3,8 +3,10 @@
 import { useEffect, useState } from 'preact/hooks';
 import { download, get } from '../../api.js';
 import { Alert } from '../../components/alert.js';
+import { useChangeAnnouncer } from '../../components/announce.js';
 import { ChoiceGroup, errorText, SelectField, TextField } from '../../components/field.js';
-import { FilterPanel, SortHeader } from '../../components/list.js';
+import { Result, useResult } from '../../components/focus.js';
+import { FilterPanel, ListCount, SortHeader } from '../../components/list.js';
 import { useLiveUpdates } from '../../components/live.js';
 import { useLoad } from '../../components/load.js';
 import { DAYS, FORMS, options, PROVINCES, TRANSPORT } from '../../components/options.js';
@@ -93,17 +95,31 @@ function myInvitation(request, user) {
  * The request's status for this service: the server's `status` where it is final (not placed
  * after the decision deadline, withdrawn), else what this service's own invitation became.
  */
-export function ServiceStatus({ request, user }) {
+function serviceStatus(request, user) {
   const mine = myInvitation(request, user);
-  if (request.status === 'not_placed')
-    return html`<span class="badge badge-not-placed">${t('status.not_placed')}</span>`;
-  if (request.status === 'withdrawn') return html`<span class="badge badge-withdrawn">${t('status.withdrawn')}</span>`;
-  if (request.acceptance && request.acceptance.service?.id === user.organisation?.id) {
-    return html`<span class="badge badge-accepted">${t('service.accepted_by_you')}</span>`;
-  }
-  if (mine)
-    return html`<span class=${`badge badge-${mine.outcome === 'pending' ? 'invited' : 'withdrawn'}`}>${t(`outcome.${mine.outcome}`)}</span>`;
-  return html`<span class="badge badge-open">${t('service.not_invited')}</span>`;
+  if (request.status === 'not_placed') return ['not-placed', t('status.not_placed')];
+  if (request.status === 'withdrawn') return ['withdrawn', t('status.withdrawn')];
+  if (request.acceptance && request.acceptance.service?.id === user.organisation?.id)
+    return ['accepted', t('service.accepted_by_you')];
+  if (mine) return [mine.outcome === 'pending' ? 'invited' : 'withdrawn', t(`outcome.${mine.outcome}`)];
+  return ['open', t('service.not_invited')];
+}
+
+export function ServiceStatus({ request, user }) {
+  const [kind, words] = serviceStatus(request, user);
+  return html`<span class=${`badge badge-${kind}`}>${words}</span>`;
+}
+
+/** Says by name what changed in a service's list while it is open (another service accepted a
+ * pupil, a school withdrew one, a new pupil came in). */
+function useAnnouncedList(list, user, shape) {
+  return useChangeAnnouncer({
+    rows: items(list.data),
+    loading: list.loading,
+    shape,
+    name: (r) => `${r.first_name} ${r.last_name}`,
+    words: (r) => serviceStatus(r, user)[1],
+  });
 }
 
 /** The service's lists: a table, cards on a phone (styles.css, `table.cards`). */
@@ -174,7 +190,9 @@ export function Browse({ user, search }) {
     [track],
   );
   const summary = useLoad(() => get('/placement-requests/summary', { track }).catch(() => null), [track]);
+  const changes = useAnnouncedList(list, user, `${track} ${shape}`);
   useLiveUpdates(() => {
+    changes.heard();
     list.reload();
     capacity.reload();
     summary.reload();
@@ -183,14 +201,19 @@ export function Browse({ user, search }) {
   const rows = items(list.data);
   useEffect(() => rememberDistances(rows), [list.data]);
   const [said, setSaid] = useState({ message: null, error: null });
-  const changed = (message) => {
+  // The row's button is gone after an action: focus goes to the message naming the pupil.
+  const result = useResult();
+  const changed = (message, request) => {
+    changes.own(request?.id);
     setSaid({ message, error: null });
+    result.focus();
     list.reload();
     capacity.reload();
     summary.reload();
   };
   const failed = (error) => {
     setSaid({ message: null, error });
+    result.focus();
     list.reload();
   };
 
@@ -202,8 +225,10 @@ export function Browse({ user, search }) {
       }} />
       <${Capacity} data=${capacity.data} />
       <${Waiting} summary=${summary.data} />
-      <${Alert}>${said.error}</${Alert}>
-      <${Alert} kind="success">${said.message}</${Alert}>
+      <${Result} result=${result}>
+        <${Alert}>${said.error}</${Alert}>
+        <${Alert} kind="success">${said.message}</${Alert}>
+      </${Result}>
         <${FilterPanel} active=${active} onSubmit=${() => {
           const chosen = Object.fromEntries(FILTER_NAMES.map((name) => [name, draft[name]]));
           setShown({ ...chosen, page: '1' });
@@ -222,7 +247,7 @@ export function Browse({ user, search }) {
             <button type="button" onClick=${() => setShown({ ...NO_FILTERS, page: '1' })}>${t('service.clear_filters')}</button>
           </div>
         </${FilterPanel}>
-      <p role="status" aria-live="polite" class="hint">${list.loading ? '' : t('overview.count', { count: list.data?.total ?? rows.length })}</p>
+      <${ListCount} total=${list.data?.total ?? rows.length} loading=${list.loading} />
       ${list.error && html`<${Alert}>${errorText(list.error.code, list.error.detail)}</${Alert}>`}
       ${
         list.loading && !list.data
@@ -245,11 +270,17 @@ export function Mine({ user, search }) {
   const page = Number(shown.page) || 1;
   const setPage = (next) => setShown({ page: String(next) });
   const [error, setError] = useState(null);
+  const [message, setMessage] = useState(null);
+  const result = useResult();
   const list = useLoad(
     () => get('/placement-requests', { track, mine: tab, sort: shown.sort, page, page_size: PAGE_SIZE }),
     [track, tab, page, shown.sort],
   );
-  useLiveUpdates(() => list.reload());
+  const changes = useAnnouncedList(list, user, `${track} ${tab} ${page} ${shown.sort}`);
+  useLiveUpdates(() => {
+    changes.heard();
+    list.reload();
+  });
   const rows = items(list.data);
 
   async function exportFile(format) {
@@ -272,7 +303,10 @@ export function Mine({ user, search }) {
         setShown({ page: '1' }, { replace: true });
         setTrack(v);
       }} />
-      <${Alert}>${error}</${Alert}>
+      <${Result} result=${result}>
+        <${Alert}>${error}</${Alert}>
+        <${Alert} kind="success">${message}</${Alert}>
+      </${Result}>
       <p class="label" id="mine-lists">${t('service.mine_lists')}</p>
       <div class="track-switch list-switch" role="group" aria-labelledby="mine-lists">
         ${MINE.map(
@@ -286,8 +320,16 @@ export function Mine({ user, search }) {
           : rows.length
             ? html`<${RequestTable} rows=${rows} user=${user} showDistance=${false} caption=${t(`mine.${tab}`)}
         sort=${shown.sort} onSort=${(sort) => setShown({ sort, page: '1' })}
-        onChanged=${() => list.reload()} onError=${(text) => {
+        onChanged=${(text, request) => {
+          changes.own(request?.id);
+          setError(null);
+          setMessage(text);
+          result.focus();
+          list.reload();
+        }} onError=${(text) => {
+          setMessage(null);
           setError(text);
+          result.focus();
           list.reload();
         }} />`
             : html`<p class="card">${t('overview.none')}</p>`

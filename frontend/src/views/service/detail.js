@@ -5,6 +5,7 @@ import { get, post } from '../../api.js';
 import { Alert } from '../../components/alert.js';
 import { Dialog, ReasonDialog } from '../../components/dialog.js';
 import { fieldError, TextArea, TextField } from '../../components/field.js';
+import { Result, useResult } from '../../components/focus.js';
 import { ErrorSummary, SubmitButton, useForm } from '../../components/form.js';
 import { useLoad } from '../../components/load.js';
 import { notLoaded, Page } from '../../components/page.js';
@@ -93,15 +94,19 @@ export function Detail({ params, user }) {
   const [dialog, setDialog] = useState(null);
   const [message, setMessage] = useState(null);
   const [error, setError] = useState(null);
+  const result = useResult();
   const waiting = notLoaded(request, t('request.edit_title'), html`<a href="/service">${t('service.back')}</a>`);
   if (waiting) return waiting;
   const r = request.data;
   const acceptedByMe = r.acceptance && r.acceptance.service?.id === user.organisation?.id;
   const km = r.distance_km ?? knownDistance(r.id);
 
+  const name = `${r.first_name} ${r.last_name}`;
+  // Every action changes the buttons (the one pressed is gone): focus goes to its message.
   const finish = (text) => {
     setDialog(null);
     setMessage(text);
+    result.focus();
     request.reload();
   };
 
@@ -111,8 +116,10 @@ export function Detail({ params, user }) {
   return html`
     <${Page} title=${`${r.first_name} ${r.last_name}`}>
       <p><${ServiceStatus} request=${r} user=${user} /> ${km != null && html` · ${t('service.distance_km', { km: Math.round(km) })}`}</p>
-      <${Alert}>${error}</${Alert}>
-      <${Alert} kind="success">${message}</${Alert}>
+      <${Result} result=${result}>
+        <${Alert}>${error}</${Alert}>
+        <${Alert} kind="success">${message}</${Alert}>
+      </${Result}>
       <div class="actions">
         <${ServiceActions} request=${r} onDialog=${setDialog}
           onDone=${(text) => {
@@ -122,6 +129,8 @@ export function Detail({ params, user }) {
           onError=${(text) => {
             setMessage(null);
             setError(text);
+            result.focus();
+            request.reload();
           }} />
       </div>
       <dl class="facts card">
@@ -161,7 +170,7 @@ export function Detail({ params, user }) {
         label=${t('decline.reason')} hint=${t('decline.reason_hint')} submit=${t('decline.submit')}
         send=${async (reason) => {
           await post(`/placement-requests/${r.id}/invitations/mine/decline`, { reason });
-          finish(t('service.declined_message'));
+          finish(t('service.declined_message', { name }));
         }} onClose=${() => setDialog(null)} />`
       }
       ${
@@ -171,7 +180,7 @@ export function Detail({ params, user }) {
         submit=${t('release.submit')}
         send=${async (reason) => {
           await post(`/placement-requests/${r.id}/acceptance/release`, { reason });
-          finish(t('service.released_message'));
+          finish(t('service.released_message', { name }));
         }} onClose=${() => setDialog(null)} />`
       }
     </${Page}>`;
