@@ -93,6 +93,7 @@ function RevokeDialog({ token, onDone, onClose }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState(null);
   async function revoke() {
+    if (busy) return;
     setBusy(true);
     setError(null);
     try {
@@ -108,7 +109,7 @@ function RevokeDialog({ token, onDone, onClose }) {
       <p>${t('tokens.revoke_intro')}</p>
       <${Alert}>${error}</${Alert}>
       <div class="actions">
-        <button type="button" class="primary danger" disabled=${busy} onClick=${revoke}>${t('tokens.revoke')}</button>
+        <button type="button" class="primary danger" aria-disabled=${busy ? 'true' : undefined} onClick=${revoke}>${t('tokens.revoke')}</button>
         <button type="button" onClick=${onClose}>${t('common.cancel')}</button>
       </div>
     </${Dialog}>`;
