@@ -180,12 +180,18 @@ STATUS_DESCRIPTIONS = {
     413: "The body is larger than the operation takes (1 MB; the import's file 5 MB)",
     422: "The input is not valid; `errors` names each field",
     428: "If-Match header required",
-    429: "Too many attempts; retry after `Retry-After` seconds",
+    429: "Too many requests; retry after `Retry-After` seconds (see the `RateLimit-*` headers)",
     500: "Internal error; quote the X-Request-ID",
     503: "Unavailable; retry after `Retry-After` seconds",
 }
-# What any operation can answer, declared here once rather than on each endpoint.
-EVERYWHERE: tuple[ProblemType, ...] = (ServiceUnavailable, DataKeyMismatch, InternalError)
+# What any operation can answer, declared here once rather than on each endpoint: every
+# operation is rate limited (per caller: backend/auth/quota.py; per address: sign-in).
+EVERYWHERE: tuple[ProblemType, ...] = (
+    ServiceUnavailable,
+    DataKeyMismatch,
+    InternalError,
+    RateLimited,
+)
 # What the application answers outside any operation: a path no route matches (NotFound),
 # a method the path does not take. Listed in the OpenAPI document's catalogue.
 OUTSIDE_OPERATIONS: tuple[ProblemType, ...] = (NotFound, MethodNotAllowed)

@@ -15,7 +15,7 @@ from starlette.types import ASGIApp
 from backend import body_limit, errors, health, metrics, security_headers, shutdown, startup
 from backend import logging as app_logging
 from backend.admin import router as admin_router
-from backend.auth import api_tokens_router
+from backend.auth import api_tokens_router, quota
 from backend.auth import router as auth_router
 from backend.auth.deps import enrolment_scope, token_scope
 from backend.auth.ratelimit import create_limiter
@@ -80,7 +80,7 @@ def api_router() -> APIRouter:
     api.include_router(auth_router.meta)
     # (Included one by one rather than through one more router: every level of routers
     # is one more walk through its routes on each request.)
-    private = [Depends(token_scope)]
+    private = [Depends(token_scope), Depends(quota.api_rate_limit)]
     # The placement requests first: they take most of the traffic, and a request is matched
     # against the routes in order.
     for module in (
@@ -99,7 +99,10 @@ def api_router() -> APIRouter:
     ):
         api.include_router(module.router, dependencies=private)
     # Who am I and the second factor's enrolment: reachable before the second factor.
-    api.include_router(auth_router.enrolment, dependencies=[Depends(enrolment_scope)])
+    api.include_router(
+        auth_router.enrolment,
+        dependencies=[Depends(enrolment_scope), Depends(quota.api_rate_limit)],
+    )
     api.include_router(events_stream.router)
     return api
 
@@ -152,6 +155,7 @@ def create_app(
     app.state.limiter = create_limiter(settings)
     errors.install(app)
     app.add_middleware(body_limit.BodySizeLimit)
+    app.add_middleware(quota.RateLimitHeaders)
     app.include_router(api_router())
     app.include_router(health.router)
     app.state.metrics = metrics.Metrics()
