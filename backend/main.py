@@ -24,6 +24,7 @@ from backend.config import ROOT, Settings, get_settings
 from backend.db import create_engine, create_sessionmaker
 from backend.events import broker as events
 from backend.events import stream as events_stream
+from backend.idempotency.middleware import IdempotencyMiddleware
 from backend.mail import worker as mail_worker
 from backend.openapi import OPENAPI_TAGS, document_errors
 from backend.organisations import router as organisations_router
@@ -154,6 +155,8 @@ def create_app(
     app.state.sessionmaker = sessionmaker
     app.state.limiter = create_limiter(settings)
     errors.install(app)
+    # Innermost first: the idempotency keys read bodies the size limit has already bounded.
+    app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(body_limit.BodySizeLimit)
     app.add_middleware(quota.RateLimitHeaders)
     app.include_router(api_router())

@@ -12,10 +12,15 @@ from backend.main import create_app
 from tests.conftest import _role_client, make_client
 from tests.redis_server import redis_server_fixture  # noqa: F401 (the fixture)
 
+
 @pytest.fixture
 def limited_app(settings, sessionmaker):
     limited = settings.model_copy(
-        update={"api_reads_per_window": 5, "api_writes_per_window": 2, "api_limit_window_seconds": 60}
+        update={
+            "api_reads_per_window": 5,
+            "api_writes_per_window": 2,
+            "api_limit_window_seconds": 60,
+        }
     )
     return create_app(limited, sessionmaker=sessionmaker)
 
@@ -107,7 +112,11 @@ async def test_the_window_counts_in_redis_or_memory(backend, settings, redis_ser
             # Shared: another process's limiter sees the same count.
             other = create_limiter(
                 settings.model_copy(
-                    update={"api_reads_per_window": 3, "api_limit_window_seconds": 3600, "redis_url": url}
+                    update={
+                        "api_reads_per_window": 3,
+                        "api_limit_window_seconds": 3600,
+                        "redis_url": url,
+                    }
                 )
             )
             try:

@@ -25,9 +25,7 @@ REPLAY_MAX = 1000
 REPLAY_OVERLAP_SECONDS = 15
 
 
-def record(
-    session: AsyncSession, channels: Iterable[str | Any], event: dict[str, Any]
-) -> None:
+def record(session: AsyncSession, channels: Iterable[str | Any], event: dict[str, Any]) -> None:
     """Keeps `event` (in the session's transaction) for the stream's replay and the
     webhooks; once committed, publishes it with its `id` to `channels` and wakes the worker
     that fans it out to the webhooks."""
