@@ -118,9 +118,6 @@ MethodNotAllowed = error(405, "method_not_allowed", "Method Not Allowed")
 # Any other HTTPException: FastAPI's 400 for a body it could not parse, for one.
 HttpError = error(400, "http_error", "Bad request")
 # A POST's `Idempotency-Key` (backend/idempotency/middleware.py), answered before the endpoint.
-IdempotencyKeyInvalid = error(
-    422, "idempotency_key_invalid", "The Idempotency-Key must be 1 to 255 printable characters"
-)
 IdempotencyKeyReused = error(
     422, "idempotency_key_reused", "This Idempotency-Key was used for another request"
 )
@@ -205,12 +202,9 @@ EVERYWHERE: tuple[ProblemType, ...] = (
 # What the application answers outside any operation: a path no route matches (NotFound),
 # a method the path does not take. Listed in the OpenAPI document's catalogue.
 OUTSIDE_OPERATIONS: tuple[ProblemType, ...] = (NotFound, MethodNotAllowed)
-# What every POST can answer for its `Idempotency-Key` header.
-IDEMPOTENCY_PROBLEMS: tuple[ProblemType, ...] = (
-    IdempotencyKeyInvalid,
-    IdempotencyKeyReused,
-    IdempotencyInProgress,
-)
+# What every POST can answer for its `Idempotency-Key` header (a malformed one is a
+# validation_error of the field `Idempotency-Key`).
+IDEMPOTENCY_PROBLEMS: tuple[ProblemType, ...] = (IdempotencyKeyReused, IdempotencyInProgress)
 PROBLEMS_ATTRIBUTE = "__problems__"
 
 
@@ -295,7 +289,7 @@ def declared(route: Any) -> dict[str, ProblemType]:
     if route.body_field is not None or get_flat_params(route.dependant):
         kinds.append(FieldError)
     if "POST" in (route.methods or ()):
-        kinds += IDEMPOTENCY_PROBLEMS
+        kinds += [*IDEMPOTENCY_PROBLEMS, FieldError]
     return {kind.code: kind for kind in kinds}
 
 

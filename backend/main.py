@@ -34,6 +34,7 @@ from backend.placements.files import router as files_router
 from backend.placements.school import router as school_router
 from backend.reference import router as reference_router
 from backend.supervisors import router as supervisors_router
+from backend.webhooks import router as webhooks_router
 
 log = logging.getLogger(__name__)
 FRONTEND = ROOT / "frontend"
@@ -96,6 +97,7 @@ def api_router() -> APIRouter:
         campaigns_router,
         supervisors_router,
         reference_router,
+        webhooks_router,
         admin_router,
     ):
         api.include_router(module.router, dependencies=private)

@@ -58,6 +58,12 @@ OPENAPI_TAGS = [
         "description": "Live updates as server-sent events, so open pages refresh by themselves.",
     },
     {
+        "name": "webhooks",
+        "description": "An organisation's endpoints that hear of changes: signed POSTs "
+        "(`Stagematch-Signature`), retried with backoff, a delivery log; see "
+        "docs/integrations.md.",
+    },
+    {
         "name": "admin",
         "description": "The sector organisation's dashboard, exports, audit log, "
         "mail outbox and data-subject requests.",

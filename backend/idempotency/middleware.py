@@ -40,8 +40,8 @@ from backend.config import Settings
 from backend.db import rowcount
 from backend.errors import (
     DomainError,
+    FieldError,
     IdempotencyInProgress,
-    IdempotencyKeyInvalid,
     IdempotencyKeyReused,
     answer,
 )
@@ -283,7 +283,14 @@ class IdempotencyMiddleware:
             await self.app(scope, receive, send)
             return
         if not _valid_key(key):
-            await answer(IdempotencyKeyInvalid)(scope, receive, send)
+            invalid = [
+                {
+                    "field": "Idempotency-Key",
+                    "code": "string_too_long" if key else "string_too_short",
+                    "message": f"1 to {MAX_KEY_LENGTH} printable ASCII characters, no spaces",
+                }
+            ]
+            await answer(FieldError, errors=invalid)(scope, receive, send)
             return
         app = scope["app"]
         settings: Settings = app.state.settings

@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.events.broker import ADMINS, SERVICES
 from backend.events.log import record
 
-# Every kind a change of a request can have (webhooks subscribe to some of them).
+# Every kind a change of a request can have (webhooks subscribe to some of them; their
+# schema, backend/webhooks/schemas.py EventKind, lists the same).
 EVENT_KINDS = (
     "created",
     "imported",
