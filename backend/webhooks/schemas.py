@@ -18,19 +18,17 @@ EventKind = Literal[
     "accepted",
     "released",
 ]
-URL_FIELD = Field(
-    max_length=2000, examples=["https://sis.example.be/hooks/stagematch"], description="https only"
-)
+URL_EXAMPLE = "https://sis.example.be/hooks/stagematch"
 
 
 class WebhookCreate(StrictModel):
-    url: str = URL_FIELD
+    url: str = Field(max_length=2000, examples=[URL_EXAMPLE], description="https only")
     event_kinds: list[EventKind] = Field(min_length=1, examples=[["accepted", "declined"]])
     description: SingleLine = Field("", max_length=200)
 
 
 class WebhookUpdate(StrictModel):
-    url: str | None = URL_FIELD
+    url: str | None = Field(None, max_length=2000, examples=[URL_EXAMPLE])
     event_kinds: list[EventKind] | None = Field(None, min_length=1)
     description: SingleLine | None = Field(None, max_length=200)
     is_enabled: bool | None = Field(
