@@ -36,7 +36,7 @@ def open_secret(endpoint: WebhookEndpoint) -> str:
     return opened
 
 
-def _own(actor: Actor) -> Select[tuple[WebhookEndpoint]]:
+def _own(actor: Actor) -> Select[WebhookEndpoint]:
     return select(WebhookEndpoint).where(WebhookEndpoint.organisation_id == actor.organisation_id)
 
 
