@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlalchemy import func, select, update
 
 from backend import clock
+from backend.idempotency.middleware import purge
 from backend.idempotency.models import IdempotencyKey
 from backend.placements.models import PlacementRequest
 from backend.supervisors.models import Supervisor
@@ -105,7 +106,7 @@ async def test_a_running_request_holds_its_key_and_a_dead_one_lets_go(school_cli
     assert await _count(db, Supervisor) == 2
 
 
-async def test_keys_expire_after_24_hours(school_client, db):
+async def test_keys_expire_after_24_hours(school_client, db, settings):
     key = {"Idempotency-Key": "yesterday"}
     first = await school_client.post(SUPERVISORS, json=BODY, headers=key)
     assert first.status_code == 201

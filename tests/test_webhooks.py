@@ -330,3 +330,22 @@ async def test_unknown_kinds_and_read_only_tokens_are_refused(school_client):
         headers={"Authorization": f"Bearer {token}"},
     )
     assert refused.status_code == 403
+
+
+async def test_the_mail_worker_delivers_the_webhooks(committed, settings, school, receiver):
+    from backend.mail import worker
+
+    await _register(school, receiver.url, ["created"])
+    stop = asyncio.Event()
+    running = asyncio.create_task(
+        worker.run(committed, settings.model_copy(update={"mail_poll_seconds": 0.1}), stop)
+    )
+    try:
+        await _create_request(school, committed)
+        async with asyncio.timeout(10):
+            while not receiver.received:
+                await asyncio.sleep(0.05)
+    finally:
+        stop.set()
+        await running
+    assert [e["kind"] for e in receiver.events()] == ["created"]
