@@ -158,6 +158,18 @@ async def _stream(request: Request, actor: Actor, last_id: int | None) -> AsyncI
     tags=["events"],
     summary="Live updates (server-sent events)",
     response_class=StreamingResponse,
+    openapi_extra={
+        "parameters": [
+            {
+                "name": "Last-Event-ID",
+                "in": "header",
+                "required": False,
+                "schema": {"type": "string"},
+                "description": "The `id:` of the last event heard: the events since (within "
+                "24 hours) are sent first, or one `changed` event when that cannot be told",
+            }
+        ]
+    },
     responses={
         200: {"content": {"text/event-stream": {}}, "description": "The event stream"},
         # authenticate() and check_second_factor(), called here rather than as dependencies.
