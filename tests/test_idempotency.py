@@ -112,8 +112,22 @@ async def test_keys_expire_after_24_hours(school_client, db, settings):
     assert first.status_code == 201
     await db.execute(update(IdempotencyKey).values(created_at=clock.now() - timedelta(hours=25)))
     await db.commit()
+    # Not purged yet, it counts as unused all the same.
     other = await school_client.post(SUPERVISORS, json={**BODY, "email": "h@s.be"}, headers=key)
     assert other.status_code == 201
+
+
+async def test_the_worker_purges_expired_keys(school_client, db, settings):
+    for n in range(2):
+        headers = {"Idempotency-Key": f"k{n}"}
+        assert (await school_client.post(SUPERVISORS, json=BODY, headers=headers)).is_success
+    await db.execute(
+        update(IdempotencyKey)
+        .where(IdempotencyKey.key == "k0")
+        .values(created_at=clock.now() - timedelta(hours=25))
+    )
+    assert await purge(db, settings) == 1
+    assert await _count(db, IdempotencyKey) == 1
 
 
 async def test_an_invalid_key_is_422(school_client):
