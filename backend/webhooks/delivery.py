@@ -259,14 +259,16 @@ async def _post(claim: Claim, settings: Settings) -> int:
         "Stagematch-Delivery-Id": str(claim.delivery.id),
     }
     timeout = settings.webhook_timeout_seconds
-    async with httpx.AsyncClient(
-        timeout=timeout, follow_redirects=False, trust_env=False
-    ) as client:
-        response = await asyncio.wait_for(
-            client.post(url, content=body.encode(), headers=headers, extensions=extensions),
-            timeout,
-        )
-    return response.status_code
+    async with (
+        httpx.AsyncClient(timeout=timeout, follow_redirects=False, trust_env=False) as client,
+        asyncio.timeout(timeout),
+        # Streamed, and the answer's body never read: only its status counts, and a
+        # receiver cannot make the worker hold a large body.
+        client.stream(
+            "POST", url, content=body.encode(), headers=headers, extensions=extensions
+        ) as response,
+    ):
+        return response.status_code
 
 
 def _describe(exc: BaseException) -> str:
