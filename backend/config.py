@@ -118,6 +118,29 @@ class Settings(BaseSettings):
     mail_requests_per_address: int = 20
     mail_request_window_seconds: int = 900
 
+    # Per-caller API limits (backend/auth/ratelimit.py, fixed windows): each API token, and
+    # each signed-in user, may make this many reads (GET, HEAD) and writes (POST, PUT, PATCH,
+    # DELETE) per API_LIMIT_WINDOW_SECONDS. Every API answer says where it stands in the
+    # `RateLimit-*` headers; over the limit it is `429 rate_limited` with `Retry-After`.
+    api_reads_per_window: int = Field(600, ge=1)
+    api_writes_per_window: int = Field(120, ge=1)
+    api_limit_window_seconds: int = Field(60, ge=1)
+
+    # Integrations (docs/integrations.md): an `Idempotency-Key` is kept this long; the
+    # events the stream replays from `Last-Event-ID` and webhooks fan out are kept as long.
+    idempotency_key_hours: int = Field(24, ge=1)
+    event_retention_hours: int = Field(24, ge=1)
+    # Webhooks: each attempt waits this long for the receiver's answer; after this many
+    # failed deliveries in a row the endpoint is switched off (its organisation is mailed);
+    # delivery log entries are kept this many days.
+    webhook_timeout_seconds: float = Field(10.0, gt=0)
+    webhook_failures_before_disable: int = Field(15, ge=1)
+    webhook_delivery_retention_days: int = Field(30, ge=1)
+    webhook_claim_seconds: float = Field(30.0, gt=0)
+    # Receivers on http:// at localhost or on private addresses: only for development and
+    # tests (production refuses them whatever this says).
+    webhook_allow_private: bool = False
+
     password_hash_threads: int = 2
     # OWASP minimum for argon2id: 19 MiB, 2 iterations, 1 lane.
     argon2_memory_kib: int = 19456

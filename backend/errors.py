@@ -117,6 +117,13 @@ PayloadTooLarge = error(413, "payload_too_large", "The request body is too large
 MethodNotAllowed = error(405, "method_not_allowed", "Method Not Allowed")
 # Any other HTTPException: FastAPI's 400 for a body it could not parse, for one.
 HttpError = error(400, "http_error", "Bad request")
+# A POST's `Idempotency-Key` (backend/idempotency/middleware.py), answered before the endpoint.
+IdempotencyKeyReused = error(
+    422, "idempotency_key_reused", "This Idempotency-Key was used for another request"
+)
+IdempotencyInProgress = error(
+    409, "idempotency_in_progress", "A request with this Idempotency-Key is still running"
+)
 
 
 class FieldError(DomainError):
@@ -180,15 +187,24 @@ STATUS_DESCRIPTIONS = {
     413: "The body is larger than the operation takes (1 MB; the import's file 5 MB)",
     422: "The input is not valid; `errors` names each field",
     428: "If-Match header required",
-    429: "Too many attempts; retry after `Retry-After` seconds",
+    429: "Too many requests; retry after `Retry-After` seconds (see the `RateLimit-*` headers)",
     500: "Internal error; quote the X-Request-ID",
     503: "Unavailable; retry after `Retry-After` seconds",
 }
-# What any operation can answer, declared here once rather than on each endpoint.
-EVERYWHERE: tuple[ProblemType, ...] = (ServiceUnavailable, DataKeyMismatch, InternalError)
+# What any operation can answer, declared here once rather than on each endpoint: every
+# operation is rate limited (per caller: backend/auth/quota.py; per address: sign-in).
+EVERYWHERE: tuple[ProblemType, ...] = (
+    ServiceUnavailable,
+    DataKeyMismatch,
+    InternalError,
+    RateLimited,
+)
 # What the application answers outside any operation: a path no route matches (NotFound),
 # a method the path does not take. Listed in the OpenAPI document's catalogue.
 OUTSIDE_OPERATIONS: tuple[ProblemType, ...] = (NotFound, MethodNotAllowed)
+# What every POST can answer for its `Idempotency-Key` header (a malformed one is a
+# validation_error of the field `Idempotency-Key`).
+IDEMPOTENCY_PROBLEMS: tuple[ProblemType, ...] = (IdempotencyKeyReused, IdempotencyInProgress)
 PROBLEMS_ATTRIBUTE = "__problems__"
 
 
@@ -272,6 +288,8 @@ def declared(route: Any) -> dict[str, ProblemType]:
         kinds += [PayloadTooLarge, HttpError]
     if route.body_field is not None or get_flat_params(route.dependant):
         kinds.append(FieldError)
+    if "POST" in (route.methods or ()):
+        kinds += [*IDEMPOTENCY_PROBLEMS, FieldError]
     return {kind.code: kind for kind in kinds}
 
 

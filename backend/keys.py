@@ -20,6 +20,7 @@ from backend.auth.models import User
 from backend.db import rowcount
 from backend.mail.models import OutboxMail
 from backend.placements.models import KeyCheck, PlacementRequest, RequestState
+from backend.webhooks.models import WebhookEndpoint
 
 log = logging.getLogger(__name__)
 
@@ -177,8 +178,13 @@ async def _rotate_sealed(session: AsyncSession, column: InstrumentedAttribute[st
 
 
 # Besides the national numbers, DATA_KEY seals secrets that must outlive the old key: the
-# link tokens of mails still waiting (blanked once sent) and the users' TOTP secrets.
-SEALED_SECRETS = (OutboxMail.link_token_encrypted, User.mfa_secret_encrypted)
+# link tokens of mails still waiting (blanked once sent), the users' TOTP secrets and the
+# webhooks' signing secrets.
+SEALED_SECRETS = (
+    OutboxMail.link_token_encrypted,
+    User.mfa_secret_encrypted,
+    WebhookEndpoint.secret_encrypted,
+)
 
 
 async def finish_rotation(session: AsyncSession) -> None:

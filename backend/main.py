@@ -15,7 +15,7 @@ from starlette.types import ASGIApp
 from backend import body_limit, errors, health, metrics, security_headers, shutdown, startup
 from backend import logging as app_logging
 from backend.admin import router as admin_router
-from backend.auth import api_tokens_router
+from backend.auth import api_tokens_router, quota
 from backend.auth import router as auth_router
 from backend.auth.deps import enrolment_scope, token_scope
 from backend.auth.ratelimit import create_limiter
@@ -24,6 +24,7 @@ from backend.config import ROOT, Settings, get_settings
 from backend.db import create_engine, create_sessionmaker
 from backend.events import broker as events
 from backend.events import stream as events_stream
+from backend.idempotency.middleware import IdempotencyMiddleware
 from backend.mail import worker as mail_worker
 from backend.openapi import OPENAPI_TAGS, document_errors
 from backend.organisations import router as organisations_router
@@ -33,6 +34,7 @@ from backend.placements.files import router as files_router
 from backend.placements.school import router as school_router
 from backend.reference import router as reference_router
 from backend.supervisors import router as supervisors_router
+from backend.webhooks import router as webhooks_router
 
 log = logging.getLogger(__name__)
 FRONTEND = ROOT / "frontend"
@@ -80,7 +82,7 @@ def api_router() -> APIRouter:
     api.include_router(auth_router.meta)
     # (Included one by one rather than through one more router: every level of routers
     # is one more walk through its routes on each request.)
-    private = [Depends(token_scope)]
+    private = [Depends(token_scope), Depends(quota.api_rate_limit)]
     # The placement requests first: they take most of the traffic, and a request is matched
     # against the routes in order.
     for module in (
@@ -95,11 +97,15 @@ def api_router() -> APIRouter:
         campaigns_router,
         supervisors_router,
         reference_router,
+        webhooks_router,
         admin_router,
     ):
         api.include_router(module.router, dependencies=private)
     # Who am I and the second factor's enrolment: reachable before the second factor.
-    api.include_router(auth_router.enrolment, dependencies=[Depends(enrolment_scope)])
+    api.include_router(
+        auth_router.enrolment,
+        dependencies=[Depends(enrolment_scope), Depends(quota.api_rate_limit)],
+    )
     api.include_router(events_stream.router)
     return api
 
@@ -151,7 +157,10 @@ def create_app(
     app.state.sessionmaker = sessionmaker
     app.state.limiter = create_limiter(settings)
     errors.install(app)
+    # Innermost first: the idempotency keys read bodies the size limit has already bounded.
+    app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(body_limit.BodySizeLimit)
+    app.add_middleware(quota.RateLimitHeaders)
     app.include_router(api_router())
     app.include_router(health.router)
     app.state.metrics = metrics.Metrics()

@@ -4,6 +4,8 @@ from backend.audit.models import AuditEntry
 from backend.auth.models import ActionToken, ApiToken, RefreshToken, User
 from backend.campaigns.models import Campaign, ReminderSent
 from backend.db import Base
+from backend.events.models import ChangeEvent
+from backend.idempotency.models import IdempotencyKey
 from backend.mail.models import OutboxAttempt, OutboxMail
 from backend.organisations.models import Organisation, ServiceCapacity
 from backend.placements.models import (
@@ -14,6 +16,7 @@ from backend.placements.models import (
     RequestEvent,
 )
 from backend.supervisors.models import Supervisor
+from backend.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "Acceptance",
@@ -22,6 +25,8 @@ __all__ = [
     "AuditEntry",
     "Base",
     "Campaign",
+    "ChangeEvent",
+    "IdempotencyKey",
     "Invitation",
     "KeyCheck",
     "Organisation",
@@ -34,4 +39,6 @@ __all__ = [
     "ServiceCapacity",
     "Supervisor",
     "User",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

@@ -58,6 +58,12 @@ OPENAPI_TAGS = [
         "description": "Live updates as server-sent events, so open pages refresh by themselves.",
     },
     {
+        "name": "webhooks",
+        "description": "An organisation's endpoints that hear of changes: signed POSTs "
+        "(`Stagematch-Signature`), retried with backoff, a delivery log; see "
+        "docs/integrations.md.",
+    },
+    {
         "name": "admin",
         "description": "The sector organisation's dashboard, exports, audit log, "
         "mail outbox and data-subject requests.",
@@ -93,6 +99,19 @@ FIELD_PROBLEM_SCHEMA = {
         "code": {"type": "string", "examples": ["missing"]},
         "message": {"type": "string"},
     },
+}
+
+
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "Makes a retry safe: the same key with the same request (path, query, "
+    "body) within 24 hours replays the first successful answer (`Idempotent-Replayed: "
+    "true`) instead of doing it again; with another request it is `422 "
+    "idempotency_key_reused`; while the first still runs, `409 idempotency_in_progress`. "
+    "Keys are per API token or user. See docs/integrations.md.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
 }
 
 
@@ -143,6 +162,8 @@ def document_errors(schema: dict[str, Any], routes: Sequence[BaseRoute]) -> dict
                 del responses[status]  # FastAPI's own 422, and any partial declaration
             for status, response in problems(*declared(context).values()).items():
                 responses[str(status)] = response
+            if method == "POST":
+                operation.setdefault("parameters", []).append(IDEMPOTENCY_KEY)
     # FastAPI's own validation-error shape is not what this API answers.
     for unused in ("HTTPValidationError", "ValidationError"):
         components.pop(unused, None)

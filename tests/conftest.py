@@ -36,6 +36,12 @@ os.environ.update(
         # Lighter argon2 in tests only: the production parameters are tested in test_passwords.py.
         "ARGON2_MEMORY_KIB": "8192",
         "ARGON2_TIME_COST": "1",
+        # The suite makes thousands of requests as a few users; the per-caller API limits
+        # have tests of their own (test_api_limits.py, with low limits).
+        "API_READS_PER_WINDOW": "1000000",
+        "API_WRITES_PER_WINDOW": "1000000",
+        # The webhook tests' receivers listen on 127.0.0.1 over http.
+        "WEBHOOK_ALLOW_PRIVATE": "true",
     }
 )
 

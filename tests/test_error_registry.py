@@ -130,7 +130,8 @@ async def test_a_declared_problem_is_answered_as_raised(settings, sessionmaker):
         response = await client.post("/api/v1/throwaway")
     assert response.status_code == 409 and response.json()["code"] == "conflict"
     documented = app.openapi()["paths"]["/api/v1/throwaway"]["post"]["responses"]["409"]
-    assert documented["x-problem-codes"] == ["conflict"]
+    # (Every POST also declares the 409 of its Idempotency-Key.)
+    assert documented["x-problem-codes"] == ["conflict", "idempotency_in_progress"]
 
 
 async def test_in_production_an_undeclared_problem_is_answered_as_raised(settings, sessionmaker):

@@ -23,15 +23,22 @@ async def _connected(lines) -> None:
                 return
 
 
-async def _next_event(lines) -> tuple[str, dict]:
-    """The next event's name and data (comments and blank lines skipped)."""
-    name = "message"
+async def _next_event(lines, ids: list[int] | None = None) -> tuple[str, dict]:
+    """The next event's name and data (comments and blank lines skipped); a kept event's
+    `id:` line matches the id in its data, which is left out (and added to `ids`)."""
+    name, event_id = "message", None
     async with asyncio.timeout(TIMEOUT):
         async for line in lines:
-            if line.startswith("event: "):
+            if line.startswith("id: "):
+                event_id = int(line.removeprefix("id: "))
+            elif line.startswith("event: "):
                 name = line.removeprefix("event: ")
             elif line.startswith("data: "):
-                return name, json.loads(line.removeprefix("data: "))
+                data = json.loads(line.removeprefix("data: "))
+                assert data.pop("id", None) == event_id
+                if ids is not None and event_id is not None:
+                    ids.append(event_id)
+                return name, data
     raise AssertionError("the stream ended")
 
 
@@ -53,10 +60,12 @@ async def test_a_school_hears_its_pupil_invited_and_accepted(
         await _connected(lines)
 
         assert (await invite(service_client, setup.id)).status_code == 201
-        assert await _next_event(lines) == (
+        ids: list[int] = []
+        assert await _next_event(lines, ids) == (
             "request_changed",
             {"kind": "invited", "request_id": setup.id},
         )
+        assert ids, "a kept event has an id"
         assert (await accept(service_client, setup.id, ACCEPT_BODY)).status_code == 200
         assert await _next_event(lines) == (
             "request_changed",
@@ -177,3 +186,48 @@ async def test_an_api_token_streams_from_the_header_never_from_the_url(app, scho
     async with streaming_client(app, secret) as client, client.stream("GET", URL) as allowed:
         assert allowed.status_code == 200
         await _connected(allowed.aiter_lines())
+
+
+async def test_a_reconnecting_client_gets_what_it_missed_from_last_event_id(
+    app, service_client, school_client, db
+):
+    setup = await a_request(db, school_client.account.organisation_id)
+    token = _token(school_client)
+    ids: list[int] = []
+    async with (
+        streaming_client(app, token) as client,
+        client.stream("GET", URL) as response,
+    ):
+        lines = response.aiter_lines()
+        await _connected(lines)
+        await invite(service_client, setup.id)
+        assert (await _next_event(lines, ids))[1]["kind"] == "invited"
+    # Disconnected: the pupil is accepted meanwhile.
+    assert (await accept(service_client, setup.id, ACCEPT_BODY)).status_code == 200
+    async with (
+        streaming_client(app, token) as client,
+        client.stream("GET", URL, headers={"Last-Event-ID": str(ids[-1])}) as response,
+    ):
+        lines = response.aiter_lines()
+        await _connected(lines)
+        # The events just before the last one seen come again (see REPLAY_OVERLAP_SECONDS),
+        # then the one missed; a service's events (the list) are not the school's.
+        replayed: list[dict] = []
+        while not replayed or replayed[-1]["kind"] != "accepted":
+            replayed.append((await _next_event(lines, ids))[1])
+        assert replayed[-1] == {"kind": "accepted", "request_id": setup.id}
+        assert all("available" not in event for event in replayed)
+        assert ids[-1] > ids[0]
+
+
+async def test_an_unknown_or_too_old_last_event_id_asks_for_a_reload(app, school_client, db):
+    from backend.events.models import ChangeEvent
+
+    async with (
+        streaming_client(app, _token(school_client)) as client,
+        client.stream("GET", URL, headers={"Last-Event-ID": "987654321"}) as response,
+    ):
+        lines = response.aiter_lines()
+        await _connected(lines)
+        assert await _next_event(lines) == ("changed", {"kind": "resync"})
+    assert await db.get(ChangeEvent, 987654321) is None

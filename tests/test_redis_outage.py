@@ -41,7 +41,9 @@ async def _read(stream, received: asyncio.Queue) -> None:
         if line == ": connected":
             await received.put({"kind": "connected"})
         elif line.startswith("data: "):
-            await received.put(json.loads(line.removeprefix("data: ")))
+            event = json.loads(line.removeprefix("data: "))
+            event.pop("id", None)  # a kept event's number (test_events_stream.py checks it)
+            await received.put(event)
 
 
 async def _next_event(received: asyncio.Queue, timeout: float = TIMEOUT, skip: str = "") -> dict:

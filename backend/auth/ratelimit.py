@@ -14,7 +14,11 @@ the admin clear an account's counts (`unlock_account`).
 The counts live in Redis when REDIS_URL is set, so that every API process shares them, and in
 this process's memory otherwise. Redis is a soft dependency: while it cannot be reached each
 process counts on its own (one warning when it goes, one when it is back), and no request
-fails for it."""
+fails for it.
+
+Besides the brute-force limits, every API caller (an API token, or a signed-in user) gets a
+budget of reads and one of writes per fixed window (`api_request`): cheap (one counter per
+caller and window), and told to the caller in the `RateLimit-*` headers of every answer."""
 
 import logging
 import math
@@ -67,6 +71,10 @@ class Store(Protocol):
 
     async def clear(self, key: str) -> None: ...
 
+    async def count(self, key: str, window_seconds: int) -> tuple[int, float]:
+        """Adds one to `key`'s counter of the current fixed window; answers the count and
+        the seconds until the window ends."""
+
 
 def _entry(tag: str) -> str:
     # 32 hex digits, a space, the tag (the client address): the tag is what follows the space.
@@ -86,6 +94,9 @@ class MemoryStore:
         self._entries: dict[str, list[tuple[float, str]]] = {}
         self._keep: dict[str, float] = {}
         self._swept_at = time.monotonic()
+        # Fixed-window counters: key -> (window number, count).
+        self._counters: dict[str, tuple[int, int]] = {}
+        self._counters_swept = (0, 0)
 
     # No `await` inside: on the event loop each method runs whole, so it is atomic.
     async def reserve(self, checks: tuple[Check, ...], entry: str, tag: str) -> float:
@@ -121,6 +132,22 @@ class MemoryStore:
 
     async def clear(self, key: str) -> None:
         self._entries.pop(key, None)
+
+    async def count(self, key: str, window_seconds: int) -> tuple[int, float]:
+        now = time.time()
+        window = int(now // window_seconds)
+        self._sweep_counters(window, window_seconds)
+        started, count = self._counters.get(key, (window, 0))
+        count = count + 1 if started == window else 1
+        self._counters[key] = (window, count)
+        return count, (window + 1) * window_seconds - now
+
+    def _sweep_counters(self, window: int, window_seconds: int) -> None:
+        # The counters of ended windows, once per window: callers come and go.
+        if self._counters_swept == (window, window_seconds):
+            return
+        self._counters_swept = (window, window_seconds)
+        self._counters = {k: v for k, v in self._counters.items() if v[0] == window}
 
     def _filter(self, key: str, keep: Callable[[str], bool]) -> None:
         if key in self._entries:
@@ -231,6 +258,16 @@ class RedisStore:
     async def clear(self, key: str) -> None:
         await self.client.delete(self.PREFIX + key)
 
+    async def count(self, key: str, window_seconds: int) -> tuple[int, float]:
+        now = time.time()
+        window = int(now // window_seconds)
+        name = f"{self.PREFIX}{key}:{window}"
+        async with self.client.pipeline(transaction=True) as pipe:
+            pipe.incr(name)
+            pipe.expire(name, window_seconds + 1)
+            count, _ = await pipe.execute()
+        return int(count), (window + 1) * window_seconds - now
+
     async def close(self) -> None:
         await self.client.aclose()
 
@@ -252,6 +289,22 @@ class Reservation:
 
 
 @dataclass(frozen=True)
+class Quota:
+    """Where a caller stands in its current window: the `RateLimit-*` headers."""
+
+    limit: int
+    remaining: int
+    reset_seconds: int
+
+    def headers(self) -> dict[str, str]:
+        return {
+            "RateLimit-Limit": str(self.limit),
+            "RateLimit-Remaining": str(self.remaining),
+            "RateLimit-Reset": str(self.reset_seconds),
+        }
+
+
+@dataclass(frozen=True)
 class Rules:
     login_account_address: Rule
     login_account: Rule
@@ -267,6 +320,7 @@ PASSWORD_CHECK_WINDOW_SECONDS = 900
 
 
 def rules(settings: Settings) -> Rules:
+    """The brute-force limits of `settings`."""
     return Rules(
         login_account_address=Rule(
             "login-account-address",
@@ -302,6 +356,9 @@ def _login_key(email: str) -> str:
 class Limiter:
     def __init__(self, settings: Settings, shared: RedisStore | None = None) -> None:
         self.rules = rules(settings)
+        self.api_reads = settings.api_reads_per_window
+        self.api_writes = settings.api_writes_per_window
+        self.api_window = settings.api_limit_window_seconds
         self.local = MemoryStore()
         self.shared = shared
         self._shared_down = False
@@ -350,6 +407,23 @@ class Limiter:
         await self._reserve(
             (Check(self.rules.password_check_address, f"password-check:{address}"),), tag=address
         )
+
+    async def api_request(self, caller: str, *, write: bool) -> Quota:
+        """Counts one API request of `caller` (an API token's or a user's key) against its
+        budget of reads or writes in the current window; over it, 429 with `Retry-After`."""
+        limit = self.api_writes if write else self.api_reads
+        key = f"api-{'writes' if write else 'reads'}:{caller}"
+        _, (count, reset) = await self._shared_or_local(
+            lambda store: store.count(key, self.api_window)
+        )
+        quota = Quota(limit, max(0, limit - count), max(1, math.ceil(reset)))
+        if count > limit:
+            raise RateLimited(
+                "Too many requests; try again later",
+                headers={**quota.headers(), "Retry-After": str(quota.reset_seconds)},
+                retry_after=quota.reset_seconds,
+            )
+        return quota
 
     async def unlock_account(self, email: str) -> None:
         """Forgets every failed sign-in of `email` (normalised), from every address."""

@@ -13,6 +13,7 @@ import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 from fastapi import APIRouter, Request
 from starlette.responses import StreamingResponse
@@ -28,6 +29,7 @@ from backend.errors import (
     problems,
 )
 from backend.events import broker as events
+from backend.events import log as event_log
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -80,11 +82,37 @@ async def _still_allowed(request: Request) -> bool:
 
 def _frame(event: events.Event) -> str:
     name = "changed" if event.get("kind") == "resync" else "request_changed"
-    return f"event: {name}\ndata: {json.dumps(event, separators=(',', ':'))}\n\n"
+    # The id lets a reconnecting EventSource say where it was (`Last-Event-ID`).
+    event_id = f"id: {event['id']}\n" if isinstance(event.get("id"), int) else ""
+    return f"{event_id}event: {name}\ndata: {json.dumps(event, separators=(',', ':'))}\n\n"
 
 
-async def _stream(request: Request, actor: Actor) -> AsyncIterator[str]:
-    channels = events.channels_of(actor.organisation_id, actor.role.value) | {
+def _last_event_id(request: Request) -> int | None:
+    """The id of the last event a reconnecting client heard: the `Last-Event-ID` header that
+    EventSource sends by itself."""
+    value = request.headers.get("last-event-id")
+    if value is None or not value.strip():
+        return None
+    try:
+        return int(value.strip())
+    except ValueError:
+        return 0  # not an id of ours: an unknown one, answered by a reload
+
+
+async def _missed(request: Request, channels: set[str], last_id: int) -> list[events.Event]:
+    """What the client missed since `last_id`, or one `resync` (reload everything) when that
+    can no longer be told."""
+    settings = request.app.state.settings
+    async with request.app.state.sessionmaker() as session:
+        missed = await event_log.replay(
+            session, channels, last_id, timedelta(hours=settings.event_retention_hours)
+        )
+    return [{"kind": "resync"}] if missed is None else missed
+
+
+async def _stream(request: Request, actor: Actor, last_id: int | None) -> AsyncIterator[str]:
+    heard = events.channels_of(actor.organisation_id, actor.role.value)
+    channels = heard | {
         events.credentials_channel(actor.organisation_id),
         events.credentials_channel(actor.user.id),
     }
@@ -92,6 +120,12 @@ async def _stream(request: Request, actor: Actor) -> AsyncIterator[str]:
     async with events.broker().subscribe(channels) as queue:
         # The first frame says the subscription is live; events after it are not missed.
         yield f"retry: {RETRY_MILLISECONDS}\n: connected\n\n"
+        replayed = 0
+        if last_id is not None:
+            # Read after subscribing: what commits meanwhile is in the queue, or in both.
+            for missed in await _missed(request, heard, last_id):
+                replayed = max(replayed, missed.get("id", 0))
+                yield _frame(missed)
         check_at = loop.time() + RECHECK_SECONDS
         while True:
             wait = min(HEARTBEAT_SECONDS, max(0.0, check_at - loop.time()))
@@ -113,7 +147,9 @@ async def _stream(request: Request, actor: Actor) -> AsyncIterator[str]:
                 # A comment keeps proxies from closing an idle connection, and a send to a
                 # client that left ends the stream.
                 yield ": heartbeat\n\n"
-            elif kind != events.CREDENTIALS_CHANGED:
+            elif kind != events.CREDENTIALS_CHANGED and not (
+                isinstance(event.get("id"), int) and event["id"] <= replayed
+            ):
                 yield _frame(event)
 
 
@@ -122,6 +158,18 @@ async def _stream(request: Request, actor: Actor) -> AsyncIterator[str]:
     tags=["events"],
     summary="Live updates (server-sent events)",
     response_class=StreamingResponse,
+    openapi_extra={
+        "parameters": [
+            {
+                "name": "Last-Event-ID",
+                "in": "header",
+                "required": False,
+                "schema": {"type": "string"},
+                "description": "The `id:` of the last event heard: the events since (within "
+                "24 hours) are sent first, or one `changed` event when that cannot be told",
+            }
+        ]
+    },
     responses={
         200: {"content": {"text/event-stream": {}}, "description": "The event stream"},
         # authenticate() and check_second_factor(), called here rather than as dependencies.
@@ -129,11 +177,15 @@ async def _stream(request: Request, actor: Actor) -> AsyncIterator[str]:
     },
 )
 async def stream_events(request: Request) -> StreamingResponse:
-    """Events `request_changed` ({kind, request_id}) for what the organisation may see;
-    the access token goes in the Authorization header or as `?access_token=`."""
+    """Events `request_changed` ({id, kind, request_id}, the kinds in docs/integrations.md)
+    for what the organisation may see; the access token goes in the Authorization header or
+    as `?access_token=`. Each event has an `id:`; a client reconnecting with
+    `Last-Event-ID` (EventSource sends it) first gets the events it missed, within
+    EVENT_RETENTION_HOURS, or one `changed` event (reload everything) when that cannot be
+    told."""
     actor = await _actor(request)
     return StreamingResponse(
-        _stream(request, actor),
+        _stream(request, actor, _last_event_id(request)),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )

@@ -24,6 +24,7 @@ from backend.config import Settings
 from backend.db import rowcount
 from backend.mail.models import OutboxAttempt, OutboxMail
 from backend.mail.outbox import TOKEN_PLACEHOLDER, one_line, wakeup_event
+from backend.webhooks import delivery as webhook_delivery
 
 log = logging.getLogger(__name__)
 REMINDER_INTERVAL_SECONDS = 60
@@ -312,6 +313,7 @@ async def run(
                 await send_reminders(sessionmaker)
             while await deliver_due(sessionmaker, settings, stop):
                 pass
+            await webhook_delivery.run_pass(sessionmaker, settings, stop)
             metrics.mail_worker_succeeded()
         except Exception:
             log.exception("mail worker pass failed; retrying")

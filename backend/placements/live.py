@@ -1,12 +1,28 @@
-"""What the live stream says when a placement request changes: who hears it (its school, the
-admins, every service or only some) and whether it is still in the services' browse list."""
+"""What the live stream (and the webhooks) say when a placement request changes: who hears it
+(its school, the admins, every service or only some) and whether it is still in the services'
+browse list. The kinds are listed in docs/integrations.md (EVENT_KINDS below)."""
 
 import uuid
 from collections.abc import Iterable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend.events.broker import ADMINS, SERVICES, publish_after_commit
+from backend.events.broker import ADMINS, SERVICES
+from backend.events.log import record
+
+# Every kind a change of a request can have (webhooks subscribe to some of them; their
+# schema, backend/webhooks/schemas.py EventKind, lists the same).
+EVENT_KINDS = (
+    "created",
+    "imported",
+    "updated",
+    "withdrawn",
+    "invited",
+    "invitation_withdrawn",
+    "declined",
+    "accepted",
+    "released",
+)
 
 
 def request_changed(
@@ -22,8 +38,9 @@ def request_changed(
     every service hears whether the request is (still) in the browse list; `services` hear it
     on their own channel (their invitation changed although the list may not have)."""
     event = {"kind": kind, "request_id": str(request_id)}
-    publish_after_commit(session, [school_id, ADMINS], event)
+    # Kept (the stream's replay, the webhooks) in the change's transaction, published after.
+    record(session, [school_id, ADMINS], event)
     if available is not None:
-        publish_after_commit(session, [SERVICES], {**event, "available": available})
+        record(session, [SERVICES], {**event, "available": available})
     elif services:
-        publish_after_commit(session, list(services), event)
+        record(session, list(services), event)

@@ -12,6 +12,9 @@ export function useLiveUpdates(onEvent, ready = true) {
     let source = null;
     let closed = false;
     let timer = null;
+    // A new EventSource cannot say which event it heard last (no headers): after a
+    // reconnect the view reloads once instead, so nothing missed meanwhile stays unseen.
+    let reconnecting = false;
     const open = () => {
       // EventSource cannot send headers: the access token travels as a query parameter.
       source = new EventSource(`/api/v1/events?access_token=${encodeURIComponent(getAccessToken() || '')}`);
@@ -21,6 +24,10 @@ export function useLiveUpdates(onEvent, ready = true) {
         debounce = setTimeout(() => handler.current(), 150);
       };
       source.onmessage = changed;
+      source.onopen = () => {
+        if (reconnecting) changed();
+        reconnecting = false;
+      };
       for (const name of ['invited', 'accepted', 'withdrawn', 'declined', 'released', 'request_changed', 'changed']) {
         source.addEventListener(name, changed);
       }
@@ -28,6 +35,7 @@ export function useLiveUpdates(onEvent, ready = true) {
         // An expired token closes the stream: renew it, then reconnect after a pause.
         source.close();
         if (closed) return;
+        reconnecting = true;
         timer = setTimeout(() => refresh().then(() => !closed && open()), 5000);
       };
     };

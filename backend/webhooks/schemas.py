@@ -1,0 +1,70 @@
+import uuid
+from datetime import datetime
+from typing import Literal
+
+from pydantic import Field
+
+from backend.schemas import ReadModel, SingleLine, StrictModel
+
+# The kinds of events (backend/placements/live.py EVENT_KINDS; docs/integrations.md).
+EventKind = Literal[
+    "created",
+    "imported",
+    "updated",
+    "withdrawn",
+    "invited",
+    "invitation_withdrawn",
+    "declined",
+    "accepted",
+    "released",
+]
+URL_EXAMPLE = "https://sis.example.be/hooks/stagematch"
+
+
+class WebhookCreate(StrictModel):
+    url: str = Field(max_length=2000, examples=[URL_EXAMPLE], description="https only")
+    event_kinds: list[EventKind] = Field(min_length=1, examples=[["accepted", "declined"]])
+    description: SingleLine = Field("", max_length=200)
+
+
+class WebhookUpdate(StrictModel):
+    url: str | None = Field(None, max_length=2000, examples=[URL_EXAMPLE])
+    event_kinds: list[EventKind] | None = Field(None, min_length=1)
+    description: SingleLine | None = Field(None, max_length=200)
+    is_enabled: bool | None = Field(
+        None, description="true switches on again an endpoint switched off after failures"
+    )
+
+
+class WebhookRead(ReadModel):
+    id: uuid.UUID
+    url: str
+    event_kinds: list[str]
+    description: str
+    is_enabled: bool
+    consecutive_failures: int
+    disabled_at: datetime | None
+    disabled_reason: str | None
+    created_at: datetime
+
+
+class WebhookSecret(WebhookRead):
+    secret: str = Field(
+        description="The signing secret (`whsec_...`), shown only in this answer; store it safely"
+    )
+
+
+class DeliveryRead(ReadModel):
+    id: uuid.UUID
+    event_id: int
+    kind: str
+    state: Literal["pending", "delivered", "failed"]
+    attempts: int
+    created_at: datetime
+    next_attempt_at: datetime | None
+    delivered_at: datetime | None
+    failed_at: datetime | None
+    last_attempt_at: datetime | None
+    last_status_code: int | None
+    last_error: str | None
+    last_duration_ms: int | None
