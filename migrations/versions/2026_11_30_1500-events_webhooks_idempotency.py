@@ -1,8 +1,8 @@
 """integrations: kept events (stream replay, webhooks), webhook endpoints and deliveries,
 idempotency keys
 
-Revision ID: 0008_hooks
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-11-30 14:00:00
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 import backend.db
 
-revision: str = "0008_hooks"
-down_revision: str | None = "0007"
+revision: str = "0009"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,6 +1,6 @@
 """request_event folds repeated disclosures; outbox_mail names the request it is about
 
-Revision ID: 0008_disclose
+Revision ID: 0008
 Revises: 0007
 Create Date: 2026-12-01 09:00:00
 
@@ -17,7 +17,7 @@ from alembic import op
 
 import backend.db
 
-revision: str = "0008_disclose"
+revision: str = "0008"
 down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
