@@ -84,6 +84,13 @@ class Settings(BaseSettings):
     support_email: str = "stages@stagematch.be"
     support_phone: str = "02 250 37 77"
     support_hours: str = "werkdagen behalve woensdag, 9u30-12u en 13u-15u"
+    # The same hours in English (the footer and mails of English pages).
+    support_hours_en: str = "working days except Wednesday, 9:30-12:00 and 13:00-15:00"
+
+    # Retention: a campaign's pupils' personal data are erased this many months after its
+    # decision deadline, by the worker, this many requests per committed batch.
+    retention_months: int = Field(default=18, ge=1, le=120)
+    retention_batch_size: int = Field(default=200, gt=0)
 
     access_token_minutes: int = 15
     # A sign-in (its refresh tokens) ends this long after the password was typed, however

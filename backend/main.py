@@ -33,6 +33,7 @@ from backend.placements.files import router as files_router
 from backend.placements.school import router as school_router
 from backend.reference import router as reference_router
 from backend.supervisors import router as supervisors_router
+from backend.texts import router as texts_router
 
 log = logging.getLogger(__name__)
 FRONTEND = ROOT / "frontend"
@@ -78,6 +79,7 @@ def api_router() -> APIRouter:
     # an API token's scope (read-only, no credentials) is enforced here once for all of them.
     api.include_router(auth_router.public)
     api.include_router(auth_router.meta)
+    api.include_router(texts_router.public)
     # (Included one by one rather than through one more router: every level of routers
     # is one more walk through its routes on each request.)
     private = [Depends(token_scope)]
@@ -96,6 +98,7 @@ def api_router() -> APIRouter:
         supervisors_router,
         reference_router,
         admin_router,
+        texts_router,
     ):
         api.include_router(module.router, dependencies=private)
     # Who am I and the second factor's enrolment: reachable before the second factor.

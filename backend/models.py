@@ -14,6 +14,7 @@ from backend.placements.models import (
     RequestEvent,
 )
 from backend.supervisors.models import Supervisor
+from backend.texts.models import SiteText
 
 __all__ = [
     "Acceptance",
@@ -32,6 +33,7 @@ __all__ = [
     "ReminderSent",
     "RequestEvent",
     "ServiceCapacity",
+    "SiteText",
     "Supervisor",
     "User",
 ]

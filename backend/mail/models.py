@@ -35,6 +35,9 @@ class OutboxMail(IdMixin, Base):
     sent_at: Mapped[datetime | None]
     failed_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+    # The placement request the mail is about (its pupil is named in it), so that the
+    # retention purge can blank the bodies of exactly those mails; None for account mails.
+    request_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
 
 
 class OutboxAttempt(IdMixin, Base):

@@ -1,5 +1,6 @@
 """The outbox: mails are rendered and stored in the caller's transaction, never sent here."""
 
+import uuid
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -114,10 +115,17 @@ def secret_link(path: str, token: str) -> SecretLink:
 
 
 def enqueue(
-    session: AsyncSession, to: str, template: str, language: str, **context: Any
+    session: AsyncSession,
+    to: str,
+    template: str,
+    language: str,
+    *,
+    about_request: uuid.UUID | None = None,
+    **context: Any,
 ) -> OutboxMail:
     """Adds a rendered mail to the outbox in the session's transaction; a `SecretLink` in the
-    context is stored encrypted and put into the mail only when the worker sends it."""
+    context is stored encrypted and put into the mail only when the worker sends it. A mail
+    naming a pupil says which request (`about_request`): the retention purge blanks it."""
     secret_links = {k: v for k, v in context.items() if isinstance(v, SecretLink)}
     if len(secret_links) > 1:
         raise ValueError("a mail carries at most one secret link")
@@ -137,6 +145,7 @@ def enqueue(
         link_token_encrypted=sealed,
         created_at=at,
         next_attempt_at=at,
+        request_id=about_request,
     )
     session.add(mail)
     after_commit(session, wake)

@@ -21,6 +21,8 @@ const ROUTES = [
   ['/activate', Activate, 'public'],
   ['/forgot', Forgot, 'public'],
   ['/reset-password', Reset, 'public'],
+  ['/privacy', lazy(() => import('./views/public/text.js'), 'Privacy'), 'public'],
+  ['/accessibility', lazy(() => import('./views/public/text.js'), 'Accessibility'), 'public'],
   ['/account', Account, 'any'],
   ['/account/tokens', lazy(() => import('./views/account/tokens.js'), 'ApiTokens'), 'any'],
   ['/admin/requests', lazy(() => import('./views/admin/request.js'), 'AdminRequests'), 'admin'],
@@ -40,6 +42,7 @@ const ROUTES = [
   ['/admin/conflicts', lazy(() => import('./views/admin/conflicts.js'), 'Conflicts'), 'admin'],
   ['/admin/outbox', lazy(() => import('./views/admin/logs.js'), 'Outbox'), 'admin'],
   ['/admin/audit', lazy(() => import('./views/admin/logs.js'), 'Audit'), 'admin'],
+  ['/admin/texts', lazy(() => import('./views/admin/texts.js'), 'Texts'), 'admin'],
 ];
 
 function resolve(path) {

@@ -3,6 +3,7 @@ import { html } from '../html.js';
 import { getLanguage, t } from '../i18n/index.js';
 import { useLocation } from '../router.js';
 import { CampaignBanner } from './banner.js';
+import { Footer } from './footer.js';
 
 const NAV = {
   school: [
@@ -23,6 +24,7 @@ const NAV = {
     ['/admin/conflicts', 'nav.conflicts'],
     ['/admin/outbox', 'nav.outbox'],
     ['/admin/audit', 'nav.audit'],
+    ['/admin/texts', 'nav.texts'],
   ],
 };
 
@@ -64,5 +66,6 @@ export function Layout({ user, onLanguage, onLogout, children }) {
     <main id="main" tabindex="-1">
       ${user && NAV[user.role] && html`<${CampaignBanner} role=${user.role} path=${path} />`}
       ${children}
-    </main>`;
+    </main>
+    <${Footer} />`;
 }
