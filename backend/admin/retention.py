@@ -196,7 +196,9 @@ async def run_due(
     now = now or clock.now()
     campaigns = (
         await session.scalars(
-            select(Campaign).where(Campaign.purged_at.is_(None)).order_by(Campaign.decision_deadline)
+            select(Campaign)
+            .where(Campaign.purged_at.is_(None))
+            .order_by(Campaign.decision_deadline)
         )
     ).all()
     due = []
@@ -281,7 +283,9 @@ async def purge(
     (`stagematch purge --older-than`)."""
     cutoff = (now or clock.now()) - older_than
     ids = list(
-        (await session.scalars(select(Campaign.id).where(Campaign.decision_deadline < cutoff))).all()
+        (
+            await session.scalars(select(Campaign.id).where(Campaign.decision_deadline < cutoff))
+        ).all()
     )
     return await purge_campaigns(session, ids, batch_size)
 
@@ -343,7 +347,11 @@ async def purge_campaign(
         .execution_options(synchronize_session=False)
     )
     audit.record(
-        session, "retention_purged", object_type="campaign", object_id=campaign_id, requests=requests
+        session,
+        "retention_purged",
+        object_type="campaign",
+        object_id=campaign_id,
+        requests=requests,
     )
     await session.commit()
     return requests, mails

@@ -16,12 +16,16 @@ Lang = Annotated[Language, Query(description="`nl` or `en`")]
 
 
 @public.get("/{name}", summary="A public text (privacy, accessibility), parsed into blocks")
-async def read_text(name: TextName, db: SessionDep, settings: SettingsDep, lang: Lang = "nl") -> TextRead:
+async def read_text(
+    name: TextName, db: SessionDep, settings: SettingsDep, lang: Lang = "nl"
+) -> TextRead:
     return await service.read(db, settings, name, lang)
 
 
 @router.get("/{name}", summary="A public text's source, as the admin edits it")
-async def text_source(name: TextName, _: AdminActor, db: SessionDep, lang: Lang = "nl") -> TextSource:
+async def text_source(
+    name: TextName, _: AdminActor, db: SessionDep, lang: Lang = "nl"
+) -> TextSource:
     return await service.source(db, name, lang)
 
 
