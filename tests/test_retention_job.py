@@ -192,7 +192,9 @@ async def test_a_campaign_found_late_is_erased_only_30_days_after_its_notice(
     late = retention.add_months(campaign.decision_deadline, 40)
     clock.freeze(late)
     assert (await worker.run_retention(sessionmaker, settings)).campaigns == []
-    assert await _notices(db, campaign) == 0  # no admin to mail in this test, but the notice is recorded
+    assert (
+        await _notices(db, campaign) == 0
+    )  # no admin to mail in this test, but the notice is recorded
     clock.freeze(late + timedelta(days=29))
     assert (await worker.run_retention(sessionmaker, settings)).campaigns == []
     clock.freeze(late + timedelta(days=30, minutes=1))
@@ -217,7 +219,9 @@ async def test_the_admin_postpones_once_and_the_purge_waits(
     too_early = await admin_client.post(
         url, json={"until": (purge_at - timedelta(days=1)).isoformat(), "reason": "Klacht loopt"}
     )
-    assert too_early.status_code == 422 and too_early.json()["code"] == "retention_postpone_too_early"
+    assert (
+        too_early.status_code == 422 and too_early.json()["code"] == "retention_postpone_too_early"
+    )
     no_reason = await admin_client.post(url, json={"until": until.isoformat(), "reason": ""})
     assert no_reason.status_code == 422
 
@@ -309,9 +313,7 @@ async def test_purge_forgets_the_decrypted_numbers_of_this_process(
     setup = await services_helpers.a_request(db, school_client.account.organisation_id)
     crypto.decrypt(setup.request.national_number_encrypted)
     assert crypto._decrypt_cached.cache_info().currsize > 0
-    clock.freeze(
-        retention.add_months(setup.campaign.decision_deadline, 18) - timedelta(days=29)
-    )
+    clock.freeze(retention.add_months(setup.campaign.decision_deadline, 18) - timedelta(days=29))
     await worker.run_retention(sessionmaker, settings)
     clock.shift(timedelta(days=30))
     assert (await worker.run_retention(sessionmaker, settings)).requests == 1

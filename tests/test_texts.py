@@ -71,9 +71,7 @@ async def test_the_admin_replaces_a_text_audited_and_goes_back_to_the_default(
     # The other language keeps its default.
     assert (await client.get(f"{API}/texts/privacy", params={"lang": "en"})).json()["is_default"]
 
-    entries = (
-        await db.scalars(select(AuditEntry).where(AuditEntry.action.like("text_%")))
-    ).all()
+    entries = (await db.scalars(select(AuditEntry).where(AuditEntry.action.like("text_%")))).all()
     assert [(e.action, e.object_id, e.details) for e in entries] == [
         ("text_changed", "privacy.nl", {"length": len(new)})
     ]
@@ -83,7 +81,9 @@ async def test_the_admin_replaces_a_text_audited_and_goes_back_to_the_default(
     assert reset.status_code == 200 and reset.json()["is_default"] is True
     assert reset.json()["body"] == reset.json()["default_body"]
     assert (await client.get(f"{API}/texts/privacy", params={"lang": "nl"})).json()["is_default"]
-    actions = (await db.scalars(select(AuditEntry.action).where(AuditEntry.action.like("text_%")))).all()
+    actions = (
+        await db.scalars(select(AuditEntry.action).where(AuditEntry.action.like("text_%")))
+    ).all()
     assert sorted(actions) == ["text_changed", "text_reset"]
 
 
@@ -108,7 +108,9 @@ async def test_a_text_is_checked_and_never_becomes_html(admin_client, client):
     ]
 
     hostile = "<script>alert(1)</script> [click](javascript:alert(1)) [x](//evil.example)"
-    assert (await admin_client.put(url, params={"lang": "en"}, json={"body": hostile})).status_code == 200
+    assert (
+        await admin_client.put(url, params={"lang": "en"}, json={"body": hostile})
+    ).status_code == 200
     shown = (await client.get(f"{API}/texts/accessibility", params={"lang": "en"})).json()
     assert _links(shown) == set()  # neither link leads anywhere
     assert "<script>alert(1)</script>" in _text(shown)  # plain text, for the client to escape

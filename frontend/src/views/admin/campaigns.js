@@ -99,7 +99,10 @@ function PostponeForm({ state, onDone, onCancel }) {
     if (form.values.reason.trim().length < 5) missing.reason = t('retention.reason_short');
     if (!form.check(missing)) return;
     const saved = await form.submit((v) =>
-      post(`/admin/campaigns/${state.campaign_id}/retention/postpone`, { until: brusselsToIso(`${v.until}T12:00`), reason: v.reason }),
+      post(`/admin/campaigns/${state.campaign_id}/retention/postpone`, {
+        until: brusselsToIso(`${v.until}T12:00`),
+        reason: v.reason,
+      }),
     );
     if (saved) onDone();
   }

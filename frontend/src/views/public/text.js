@@ -21,7 +21,8 @@ export function TextBlocks({ blocks }) {
   return blocks.map((block) => {
     if (block.kind === 'heading') return html`<h2><${Spans} spans=${block.spans} /></h2>`;
     if (block.kind === 'subheading') return html`<h3><${Spans} spans=${block.spans} /></h3>`;
-    if (block.kind === 'list') return html`<ul>${block.items.map((item) => html`<li><${Spans} spans=${item} /></li>`)}</ul>`;
+    if (block.kind === 'list')
+      return html`<ul>${block.items.map((item) => html`<li><${Spans} spans=${item} /></li>`)}</ul>`;
     return html`<p><${Spans} spans=${block.spans} /></p>`;
   });
 }
