@@ -325,7 +325,11 @@ async def run(
             if loop.time() - reminders_checked_at >= REMINDER_INTERVAL_SECONDS:
                 reminders_checked_at = loop.time()
                 await send_reminders(sessionmaker)
-                await run_retention(sessionmaker, settings)
+                try:
+                    await run_retention(sessionmaker, settings)
+                except Exception:
+                    # Mail goes on; the purge resumes from its last batch on the next pass.
+                    log.exception("retention pass failed; retrying in a minute")
             while await deliver_due(sessionmaker, settings, stop):
                 pass
             metrics.mail_worker_succeeded()
