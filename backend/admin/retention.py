@@ -346,6 +346,13 @@ async def purge_campaign(
         .values(purged_at=at)
         .execution_options(synchronize_session=False)
     )
+    # The postponement's reason is free text too (the date stays).
+    await session.execute(
+        update(Campaign)
+        .where(Campaign.id == campaign_id, Campaign.retention_postpone_reason.is_not(None))
+        .values(retention_postpone_reason=ERASED)
+        .execution_options(synchronize_session=False)
+    )
     audit.record(
         session,
         "retention_purged",
