@@ -2,6 +2,8 @@
 mailto: links, the hours in the page's language) and the privacy and accessibility
 statements, public pages whose text the admin edits without a code change."""
 
+import re
+
 import pytest
 
 from tests.browser.conftest import (
@@ -97,3 +99,36 @@ def test_the_privacy_page_shows_the_text_the_admin_wrote(page, new_page, live):
         page.get_by_text("De tekst gebruikt een invulveld dat niet bestaat").first.wait_for()
     finally:
         live.admin().delete("/admin/texts/privacy", params={"lang": "nl"}).raise_for_status()
+
+
+def test_the_admin_sees_and_postpones_a_campaigns_erasure(page, live):
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime.now(UTC)
+    created = live.admin().post(
+        "/campaigns",
+        json={
+            "school_year": "2019-2020",
+            "track": "stage",
+            "opens_at": (now - timedelta(days=700)).isoformat(),
+            "request_deadline": (now - timedelta(days=650)).isoformat(),
+            "decision_deadline": (now - timedelta(days=600)).isoformat(),
+        },
+    )
+    assert created.status_code == 201, created.text
+    page.goto("/login")
+    page.locator("#email").fill(ADMIN_EMAIL)
+    page.locator("#password").fill(ADMIN_PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/admin")
+    page.goto("/admin/campaigns")
+    section = page.get_by_role("region", name="Bewaartermijn")
+    row = section.get_by_role("row").filter(has_text="2019-2020")
+    row.get_by_role("button", name=re.compile(r"^Wissen uitstellen: 2019-2020")).click()
+    page.get_by_label("Nieuwe datum").fill(f"{now.year + 3}-06-30")
+    page.get_by_label("Reden").fill("Klacht bij de toezichtcommissie loopt nog")
+    page.get_by_role("button", name="Uitstellen", exact=True).last.click()
+    page.get_by_role("status").filter(has_text="Het wissen is uitgesteld.").wait_for()
+    row.get_by_text("Klacht bij de toezichtcommissie loopt nog").wait_for()
+    assert row.get_by_role("button").count() == 0  # once only
+    assert axe_violations(page) == []
