@@ -427,7 +427,7 @@ async def _erase_requests(session: AsyncSession, request_ids: list[uuid.UUID]) -
         AuditEntry.object_type == "placement_request",
         AuditEntry.object_id.in_([str(i) for i in request_ids]),
     )
-    return await _blank_mails(session, OutboxMail.request_id.in_(request_ids))
+    return await _blank_mails(session, OutboxMail.placement_request_id.in_(request_ids))
 
 
 async def _blank_mails(session: AsyncSession, *conditions: Any) -> int:
@@ -454,7 +454,7 @@ async def _erase_legacy_mails(session: AsyncSession, campaign: Campaign) -> int:
     this campaign's decision deadline (and a day) are blanked."""
     return await _blank_mails(
         session,
-        OutboxMail.request_id.is_(None),
+        OutboxMail.placement_request_id.is_(None),
         OutboxMail.template.in_(REQUEST_TEMPLATES),
         OutboxMail.created_at <= campaign.decision_deadline + timedelta(days=1),
     )

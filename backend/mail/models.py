@@ -14,6 +14,11 @@ class OutboxMail(IdMixin, Base):
     __table_args__ = (Index("ix_outbox_mail_due", "sent_at", "next_attempt_at"),)
 
     to_address: Mapped[str] = mapped_column(String(320))
+    # The placement request the mail is about (None: not about one pupil), so that the
+    # school's record of a pupil can list the mails sent about it.
+    placement_request_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("placement_request.id", ondelete="SET NULL"), index=True
+    )
     template: Mapped[str] = mapped_column(String(64))
     language: Mapped[str] = mapped_column(String(2))
     subject: Mapped[str] = mapped_column(String(300))
@@ -35,9 +40,6 @@ class OutboxMail(IdMixin, Base):
     sent_at: Mapped[datetime | None]
     failed_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
-    # The placement request the mail is about (its pupil is named in it), so that the
-    # retention purge can blank the bodies of exactly those mails; None for account mails.
-    request_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
 
 
 class OutboxAttempt(IdMixin, Base):

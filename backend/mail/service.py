@@ -120,12 +120,12 @@ def enqueue(
     template: str,
     language: str,
     *,
-    about_request: uuid.UUID | None = None,
+    placement_request_id: uuid.UUID | None = None,
     **context: Any,
 ) -> OutboxMail:
     """Adds a rendered mail to the outbox in the session's transaction; a `SecretLink` in the
     context is stored encrypted and put into the mail only when the worker sends it. A mail
-    naming a pupil says which request (`about_request`): the retention purge blanks it."""
+    about one pupil names its request (`placement_request_id`): the school's record lists it."""
     secret_links = {k: v for k, v in context.items() if isinstance(v, SecretLink)}
     if len(secret_links) > 1:
         raise ValueError("a mail carries at most one secret link")
@@ -137,6 +137,7 @@ def enqueue(
     at = clock.now()
     mail = OutboxMail(
         to_address=to,
+        placement_request_id=placement_request_id,
         template=template,
         language=language,
         subject=rendered.subject,
@@ -145,7 +146,6 @@ def enqueue(
         link_token_encrypted=sealed,
         created_at=at,
         next_attempt_at=at,
-        request_id=about_request,
     )
     session.add(mail)
     after_commit(session, wake)

@@ -1,5 +1,9 @@
-"""retention: campaign's purge date, postponement, notice, purge; outbox_mail.request_id;
+"""retention: campaign's purge date, postponement, notice, purge; outbox_mail's request;
 site_text: the admin's versions of the privacy and accessibility statements
+
+`outbox_mail.placement_request_id` is the very column of revision 0008_disclose (the same
+name, index and foreign key): added here only when that revision has not added it. Once this
+revision follows 0008_disclose, its outbox part can go (both directions).
 
 Revision ID: 0008_footer
 Revises: 0007
@@ -37,9 +41,20 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("purged_at", backend.db.UTCDateTime(timezone=True), nullable=True)
         )
-    with op.batch_alter_table("outbox_mail", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("request_id", sa.Uuid(), nullable=True))
-        batch_op.create_index(batch_op.f("ix_outbox_mail_request_id"), ["request_id"])
+    outbox_columns = {c["name"] for c in sa.inspect(op.get_bind()).get_columns("outbox_mail")}
+    if "placement_request_id" not in outbox_columns:
+        with op.batch_alter_table("outbox_mail", schema=None) as batch_op:
+            batch_op.add_column(sa.Column("placement_request_id", sa.Uuid(), nullable=True))
+            batch_op.create_index(
+                batch_op.f("ix_outbox_mail_placement_request_id"), ["placement_request_id"]
+            )
+            batch_op.create_foreign_key(
+                batch_op.f("fk_outbox_mail_placement_request_id_placement_request"),
+                "placement_request",
+                ["placement_request_id"],
+                ["id"],
+                ondelete="SET NULL",
+            )
     op.create_table(
         "site_text",
         sa.Column("name", sa.String(length=32), nullable=False),
@@ -60,8 +75,11 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("site_text")
     with op.batch_alter_table("outbox_mail", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_outbox_mail_request_id"))
-        batch_op.drop_column("request_id")
+        batch_op.drop_constraint(
+            "fk_outbox_mail_placement_request_id_placement_request", type_="foreignkey"
+        )
+        batch_op.drop_index("ix_outbox_mail_placement_request_id")
+        batch_op.drop_column("placement_request_id")
     with op.batch_alter_table("campaign", schema=None) as batch_op:
         batch_op.drop_column("purged_at")
         batch_op.drop_column("retention_notice_sent_at")
