@@ -84,13 +84,8 @@ class Settings(BaseSettings):
     support_email: str = "stages@stagematch.be"
     support_phone: str = "02 250 37 77"
     support_hours: str = "werkdagen behalve woensdag, 9u30-12u en 13u-15u"
-    # The same hours in English (the footer and mails of English pages).
+    # The same hours in English, for English mails and pages.
     support_hours_en: str = "working days except Wednesday, 9:30-12:00 and 13:00-15:00"
-
-    # Retention: a campaign's pupils' personal data are erased this many months after its
-    # decision deadline, by the worker, this many requests per committed batch.
-    retention_months: int = Field(default=18, ge=1, le=120)
-    retention_batch_size: int = Field(default=200, gt=0)
 
     access_token_minutes: int = 15
     # A sign-in (its refresh tokens) ends this long after the password was typed, however
@@ -106,6 +101,11 @@ class Settings(BaseSettings):
     # 500 undeclared_error instead of itself, so that the test suite proves the OpenAPI
     # document complete. Off in production, where the problem is answered as raised.
     check_declared_errors: bool = False
+
+    # Retention: a campaign's pupils' personal data are erased this many months after its
+    # decision deadline, by the worker, this many requests per committed batch.
+    retention_months: int = Field(default=18, ge=1, le=120)
+    retention_batch_size: int = Field(default=200, gt=0)
 
     # Rate limits (moving windows, backend/auth/ratelimit.py). Failed sign-ins: 5 per account
     # from one client address and 30 per address in 15 minutes, 50 per account from all

@@ -27,6 +27,7 @@ const ROUTES = [
   ['/account/tokens', lazy(() => import('./views/account/tokens.js'), 'ApiTokens'), 'any'],
   ['/admin/requests', lazy(() => import('./views/admin/request.js'), 'AdminRequests'), 'admin'],
   ['/admin/requests/:id', lazy(() => import('./views/admin/request.js'), 'AdminRequest'), 'admin'],
+  ['/admin/texts', lazy(() => import('./views/admin/texts.js'), 'Texts'), 'admin'],
   ['/school', lazy(() => import('./views/school/home.js'), 'SchoolHome'), 'school'],
   ['/school/supervisors', lazy(() => import('./views/school/supervisors.js'), 'Supervisors'), 'school'],
   ['/school/requests', lazy(() => import('./views/school/overview.js'), 'Overview'), 'school'],
@@ -42,7 +43,6 @@ const ROUTES = [
   ['/admin/conflicts', lazy(() => import('./views/admin/conflicts.js'), 'Conflicts'), 'admin'],
   ['/admin/outbox', lazy(() => import('./views/admin/logs.js'), 'Outbox'), 'admin'],
   ['/admin/audit', lazy(() => import('./views/admin/logs.js'), 'Audit'), 'admin'],
-  ['/admin/texts', lazy(() => import('./views/admin/texts.js'), 'Texts'), 'admin'],
 ];
 
 function resolve(path) {
