@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from backend import keys, metrics, startup
 from backend import logging as app_logging
-from backend.admin.retention import parse_age, purge
+from backend.admin.retention import parse_age, purge, purge_due_now
 from backend.auth import mfa
 from backend.config import Settings, get_settings
 from backend.db import alembic_config, create_engine, create_sessionmaker
@@ -229,9 +229,16 @@ def _add_data_commands(commands: "argparse._SubParsersAction[argparse.ArgumentPa
         "--if-empty", action="store_true", help="only when the database has no organisation yet"
     )
     purge_cmd = commands.add_parser(
-        "purge", help="erase the personal data of campaigns closed longer ago than --older-than"
+        "purge",
+        help="erase the personal data of every campaign whose retention date has passed "
+        "(RETENTION_MONTHS, or as postponed); idempotent, e.g. after restoring a backup",
     )
-    purge_cmd.add_argument("--older-than", type=_age, default="18mo", help="e.g. 18mo, 2y, 540d")
+    purge_cmd.add_argument(
+        "--older-than",
+        type=_age,
+        default=None,
+        help="instead: every campaign whose decision deadline is older, e.g. 18mo, 2y, 540d",
+    )
     rotate_cmd = commands.add_parser(
         "rotate-keys", help="re-encrypt every national number with the first key of DATA_KEY"
     )
@@ -295,10 +302,15 @@ def _run_mail_worker(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _purge(args: argparse.Namespace, settings: Settings) -> int:
-    report = asyncio.run(_with_session(settings, purge, args.older_than))
+    if args.older_than is None:
+        report = asyncio.run(_with_session(settings, purge_due_now, settings))
+    else:
+        report = asyncio.run(
+            _with_session(settings, purge, args.older_than, None, settings.retention_batch_size)
+        )
     print(
         f"purged {report.requests} requests of {len(report.campaigns)} campaigns "
-        f"({', '.join(report.campaigns) or 'none'}); deleted {report.mails} old mails"
+        f"({', '.join(report.campaigns) or 'none'}); blanked {report.mails} mails"
     )
     return 0
 

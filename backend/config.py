@@ -106,6 +106,11 @@ class Settings(BaseSettings):
     # document complete. Off in production, where the problem is answered as raised.
     check_declared_errors: bool = False
 
+    # Retention: a campaign's pupils' personal data are erased this many months after its
+    # decision deadline, by the worker, this many requests per committed batch.
+    retention_months: int = Field(default=18, ge=1, le=120)
+    retention_batch_size: int = Field(default=200, gt=0)
+
     # Rate limits (moving windows, backend/auth/ratelimit.py). Failed sign-ins: 5 per account
     # from one client address and 30 per address in 15 minutes, 50 per account from all
     # addresses together in an hour (so one address cannot lock the owner out).

@@ -35,6 +35,7 @@ from backend.placements.school import router as school_router
 from backend.reference import router as reference_router
 from backend.supervisors import router as supervisors_router
 from backend.webhooks import router as webhooks_router
+from backend.texts import router as texts_router
 
 log = logging.getLogger(__name__)
 FRONTEND = ROOT / "frontend"
@@ -80,6 +81,7 @@ def api_router() -> APIRouter:
     # an API token's scope (read-only, no credentials) is enforced here once for all of them.
     api.include_router(auth_router.public)
     api.include_router(auth_router.meta)
+    api.include_router(texts_router.public)
     # (Included one by one rather than through one more router: every level of routers
     # is one more walk through its routes on each request.)
     private = [Depends(token_scope), Depends(quota.api_rate_limit)]
@@ -99,6 +101,7 @@ def api_router() -> APIRouter:
         reference_router,
         webhooks_router,
         admin_router,
+        texts_router,
     ):
         api.include_router(module.router, dependencies=private)
     # Who am I and the second factor's enrolment: reachable before the second factor.

@@ -17,6 +17,7 @@ from backend.placements.models import (
 )
 from backend.supervisors.models import Supervisor
 from backend.webhooks.models import WebhookDelivery, WebhookEndpoint
+from backend.texts.models import SiteText
 
 __all__ = [
     "Acceptance",
@@ -37,6 +38,7 @@ __all__ = [
     "ReminderSent",
     "RequestEvent",
     "ServiceCapacity",
+    "SiteText",
     "Supervisor",
     "User",
     "WebhookDelivery",

@@ -68,6 +68,11 @@ OPENAPI_TAGS = [
         "description": "The sector organisation's dashboard, exports, audit log, "
         "mail outbox and data-subject requests.",
     },
+    {
+        "name": "texts",
+        "description": "The public texts every page links to (the privacy statement, the "
+        "accessibility statement), parsed into blocks; the admin edits them under /admin/texts.",
+    },
 ]
 
 PROBLEM_SCHEMA = {

@@ -4,7 +4,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, status
 from fastapi.responses import Response
 
-from backend.admin import conflicts, service
+from backend.admin import conflicts, retention, service
 from backend.admin.schemas import (
     AuditFilter,
     AuditRead,
@@ -12,10 +12,12 @@ from backend.admin.schemas import (
     Dashboard,
     OutboxDetail,
     OutboxRead,
+    PostponeIn,
+    RetentionRead,
     RevealReason,
     WithdrawalIn,
 )
-from backend.auth.deps import AdminActor, client_address
+from backend.auth.deps import AdminActor, SettingsDep, client_address
 from backend.db import SessionDep
 from backend.errors import NotFound, PhaseClosed, PreconditionFailed, problems
 from backend.placements.files import words
@@ -140,3 +142,35 @@ async def withdraw_request(
     mailed that the admin withdrew it; the reason goes to the history and the audit log."""
     await school_requests.withdraw(db, actor, request_id, reason=body.reason, client_address=client)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/retention", summary="When each campaign's personal data are erased")
+async def retention_states(
+    _: AdminActor,
+    db: SessionDep,
+    settings: SettingsDep,
+    params: Annotated[PageParams, Query()],
+) -> Page[RetentionRead]:
+    """Newest campaign first: the date of the erasure (RETENTION_MONTHS after the decision
+    deadline, or as postponed), the admins' notice 30 days before, the postponement."""
+    return await retention.states(db, settings, params)
+
+
+@router.post(
+    "/campaigns/{campaign_id}/retention/postpone",
+    summary="Postpone a campaign's erasure once, with a reason (audited)",
+    responses=problems(
+        NotFound, retention.AlreadyPostponed, retention.AlreadyPurged, retention.PostponeTooEarly
+    ),
+)
+async def postpone_retention(
+    campaign_id: uuid.UUID,
+    body: PostponeIn,
+    actor: AdminActor,
+    db: SessionDep,
+    settings: SettingsDep,
+    client: ClientAddress,
+) -> RetentionRead:
+    return await retention.postpone(
+        db, actor, campaign_id, body.until, body.reason, settings, client
+    )

@@ -131,3 +131,25 @@ class AuditFilter(BaseModel):
     object_id: SingleLine | None = None
     since: date | None = None
     until: date | None = None
+
+
+class RetentionRead(BaseModel):
+    """When a campaign's personal data are erased, and what the admin did about it."""
+
+    campaign_id: uuid.UUID
+    school_year: str
+    track: str
+    purge_at: datetime = Field(description="When the worker erases the personal data")
+    notice_at: datetime = Field(description="When the admins are mailed (30 days before)")
+    notice_sent_at: datetime | None
+    postponed_until: datetime | None
+    postpone_reason: str | None
+    purged_at: datetime | None
+    can_postpone: bool = Field(description="Not erased yet and not postponed before")
+
+
+class PostponeIn(StrictModel):
+    until: datetime = Field(description="The new date of the erasure, later than the current one")
+    reason: MultiLine = Field(
+        min_length=5, max_length=500, description="Why the data must be kept longer (audited)"
+    )

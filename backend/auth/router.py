@@ -115,16 +115,19 @@ class ClientConfig(BaseModel):
     support_email: str
     support_phone: str
     support_hours: str
+    support_hours_en: str
     environment: str
 
 
 @meta.get("/config", summary="What the client shows before sign-in (the support contact)")
 async def client_config(settings: SettingsDep) -> ClientConfig:
-    """The helpline named on the login page (SUPPORT_EMAIL, SUPPORT_PHONE, SUPPORT_HOURS)."""
+    """The helpline named on the login page and in every page's footer (SUPPORT_EMAIL,
+    SUPPORT_PHONE, SUPPORT_HOURS in Dutch and SUPPORT_HOURS_EN in English)."""
     return ClientConfig(
         support_email=settings.support_email,
         support_phone=settings.support_phone,
         support_hours=settings.support_hours,
+        support_hours_en=settings.support_hours_en,
         environment=settings.environment,
     )
 

@@ -26,6 +26,13 @@ class Campaign(IdMixin, TimestampMixin, Base):
     opens_at: Mapped[datetime]
     request_deadline: Mapped[datetime]
     decision_deadline: Mapped[datetime]
+    # Retention (admin/retention.py): the pupils' personal data are erased RETENTION_MONTHS
+    # after the decision deadline, or at the date the admin postponed it to (once, with a
+    # reason); the admins are mailed 30 days before; `purged_at` when it is done.
+    retention_postponed_until: Mapped[datetime | None]
+    retention_postpone_reason: Mapped[str | None] = mapped_column(String(500))
+    retention_notice_sent_at: Mapped[datetime | None]
+    purged_at: Mapped[datetime | None]
 
 
 class ReminderSent(Base):

@@ -19,6 +19,7 @@ from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from backend import clock, crypto, metrics
+from backend.admin import retention
 from backend.campaigns import reminders
 from backend.config import Settings
 from backend.db import rowcount
@@ -295,13 +296,29 @@ async def send_reminders(sessionmaker: async_sessionmaker[AsyncSession]) -> int:
     return queued
 
 
+async def run_retention(
+    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings
+) -> retention.PurgeReport:
+    """Mails the retention notices that are due and erases the campaigns whose date has
+    passed (the worker's periodic job; each batch commits on its own)."""
+    async with sessionmaker() as session:
+        report = await retention.run_due(session, settings)
+        await session.commit()
+    if report.campaigns:
+        log.info(
+            "retention: erased %d requests of %s", report.requests, ", ".join(report.campaigns)
+        )
+    return report
+
+
 async def run(
     sessionmaker: async_sessionmaker[AsyncSession],
     settings: Settings,
     stop: asyncio.Event | None = None,
 ) -> None:
     """Delivers mail until `stop` is set: on every wake-up, else every MAIL_POLL_SECONDS;
-    once a minute it also queues the deadline reminders that are due."""
+    once a minute it also queues the deadline reminders that are due and runs the retention
+    job (notices, erasure)."""
     wakeup = wakeup_event()
     stop = stop or asyncio.Event()
     reminders_checked_at = float("-inf")
@@ -311,6 +328,11 @@ async def run(
             if loop.time() - reminders_checked_at >= REMINDER_INTERVAL_SECONDS:
                 reminders_checked_at = loop.time()
                 await send_reminders(sessionmaker)
+                try:
+                    await run_retention(sessionmaker, settings)
+                except Exception:
+                    # Mail goes on; the purge resumes from its last batch on the next pass.
+                    log.exception("retention pass failed; retrying in a minute")
             while await deliver_due(sessionmaker, settings, stop):
                 pass
             await webhook_delivery.run_pass(sessionmaker, settings, stop)

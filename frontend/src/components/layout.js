@@ -4,6 +4,7 @@ import { getLanguage, t } from '../i18n/index.js';
 import { useLocation } from '../router.js';
 import { CampaignBanner } from './banner.js';
 import { useListShown } from './focus.js';
+import { Footer } from './footer.js';
 
 const NAV = {
   school: [
@@ -24,6 +25,7 @@ const NAV = {
     ['/admin/conflicts', 'nav.conflicts'],
     ['/admin/outbox', 'nav.outbox'],
     ['/admin/audit', 'nav.audit'],
+    ['/admin/texts', 'nav.texts'],
   ],
 };
 
@@ -67,5 +69,6 @@ export function Layout({ user, onLanguage, onLogout, children }) {
     <main id="main" tabindex="-1">
       ${user && NAV[user.role] && html`<${CampaignBanner} role=${user.role} path=${path} />`}
       ${children}
-    </main>`;
+    </main>
+    <${Footer} />`;
 }

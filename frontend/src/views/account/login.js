@@ -6,7 +6,7 @@ import { fieldError, TextField } from '../../components/field.js';
 import { ErrorSummary, SubmitButton, useForm } from '../../components/form.js';
 import { Page } from '../../components/page.js';
 import { html } from '../../html.js';
-import { t } from '../../i18n/index.js';
+import { getLanguage, t } from '../../i18n/index.js';
 import { navigate } from '../../router.js';
 import { CodeField } from './mfa.js';
 
@@ -36,7 +36,7 @@ export function SupportContact() {
       <p>${t('support.text')}</p>
       <p><a href=${`mailto:${s.support_email}`}>${s.support_email}</a><br />
         <a href=${`tel:${s.support_phone.replace(/[^+\d]/g, '')}`}>${s.support_phone}</a><br />
-        <span class="hint">${s.support_hours}</span></p>
+        <span class="hint">${(getLanguage() === 'en' && s.support_hours_en) || s.support_hours}</span></p>
     </aside>`;
 }
 

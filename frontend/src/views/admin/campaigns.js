@@ -10,6 +10,7 @@ import { html } from '../../html.js';
 import { t } from '../../i18n/index.js';
 import { items, phaseOf } from '../../lib/campaign.js';
 import { formatDateTime } from '../../lib/format.js';
+import { Retention } from './retention.js';
 
 const MOMENTS = ['opens_at', 'request_deadline', 'decision_deadline'];
 
@@ -163,5 +164,6 @@ export function Campaigns() {
           </table>
         </div>`
       }
+      <${Retention} />
     </${Page}>`;
 }
