@@ -34,8 +34,8 @@ from backend.placements.files import router as files_router
 from backend.placements.school import router as school_router
 from backend.reference import router as reference_router
 from backend.supervisors import router as supervisors_router
-from backend.webhooks import router as webhooks_router
 from backend.texts import router as texts_router
+from backend.webhooks import router as webhooks_router
 
 log = logging.getLogger(__name__)
 FRONTEND = ROOT / "frontend"

@@ -16,8 +16,8 @@ from backend.placements.models import (
     RequestEvent,
 )
 from backend.supervisors.models import Supervisor
-from backend.webhooks.models import WebhookDelivery, WebhookEndpoint
 from backend.texts.models import SiteText
+from backend.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "Acceptance",
