@@ -3,6 +3,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { download, get } from '../../api.js';
 import { Alert } from '../../components/alert.js';
+import { Tag } from '../../components/badge.js';
 import { ChoiceGroup, errorText, SelectField, TextField } from '../../components/field.js';
 import { FilterPanel, SortHeader } from '../../components/list.js';
 import { useLiveUpdates } from '../../components/live.js';
@@ -95,15 +96,18 @@ function myInvitation(request, user) {
  */
 export function ServiceStatus({ request, user }) {
   const mine = myInvitation(request, user);
-  if (request.status === 'not_placed')
-    return html`<span class="badge badge-not-placed">${t('status.not_placed')}</span>`;
-  if (request.status === 'withdrawn') return html`<span class="badge badge-withdrawn">${t('status.withdrawn')}</span>`;
+  if (request.status === 'not_placed') return html`<${Tag} status="not-placed">${t('status.not_placed')}</${Tag}>`;
+  if (request.status === 'withdrawn') return html`<${Tag} status="withdrawn">${t('status.withdrawn')}</${Tag}>`;
+  // A short tag, then who: "[Aanvaard] door jouw dienst".
+  const byYou = html` <span class="status-by">${t('status.by_you')}</span>`;
   if (request.acceptance && request.acceptance.service?.id === user.organisation?.id) {
-    return html`<span class="badge badge-accepted">${t('service.accepted_by_you')}</span>`;
+    return html`<span class="status"><${Tag} status="accepted">${t('status.accepted')}</${Tag}>${byYou}</span>`;
   }
-  if (mine)
-    return html`<span class=${`badge badge-${mine.outcome === 'pending' ? 'invited' : 'withdrawn'}`}>${t(`outcome.${mine.outcome}`)}</span>`;
-  return html`<span class="badge badge-open">${t('service.not_invited')}</span>`;
+  if (mine?.outcome === 'pending') {
+    return html`<span class="status"><${Tag} status="invited">${t('status.invited')}</${Tag}>${byYou}</span>`;
+  }
+  if (mine) return html`<${Tag} status="withdrawn">${t(`outcome.${mine.outcome}`)}</${Tag}>`;
+  return html`<${Tag} status="open">${t('service.not_invited')}</${Tag}>`;
 }
 
 /** The service's lists: a table, cards on a phone (styles.css, `table.cards`). */
