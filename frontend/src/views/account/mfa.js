@@ -142,7 +142,7 @@ export function MfaSection({ user }) {
             ? html`<${Enrol} enrolment=${enrolment} onDone=${done} />`
             : html`
             <p>${t('mfa.intro')}</p>
-            <div class="actions"><button type="button" class="primary" disabled=${busy} onClick=${start}>${t('mfa.start')}</button></div>`
+            <div class="actions"><button type="button" disabled=${busy} onClick=${start}>${t('mfa.start')}</button></div>`
       }
     </section>`;
 }
