@@ -119,7 +119,9 @@ def test_the_contrast_formula_matches_wcag():
 
 @pytest.mark.parametrize(("edge", "background"), list(product(CONTROL_EDGES, BACKGROUNDS)))
 def test_every_control_edge_stands_out_from_its_background(edge, background):
-    assert contrast(edge, background) >= 3, f"{edge} on {background}: {contrast(edge, background):.2f}:1"
+    assert contrast(edge, background) >= 3, (
+        f"{edge} on {background}: {contrast(edge, background):.2f}:1"
+    )
 
 
 @pytest.mark.parametrize("background", BACKGROUNDS)
@@ -130,17 +132,23 @@ def test_the_focus_indicator_stands_out_from_every_background(background):
 
 @pytest.mark.parametrize(("text", "background"), list(product(TEXT, BACKGROUNDS)))
 def test_text_reads_on_every_background(text, background):
-    assert contrast(text, background) >= 4.5, f"{text} on {background}: {contrast(text, background):.2f}:1"
+    assert contrast(text, background) >= 4.5, (
+        f"{text} on {background}: {contrast(text, background):.2f}:1"
+    )
 
 
 @pytest.mark.parametrize(("text", "background"), TEXT_ON)
 def test_text_reads_on_its_coloured_ground(text, background):
-    assert contrast(text, background) >= 4.5, f"{text} on {background}: {contrast(text, background):.2f}:1"
+    assert contrast(text, background) >= 4.5, (
+        f"{text} on {background}: {contrast(text, background):.2f}:1"
+    )
 
 
 @pytest.mark.parametrize(("edge", "background"), EDGES_ON)
 def test_meaningful_edges_stand_out(edge, background):
-    assert contrast(edge, background) >= 3, f"{edge} on {background}: {contrast(edge, background):.2f}:1"
+    assert contrast(edge, background) >= 3, (
+        f"{edge} on {background}: {contrast(edge, background):.2f}:1"
+    )
 
 
 @pytest.mark.parametrize("tag", TAGS)
@@ -207,7 +215,9 @@ def test_the_controls_are_drawn_with_the_checked_tokens(selector, property_, tok
     else:
         body = declarations(selector)
     values = re.findall(rf"(?:^|[;\s]){re.escape(property_)}\s*:\s*([^;]+)", body)
-    assert any(f"var({token})" in v for v in values), f"{selector} {{ {property_}: … var({token}) }}"
+    assert any(f"var({token})" in v for v in values), (
+        f"{selector} {{ {property_}: … var({token}) }}"
+    )
 
 
 def test_every_colour_is_a_token():

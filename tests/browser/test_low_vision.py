@@ -45,11 +45,12 @@ def signed_in_page(browser, live, world, role: str, width: int, height: int = 90
 
 def font_sizes(page) -> dict[str, float]:
     return page.evaluate(
-        """() => ({
-          h1: parseFloat(getComputedStyle(document.querySelector('main h1')).fontSize),
-          body: parseFloat(getComputedStyle(document.body).fontSize),
-          table: parseFloat(getComputedStyle(document.querySelector('td[data-label]') || document.body).fontSize),
-        })"""
+        """() => {
+          const size = (element) => parseFloat(getComputedStyle(element).fontSize);
+          const cell = document.querySelector('td[data-label]') || document.body;
+          const h1 = document.querySelector('main h1');
+          return {h1: size(h1), body: size(document.body), table: size(cell)};
+        }"""
     )
 
 
@@ -87,7 +88,10 @@ def test_text_spacing_keeps_the_overviews_headers_apart(browser, live, world, wi
         " for (const rule of rules) sheet.insertRule(rule, sheet.cssRules.length); }",
         TEXT_SPACING,
     )
-    assert page.evaluate("() => getComputedStyle(document.querySelector('th')).letterSpacing") != "normal"
+    assert (
+        page.evaluate("() => getComputedStyle(document.querySelector('th')).letterSpacing")
+        != "normal"
+    )
     headers = page.evaluate(HEADER_BOXES)
     assert len(headers) == 5
     for header in headers:
