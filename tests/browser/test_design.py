@@ -7,7 +7,7 @@ phone."""
 import pytest
 
 from tests.browser.conftest import fresh_page, login
-from tests.browser.pages import READY, build_world
+from tests.browser.pages import PAGES, READY, build_world, show
 
 pytestmark = pytest.mark.browser
 
@@ -177,6 +177,7 @@ def test_at_400_percent_zoom_the_header_leaves_the_screen_to_the_page(browser, l
 TABLES = [
     ("school", "/school/requests"),
     ("school", "/school/supervisors"),
+    ("school", "/account/tokens"),
     ("service", "/service"),
     ("service", "/service/mine"),
     ("admin", "/admin"),
@@ -235,4 +236,45 @@ def test_on_a_phone_every_table_is_cards_with_labelled_cells(phone_pages, role, 
         assert cell["before"] == f'"{cell["label"]}: "', (path, cell)
     assert page.locator("table thead").first.bounding_box()["height"] <= 1
     assert page.evaluate(OVERFLOW) <= 0, f"{path} scrolls sideways"
+    assert not errors, errors
+
+
+
+# The filled (primary) buttons a page shows outside its dialogs (in a list's rows a primary
+# is drawn quiet: its text is not white).
+PRIMARIES = """() => [...document.querySelectorAll('button.primary, .button.primary')]
+  .filter((b) => b.getClientRects().length > 0 && !b.closest('dialog'))
+  .filter((b) => getComputedStyle(b).color === 'rgb(255, 255, 255)')
+  .map((b) => b.textContent.trim())"""
+
+
+@pytest.fixture(scope="module")
+def wide_pages(browser, live, world):
+    opened: dict[str, object] = {}
+    errors: list[str] = []
+
+    def page_for(role: str):
+        if role not in opened:
+            page = fresh_page(browser, live, errors, 1280, 900)
+            login(page, *world.logins[role], role=role)
+            opened[role] = page
+        return opened[role]
+
+    yield page_for, errors
+    for page in opened.values():
+        page.context.close()
+
+
+@pytest.mark.parametrize("shown", PAGES, ids=[p.name for p in PAGES])
+def test_a_page_has_at_most_one_primary_action(wide_pages, new_page, world, shown):
+    """One filled button per screen (a dialog has its own); the other actions are quieter."""
+    page_for, errors = wide_pages
+    if shown.role is None:
+        page = new_page(width=1280)
+        show(page, world, shown)
+    else:
+        page = page_for(shown.role)
+        show(page, world, shown, signed_in=True)
+    filled = page.evaluate(PRIMARIES)
+    assert len(filled) <= 1, f"{shown.name}: {filled}"
     assert not errors, errors
