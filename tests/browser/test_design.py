@@ -239,7 +239,6 @@ def test_on_a_phone_every_table_is_cards_with_labelled_cells(phone_pages, role, 
     assert not errors, errors
 
 
-
 # The filled (primary) buttons a page shows outside its dialogs (in a list's rows a primary
 # is drawn quiet: its text is not white).
 PRIMARIES = """() => [...document.querySelectorAll('button.primary, .button.primary')]
