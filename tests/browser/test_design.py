@@ -277,3 +277,34 @@ def test_a_page_has_at_most_one_primary_action(wide_pages, new_page, world, show
     filled = page.evaluate(PRIMARIES)
     assert len(filled) <= 1, f"{shown.name}: {filled}"
     assert not errors, errors
+
+
+@pytest.fixture(scope="module")
+def large_text_pages(browser, live, world):
+    """One page per role at 1280 px whose default font size is 32 px (200 %)."""
+    opened: dict[str, object] = {}
+    errors: list[str] = []
+
+    def page_for(role: str | None):
+        if role not in opened:
+            page = fresh_page(browser, live, errors, 1280, 900)
+            session = page.context.new_cdp_session(page)
+            session.send("Page.setFontSizes", {"fontSizes": {"standard": 32, "fixed": 26}})
+            if role is not None:
+                login(page, *world.logins[role], role=role)
+            opened[role] = page
+        return opened[role]
+
+    yield page_for, errors
+    for page in opened.values():
+        page.context.close()
+
+
+@pytest.mark.parametrize("shown", PAGES, ids=[p.name for p in PAGES])
+def test_at_200_percent_text_no_page_scrolls_sideways(large_text_pages, world, shown):
+    page_for, errors = large_text_pages
+    page = page_for(shown.role)
+    show(page, world, shown, signed_in=True)
+    assert page.evaluate("() => getComputedStyle(document.documentElement).fontSize") == "32px"
+    assert page.evaluate(OVERFLOW) <= 0, f"{shown.name} scrolls sideways at 200 % text"
+    assert not errors, errors
