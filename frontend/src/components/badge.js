@@ -1,10 +1,16 @@
-// The overview's status column, as the manual describes it: empty while no service acted,
-// then the inviting services, then the accepting service with its notes and contact person.
+// The overview's status column, after the manual: "open" while no service acted, then the
+// inviting services, then the accepting service with its notes and contact person. The tag
+// holds a short label ("Uitgenodigd"); who invited or accepted follows it as plain text.
 // The status is the server's (`request.status`): after the decision deadline an invited pupil
 // is `not_placed`, whatever invitations it had; the client derives no status of its own.
 import { html } from '../html.js';
 import { t } from '../i18n/index.js';
 import { formatPhone } from '../lib/format.js';
+
+/** A status tag: a short label with its status's tint, edge and mark (styles.css, "Tags"). */
+export function Tag({ status, children }) {
+  return html`<strong class=${`badge badge-${status}`}>${children}</strong>`;
+}
 
 export function StatusBadge({ request, detailed = false }) {
   const { status } = request;
@@ -12,7 +18,8 @@ export function StatusBadge({ request, detailed = false }) {
     const { service, notes, contact_person: contact } = request.acceptance;
     return html`
       <div class="status">
-        <span class="badge badge-accepted">${t('status.accepted_by', { name: service?.name ?? '' })}</span>
+        <${Tag} status="accepted">${t('status.accepted')}</${Tag}>
+        ${service?.name && html` <span class="status-by">${t('status.by', { names: service.name })}</span>`}
         ${detailed && notes && html`<p class="status-notes">${notes}</p>`}
         ${detailed && contact && html`<p class="status-contact">${t('status.contact')}: ${contact.name}, ${formatPhone(contact.phone)}, <a href=${`mailto:${contact.email}`}>${contact.email}</a></p>`}
       </div>`;
@@ -23,12 +30,14 @@ export function StatusBadge({ request, detailed = false }) {
       .map((i) => i.service?.name)
       .filter(Boolean)
       .join(', ');
-    return html`<span class="badge badge-invited">${names ? t('status.invited_by', { names }) : t('status.invited')}</span>`;
+    return html`<span class="status"><${Tag} status="invited">${t('status.invited')}</${Tag}>${
+      names && html` <span class="status-by">${t('status.by', { names })}</span>`
+    }</span>`;
   }
-  if (status === 'not_placed') return html`<span class="badge badge-not-placed">${t('status.not_placed')}</span>`;
-  if (status === 'withdrawn') return html`<span class="badge badge-withdrawn">${t('status.withdrawn')}</span>`;
-  // Open: the manual's column stays empty; a screen reader still hears the state.
-  return html`<span class="badge badge-open"><span class="visually-hidden">${t('status.open')}</span></span>`;
+  if (status === 'not_placed') return html`<${Tag} status="not-placed">${t('status.not_placed')}</${Tag}>`;
+  if (status === 'withdrawn') return html`<${Tag} status="withdrawn">${t('status.withdrawn')}</${Tag}>`;
+  // Open: no service acted yet; labelled like every other status.
+  return html`<${Tag} status="open">${t('status.open')}</${Tag}>`;
 }
 
 /** The status column in words, as the badge and its notes say it (the live announcements
@@ -37,14 +46,14 @@ export function statusWords(request) {
   const { status } = request;
   let words;
   if (status === 'accepted' && request.acceptance)
-    words = t('status.accepted_by', { name: request.acceptance.service?.name ?? '' });
+    words = `${t('status.accepted')} ${t('status.by', { names: request.acceptance.service?.name ?? '' })}`;
   else if (status === 'invited') {
     const names = (request.invitations || [])
       .filter((i) => i.outcome === 'pending')
       .map((i) => i.service?.name)
       .filter(Boolean)
       .join(', ');
-    words = names ? t('status.invited_by', { names }) : t('status.invited');
+    words = names ? `${t('status.invited')} ${t('status.by', { names })}` : t('status.invited');
   } else words = t(`status.${status === 'not_placed' || status === 'withdrawn' ? status : 'open'}`);
   const notes = outcomeLines(request).map((l) => l.text);
   return [words, ...notes].join('; ');

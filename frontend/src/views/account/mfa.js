@@ -143,7 +143,7 @@ export function MfaSection({ user }) {
             ? html`<${Enrol} enrolment=${enrolment} onDone=${done} />`
             : html`
             <p>${t('mfa.intro')}</p>
-            <div class="actions"><button type="button" class="primary" aria-disabled=${busy ? 'true' : undefined} onClick=${start}>${t('mfa.start')}</button></div>`
+            <div class="actions"><button type="button" aria-disabled=${busy ? 'true' : undefined} onClick=${start}>${t('mfa.start')}</button></div>`
       }
     </section>`;
 }

@@ -82,7 +82,7 @@ function Secret({ token, onDone }) {
         <input id="secret" type="text" ref=${input} readonly spellcheck="false" value=${token.token} class="mono" onFocus=${(e) => e.currentTarget.select()} />
       </div>
       <div class="actions">
-        <button type="button" class="primary" onClick=${copy}>${t('tokens.copy')}</button>
+        <button type="button" onClick=${copy}>${t('tokens.copy')}</button>
         <button type="button" onClick=${onDone}>${t('tokens.stored')}</button>
       </div>
       <p role="status" class="hint">${copied === 'ok' ? t('tokens.copied') : copied === 'select' ? t('tokens.copy_by_hand') : ''}</p>
@@ -145,7 +145,7 @@ export function ApiTokens() {
             ? html`<p class="card">${t('tokens.none')}</p>`
             : html`
         <div class="table-wrap" tabindex="0">
-          <table>
+          <table class="cards">
             <caption class="visually-hidden">${t('tokens.list')}</caption>
             <thead><tr>
               <th scope="col">${t('tokens.name')}</th>
@@ -158,13 +158,12 @@ export function ApiTokens() {
             <tbody>${rows.map(
               (k) => html`
               <tr key=${k.id}>
-                <td>${k.name}<br /><span class="hint mono">${k.prefix}…</span>
-                  <span class="show-narrow hint">${access(k)} · ${expiry(k)}</span></td>
-                <td class="hide-narrow">${access(k)}</td>
-                <td class="hide-narrow">${formatDate(k.created_at)}</td>
-                <td class="hide-narrow">${k.last_used_at ? formatDateTime(k.last_used_at) : t('tokens.never_used')}</td>
-                <td class="hide-narrow">${expiry(k)}</td>
-                <td><button type="button" class="danger" onClick=${() => setRevoking(k)} aria-label=${t('tokens.revoke_named', { name: k.name })}>${t('tokens.revoke')}</button></td>
+                <td class="card-title">${k.name}<br /><span class="hint mono">${k.prefix}…</span></td>
+                <td class="hide-narrow" data-label=${t('tokens.access')}>${access(k)}</td>
+                <td class="hide-narrow" data-label=${t('tokens.created')}>${formatDate(k.created_at)}</td>
+                <td class="hide-narrow" data-label=${t('tokens.last_used')}>${k.last_used_at ? formatDateTime(k.last_used_at) : t('tokens.never_used')}</td>
+                <td class="hide-narrow" data-label=${t('tokens.expires_column')}>${expiry(k)}</td>
+                <td class="row-actions"><button type="button" class="danger" onClick=${() => setRevoking(k)} aria-label=${t('tokens.revoke_named', { name: k.name })}>${t('tokens.revoke')}</button></td>
               </tr>`,
             )}</tbody>
           </table>

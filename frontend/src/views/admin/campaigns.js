@@ -133,7 +133,7 @@ export function Campaigns() {
             ? html`<p class="card">${t('campaign.none')}</p>`
             : html`
         <div class="table-wrap" tabindex="0">
-          <table>
+          <table class="cards">
             <caption class="visually-hidden">${t('campaigns.title')}</caption>
             <thead><tr><th scope="col">${t('campaigns.school_year')}</th><th scope="col">${t('track.switch')}</th>
               ${MOMENTS.map((m) => html`<th scope="col" class="hide-narrow">${t(`campaigns.${m}`)}</th>`)}
@@ -142,9 +142,9 @@ export function Campaigns() {
               ${rows.map(
                 (c) => html`
                 <tr key=${c.id}>
-                  <td>${c.school_year}</td><td>${t(`track.${c.track}`)}</td>
-                  ${MOMENTS.map((m) => html`<td class="hide-narrow">${formatDateTime(c[m])}</td>`)}
-                  <td>${t(`phase.${phaseOf(c)}`)}</td>
+                  <td class="card-title">${c.school_year}</td><td data-label=${t('track.switch')}>${t(`track.${c.track}`)}</td>
+                  ${MOMENTS.map((m) => html`<td class="hide-narrow" data-label=${t(`campaigns.${m}`)}>${formatDateTime(c[m])}</td>`)}
+                  <td data-label=${t('field.status')}>${t(`phase.${phaseOf(c)}`)}</td>
                   <td class="row-actions">
                     <button type="button" class="small" onClick=${() => {
                       setMessage(null);

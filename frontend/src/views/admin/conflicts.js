@@ -25,11 +25,11 @@ function Side({ side, number, onWithdraw }) {
   const named = { name: pupil(side), school: side.school.name };
   return html`
     <tr>
-      ${number && html`<th scope="rowgroup" rowspan="2" class="conflict-number hide-narrow">${number}</th>`}
-      <td><a href=${`/admin/requests/${side.id}`}>${side.last_name} ${side.first_name}</a></td>
-      <td>${side.school.name}</td>
-      <td>${t(`conflicts.status.${side.status}`)}</td>
-      <td class="hide-narrow">${formatDateTime(side.created_at)}</td>
+      ${number && html`<th scope="rowgroup" rowspan="2" class="conflict-number hide-narrow" data-label=${t('conflicts.pair')}>${number}</th>`}
+      <td class="card-title"><a href=${`/admin/requests/${side.id}`}>${side.last_name} ${side.first_name}</a></td>
+      <td data-label=${t('service.school')}>${side.school.name}</td>
+      <td data-label=${t('field.status')}>${t(`conflicts.status.${side.status}`)}</td>
+      <td class="hide-narrow" data-label=${t('conflicts.entered')}>${formatDateTime(side.created_at)}</td>
       <td class="row-actions">
         ${
           side.actions.includes('withdraw')
@@ -89,7 +89,7 @@ export function Conflicts({ search }) {
               ? html`<p class="card">${t('conflicts.none')}</p>`
               : html`
         <div class="table-wrap" tabindex="0">
-          <table class="conflicts">
+          <table class="conflicts cards">
             <caption class="visually-hidden">${t('conflicts.title')}</caption>
             <thead><tr>
               <th scope="col" class="hide-narrow">${t('conflicts.pair')}</th>

@@ -219,12 +219,12 @@ export function Dashboard({ search }) {
         <h2>${t('dashboard.by_province')}</h2>
         ${Object.keys(d.by_province || {}).length > 0 && html`<${ProvinceChart} byProvince=${d.by_province} />`}
         <div class="table-wrap" tabindex="0">
-          <table>
+          <table class="cards">
             <caption class="visually-hidden">${t('dashboard.by_province')}</caption>
             <thead><tr><th scope="col">${t('field.province')}</th>${STATUSES.map((s) => html`<th scope="col">${t(`status_filter.${s}`)}</th>`)}</tr></thead>
             <tbody>${Object.entries(d.by_province || {}).map(
               ([p, counts]) => html`
-              <tr><td>${t(`province.${p}`)}</td>${STATUSES.map((s) => html`<td>${counts[s] ?? 0}</td>`)}</tr>`,
+              <tr><td class="card-title">${t(`province.${p}`)}</td>${STATUSES.map((s) => html`<td data-label=${t(`status_filter.${s}`)}>${counts[s] ?? 0}</td>`)}</tr>`,
             )}</tbody>
           </table>
         </div>
@@ -241,14 +241,16 @@ export function Dashboard({ search }) {
             ? html`<p class="card">${t('dashboard.none_open')}</p>`
             : html`
           <div class="table-wrap" tabindex="0">
-            <table>
+            <table class="cards">
               <caption class="visually-hidden">${t('dashboard.still_open', { count: d.still_open.length })}</caption>
               <thead><tr><th scope="col">${t('field.name')}</th><th scope="col">${t('service.school')}</th>
                 <th scope="col" class="hide-narrow">${t('field.province')}</th><th scope="col">${t('field.status')}</th></tr></thead>
               <tbody>${d.still_open.map(
                 (r) => html`
-                <tr key=${r.id}><td><a href=${`/admin/requests/${r.id}`}>${r.last_name} ${r.first_name}</a></td><td>${r.school}</td>
-                  <td class="hide-narrow">${t(`province.${r.province}`)}</td><td>${t(`status_filter.${r.status}`)}</td></tr>`,
+                <tr key=${r.id}><td class="card-title"><a href=${`/admin/requests/${r.id}`}>${r.last_name} ${r.first_name}</a></td>
+                  <td data-label=${t('service.school')}>${r.school}</td>
+                  <td class="hide-narrow" data-label=${t('field.province')}>${t(`province.${r.province}`)}</td>
+                  <td data-label=${t('field.status')}>${t(`status_filter.${r.status}`)}</td></tr>`,
               )}</tbody>
             </table>
           </div>`

@@ -213,7 +213,7 @@ export function Organisations({ search }) {
 
   const rows = items(list.data);
   return html`
-    <${Page} title=${t('orgs.title')} wide actions=${!adding && html`<button type="button" class="primary" onClick=${() => setAdding(true)}>${t('orgs.add')}</button>`}>
+    <${Page} title=${t('orgs.title')} wide actions=${!adding && html`<button type="button" class=${editing ? '' : 'primary'} onClick=${() => setAdding(true)}>${t('orgs.add')}</button>`}>
       <${Alert}>${error}</${Alert}>
       <${Alert} kind="success">${message}</${Alert}>
       ${

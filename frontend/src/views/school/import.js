@@ -31,7 +31,7 @@ function Report({ report }) {
         rows.size > 0 &&
         html`
         <div class="table-wrap" tabindex="0">
-          <table>
+          <table class="cards">
             <caption class="visually-hidden">${t('import.problems')}</caption>
             <thead><tr><th scope="col">${t('import.row')}</th><th scope="col">${t('import.field')}</th><th scope="col">${t('import.problem')}</th></tr></thead>
             <tbody>
@@ -39,9 +39,9 @@ function Report({ report }) {
                 problems.map(
                   (p, i) => html`
                 <tr>
-                  ${i === 0 && html`<th scope="row" rowspan=${problems.length}>${t('import.row_n', { row })}</th>`}
-                  <td>${fieldName(p.field)}</td>
-                  <td>${errorText(p.code, p.message)}</td>
+                  ${i === 0 && html`<th scope="row" class="card-title" rowspan=${problems.length}>${t('import.row_n', { row })}</th>`}
+                  <td data-label=${t('import.field')}>${fieldName(p.field)}</td>
+                  <td data-label=${t('import.problem')}>${errorText(p.code, p.message)}</td>
                 </tr>`,
                 ),
               )}

@@ -111,7 +111,7 @@ export function Supervisors() {
             ? html`<p class="card">${t('supervisors.none')}</p>`
             : html`
         <div class="table-wrap" tabindex="0">
-          <table>
+          <table class="cards">
             <caption class="visually-hidden">${t('supervisors.title')}</caption>
             <thead><tr><th scope="col">${t('field.name')}</th><th scope="col">${t('field.phone')}</th>
               <th scope="col">${t('field.email')}</th><th scope="col"><span class="visually-hidden">${t('common.actions')}</span></th></tr></thead>
@@ -119,9 +119,9 @@ export function Supervisors() {
               ${rows.map(
                 (s) => html`
                 <tr key=${s.id}>
-                  <td>${s.first_name} ${s.last_name}</td>
-                  <td>${formatPhone(s.phone)}</td>
-                  <td>${s.email}</td>
+                  <td class="card-title">${s.first_name} ${s.last_name}</td>
+                  <td data-label=${t('field.phone')}>${formatPhone(s.phone)}</td>
+                  <td data-label=${t('field.email')}>${s.email}</td>
                   <td class="row-actions">
                     <button type="button" class="small" onClick=${() => {
                       setMessage(null);

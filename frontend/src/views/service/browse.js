@@ -4,6 +4,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { download, get } from '../../api.js';
 import { Alert } from '../../components/alert.js';
 import { useChangeAnnouncer } from '../../components/announce.js';
+import { Tag } from '../../components/badge.js';
 import { ChoiceGroup, errorText, SelectField, TextField } from '../../components/field.js';
 import { Result, useResult } from '../../components/focus.js';
 import { FilterPanel, ListCount, SortHeader } from '../../components/list.js';
@@ -97,17 +98,21 @@ function myInvitation(request, user) {
  */
 function serviceStatus(request, user) {
   const mine = myInvitation(request, user);
-  if (request.status === 'not_placed') return ['not-placed', t('status.not_placed')];
-  if (request.status === 'withdrawn') return ['withdrawn', t('status.withdrawn')];
+  if (request.status === 'not_placed') return { kind: 'not-placed', words: t('status.not_placed') };
+  if (request.status === 'withdrawn') return { kind: 'withdrawn', words: t('status.withdrawn') };
   if (request.acceptance && request.acceptance.service?.id === user.organisation?.id)
-    return ['accepted', t('service.accepted_by_you')];
-  if (mine) return [mine.outcome === 'pending' ? 'invited' : 'withdrawn', t(`outcome.${mine.outcome}`)];
-  return ['open', t('service.not_invited')];
+    return { kind: 'accepted', words: t('status.accepted'), byYou: true };
+  if (mine?.outcome === 'pending') return { kind: 'invited', words: t('status.invited'), byYou: true };
+  if (mine) return { kind: 'withdrawn', words: t(`outcome.${mine.outcome}`) };
+  return { kind: 'open', words: t('service.not_invited') };
 }
 
+/** A short tag, then who: "[Aanvaard] door jouw dienst". */
 export function ServiceStatus({ request, user }) {
-  const [kind, words] = serviceStatus(request, user);
-  return html`<span class=${`badge badge-${kind}`}>${words}</span>`;
+  const { kind, words, byYou } = serviceStatus(request, user);
+  const tag = html`<${Tag} status=${kind}>${words}</${Tag}>`;
+  if (!byYou) return tag;
+  return html`<span class="status">${tag} <span class="status-by">${t('status.by_you')}</span></span>`;
 }
 
 /** Says by name what changed in a service's list while it is open (another service accepted a
@@ -118,7 +123,10 @@ function useAnnouncedList(list, user, shape) {
     loading: list.loading,
     shape,
     name: (r) => `${r.first_name} ${r.last_name}`,
-    words: (r) => serviceStatus(r, user)[1],
+    words: (r) => {
+      const { words, byYou } = serviceStatus(r, user);
+      return byYou ? `${words} ${t('status.by_you')}` : words;
+    },
   });
 }
 
