@@ -148,7 +148,7 @@ def test_on_a_wide_screen_the_navigation_shows(browser, live, world):
     nav = page.get_by_role("navigation", name="Hoofdmenu")
     assert nav.is_visible()
     links = nav.get_by_role("link")
-    assert links.count() == 7
+    assert links.count() == 8
     for n in range(links.count()):
         assert links.nth(n).is_visible()
     # The navigation sits under the brand, on at most two lines at 1280 px.

@@ -70,7 +70,7 @@ export function Retention() {
         rows.length > 0 &&
         html`
         <div class="table-wrap" tabindex="0">
-          <table>
+          <table class="cards">
             <caption class="visually-hidden">${t('retention.title')}</caption>
             <thead><tr><th scope="col">${t('campaigns.school_year')}</th><th scope="col">${t('retention.purge_at')}</th>
               <th scope="col">${t('retention.notice')}</th><th scope="col">${t('retention.postponed')}</th>
@@ -79,11 +79,11 @@ export function Retention() {
               ${rows.map(
                 (r) => html`
                 <tr key=${r.campaign_id}>
-                  <td>${r.school_year} · ${t(`track.${r.track}`)}</td>
-                  <td>${r.purged_at ? t('retention.purged_on', { date: formatDate(r.purged_at) }) : formatDate(r.purge_at)}</td>
-                  <td>${r.notice_sent_at ? t('retention.notice_sent', { date: formatDate(r.notice_sent_at) }) : t('retention.notice_due', { date: formatDate(r.notice_at) })}</td>
-                  <td>${r.postponed_until ? html`${formatDate(r.postponed_until)}<br /><span class="hint">${r.postpone_reason}</span>` : t('retention.not_postponed')}</td>
-                  <td class="row-actions">
+                  <td class="card-title">${r.school_year} · ${t(`track.${r.track}`)}</td>
+                  <td data-label=${t('retention.purge_at')}>${r.purged_at ? t('retention.purged_on', { date: formatDate(r.purged_at) }) : formatDate(r.purge_at)}</td>
+                  <td data-label=${t('retention.notice')}>${r.notice_sent_at ? t('retention.notice_sent', { date: formatDate(r.notice_sent_at) }) : t('retention.notice_due', { date: formatDate(r.notice_at) })}</td>
+                  <td data-label=${t('retention.postponed')}>${r.postponed_until ? html`${formatDate(r.postponed_until)}<br /><span class="hint">${r.postpone_reason}</span>` : t('retention.not_postponed')}</td>
+                  <td class="row-actions card-actions">
                     ${
                       r.can_postpone &&
                       html`<button type="button" class="small" onClick=${() => {
