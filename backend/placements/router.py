@@ -16,7 +16,7 @@ from backend.placements.lists import summary
 from backend.placements.params import RequestListParams
 from backend.placements.reading import disclosure
 from backend.placements.schemas import RequestRead, RequestSummary, RevealBody
-from backend.schemas import Page, PageParams, page_response
+from backend.schemas import CursorPage, Page, PageParams, page_response
 
 router = APIRouter(prefix="/placement-requests", tags=["placement requests"])
 ClientAddress = Annotated[str, Depends(client_address)]
@@ -33,7 +33,7 @@ def with_etag(body: Body, status_code: int = 200, **headers: str) -> JSONRespons
 @router.get(
     "",
     summary="The overview (school: its own; service: browse; admin: all)",
-    response_model=Page[RequestRead],
+    response_model=CursorPage[RequestRead],
 )
 async def list_requests(
     actor: CurrentActor, db: SessionDep, params: Annotated[RequestListParams, Query()]

@@ -16,6 +16,7 @@ from backend.campaigns.models import Campaign, Track
 from backend.campaigns.phase import Phase, phase_of
 from backend.db import rowcount
 from backend.errors import (
+    DomainError,
     FieldError,
     PreconditionFailed,
     PreconditionRequired,
@@ -77,18 +78,14 @@ async def open_campaign(session: AsyncSession, track: str) -> Campaign:
     raise AssertionError("unreachable: create is only allowed while requests are open")
 
 
-async def ensure_unique(
+async def existing_request(
     session: AsyncSession,
     campaign_id: uuid.UUID,
     school_id: uuid.UUID,
     national_number: str,
-    *,
     except_id: uuid.UUID | None = None,
-) -> None:
-    """409 `duplicate_request` when the school already entered the pupil in the campaign.
-    Only the school's own requests count: another school's pupil is never refused or
-    signalled (it would tell one school about another's pupils); the admin sees such pairs
-    as conflicts (admin/conflicts.py)."""
+) -> uuid.UUID | None:
+    """The school's own request of the pupil in the campaign, if any (by the keyed hash)."""
     query = select(PlacementRequest.id).where(
         PlacementRequest.campaign_id == campaign_id,
         PlacementRequest.school_id == school_id,
@@ -97,8 +94,31 @@ async def ensure_unique(
     )
     if except_id is not None:
         query = query.where(PlacementRequest.id != except_id)
-    if await session.scalar(query.limit(1)) is not None:
-        raise DuplicateRequest(field="national_number")
+    return await session.scalar(query.limit(1))
+
+
+def duplicate(existing_id: uuid.UUID | None) -> DomainError:
+    """409 `duplicate_request` naming the school's own request of the pupil (`existing_id`),
+    so that a script can read or edit that one instead."""
+    extra = {"existing_id": str(existing_id)} if existing_id is not None else {}
+    return DuplicateRequest(field="national_number", **extra)
+
+
+async def ensure_unique(
+    session: AsyncSession,
+    campaign_id: uuid.UUID,
+    school_id: uuid.UUID,
+    national_number: str,
+    *,
+    except_id: uuid.UUID | None = None,
+) -> None:
+    """409 `duplicate_request` (with `existing_id`) when the school already entered the
+    pupil in the campaign. Only the school's own requests count: another school's pupil is
+    never refused or signalled (it would tell one school about another's pupils); the admin
+    sees such pairs as conflicts (admin/conflicts.py)."""
+    found = await existing_request(session, campaign_id, school_id, national_number, except_id)
+    if found is not None:
+        raise duplicate(found)
 
 
 def withdrawn_hash(request_id: uuid.UUID) -> str:
@@ -118,13 +138,17 @@ def _to_row(values: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-async def _flush_unique(session: AsyncSession) -> None:
+async def _flush_unique(session: AsyncSession, request: PlacementRequest, number: str) -> None:
     # A school's two simultaneous inserts of one pupil: the constraint decides, not a 500.
     try:
         async with session.begin_nested():
             await session.flush()
     except IntegrityError:
-        raise DuplicateRequest(field="national_number") from None
+        with session.no_autoflush:
+            found = await existing_request(
+                session, request.campaign_id, request.school_id, number
+            )
+        raise duplicate(found) from None
 
 
 async def insert_unique(
@@ -155,7 +179,7 @@ async def create(session: AsyncSession, actor: Actor, body: RequestCreate) -> Pl
         **row,
     )
     session.add(request)
-    await _flush_unique(session)
+    await _flush_unique(session, request, values["national_number"])
     add_event(session, request, actor, "created")
     live.request_changed(
         session,
