@@ -57,8 +57,10 @@ class RequestListParams(PageParams):
     mine: Literal["invited", "accepted", "placed_elsewhere", "withdrawn"] | None = Field(
         None, description="A service's own lists"
     )
-    sort: Literal["newest", "oldest", "name", "start_date", "distance", "status", "updated"] = Field(
-        "newest",
-        description="`updated`: in order of change, oldest first, with `next_cursor` (the "
-        "order of `updated_since` and `cursor`, which take no other)",
+    sort: Literal["newest", "oldest", "name", "start_date", "distance", "status", "updated"] = (
+        Field(
+            "newest",
+            description="`updated`: in order of change, oldest first, with `next_cursor` (the "
+            "order of `updated_since` and `cursor`, which take no other)",
+        )
     )

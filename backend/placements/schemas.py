@@ -220,3 +220,55 @@ class RequestSummary(BaseModel):
     campaign_id: uuid.UUID | None
     decision_deadline: datetime | None
     deadline_near: bool = Field(description="The decision deadline is within 7 days")
+
+
+# --- the import's report ------------------------------------------------------------------
+
+ImportMode = Literal["create_only", "create_or_update", "skip_existing"]
+RowResult = Literal["created", "updated", "unchanged", "refused"]
+
+
+class ImportRowError(_Read):
+    row: int = Field(description="The spreadsheet's row number (the header is row 1)")
+    field: str
+    code: str = Field(
+        description="`duplicate_request` (mode create_only: the school's own request of "
+        "the pupil is `existing_id`), `duplicate_in_file`, `unknown_supervisor`, or a "
+        "field's validation code"
+    )
+    message: str
+    existing_id: uuid.UUID | None = Hidden("`duplicate_request`: the school's own request")
+
+
+class ImportRowReport(_Read):
+    row: int = Field(description="The spreadsheet's row number (the header is row 1)")
+    result: RowResult = Field(
+        description="What the row does (a dry run, or a refused file: what it would do): "
+        "`created` a request, `updated` the school's request of the pupil, left it "
+        "`unchanged` (the same values, mode skip_existing, or `code` request_locked), or "
+        "`refused` (its errors are in `errors`)"
+    )
+    id: uuid.UUID | None = Field(
+        description="The request: the existing one, or the one created (null in a dry run "
+        "and when refused)"
+    )
+    fields: list[str] = Hidden("`updated`: the fields that change")
+    code: Literal["request_locked"] | None = Hidden(
+        "`unchanged` although the values differ: the request is accepted, a service has the "
+        "pupil, and is no longer edited"
+    )
+
+
+class ImportReport(_Read):
+    """The import's answer (and, with 422 import_invalid, the problem's members)."""
+
+    rows: int = Field(description="The file's non-empty rows")
+    valid: int = Field(description="The rows without errors")
+    dry_run: bool
+    mode: ImportMode
+    created: int = Field(description="Rows whose `result` is `created` (a dry run: would be)")
+    updated: int
+    unchanged: int
+    refused: int
+    errors: list[ImportRowError]
+    results: list[ImportRowReport] = Field(description="One per row, in the file's order")

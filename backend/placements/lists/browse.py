@@ -19,6 +19,7 @@ from sqlalchemy.sql.elements import BindParameter
 from backend.auth.actor import Actor
 from backend.campaigns.models import Campaign, Track
 from backend.db import dialect_of
+from backend.placements.lists import sync
 from backend.placements.lists.distance import (
     Origin,
     bounding_box,
@@ -28,7 +29,6 @@ from backend.placements.lists.distance import (
     origin_of,
     origin_values,
 )
-from backend.placements.lists import sync
 from backend.placements.lists.overview import like_pattern
 from backend.placements.models import (
     PlacementRequest,

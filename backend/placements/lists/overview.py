@@ -9,11 +9,11 @@ from sqlalchemy import Select, bindparam, func, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import BindParameter
 
+from backend import crypto
 from backend.auth.actor import Actor
 from backend.campaigns.models import Campaign, Track
 from backend.db import dialect_of
 from backend.organisations.models import OrganisationKind
-from backend import crypto
 from backend.placements.lists import sync
 from backend.placements.models import PlacementRequest
 from backend.placements.params import RequestListParams
@@ -187,4 +187,6 @@ async def all_for_export(
     """Every request of the overview (no pagination), for the export."""
     begin = sync.start(params) if sync.is_sync(params) else None
     query = _export_query(_list_shape(actor, params), _sort(params), dialect_of(session))
-    return await views.load_all(session, query, {**_list_values(actor, params), **sync.values(begin)})
+    return await views.load_all(
+        session, query, {**_list_values(actor, params), **sync.values(begin)}
+    )

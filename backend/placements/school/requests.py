@@ -2,6 +2,7 @@
 
 import hashlib
 import uuid
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Insert, select
@@ -44,6 +45,7 @@ _EDITABLE = tuple(f for f in RequestUpdate.model_fields if f != "national_number
 _COLUMNS = frozenset(
     {*_EDITABLE, "latitude", "longitude", "national_number_encrypted", "national_number_hash"}
 )
+EDITABLE_COLUMNS = tuple(sorted(_COLUMNS))  # (the import's create_or_update compares them)
 
 
 # --- errors of this module ---------------------------------------------------------------
@@ -100,8 +102,9 @@ async def existing_request(
 def duplicate(existing_id: uuid.UUID | None) -> DomainError:
     """409 `duplicate_request` naming the school's own request of the pupil (`existing_id`),
     so that a script can read or edit that one instead."""
-    extra = {"existing_id": str(existing_id)} if existing_id is not None else {}
-    return DuplicateRequest(field="national_number", **extra)
+    if existing_id is None:
+        return DuplicateRequest(field="national_number")
+    return DuplicateRequest(field="national_number", existing_id=str(existing_id))
 
 
 async def ensure_unique(
@@ -145,9 +148,7 @@ async def _flush_unique(session: AsyncSession, request: PlacementRequest, number
             await session.flush()
     except IntegrityError:
         with session.no_autoflush:
-            found = await existing_request(
-                session, request.campaign_id, request.school_id, number
-            )
+            found = await existing_request(session, request.campaign_id, request.school_id, number)
         raise duplicate(found) from None
 
 
@@ -309,6 +310,30 @@ async def _write_if_current(
         fresh = await load(session, request.id)
         _check(action, fresh)
         raise PreconditionFailed(current_version=fresh.version)
+
+
+async def write_import_update(
+    session: AsyncSession,
+    request_id: uuid.UUID,
+    version: int,
+    changes: dict[str, Any],
+    now: datetime,
+) -> None:
+    """An import row's edit of the school's request (mode create_or_update), at the version
+    the import read, while the table allows an edit: as the form's, so a request accepted
+    or edited meanwhile answers 412 and the whole import is undone."""
+    result = await session.execute(
+        sa_update(PlacementRequest)
+        .where(
+            PlacementRequest.id == request_id,
+            PlacementRequest.version == version,
+            PlacementRequest.state.in_(TABLE[Action.edit].states),
+        )
+        .values(version=PlacementRequest.version + 1, updated_at=now, **changes)
+        .execution_options(synchronize_session=False)
+    )
+    if rowcount(result) != 1:
+        raise PreconditionFailed("A request changed while the file was imported: import again")
 
 
 async def withdraw(
