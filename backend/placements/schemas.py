@@ -188,7 +188,10 @@ class RequestRead(_Read):
         "The school and the admin: the acceptances their services undid, oldest first (the "
         "reason is in the request's history)"
     )
-    withdrawn_at: datetime | None = Hidden("The admin")
+    withdrawn_at: datetime | None = Hidden(
+        "The admin; the owning school in its sync and `status=withdrawn` list, which alone "
+        "show it its withdrawn requests (status `withdrawn`)"
+    )
     created_at: datetime
     updated_at: datetime
     version: int = Field(description="The ETag; PATCH's If-Match")
