@@ -1,5 +1,5 @@
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
 from fastapi.responses import Response
@@ -11,6 +11,7 @@ from backend.admin.schemas import (
     Conflict,
     Dashboard,
     OutboxRead,
+    PersonalData,
     RevealReason,
     WithdrawalIn,
 )
@@ -21,7 +22,7 @@ from backend.placements.files import words
 from backend.placements.school import requests as school_requests
 from backend.placements.transitions import RequestLocked, RequestWithdrawn
 from backend.schemas import Page, PageParams
-from backend.tabular import Format, download
+from backend.tabular import FILE_RESPONSES, Format, download
 
 router = APIRouter(prefix="/admin", tags=["admin"])
 ClientAddress = Annotated[str, Depends(client_address)]
@@ -60,7 +61,7 @@ async def outbox(
     "/exports/requests",
     summary="All requests of a campaign as CSV or XLSX",
     response_class=Response,
-    responses=problems(NotFound),
+    responses={**FILE_RESPONSES, **problems(NotFound)},
 )
 async def export_requests(
     campaign_id: uuid.UUID,
@@ -95,8 +96,9 @@ async def personal_data(
     db: SessionDep,
     client: ClientAddress,
     reason: Annotated[RevealReason, Query(description="Why the data are needed (audited)")],
-) -> dict[str, Any]:
-    return await service.personal_data(db, actor, request_id, reason, client)
+) -> PersonalData:
+    found = await service.personal_data(db, actor, request_id, reason, client)
+    return PersonalData.model_validate(found)
 
 
 @router.get(

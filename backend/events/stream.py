@@ -123,7 +123,11 @@ async def _stream(request: Request, actor: Actor) -> AsyncIterator[str]:
     summary="Live updates (server-sent events)",
     response_class=StreamingResponse,
     responses={
-        200: {"content": {"text/event-stream": {}}, "description": "The event stream"},
+        200: {
+            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+            "description": "The event stream: `event: request_changed` with `data: "
+            '{"kind": ..., "request_id": ...}`, heartbeats as comments',
+        },
         # authenticate() and check_second_factor(), called here rather than as dependencies.
         **problems(NotAuthenticated, TokenInvalid, AccountDisabled, MfaEnrollmentRequired),
     },

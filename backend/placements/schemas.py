@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from backend.campaigns.phase import Phase
 from backend.campaigns.schemas import CampaignActions
 from backend.organisations.schemas import Province
-from backend.placements.models import InvitationOutcome, RequestStatus
+from backend.placements.models import EventKind, InvitationOutcome, RequestStatus
 from backend.placements.transitions import Action
 from backend.schemas import MultiLine, SingleLine, StrictModel
 
@@ -206,15 +206,31 @@ class RequestRead(_Read):
     distance_km: float = Hidden("The services' browse and own lists, when the distance is known")
 
 
+class StatusCounts(BaseModel):
+    """How many requests show each status (the overview's `status=` filter)."""
+
+    open: int = 0
+    invited: int = 0
+    accepted: int = 0
+    not_placed: int = 0
+
+
+class OwnListCounts(BaseModel):
+    """How many requests a service's own lists hold (`mine=`)."""
+
+    invited: int = 0
+    accepted: int = 0
+
+
 class RequestSummary(BaseModel):
     """A start page's numbers for one track, as the caller may know them."""
 
     track: Literal["duaal", "stage"]
-    by_status: dict[str, int] = Field(
-        description="open, invited, accepted, not_placed: the overview's `status=` filter "
-        "(a service: every request it may know, its browse list and its own lists)"
+    by_status: StatusCounts = Field(
+        description="The overview's `status=` filter (a service: every request it may know, "
+        "its browse list and its own lists)"
     )
-    mine: dict[str, int] | None = Field(
+    mine: OwnListCounts | None = Field(
         None, description="A service's own lists (`mine=invited`, `mine=accepted`)"
     )
     places_left: int | None = Field(
@@ -223,6 +239,44 @@ class RequestSummary(BaseModel):
     campaign_id: uuid.UUID | None
     decision_deadline: datetime | None
     deadline_near: bool = Field(description="The decision deadline is within 7 days")
+
+
+class RevealedData(_Read):
+    """A pupil's data the admin revealed (audited, with the reason)."""
+
+    id: uuid.UUID
+    national_number: str
+    phone: str
+    email: str
+
+
+# --- a request's history ------------------------------------------------------------------
+
+
+class HistoryActor(_Read):
+    organisation_id: uuid.UUID
+    organisation_name: str | None
+    role: Literal["admin", "school", "service"]
+
+
+class HistoryDetails(BaseModel):
+    """What an event records besides its kind; each member only where it applies."""
+
+    fields: list[str] = Hidden("`updated`: the fields changed")
+    reason: str = Hidden(
+        "`declined` (the service's), `released`, `withdrawn` by the admin: the reason given"
+    )
+    notes: str = Hidden("`accepted`: the service's notes")
+    contact_name: str = Hidden("`accepted`: the service's contact person")
+    via: Literal["import"] = Hidden("`created`, `updated`: by the import")
+
+
+class HistoryEvent(_Read):
+    id: uuid.UUID
+    at: datetime
+    kind: EventKind
+    actor: HistoryActor | None = Field(description="None: the system (a deadline, a purge)")
+    details: HistoryDetails
 
 
 # --- the import's report ------------------------------------------------------------------

@@ -36,7 +36,7 @@ IMPORT_PROBLEMS = (importing.ImportInvalid, importing.ImportUnreadable, importin
     "/import-template",
     summary="The empty import template",
     response_class=Response,
-    responses={200: {"content": {m: {} for m in tabular.MEDIA_TYPES.values()}}},
+    responses=tabular.FILE_RESPONSES,
 )
 async def import_template(
     actor: SchoolActor, format: tabular.Format = "csv", lang: Lang = None
@@ -86,7 +86,7 @@ async def import_requests(
     "/export",
     summary="The school's overview as CSV or XLSX",
     response_class=Response,
-    responses={200: {"content": {m: {} for m in tabular.MEDIA_TYPES.values()}}},
+    responses=tabular.FILE_RESPONSES,
 )
 async def export_requests(
     actor: SchoolActor,
@@ -110,7 +110,7 @@ async def export_requests(
 @router.get(
     "/export/accepted",
     response_class=RawResponse,
-    responses={200: {"content": {m: {} for m in tabular.MEDIA_TYPES.values()}}},
+    responses=tabular.FILE_RESPONSES,
 )
 async def export_accepted(
     session: SessionDep,
