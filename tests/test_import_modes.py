@@ -14,7 +14,9 @@ async def _import(client, rows, *, mode: str | None = None, dry_run: bool = Fals
     params = {"track": "duaal", "dry_run": str(dry_run).lower()}
     if mode:
         params["mode"] = mode
-    return await client.post(IMPORT, params=params, files={"file": ("p.csv", _csv(rows), "text/csv")})
+    return await client.post(
+        IMPORT, params=params, files={"file": ("p.csv", _csv(rows), "text/csv")}
+    )
 
 
 async def _count(db, model=PlacementRequest) -> int:

@@ -13,8 +13,9 @@ import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from starlette.responses import StreamingResponse
 
 from backend.auth import api_tokens
@@ -132,7 +133,13 @@ async def _stream(request: Request, actor: Actor) -> AsyncIterator[str]:
         **problems(NotAuthenticated, TokenInvalid, AccountDisabled, MfaEnrollmentRequired),
     },
 )
-async def stream_events(request: Request) -> StreamingResponse:
+async def stream_events(
+    request: Request,
+    access_token: Annotated[
+        str | None,
+        Query(description="The access token, for a browser's EventSource (never an API token)"),
+    ] = None,
+) -> StreamingResponse:
     """Events `request_changed` ({kind, request_id}) for what the organisation may see;
     the access token goes in the Authorization header or as `?access_token=`."""
     actor = await _actor(request)
