@@ -64,6 +64,10 @@ class ReadModel(BaseModel):
 
 
 class Page(BaseModel, Generic[T]):
+    # Documented as a closed shape (`additionalProperties: false`): a generated client's
+    # page class takes no undocumented members.
+    model_config = ConfigDict(extra="forbid")
+
     items: list[T]
     total: int
     page: int

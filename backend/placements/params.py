@@ -10,6 +10,8 @@ from pydantic import AwareDatetime, Field
 from backend.organisations.schemas import Province
 from backend.schemas import PageParams, SingleLine
 
+Sort = Literal["newest", "oldest", "name", "start_date", "distance", "status", "updated"]
+
 
 class RequestListParams(PageParams):
     # every role
@@ -57,10 +59,8 @@ class RequestListParams(PageParams):
     mine: Literal["invited", "accepted", "placed_elsewhere", "withdrawn"] | None = Field(
         None, description="A service's own lists"
     )
-    sort: Literal["newest", "oldest", "name", "start_date", "distance", "status", "updated"] = (
-        Field(
-            "newest",
-            description="`updated`: in order of change, oldest first, with `next_cursor` (the "
-            "order of `updated_since` and `cursor`, which take no other)",
-        )
+    sort: Sort | None = Field(
+        None,
+        description="Default `newest`. `updated`: in order of change, oldest first, with "
+        "`next_cursor` (the order of `updated_since` and `cursor`, which take no other)",
     )

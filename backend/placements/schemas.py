@@ -98,12 +98,12 @@ class _Read(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class OrganisationRef(_Read):
+class RequestOrganisation(_Read):
     id: uuid.UUID
     name: str
 
 
-class CampaignRead(_Read):
+class RequestCampaign(_Read):
     id: uuid.UUID
     school_year: str
     track: Track
@@ -115,7 +115,7 @@ class CampaignRead(_Read):
     actions: CampaignActions
 
 
-class SupervisorRead(_Read):
+class RequestSupervisor(_Read):
     id: uuid.UUID
     first_name: str
     last_name: str
@@ -124,27 +124,27 @@ class SupervisorRead(_Read):
 
 
 class InvitationRead(_Read):
-    service: OrganisationRef
+    service: RequestOrganisation
     invited_at: datetime
     outcome: InvitationOutcome
     ended_at: datetime | None
 
 
-class ContactPerson(_Read):
+class AcceptanceContact(_Read):
     name: str
     phone: str
     email: str
 
 
 class AcceptanceRead(_Read):
-    service: OrganisationRef
+    service: RequestOrganisation
     accepted_at: datetime
     notes: str
-    contact_person: ContactPerson
+    contact_person: AcceptanceContact
 
 
 class ReleaseRead(_Read):
-    service: OrganisationRef
+    service: RequestOrganisation
     released_at: datetime
 
 
@@ -159,8 +159,8 @@ class RequestRead(_Read):
         description="Computed by the server: not_placed once the decision deadline passed "
         "without an acceptance"
     )
-    campaign: CampaignRead
-    school: OrganisationRef
+    campaign: RequestCampaign
+    school: RequestOrganisation
     first_name: str
     last_name: str
     postcode: str
@@ -168,7 +168,7 @@ class RequestRead(_Read):
     province: Province
     transport_modes: list[TransportMode]
     remarks: str | None
-    supervisor: SupervisorRead
+    supervisor: RequestSupervisor
     start_date: date | None
     end_date: date | None
     hours_per_week: int

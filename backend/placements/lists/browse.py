@@ -86,7 +86,7 @@ def _shape(params: RequestListParams, origin: Origin | None) -> _Shape:
         words=len(_words(params.q)),
         distance=origin is not None,
         max_km=origin is not None and params.max_km is not None,
-        sort="updated" if sync.is_sync(params) else params.sort,
+        sort="updated" if sync.is_sync(params) else params.sort or "newest",
         after=bool(params.cursor or params.updated_since),
     )
 

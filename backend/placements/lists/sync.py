@@ -76,7 +76,7 @@ def start(params: RequestListParams) -> Position | None:
     that moment or later), or at the beginning. 422 for what a sync cannot combine."""
     if "page" in params.model_fields_set and params.page != 1:
         raise FieldError.at("page", "page_with_cursor", "A sync pages with `cursor`, not `page`")
-    if "sort" in params.model_fields_set and params.sort != "updated":
+    if params.sort not in (None, "updated"):
         raise FieldError.at("sort", "sort_with_cursor", "A sync is in order of change")
     if params.cursor:
         return decode(params.cursor)
