@@ -5,6 +5,7 @@ entered does, and the report says per row what it did, with the request's id."""
 from sqlalchemy import func, select
 
 from backend.placements.models import PlacementRequest, RequestEvent
+from backend.placements.schemas import ImportReport
 from tests.schools_helpers import REQUESTS, ready, url
 from tests.services_helpers import ACCEPT_BODY, accept, invite
 from tests.test_import_export import IMPORT, _csv, _row
@@ -43,6 +44,7 @@ async def test_three_imported_and_one_new_pupil_in_each_mode(school_client, db):
     refused = await _import(school_client, rows)
     assert refused.status_code == 422 and refused.json()["code"] == "import_invalid"
     problem = refused.json()
+    ImportReport.model_validate({k: problem[k] for k in ImportReport.model_fields})
     assert [(e["row"], e["code"], e["existing_id"]) for e in problem["errors"]] == [
         (2, "duplicate_request", ids[0]),
         (3, "duplicate_request", ids[1]),
@@ -85,7 +87,8 @@ async def test_three_imported_and_one_new_pupil_in_each_mode(school_client, db):
     assert _results(report) == [(2, "unchanged"), (3, "updated"), (4, "updated"), (5, "unchanged")]
     assert [r["id"] for r in report["results"]] == [*ids, new_id]
     assert report["results"][1]["fields"] == ["hours_per_week"]
-    assert report["results"][2]["fields"] == ["city", "latitude", "longitude", "postcode"]
+    assert report["results"][2]["fields"] == ["city", "postcode"]
+    ImportReport.model_validate(report)  # the documented shape
     after = (await school_client.get(url(ids[1]))).json()
     assert after["hours_per_week"] == 12 and after["version"] == 2
     assert (await school_client.get(url(ids[2]))).json()["city"] == "Gentbrugge"

@@ -268,7 +268,7 @@ class HistoryDetails(BaseModel):
     )
     notes: str = Hidden("`accepted`: the service's notes")
     contact_name: str = Hidden("`accepted`: the service's contact person")
-    via: Literal["import"] = Hidden("`created`, `updated`: by the import")
+    via: str = Hidden("How the change came: `import` (`created`, `updated` by the import)")
 
 
 class HistoryEvent(_Read):

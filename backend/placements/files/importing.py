@@ -395,7 +395,9 @@ def _check_rows(
                 if changes and match.state not in editable:
                     report.update(result="unchanged", code="request_locked")
                 elif changes:
-                    report.update(result="updated", fields=sorted(changes))
+                    # The fields as the form names them (coordinates follow the postcode).
+                    fields = sorted(c for c in changes if c not in ("latitude", "longitude"))
+                    report.update(result="updated", fields=fields)
                     checked.updates.append((number, match, changes))
                 else:
                     report["result"] = "unchanged"
