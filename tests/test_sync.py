@@ -8,7 +8,7 @@ from backend import clock
 from backend.reference.national_number import format_national_number
 from tests import factories
 from tests.schools_helpers import REQUESTS, create, ready, url
-from tests.services_helpers import invite
+from tests.services_helpers import accept, decline, invite, release
 
 T0 = datetime(2026, 10, 1, 8, 0, tzinfo=UTC)
 
@@ -99,6 +99,30 @@ async def test_a_sync_sees_every_change_once_in_order_even_in_the_same_instant(
     listed = (await school_client.get(REQUESTS, params={"status": "withdrawn"})).json()
     assert [i["id"] for i in listed["items"]] == [withdrawn]
     assert overview["next_cursor"] is None and listed["next_cursor"] is None
+
+
+async def test_every_step_of_a_service_moves_the_request_into_the_next_sync(
+    school_client, service_client, db
+):
+    clock.freeze(T0)
+    school_id = school_client.account.organisation_id
+    setup = await ready(db, school_id)
+    [request] = await _requests(db, school_id, setup.supervisor, setup.campaign, 1)
+    clock.shift(timedelta(minutes=5))
+    _, cursor, _ = await sync(school_client, sort="updated")
+    steps = (
+        (invite, 201, "invited"),
+        (decline, 200, "open"),
+        (invite, 201, "invited"),
+        (accept, 200, "accepted"),
+        (release, 200, "open"),
+    )
+    for step, code, status in steps:
+        clock.shift(timedelta(minutes=5))
+        assert (await step(service_client, request)).status_code == code
+        clock.shift(timedelta(minutes=5))
+        changed, cursor, _ = await sync(school_client, cursor=cursor)
+        assert [(i["id"], i["status"]) for i in changed] == [(request, status)], step.__name__
 
 
 async def test_the_last_moments_changes_come_again_rather_than_never(school_client, db):
