@@ -126,3 +126,29 @@ async def test_history_kinds_and_request_statuses_are_enumerations(spec):
     # Fields some viewers do not get are optional; a generated client's model forbids extras.
     assert {"national_number", "phone", "email", "acceptance"}.isdisjoint(read["required"])
     assert read["additionalProperties"] is False
+
+
+async def test_the_audit_log_answers_its_nested_details_as_typed(admin_client, school_client, db):
+    """An audit line's details are JSON of any depth (a campaign's changes: field, from, to);
+    the typed answer holds them all."""
+    from datetime import timedelta
+
+    from tests import factories
+
+    campaign = await factories.campaign(db, "duaal")
+    await db.commit()
+    moved = (campaign.request_deadline + timedelta(days=1)).isoformat()
+    edit = await admin_client.patch(
+        f"/api/v1/campaigns/{campaign.id}", json={"request_deadline": moved}
+    )
+    assert edit.status_code == 200, edit.text
+    school = school_client.account.organisation_id
+    renamed = await admin_client.patch(
+        f"/api/v1/organisations/{school}", json={"name": "Nieuwe naam", "provinces": []}
+    )
+    assert renamed.status_code == 200, renamed.text
+    audit = await admin_client.get("/api/v1/admin/audit", params={"page_size": 50})
+    assert audit.status_code == 200, audit.text
+    details = {a["action"]: a["details"] for a in audit.json()["items"]}
+    assert details["campaign_updated"]["changes"]["request_deadline"]["to"]
+    assert "organisation_updated" in details, details

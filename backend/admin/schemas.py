@@ -3,14 +3,19 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, computed_field
+from typing_extensions import TypeAliasType
 
 from backend.campaigns.phase import Phase
 from backend.placements.models import EventKind, InvitationOutcome, RequestStatus
 from backend.placements.schemas import HistoryDetails, StatusCounts
 from backend.schemas import MultiLine, ReadModel, SingleLine, StrictModel
 
-# A value an audit line records (backend/audit/service.py: `record(**details)`).
-AuditValue = str | int | float | bool | list[str] | None
+# A value an audit line records (backend/audit/service.py: `record(**details)`): JSON, typed
+# as such (a campaign's `changes` are {field: {from, to}}).
+AuditValue = TypeAliasType(
+    "AuditValue",
+    "str | int | float | bool | None | list[AuditValue] | dict[str, AuditValue]",
+)
 
 
 class StillOpen(BaseModel):
