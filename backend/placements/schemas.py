@@ -256,19 +256,27 @@ class RevealedData(_Read):
 class HistoryActor(_Read):
     organisation_id: uuid.UUID
     organisation_name: str | None
-    role: Literal["admin", "school", "service"]
+    role: Literal["admin", "school", "service"] | None
 
 
 class HistoryDetails(BaseModel):
     """What an event records besides its kind; each member only where it applies."""
 
-    fields: list[str] = Hidden("`updated`: the fields changed")
+    fields: list[str] = Hidden(
+        "`updated`: the fields changed; `disclosed`: the personal fields shown"
+    )
     reason: str = Hidden(
         "`declined` (the service's), `released`, `withdrawn` by the admin: the reason given"
     )
     notes: str = Hidden("`accepted`: the service's notes")
     contact_name: str = Hidden("`accepted`: the service's contact person")
-    via: str = Hidden("How the change came: `import` (`created`, `updated` by the import)")
+    via: str = Hidden(
+        "How it came: `import` (`created`, `updated` by the import); `disclosed`: the "
+        "channel (a list, the detail, an export, the API, the admin's reveal)"
+    )
+    organisation: RequestOrganisation = Hidden("`disclosed`: who was shown the fields")
+    count: int = Hidden("`disclosed`: how many times that day (folded into one event)")
+    last_at: datetime = Hidden("`disclosed`: the last of them")
 
 
 class HistoryEvent(_Read):
