@@ -150,5 +150,6 @@ async def test_the_audit_log_answers_its_nested_details_as_typed(admin_client, s
     audit = await admin_client.get("/api/v1/admin/audit", params={"page_size": 50})
     assert audit.status_code == 200, audit.text
     details = {a["action"]: a["details"] for a in audit.json()["items"]}
-    assert details["campaign_updated"]["changes"]["request_deadline"]["to"]
+    move = details["campaign_updated"]["changes"]["request_deadline"]
+    assert set(move) == {"from", "to"} and move["to"]
     assert "organisation_updated" in details, details

@@ -2,20 +2,31 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StringConstraints, computed_field
-from typing_extensions import TypeAliasType
+from pydantic import BaseModel, ConfigDict, Field, RootModel, StringConstraints, computed_field
 
 from backend.campaigns.phase import Phase
 from backend.placements.models import EventKind, InvitationOutcome, RequestStatus
 from backend.placements.schemas import HistoryDetails, StatusCounts
 from backend.schemas import MultiLine, ReadModel, SingleLine, StrictModel
 
-# A value an audit line records (backend/audit/service.py: `record(**details)`): JSON, typed
-# as such (a campaign's `changes` are {field: {from, to}}).
-AuditValue = TypeAliasType(
-    "AuditValue",
-    "str | int | float | bool | None | list[AuditValue] | dict[str, AuditValue]",
-)
+# What an audit line records besides its object (backend/audit/service.py: `record(**details)`):
+# texts, numbers, flags, lists of texts, and `changes` by field, a new value or a move
+# `{from, to}` (a campaign's deadlines). Typed so that a generated client reads it.
+AuditScalar = str | int | float | bool | None
+
+
+class AuditChange(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    from_: str | None = Field(alias="from")
+    to: str | None
+
+
+class AuditChanges(RootModel[dict[str, AuditScalar | list[str] | AuditChange]]):
+    """Changes by field: the new value, or `{from, to}`."""
+
+
+AuditValue = AuditScalar | list[str] | AuditChanges
 
 
 class StillOpen(BaseModel):
