@@ -32,6 +32,7 @@ from backend.placements import router as reading_router
 from backend.placements.care_services import router as care_services_router
 from backend.placements.files import router as files_router
 from backend.placements.school import router as school_router
+from backend.query_params import refuse_unknown_parameters
 from backend.reference import router as reference_router
 from backend.supervisors import router as supervisors_router
 from backend.texts import router as texts_router
@@ -77,14 +78,17 @@ class StagematchAPI(FastAPI):
 
 def api_router() -> APIRouter:
     api = APIRouter(prefix="/api/v1")
+    # A query parameter an operation does not declare answers 422 unknown_parameter (on a
+    # private operation once the caller is authenticated).
+    checked = [Depends(refuse_unknown_parameters)]
     # Public endpoints sit on their own router; everything else needs a signed-in actor, and
     # an API token's scope (read-only, no credentials) is enforced here once for all of them.
-    api.include_router(auth_router.public)
-    api.include_router(auth_router.meta)
-    api.include_router(texts_router.public)
+    api.include_router(auth_router.public, dependencies=checked)
+    api.include_router(auth_router.meta, dependencies=checked)
+    api.include_router(texts_router.public, dependencies=checked)
     # (Included one by one rather than through one more router: every level of routers
     # is one more walk through its routes on each request.)
-    private = [Depends(token_scope), Depends(quota.api_rate_limit)]
+    private = [Depends(token_scope), Depends(quota.api_rate_limit), *checked]
     # The placement requests first: they take most of the traffic, and a request is matched
     # against the routes in order.
     for module in (
@@ -107,9 +111,9 @@ def api_router() -> APIRouter:
     # Who am I and the second factor's enrolment: reachable before the second factor.
     api.include_router(
         auth_router.enrolment,
-        dependencies=[Depends(enrolment_scope), Depends(quota.api_rate_limit)],
+        dependencies=[Depends(enrolment_scope), Depends(quota.api_rate_limit), *checked],
     )
-    api.include_router(events_stream.router)
+    api.include_router(events_stream.router, dependencies=checked)
     return api
 
 

@@ -64,10 +64,25 @@ class ReadModel(BaseModel):
 
 
 class Page(BaseModel, Generic[T]):
+    # Documented as a closed shape (`additionalProperties: false`): a generated client's
+    # page class takes no undocumented members.
+    model_config = ConfigDict(extra="forbid")
+
     items: list[T]
     total: int
     page: int
     page_size: int
+
+
+class CursorPage(Page[T], Generic[T]):
+    """A page of a list that can also be read in order of change (a sync)."""
+
+    has_more: bool = Field(description="More rows follow this page")
+    next_cursor: str | None = Field(
+        description="In a sync (`updated_since`, `cursor` or `sort=updated`): pass it as "
+        "`cursor` for the next page and, once `has_more` is false, keep it for the next sync; "
+        "null outside a sync"
+    )
 
 
 def page_response(page: Page[Any]) -> Response:
@@ -81,6 +96,9 @@ def page_response(page: Page[Any]) -> Response:
         "page": page.page,
         "page_size": page.page_size,
     }
+    if isinstance(page, CursorPage):
+        body["has_more"] = page.has_more
+        body["next_cursor"] = page.next_cursor
     return Response(orjson.dumps(body), media_type="application/json")
 
 

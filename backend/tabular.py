@@ -32,6 +32,15 @@ MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
+# The `responses=` of an endpoint that answers a file: CSV or XLSX, typed as binary.
+FILE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The file (CSV in UTF-8 with `;`, or XLSX), as an attachment",
+        "content": {
+            m: {"schema": {"type": "string", "format": "binary"}} for m in MEDIA_TYPES.values()
+        },
+    }
+}
 
 
 def _writable(value: Any) -> Any:

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """A school's information system talking to Stagematch with an API token (see
-docs/integrations.md): import pupils from a CSV file, then poll their placement status.
+docs/integrations.md): import pupils from a CSV file, then follow what changes.
 
     export STAGEMATCH_URL=https://stagematch.example.be
     export STAGEMATCH_TOKEN=smt_...            # Stagematch: Account > API tokens
@@ -8,9 +8,12 @@ docs/integrations.md): import pupils from a CSV file, then poll their placement 
     python examples/sis_sync.py status --track duaal --state var/statuses.json
 
 `import` checks the file first (`dry_run=true`) and imports only when every row is valid:
-all rows go in, or none. `status` lists every request of the school, page by page; with
-`--state` it prints only what changed since the previous run. Needs httpx (`pip install
-httpx`). Exit codes: 0 done, 1 refused by the server, 2 rows with errors."""
+all rows go in, or none. By default (`--mode create_or_update`) the file may be the whole
+list every night: pupils already imported are updated or left unchanged, new ones created.
+`status` reads the requests in order of change; with `--state` it keeps the sync's cursor
+and asks only what changed since the previous run (a withdrawn request comes as withdrawn).
+Needs httpx (`pip install httpx`). Exit codes: 0 done, 1 refused by the server, 2 rows with
+errors."""
 
 import argparse
 import json
@@ -59,13 +62,13 @@ def whoami(api: httpx.Client) -> dict | None:
     return me
 
 
-def import_pupils(api: httpx.Client, path: Path, track: str) -> int:
+def import_pupils(api: httpx.Client, path: Path, track: str, mode: str) -> int:
     content = path.read_bytes()
 
     def send(dry_run: bool) -> httpx.Response:
         return api.post(
             "/placement-requests/import",
-            params={"track": track, "dry_run": str(dry_run).lower()},
+            params={"track": track, "dry_run": str(dry_run).lower(), "mode": mode},
             files={"file": (path.name, content, "text/csv")},
         )
 
@@ -76,29 +79,40 @@ def import_pupils(api: httpx.Client, path: Path, track: str) -> int:
     print(f"checked {report['rows']} rows: {report['valid']} valid")
     if report["errors"]:
         for e in report["errors"]:
-            print(f"  row {e['row']}, {e['field']}: {e['code']} ({e['message']})")
+            existing = f", request {e['existing_id']}" if e.get("existing_id") else ""
+            print(f"  row {e['row']}, {e['field']}: {e['code']} ({e['message']}{existing})")
         return 2
     done = send(dry_run=False)
     if done.status_code != 200:
         return fail(done)
-    print(f"imported {done.json()['created']} requests")
+    report = done.json()
+    for row in report["results"]:
+        if row["result"] == "updated":
+            print(f"  row {row['row']}: updated {', '.join(row['fields'])} ({row['id']})")
+    print(
+        f"imported: {report['created']} created, {report['updated']} updated,"
+        f" {report['unchanged']} unchanged"
+    )
     return 0
 
 
-def all_requests(api: httpx.Client, track: str | None) -> list[dict]:
-    """Every request the token's school may see, following the pages."""
-    found, page = [], 1
+def changes(api: httpx.Client, track: str | None, cursor: str | None) -> tuple[list[dict], str]:
+    """The school's requests changed after `cursor` (all of them without one), in order of
+    change, following the pages; and the cursor to keep for the next run. A change of the
+    last minute may come again next time: keep the latest of each request."""
+    found = []
+    params: dict = {"page_size": PAGE_SIZE}
+    if track:
+        params["track"] = track  # (the same filters on every page)
+    page = {**params, "cursor": cursor} if cursor else {**params, "sort": "updated"}
     while True:
-        params = {"page": page, "page_size": PAGE_SIZE, "sort": "name"}
-        if track:
-            params["track"] = track
-        response = api.get("/placement-requests", params=params)
+        response = api.get("/placement-requests", params=page)
         response.raise_for_status()
         body = response.json()
         found += body["items"]
-        if page * body["page_size"] >= body["total"]:
-            return found
-        page += 1
+        if not body["has_more"]:
+            return found, body["next_cursor"]
+        page = {**params, "cursor": body["next_cursor"]}
 
 
 def describe(request: dict) -> str:
@@ -110,24 +124,30 @@ def describe(request: dict) -> str:
     if request["status"] == "invited":
         names = [i["service"]["name"] for i in request["invitations"] if i["outcome"] == "pending"]
         return "invited by " + ", ".join(names)
-    return request["status"]
+    return request["status"]  # open, not_placed, withdrawn
 
 
 def show_statuses(api: httpx.Client, track: str | None, state: Path | None) -> int:
-    previous = json.loads(state.read_text()) if state and state.exists() else {}
-    current = {}
-    for request in all_requests(api, track):
-        # The national number is the key a school's system already has for its pupils.
-        key = request.get("national_number") or request["id"]
-        current[key] = line = f"{request['last_name']} {request['first_name']}: {describe(request)}"
-        if previous.get(key) != line:
+    saved = json.loads(state.read_text()) if state and state.exists() else {}
+    known: dict[str, str] = saved.get("requests", {})
+    changed = 0
+    found, cursor = changes(api, track, saved.get("cursor"))
+    for request in found:
+        key = request["id"]
+        line = f"{request['last_name']} {request['first_name']}: {describe(request)}"
+        if known.get(key) != line:
             print(line)
-    print(
-        f"{len(current)} requests, {sum(previous.get(k) != v for k, v in current.items())} changed"
-    )
+            changed += 1
+        if request["status"] == "withdrawn":
+            known.pop(key, None)  # the school withdrew it: it is gone from every other list
+        else:
+            known[key] = line
+    print(f"{len(known)} requests, {changed} changed")
     if state:
         state.parent.mkdir(parents=True, exist_ok=True)
-        state.write_text(json.dumps(current, indent=1, ensure_ascii=False))
+        state.write_text(
+            json.dumps({"cursor": cursor, "requests": known}, indent=1, ensure_ascii=False)
+        )
     return 0
 
 
@@ -137,6 +157,12 @@ def main(argv: list[str] | None = None) -> int:
     importing = commands.add_parser("import", help="check, then import a CSV of pupils")
     importing.add_argument("file", type=Path)
     importing.add_argument("--track", choices=["duaal", "stage"], required=True)
+    importing.add_argument(
+        "--mode",
+        choices=["create_or_update", "skip_existing", "create_only"],
+        default="create_or_update",
+        help="a pupil already imported: update it (default), leave it, or refuse the file",
+    )
     status = commands.add_parser("status", help="print the requests' status")
     status.add_argument("--track", choices=["duaal", "stage"])
     status.add_argument("--state", type=Path, help="remember statuses; print only changes")
@@ -147,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
         if whoami(api) is None:
             return 1
         if args.command == "import":
-            return import_pupils(api, args.file, args.track)
+            return import_pupils(api, args.file, args.track, args.mode)
         while True:
             show_statuses(api, args.track, args.state)
             if not args.watch:

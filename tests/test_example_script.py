@@ -1,6 +1,7 @@
 """The integration example of docs/integrations.md runs green against a live server: a
-school's system imports its pupils with a read-write API token, then polls their status with
-a read-only one."""
+school's system imports its pupils with a read-write API token (the whole list every night:
+`--mode create_or_update`), then follows what changes with a read-only one (a sync with
+`updated_since` and a cursor, a withdrawal seen as withdrawn)."""
 
 import subprocess
 import sys
@@ -86,12 +87,24 @@ async def test_example_imports_pupils_and_polls_their_status(server, school_and_
         imported = run_script(server, tokens["import"], "import", str(PUPILS), "--track", "duaal")
         assert imported.returncode == 0, imported.stdout + imported.stderr
         assert "checked 2 rows: 2 valid" in imported.stdout
-        assert "imported 2 requests" in imported.stdout
+        assert "imported: 2 created, 0 updated, 0 unchanged" in imported.stdout
 
-        # The same file again: the dry run finds both pupils already there, nothing changes.
+        # The same file again (a nightly import of the whole list): nothing changes.
         again = run_script(server, tokens["import"], "import", str(PUPILS), "--track", "duaal")
-        assert again.returncode == 2
-        assert again.stdout.count("duplicate_request") == 2
+        assert again.returncode == 0, again.stdout + again.stderr
+        assert "imported: 0 created, 0 updated, 2 unchanged" in again.stdout
+        # A pupil's data changed in the school's system: that row updates its request.
+        edited = tmp_path / "pupils.csv"
+        edited.write_text(PUPILS.read_text().replace("Kerkstraat", "Kapelstraat"))
+        changed = run_script(server, tokens["import"], "import", str(edited), "--track", "duaal")
+        assert "imported: 0 created, 1 updated, 1 unchanged" in changed.stdout, changed.stdout
+        assert ": updated street (" in changed.stdout
+        # Only new pupils: the old rows refuse the file, naming the school's requests.
+        only_new = [str(PUPILS), "--track", "duaal", "--mode", "create_only"]
+        refused = run_script(server, tokens["import"], "import", *only_new)
+        assert refused.returncode == 2
+        assert refused.stdout.count("duplicate_request") == 2
+        assert refused.stdout.count(", request ") == 2
 
         # A service invites one pupil; the school's system sees it at its next poll.
         service_login = await api.post(
@@ -114,3 +127,14 @@ async def test_example_imports_pupils_and_polls_their_status(server, school_and_
     second = run_script(server, tokens["status"], "status", "--state", str(state))
     assert "2 requests, 0 changed" in second.stdout
     assert "Peeters Lotte" not in second.stdout
+
+    # The school withdraws a pupil: the next sync sees it withdrawn, not vanished.
+    async with httpx.AsyncClient(base_url=f"{server.url}/api/v1", timeout=15) as api:
+        mine = await api.get("/placement-requests", params={"q": "Maes"}, headers=session)
+        (yusuf,) = mine.json()["items"]
+        gone = await api.delete(f"/placement-requests/{yusuf['id']}", headers=session)
+        assert gone.status_code == 204, gone.text
+    third = run_script(server, tokens["status"], "status", "--state", str(state))
+    assert third.returncode == 0, third.stdout + third.stderr
+    assert "Maes Yusuf: withdrawn" in third.stdout
+    assert "1 requests, 1 changed" in third.stdout

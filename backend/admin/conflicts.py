@@ -25,7 +25,7 @@ def _side(request: PlacementRequest, status: RequestStatus, phase: Phase) -> Con
         school=SchoolRef(id=request.school_id, name=request.school.name),
         first_name=request.first_name,
         last_name=request.last_name,
-        status=status.value,
+        status=status,
         created_at=request.created_at,
         actions=["withdraw"]
         if Action.withdraw_request in actions_for("admin", frozenset(), phase, request.state)

@@ -1,5 +1,5 @@
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
 from fastapi.responses import Response
@@ -14,6 +14,7 @@ from backend.admin.schemas import (
     OutboxRead,
     PostponeIn,
     RetentionRead,
+    PersonalData,
     RevealReason,
     WithdrawalIn,
 )
@@ -24,7 +25,7 @@ from backend.placements.files import words
 from backend.placements.school import requests as school_requests
 from backend.placements.transitions import RequestLocked, RequestWithdrawn
 from backend.schemas import Page, PageParams
-from backend.tabular import Format, download
+from backend.tabular import FILE_RESPONSES, Format, download
 
 router = APIRouter(prefix="/admin", tags=["admin"])
 ClientAddress = Annotated[str, Depends(client_address)]
@@ -72,7 +73,7 @@ async def outbox_mail(mail_id: uuid.UUID, _: AdminActor, db: SessionDep) -> Outb
     "/exports/requests",
     summary="All requests of a campaign as CSV or XLSX",
     response_class=Response,
-    responses=problems(NotFound),
+    responses={**FILE_RESPONSES, **problems(NotFound)},
 )
 async def export_requests(
     campaign_id: uuid.UUID,
@@ -107,8 +108,9 @@ async def personal_data(
     db: SessionDep,
     client: ClientAddress,
     reason: Annotated[RevealReason, Query(description="Why the data are needed (audited)")],
-) -> dict[str, Any]:
-    return await service.personal_data(db, actor, request_id, reason, client)
+) -> PersonalData:
+    found = await service.personal_data(db, actor, request_id, reason, client)
+    return PersonalData.model_validate(found)
 
 
 @router.get(

@@ -1,10 +1,32 @@
 import uuid
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StringConstraints, computed_field
+from pydantic import BaseModel, ConfigDict, Field, RootModel, StringConstraints, computed_field
 
+from backend.campaigns.phase import Phase
+from backend.placements.models import EventKind, InvitationOutcome, RequestStatus
+from backend.placements.schemas import HistoryDetails, StatusCounts
 from backend.schemas import MultiLine, ReadModel, SingleLine, StrictModel
+
+# What an audit line records besides its object (backend/audit/service.py: `record(**details)`):
+# texts, numbers, flags, lists of texts, and `changes` by field, a new value or a move
+# `{from, to}` (a campaign's deadlines). Typed so that a generated client reads it.
+AuditScalar = str | int | float | bool | None
+
+
+class AuditChange(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    from_: str | None = Field(alias="from")
+    to: str | None
+
+
+class AuditChanges(RootModel[dict[str, AuditScalar | list[str] | AuditChange]]):
+    """Changes by field: the new value, or `{from, to}`."""
+
+
+AuditValue = AuditScalar | list[str] | AuditChanges
 
 
 class StillOpen(BaseModel):
@@ -13,27 +35,89 @@ class StillOpen(BaseModel):
     last_name: str
     school: str
     province: str
-    status: str
+    status: RequestStatus
+
+
+class DayCount(BaseModel):
+    date: date
+    count: int
 
 
 class Dashboard(BaseModel):
     campaign_id: uuid.UUID
     school_year: str
-    track: str
-    phase: str
+    track: Literal["duaal", "stage"]
+    phase: Phase
     request_deadline: datetime
     decision_deadline: datetime
     total: int
-    by_status: dict[str, int]
-    by_province: dict[str, dict[str, int]] = Field(
+    by_status: StatusCounts
+    by_province: dict[str, StatusCounts] = Field(
         description="Per province (ISO code), the count per status"
     )
     placement_rate: float = Field(description="Accepted / all requests, 0..1")
-    acceptances_per_day: list[dict[str, Any]] = Field(
-        description="[{date, count}] in Europe/Brussels days"
+    acceptances_per_day: list[DayCount] = Field(
+        description="The acceptances that hold, per Europe/Brussels day"
     )
     deadline_within_week: bool
     still_open: list[StillOpen] = Field(description="Requests not accepted yet (at most 500)")
+
+
+class PupilData(BaseModel):
+    first_name: str
+    last_name: str
+    street: str
+    postcode: str
+    city: str
+    province: str
+    phone: str
+    email: str
+    transport_modes: list[str]
+    remarks: str | None
+    start_date: date | None
+    end_date: date | None
+    hours_per_week: int
+    days: list[str]
+    form: str | None
+    created_at: datetime
+    updated_at: datetime
+    national_number: str | None = Field(description="None once the retention purge ran")
+
+
+class PersonName(BaseModel):
+    first_name: str
+    last_name: str
+
+
+class InvitationData(BaseModel):
+    service: str
+    invited_at: datetime
+    outcome: InvitationOutcome
+
+
+class AcceptanceData(BaseModel):
+    service: str
+    accepted_at: datetime
+    notes: str
+    released_at: datetime | None
+
+
+class EventData(BaseModel):
+    at: datetime
+    kind: EventKind
+    details: HistoryDetails = Field(description="As the request's history shows them")
+
+
+class PersonalData(BaseModel):
+    """Everything stored about one pupil (a data-subject access request)."""
+
+    pupil: PupilData
+    school: str
+    campaign: str = Field(description="School year and track")
+    supervisor: PersonName
+    invitations: list[InvitationData]
+    acceptances: list[AcceptanceData]
+    history: list[EventData]
 
 
 class RevealIn(StrictModel):
@@ -60,9 +144,11 @@ class ConflictSide(BaseModel):
     school: SchoolRef
     first_name: str
     last_name: str
-    status: str
+    status: RequestStatus
     created_at: datetime
-    actions: list[str] = Field(description='["withdraw"] while the admin may withdraw it')
+    actions: list[Literal["withdraw"]] = Field(
+        description='["withdraw"] while the admin may withdraw it'
+    )
 
 
 class Conflict(BaseModel):
@@ -90,14 +176,16 @@ class AuditRead(ReadModel):
     object_type: str | None
     object_id: str | None
     client_address: str | None
-    details: dict[str, Any]
+    details: dict[str, AuditValue] = Field(
+        description="What the action recorded besides its object (a reason, a count...)"
+    )
 
 
 class OutboxRead(ReadModel):
     id: uuid.UUID
     to_address: str
     template: str
-    language: str
+    language: Literal["nl", "en"]
     subject: str
     created_at: datetime
     attempts: int

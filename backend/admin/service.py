@@ -14,6 +14,7 @@ from backend.admin.schemas import (
     AuditRead,
     Dashboard,
     OutboxDetail,
+    DayCount,
     OutboxRead,
     StillOpen,
 )
@@ -38,6 +39,7 @@ from backend.placements.reading import disclosure
 from backend.placements.reading import view as views
 from backend.placements.reading.access import readable_by, status_column, viewer_values
 from backend.placements.reading.view import RequestView, read_view
+from backend.placements.schemas import StatusCounts
 from backend.schemas import Page, PageParams
 
 STATUSES = ("open", "invited", "accepted", "not_placed")
@@ -132,15 +134,17 @@ async def dashboard(session: AsyncSession, actor: Actor, campaign_id: uuid.UUID)
     return Dashboard(
         campaign_id=campaign.id,
         school_year=campaign.school_year,
-        track=campaign.track,
+        track=campaign.track.value,
         phase=phase,
         request_deadline=campaign.request_deadline,
         decision_deadline=campaign.decision_deadline,
         total=total,
-        by_status=dict(by_status),
-        by_province={p: dict(c) for p, c in sorted(by_province.items())},
+        by_status=StatusCounts.model_validate(by_status),
+        by_province={p: StatusCounts.model_validate(c) for p, c in sorted(by_province.items())},
         placement_rate=round(by_status["accepted"] / total, 4) if total else 0.0,
-        acceptances_per_day=await _acceptances_per_day(session, actor, values),
+        acceptances_per_day=[
+            DayCount.model_validate(d) for d in await _acceptances_per_day(session, actor, values)
+        ],
         deadline_within_week=phase != Phase.closed
         and campaign.decision_deadline - clock.now() <= timedelta(days=7),
         still_open=await _still_open(session, actor, values),

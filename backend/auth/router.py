@@ -76,8 +76,8 @@ def user_read(user: User, settings: Settings) -> UserRead:
     return UserRead(
         id=user.id,
         email=user.email,
-        role=user.organisation.kind,
-        language=user.language,
+        role=user.organisation.kind.value,
+        language=user.language,  # type: ignore[arg-type]  # "nl" or "en" (the column's values)
         organisation=OrganisationRef.model_validate(user.organisation),
         mfa_enabled=user.mfa_enabled,
         mfa_enrollment_required=mfa.lacks_required_second_factor(user, settings),

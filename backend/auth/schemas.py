@@ -77,7 +77,7 @@ class MeUpdate(StrictModel):
 
 class OrganisationRef(ReadModel):
     id: uuid.UUID
-    kind: str
+    kind: Literal["admin", "school", "service"]
     name: str
     postcode: str | None = Field(
         None, description="Where a service's distances are measured from, when it has one"
@@ -87,8 +87,8 @@ class OrganisationRef(ReadModel):
 class UserRead(ReadModel):
     id: uuid.UUID
     email: str
-    role: str
-    language: str
+    role: Literal["admin", "school", "service"]
+    language: Literal["nl", "en"]
     organisation: OrganisationRef
     mfa_enabled: bool = False
     # True while this account must turn two-step sign-in on before anything else answers.

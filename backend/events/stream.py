@@ -14,8 +14,9 @@ import json
 import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from starlette.responses import StreamingResponse
 
 from backend.auth import api_tokens
@@ -171,12 +172,22 @@ async def _stream(request: Request, actor: Actor, last_id: int | None) -> AsyncI
         ]
     },
     responses={
-        200: {"content": {"text/event-stream": {}}, "description": "The event stream"},
+        200: {
+            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+            "description": "The event stream: `event: request_changed` with `data: "
+            '{"kind": ..., "request_id": ...}`, heartbeats as comments',
+        },
         # authenticate() and check_second_factor(), called here rather than as dependencies.
         **problems(NotAuthenticated, TokenInvalid, AccountDisabled, MfaEnrollmentRequired),
     },
 )
-async def stream_events(request: Request) -> StreamingResponse:
+async def stream_events(
+    request: Request,
+    access_token: Annotated[
+        str | None,
+        Query(description="The access token, for a browser's EventSource (never an API token)"),
+    ] = None,
+) -> StreamingResponse:
     """Events `request_changed` ({id, kind, request_id}, the kinds in docs/integrations.md)
     for what the organisation may see; the access token goes in the Authorization header or
     as `?access_token=`. Each event has an `id:`; a client reconnecting with

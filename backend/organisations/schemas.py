@@ -46,13 +46,13 @@ class OrganisationUpdate(StrictModel):
 
 class OrganisationRead(ReadModel):
     id: uuid.UUID
-    kind: str
+    kind: Literal["admin", "school", "service"]
     name: str
     email: str
     postcode: str | None
     city: str | None
     phone: str | None
-    language: str
+    language: Literal["nl", "en"]
     provinces: list[str]
     is_disabled: bool
     account_status: Literal["invited", "active", "disabled"]

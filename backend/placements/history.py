@@ -12,17 +12,14 @@ from backend import clock
 from backend.auth.deps import Actor
 from backend.errors import Forbidden
 from backend.organisations.models import Organisation, OrganisationKind
-from backend.placements.models import (
-    PlacementRequest,
-    RequestEvent,
-)
+from backend.placements.models import EventKind, PlacementRequest, RequestEvent
 from backend.placements.reading.access import get_visible_request
 from backend.placements.reading.disclosure import DISCLOSED
 from backend.schemas import Page, PageParams
 
 
 def add_event(
-    session: AsyncSession, request: PlacementRequest, actor: Actor, kind: str, **details: Any
+    session: AsyncSession, request: PlacementRequest, actor: Actor, kind: EventKind, **details: Any
 ) -> None:
     """One line of the request's history (no personal data in `details`)."""
     session.add(

@@ -1,7 +1,7 @@
 import enum
 import uuid
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import Enum, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -147,6 +147,20 @@ class Acceptance(IdMixin, Base):
 
     request: Mapped[PlacementRequest] = relationship(back_populates="acceptances", lazy="raise")
     service: Mapped[Organisation] = relationship(lazy="raise")
+
+
+# The kinds of a request's history events (`history.add_event`).
+EventKind = Literal[
+    "created",
+    "updated",
+    "invited",
+    "invitation_withdrawn",
+    "declined",
+    "accepted",
+    "released",
+    "withdrawn",
+    "disclosed",
+]
 
 
 class RequestEvent(IdMixin, Base):

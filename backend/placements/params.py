@@ -5,20 +5,42 @@ import uuid
 from datetime import date
 from typing import Literal
 
-from pydantic import Field
+from pydantic import AwareDatetime, Field
 
 from backend.organisations.schemas import Province
 from backend.schemas import PageParams, SingleLine
+
+Sort = Literal["newest", "oldest", "name", "start_date", "distance", "status", "updated"]
 
 
 class RequestListParams(PageParams):
     # every role
     track: Literal["duaal", "stage"] | None = None
     q: SingleLine | None = Field(
-        None, max_length=100, description="Free text: names, city, postcode"
+        None,
+        max_length=100,
+        description="Free text: names, city, postcode; for a school also a pupil's national "
+        "number (11 digits, dots, dashes and spaces allowed), which finds its own request",
+    )
+    # every role: incremental sync, in order of change (lists/sync.py)
+    updated_since: AwareDatetime | None = Field(
+        None,
+        description="Only the requests changed at this moment or later, in order of change "
+        "(oldest change first); the answer's `next_cursor` continues from there. A school's "
+        "sync lists its withdrawn requests too (status `withdrawn`)",
+    )
+    cursor: str | None = Field(
+        None,
+        max_length=200,
+        description="The `next_cursor` of the previous answer: the requests changed after "
+        "its last one, in order of change (opaque; keep the other filters the same)",
     )
     # school and admin
-    status: Literal["open", "invited", "accepted", "not_placed"] | None = None
+    status: Literal["open", "invited", "accepted", "not_placed", "withdrawn"] | None = Field(
+        None,
+        description="`withdrawn`: the requests the school withdrew (for a school, its own; "
+        "they are in no other list of a school but its sync)",
+    )
     supervisor_id: uuid.UUID | None = None
     campaign_id: uuid.UUID | None = None
     # service (browse)
@@ -37,4 +59,8 @@ class RequestListParams(PageParams):
     mine: Literal["invited", "accepted", "placed_elsewhere", "withdrawn"] | None = Field(
         None, description="A service's own lists"
     )
-    sort: Literal["newest", "oldest", "name", "start_date", "distance", "status"] = "newest"
+    sort: Sort | None = Field(
+        None,
+        description="Default `newest`. `updated`: in order of change, oldest first, with "
+        "`next_cursor` (the order of `updated_since` and `cursor`, which take no other)",
+    )

@@ -15,8 +15,14 @@ from backend.placements import history, lists
 from backend.placements.lists import summary
 from backend.placements.params import RequestListParams
 from backend.placements.reading import disclosure
-from backend.placements.schemas import RequestRead, RequestSummary, RevealBody
-from backend.schemas import Page, PageParams, page_response
+from backend.placements.schemas import (
+    HistoryEvent,
+    RequestRead,
+    RequestSummary,
+    RevealBody,
+    RevealedData,
+)
+from backend.schemas import CursorPage, Page, PageParams, page_response
 
 router = APIRouter(prefix="/placement-requests", tags=["placement requests"])
 ClientAddress = Annotated[str, Depends(client_address)]
@@ -33,7 +39,7 @@ def with_etag(body: Body, status_code: int = 200, **headers: str) -> JSONRespons
 @router.get(
     "",
     summary="The overview (school: its own; service: browse; admin: all)",
-    response_model=Page[RequestRead],
+    response_model=CursorPage[RequestRead],
 )
 async def list_requests(
     actor: CurrentActor, db: SessionDep, params: Annotated[RequestListParams, Query()]
@@ -67,6 +73,9 @@ async def get_request(
 @router.get(
     "/{request_id}/history",
     summary="The request's events (school and admin)",
+    response_model=Page[HistoryEvent],
+    # An event's details hold only the members that apply to it (never null ones).
+    response_model_exclude_unset=True,
     responses=problems(Forbidden, NotFound),
 )
 async def request_history(
@@ -81,6 +90,7 @@ async def request_history(
 @router.post(
     "/{request_id}/reveal",
     summary="The admin reveals a pupil's national number, phone and e-mail (audited)",
+    response_model=RevealedData,
     responses=problems(NotFound),
 )
 async def reveal(

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from backend.campaigns.phase import Phase
 from backend.campaigns.schemas import CampaignActions
 from backend.organisations.schemas import Province
-from backend.placements.models import InvitationOutcome, RequestStatus
+from backend.placements.models import EventKind, InvitationOutcome, RequestStatus
 from backend.placements.transitions import Action
 from backend.schemas import MultiLine, SingleLine, StrictModel
 
@@ -98,12 +98,12 @@ class _Read(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class OrganisationRef(_Read):
+class RequestOrganisation(_Read):
     id: uuid.UUID
     name: str
 
 
-class CampaignRead(_Read):
+class RequestCampaign(_Read):
     id: uuid.UUID
     school_year: str
     track: Track
@@ -115,7 +115,7 @@ class CampaignRead(_Read):
     actions: CampaignActions
 
 
-class SupervisorRead(_Read):
+class RequestSupervisor(_Read):
     id: uuid.UUID
     first_name: str
     last_name: str
@@ -124,27 +124,27 @@ class SupervisorRead(_Read):
 
 
 class InvitationRead(_Read):
-    service: OrganisationRef
+    service: RequestOrganisation
     invited_at: datetime
     outcome: InvitationOutcome
     ended_at: datetime | None
 
 
-class ContactPerson(_Read):
+class AcceptanceContact(_Read):
     name: str
     phone: str
     email: str
 
 
 class AcceptanceRead(_Read):
-    service: OrganisationRef
+    service: RequestOrganisation
     accepted_at: datetime
     notes: str
-    contact_person: ContactPerson
+    contact_person: AcceptanceContact
 
 
 class ReleaseRead(_Read):
-    service: OrganisationRef
+    service: RequestOrganisation
     released_at: datetime
 
 
@@ -159,8 +159,8 @@ class RequestRead(_Read):
         description="Computed by the server: not_placed once the decision deadline passed "
         "without an acceptance"
     )
-    campaign: CampaignRead
-    school: OrganisationRef
+    campaign: RequestCampaign
+    school: RequestOrganisation
     first_name: str
     last_name: str
     postcode: str
@@ -168,7 +168,7 @@ class RequestRead(_Read):
     province: Province
     transport_modes: list[TransportMode]
     remarks: str | None
-    supervisor: SupervisorRead
+    supervisor: RequestSupervisor
     start_date: date | None
     end_date: date | None
     hours_per_week: int
@@ -188,7 +188,10 @@ class RequestRead(_Read):
         "The school and the admin: the acceptances their services undid, oldest first (the "
         "reason is in the request's history)"
     )
-    withdrawn_at: datetime | None = Hidden("The admin")
+    withdrawn_at: datetime | None = Hidden(
+        "The admin; the owning school in its sync and `status=withdrawn` list, which alone "
+        "show it its withdrawn requests (status `withdrawn`)"
+    )
     created_at: datetime
     updated_at: datetime
     version: int = Field(description="The ETag; PATCH's If-Match")
@@ -203,15 +206,31 @@ class RequestRead(_Read):
     distance_km: float = Hidden("The services' browse and own lists, when the distance is known")
 
 
+class StatusCounts(BaseModel):
+    """How many requests show each status (the overview's `status=` filter)."""
+
+    open: int = 0
+    invited: int = 0
+    accepted: int = 0
+    not_placed: int = 0
+
+
+class OwnListCounts(BaseModel):
+    """How many requests a service's own lists hold (`mine=`)."""
+
+    invited: int = 0
+    accepted: int = 0
+
+
 class RequestSummary(BaseModel):
     """A start page's numbers for one track, as the caller may know them."""
 
     track: Literal["duaal", "stage"]
-    by_status: dict[str, int] = Field(
-        description="open, invited, accepted, not_placed: the overview's `status=` filter "
-        "(a service: every request it may know, its browse list and its own lists)"
+    by_status: StatusCounts = Field(
+        description="The overview's `status=` filter (a service: every request it may know, "
+        "its browse list and its own lists)"
     )
-    mine: dict[str, int] | None = Field(
+    mine: OwnListCounts | None = Field(
         None, description="A service's own lists (`mine=invited`, `mine=accepted`)"
     )
     places_left: int | None = Field(
@@ -220,3 +239,101 @@ class RequestSummary(BaseModel):
     campaign_id: uuid.UUID | None
     decision_deadline: datetime | None
     deadline_near: bool = Field(description="The decision deadline is within 7 days")
+
+
+class RevealedData(_Read):
+    """A pupil's data the admin revealed (audited, with the reason)."""
+
+    id: uuid.UUID
+    national_number: str
+    phone: str
+    email: str
+
+
+# --- a request's history ------------------------------------------------------------------
+
+
+class HistoryActor(_Read):
+    organisation_id: uuid.UUID
+    organisation_name: str | None
+    role: Literal["admin", "school", "service"] | None
+
+
+class HistoryDetails(BaseModel):
+    """What an event records besides its kind; each member only where it applies."""
+
+    fields: list[str] = Hidden(
+        "`updated`: the fields changed; `disclosed`: the personal fields shown"
+    )
+    reason: str = Hidden(
+        "`declined` (the service's), `released`, `withdrawn` by the admin: the reason given"
+    )
+    notes: str = Hidden("`accepted`: the service's notes")
+    contact_name: str = Hidden("`accepted`: the service's contact person")
+    via: str = Hidden(
+        "How it came: `import` (`created`, `updated` by the import); `disclosed`: the "
+        "channel (a list, the detail, an export, the API, the admin's reveal)"
+    )
+    organisation: RequestOrganisation = Hidden("`disclosed`: who was shown the fields")
+    count: int = Hidden("`disclosed`: how many times that day (folded into one event)")
+    last_at: datetime = Hidden("`disclosed`: the last of them")
+
+
+class HistoryEvent(_Read):
+    id: uuid.UUID
+    at: datetime
+    kind: EventKind
+    actor: HistoryActor | None = Field(description="None: the system (a deadline, a purge)")
+    details: HistoryDetails
+
+
+# --- the import's report ------------------------------------------------------------------
+
+ImportMode = Literal["create_only", "create_or_update", "skip_existing"]
+RowResult = Literal["created", "updated", "unchanged", "refused"]
+
+
+class ImportRowError(_Read):
+    row: int = Field(description="The spreadsheet's row number (the header is row 1)")
+    field: str
+    code: str = Field(
+        description="`duplicate_request` (mode create_only: the school's own request of "
+        "the pupil is `existing_id`), `duplicate_in_file`, `unknown_supervisor`, or a "
+        "field's validation code"
+    )
+    message: str
+    existing_id: uuid.UUID | None = Hidden("`duplicate_request`: the school's own request")
+
+
+class ImportRowReport(_Read):
+    row: int = Field(description="The spreadsheet's row number (the header is row 1)")
+    result: RowResult = Field(
+        description="What the row does (a dry run, or a refused file: what it would do): "
+        "`created` a request, `updated` the school's request of the pupil, left it "
+        "`unchanged` (the same values, mode skip_existing, or `code` request_locked), or "
+        "`refused` (its errors are in `errors`)"
+    )
+    id: uuid.UUID | None = Field(
+        description="The request: the existing one, or the one created (null in a dry run "
+        "and when refused)"
+    )
+    fields: list[str] = Hidden("`updated`: the fields that change")
+    code: Literal["request_locked"] | None = Hidden(
+        "`unchanged` although the values differ: the request is accepted, a service has the "
+        "pupil, and is no longer edited"
+    )
+
+
+class ImportReport(_Read):
+    """The import's answer (and, with 422 import_invalid, the problem's members)."""
+
+    rows: int = Field(description="The file's non-empty rows")
+    valid: int = Field(description="The rows without errors")
+    dry_run: bool
+    mode: ImportMode
+    created: int = Field(description="Rows whose `result` is `created` (a dry run: would be)")
+    updated: int
+    unchanged: int
+    refused: int
+    errors: list[ImportRowError]
+    results: list[ImportRowReport] = Field(description="One per row, in the file's order")

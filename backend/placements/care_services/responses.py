@@ -22,6 +22,7 @@ from backend.placements.care_services.schemas import AcceptanceCreate
 from backend.placements.history import add_event
 from backend.placements.models import (
     Acceptance,
+    EventKind,
     Invitation,
     InvitationOutcome,
     PlacementRequest,
@@ -145,7 +146,7 @@ async def _end_invitation(
     *,
     action: Action,
     outcome: InvitationOutcome,
-    kind: str,
+    kind: EventKind,
     template: str,
     reason: str | None = None,
 ) -> PlacementRequest:

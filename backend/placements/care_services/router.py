@@ -37,7 +37,8 @@ INVITATION_PROBLEMS = (*ACTION_PROBLEMS, NotInvited, AlreadyAccepted)
     "/{request_id}/invitations",
     response_model=RequestRead,
     responses={
-        201: {"description": "Invited"},
+        200: {"description": "Already invited by this service: nothing changed"},
+        201: {"description": "Invited", "model": RequestRead},
         **problems(*ACTION_PROBLEMS, AlreadyAccepted),
     },
 )

@@ -18,6 +18,7 @@ import re
 import uuid
 import zipfile
 from collections.abc import Generator, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Annotated, Any
 
@@ -36,6 +37,7 @@ from backend.placements.models import PlacementRequest, RequestEvent, RequestSta
 from backend.placements.schemas import RequestCreate
 from backend.placements.school import requests as school_requests
 from backend.placements.school import validation
+from backend.placements.transitions import TABLE, Action
 from backend.reference.contact import EmailError, normalize_email
 from backend.supervisors.models import Supervisor
 
@@ -283,10 +285,38 @@ def _typed(fields: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, str]]
     return typed, errors
 
 
+@dataclass(frozen=True, slots=True)
+class Existing:
+    """One of the school's requests in the campaign, as the import compares a row with it."""
+
+    id: uuid.UUID
+    state: RequestState
+    version: int
+    columns: dict[str, Any]
+
+
+@dataclass
+class Checked:
+    """What the rows do: the reports by row, the errors, the requests to create and the
+    changes to write (request, its version read, the changed columns)."""
+
+    results: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    creates: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    updates: list[tuple[int, Existing, dict[str, Any]]] = field(default_factory=list)
+
+
+# What a row may change of a request (the form's editable columns; the national number is
+# the key the row is matched by, so it never changes).
+_UPDATABLE = tuple(
+    c for c in school_requests.EDITABLE_COLUMNS if not c.startswith("national_number")
+)
+
+
 async def check_rows(
-    session: AsyncSession, actor: Actor, track: str, rows: list[Row]
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Validates every row like a single request: the storable rows and all row errors."""
+    session: AsyncSession, actor: Actor, track: str, rows: list[Row], mode: str = "create_only"
+) -> Checked:
+    """Validates every row like a single request, and decides what each does in `mode`."""
     campaign = await school_requests.open_campaign(session, track)
     supervisors = {
         s.email.lower(): s.id
@@ -294,15 +324,26 @@ async def check_rows(
             select(Supervisor).where(Supervisor.school_id == actor.organisation_id)
         )
     }
-    # The school's own pupils only: another school's never show in the report (SPEC 4).
-    existing = set(
-        await session.scalars(
-            select(PlacementRequest.national_number_hash).where(
-                PlacementRequest.campaign_id == campaign.id,
-                PlacementRequest.school_id == actor.organisation_id,
-            )
+    # The school's own pupils only: another school's never show in the report (SPEC 4). A
+    # withdrawn request carries a hash no number has (school.requests.withdrawn_hash).
+    found = await session.execute(
+        select(
+            PlacementRequest.national_number_hash,
+            PlacementRequest.id,
+            PlacementRequest.state,
+            PlacementRequest.version,
+            *(getattr(PlacementRequest, c) for c in _UPDATABLE),
+        ).where(
+            PlacementRequest.campaign_id == campaign.id,
+            PlacementRequest.school_id == actor.organisation_id,
         )
     )
+    existing = {
+        row.national_number_hash: Existing(
+            row.id, row.state, row.version, {c: getattr(row, c) for c in _UPDATABLE}
+        )
+        for row in found
+    }
     # The rows' checks are CPU work (a second for 5,000 rows): in a thread, like the parsing.
     check = functools.partial(
         _check_rows,
@@ -311,6 +352,7 @@ async def check_rows(
         campaign=campaign,
         supervisors=supervisors,
         existing=existing,
+        mode=mode,
     )
     return await anyio.to_thread.run_sync(check, limiter=_PARSERS)
 
@@ -321,24 +363,73 @@ def _check_rows(
     track: str,
     campaign: Any,
     supervisors: dict[str, uuid.UUID],
-    existing: set[str],
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    existing: dict[str, Existing],
+    mode: str,
+) -> Checked:
     """check_rows' work without the database: every row against the fields' rules, the
     school's supervisors (by e-mail) and the pupils already in the campaign (by hash)."""
     supervisor_ids = set(supervisors.values())
     seen: dict[str, int] = {}
-    storable, errors = [], []
+    checked = Checked()
+    editable = TABLE[Action.edit].states
     for number, cells in rows:
         values, row_errors = _row_values(cells, track, campaign, supervisors, supervisor_ids)
+        report: dict[str, Any] = {"row": number, "result": "refused", "id": None}
         if not row_errors:
-            duplicate = _duplicate(values["national_number"], existing, seen)
-            if duplicate is None:
-                seen[crypto.blind_index(values["national_number"])] = number
-                storable.append(values)
+            national_number = values["national_number"]
+            match = next(
+                (existing[h] for h in crypto.blind_indexes(national_number) if h in existing),
+                None,
+            )
+            earlier = seen.get(crypto.blind_index(national_number))
+            if earlier is not None:
+                row_errors.append(_in_file(earlier))
+            elif match is None:
+                report["result"] = "created"
+                checked.creates.append((number, values))
+            elif mode == "create_only":
+                row_errors.append(_duplicate_request(match.id))
             else:
-                row_errors.append(duplicate)
-        errors += [{"row": number, **e} for e in row_errors]
-    return storable, errors
+                report["id"] = match.id
+                changes = _changes(match, values) if mode == "create_or_update" else {}
+                if changes and match.state not in editable:
+                    report.update(result="unchanged", code="request_locked")
+                elif changes:
+                    # The fields as the form names them (coordinates follow the postcode).
+                    fields = sorted(c for c in changes if c not in ("latitude", "longitude"))
+                    report.update(result="updated", fields=fields)
+                    checked.updates.append((number, match, changes))
+                else:
+                    report["result"] = "unchanged"
+            seen[crypto.blind_index(national_number)] = number
+        checked.errors += [{"row": number, **e} for e in row_errors]
+        if row_errors:
+            report.update(result="refused", id=None)
+            report.pop("fields", None)
+        checked.results.append(report)
+    return checked
+
+
+def _changes(match: Existing, values: dict[str, Any]) -> dict[str, Any]:
+    """The columns whose value the row changes (as the form's edit would store them)."""
+    return {c: values[c] for c in _UPDATABLE if c in values and values[c] != match.columns[c]}
+
+
+def _duplicate_request(existing_id: uuid.UUID) -> dict[str, Any]:
+    return {
+        "field": "national_number",
+        "code": "duplicate_request",
+        "message": "Your school already entered this pupil in the campaign",
+        "existing_id": existing_id,
+    }
+
+
+def _in_file(earlier: int) -> dict[str, str]:
+    return {
+        "field": "national_number",
+        "code": "duplicate_in_file",
+        "message": f"The same pupil as row {earlier}",
+    }
 
 
 def _supervisor_of(
@@ -389,27 +480,6 @@ def _row_values(
     return values, row_errors
 
 
-def _duplicate(
-    national_number: str, existing: set[str], seen: dict[str, int]
-) -> dict[str, str] | None:
-    """The error when the pupil is already in the school's campaign or earlier in the file."""
-    # Under the old blind index key too, while `stagematch reindex` runs.
-    if not existing.isdisjoint(crypto.blind_indexes(national_number)):
-        return {
-            "field": "national_number",
-            "code": "duplicate_request",
-            "message": "Your school already entered this pupil in the campaign",
-        }
-    earlier = seen.get(crypto.blind_index(national_number))
-    if earlier is not None:
-        return {
-            "field": "national_number",
-            "code": "duplicate_in_file",
-            "message": f"The same pupil as row {earlier}",
-        }
-    return None
-
-
 async def import_requests(
     session: AsyncSession,
     actor: Actor,
@@ -418,35 +488,86 @@ async def import_requests(
     filename: str | None,
     *,
     dry_run: bool,
+    mode: str = "create_only",
 ) -> dict[str, Any]:
-    """Checks every row; without `dry_run` inserts all of them, or none when any is bad."""
+    """Checks every row and decides what it does in `mode` (create_only: a pupil the school
+    already entered refuses the row; create_or_update: updates its request; skip_existing:
+    leaves it); without `dry_run` writes all of it, or nothing when any row is refused."""
     _, rows = await parse(data, filename)
-    storable, errors = await check_rows(session, actor, track, rows)
-    bad_rows = {e["row"] for e in errors}
-    report: dict[str, Any] = {
-        "rows": len(rows),
-        "valid": len(rows) - len(bad_rows),
-        "errors": errors,
-    }
-    if dry_run:
-        return {**report, "dry_run": True, "created": 0}
-    if errors:
+    checked = await check_rows(session, actor, track, rows, mode)
+    if not dry_run and not checked.errors:
+        await _write(session, actor, track, checked)
+    report = _report(rows, checked, dry_run=dry_run, mode=mode)
+    if checked.errors and not dry_run:
         raise ImportInvalid(**report)
-    if not storable:
-        return {**report, "dry_run": False, "created": 0}
+    return report
+
+
+def _report(rows: list[Row], checked: Checked, *, dry_run: bool, mode: str) -> dict[str, Any]:
+    results = checked.results
+    counts = {r: sum(1 for x in results if x["result"] == r) for r in _RESULTS}
+    return {
+        "rows": len(rows),
+        "valid": len(rows) - counts["refused"],
+        "dry_run": dry_run,
+        "mode": mode,
+        **counts,
+        "errors": [_jsonable(e) for e in checked.errors],
+        "results": [_jsonable(r) for r in results],
+    }
+
+
+_RESULTS = ("created", "updated", "unchanged", "refused")
+
+
+def _jsonable(item: dict[str, Any]) -> dict[str, Any]:
+    # The report is also a problem's members (422), which are encoded as they are.
+    return {k: str(v) if isinstance(v, uuid.UUID) else v for k, v in item.items()}
+
+
+async def _write(session: AsyncSession, actor: Actor, track: str, checked: Checked) -> None:
+    """The rows' creates (one executemany per table) and updates (each a conditional UPDATE
+    at the version read, as the form's edit), with their history; the ids into the report."""
+    if not checked.creates and not checked.updates:
+        return
     campaign = await school_requests.open_campaign(session, track)
-    request_rows, event_rows = _insert_rows(actor, campaign.id, storable, clock.now())
-    # One executemany per table: 200 rows are two statements, not 400.
-    await school_requests.insert_unique(session, insert(PlacementRequest), request_rows)
-    await session.execute(insert(RequestEvent), event_rows)
+    now = clock.now()
+    events: list[dict[str, Any]] = []
+    by_row = {r["row"]: r for r in checked.results}
+    if checked.creates:
+        request_rows, event_rows = _insert_rows(
+            actor, campaign.id, [values for _, values in checked.creates], now
+        )
+        # One executemany per table: 200 rows are two statements, not 400.
+        await school_requests.insert_unique(session, insert(PlacementRequest), request_rows)
+        events += event_rows
+        for (number, _), request_row in zip(checked.creates, request_rows, strict=True):
+            by_row[number]["id"] = request_row["id"]
+    for number, match, changes in checked.updates:
+        await school_requests.write_import_update(session, match.id, match.version, changes, now)
+        events.append(_event(actor, match.id, now, "updated", fields=by_row[number]["fields"]))
+    await session.execute(insert(RequestEvent), events)
     live.request_changed(
         session,
-        request_id=request_rows[0]["id"],
+        request_id=events[0]["request_id"],
         school_id=actor.organisation_id,
         kind="imported",
         available=True,
     )
-    return {**report, "dry_run": False, "created": len(request_rows)}
+
+
+def _event(
+    actor: Actor, request_id: uuid.UUID, now: datetime, kind: str, **details: Any
+) -> dict[str, Any]:
+    return {
+        "id": uuid.uuid4(),
+        "request_id": request_id,
+        "at": now,
+        "kind": kind,
+        "actor_user_id": actor.user.id,
+        "actor_organisation_id": actor.organisation_id,
+        "details": {**details, "via": "import"},
+    }
 
 
 def _insert_rows(
@@ -477,15 +598,5 @@ def _insert_rows(
                 **values,
             }
         )
-        event_rows.append(
-            {
-                "id": uuid.uuid4(),
-                "request_id": request_id,
-                "at": now,
-                "kind": "created",
-                "actor_user_id": actor.user.id,
-                "actor_organisation_id": actor.organisation_id,
-                "details": {"via": "import"},
-            }
-        )
+        event_rows.append(_event(actor, request_id, now, "created"))
     return request_rows, event_rows

@@ -12,11 +12,12 @@ from fastapi.responses import Response as RawResponse
 from backend import tabular
 from backend.auth.deps import SchoolActor, ServiceActor, client_address
 from backend.db import SessionDep
-from backend.errors import NotFound, PhaseClosed, problems
+from backend.errors import NotFound, PhaseClosed, PreconditionFailed, problems
 from backend.placements.files import exporting, importing, record, words
 from backend.placements.lists import browse, overview
 from backend.placements.params import RequestListParams
 from backend.placements.reading import disclosure
+from backend.placements.schemas import ImportMode, ImportReport
 from backend.placements.school.requests import DuplicateRequest, NoOpenCampaign
 
 router = APIRouter(prefix="/placement-requests", tags=["placement requests"])
@@ -37,7 +38,7 @@ IMPORT_PROBLEMS = (importing.ImportInvalid, importing.ImportUnreadable, importin
     "/import-template",
     summary="The empty import template",
     response_class=Response,
-    responses={200: {"content": {m: {} for m in tabular.MEDIA_TYPES.values()}}},
+    responses=tabular.FILE_RESPONSES,
 )
 async def import_template(
     actor: SchoolActor, format: tabular.Format = "csv", lang: Lang = None
@@ -50,26 +51,44 @@ async def import_template(
 @router.post(
     "/import",
     summary="Import requests from CSV or XLSX (all rows or none)",
-    responses=problems(NoOpenCampaign, PhaseClosed, DuplicateRequest, *IMPORT_PROBLEMS),
+    response_model=ImportReport,
+    responses=problems(
+        NoOpenCampaign, PhaseClosed, DuplicateRequest, PreconditionFailed, *IMPORT_PROBLEMS
+    ),
 )
 async def import_requests(
     actor: SchoolActor,
     db: SessionDep,
     file: Annotated[UploadFile, File(description="CSV (UTF-8, ; or ,) or XLSX")],
     track: Annotated[Track, Query(description="The campaign the rows join")],
-    dry_run: bool = False,
-) -> Body:
-    """`dry_run=true` only reports each row's errors by field; without it every row is
-    inserted, or none (422 `import_invalid` with the same report)."""
+    dry_run: Annotated[
+        bool, Query(description="Only report what each row would do; nothing is written")
+    ] = False,
+    mode: Annotated[
+        ImportMode,
+        Query(
+            description="A row of a pupil the school already entered in the campaign: "
+            "`create_only` refuses it (`duplicate_request`, and so the file); "
+            "`create_or_update` updates that request with the row; `skip_existing` leaves "
+            "it as it is. Pupils not entered yet are created in every mode"
+        ),
+    ] = "create_only",
+) -> JSONResponse:
+    """`dry_run=true` only reports what each row would do (`results`) and its errors by
+    field; without it every row is written, or none (422 `import_invalid` with the same
+    report)."""
     data = await file.read(importing.MAX_BYTES + 1)
-    return await importing.import_requests(db, actor, track, data, file.filename, dry_run=dry_run)
+    report = await importing.import_requests(
+        db, actor, track, data, file.filename, dry_run=dry_run, mode=mode
+    )
+    return JSONResponse(report)
 
 
 @router.get(
     "/export",
     summary="The school's overview as CSV or XLSX",
     response_class=Response,
-    responses={200: {"content": {m: {} for m in tabular.MEDIA_TYPES.values()}}},
+    responses=tabular.FILE_RESPONSES,
 )
 async def export_requests(
     actor: SchoolActor,
@@ -93,7 +112,7 @@ async def export_requests(
 @router.get(
     "/export/accepted",
     response_class=RawResponse,
-    responses={200: {"content": {m: {} for m in tabular.MEDIA_TYPES.values()}}},
+    responses=tabular.FILE_RESPONSES,
 )
 async def export_accepted(
     session: SessionDep,

@@ -10,12 +10,12 @@ from backend.organisations.models import OrganisationKind
 from backend.placements.lists.browse import list_for_service
 from backend.placements.lists.overview import list_for_school_or_admin
 from backend.placements.params import RequestListParams
-from backend.schemas import Page
+from backend.schemas import CursorPage
 
 
 async def list_requests(
     session: AsyncSession, actor: Actor, params: RequestListParams
-) -> Page[dict[str, Any]]:
+) -> CursorPage[dict[str, Any]]:
     """`GET /placement-requests`: each role's list."""
     if actor.role == OrganisationKind.service:
         return await list_for_service(session, actor, params)

@@ -19,6 +19,7 @@ from sqlalchemy.sql.elements import BindParameter
 from backend.auth.actor import Actor
 from backend.campaigns.models import Campaign, Track
 from backend.db import dialect_of
+from backend.placements.lists import sync
 from backend.placements.lists.distance import (
     Origin,
     bounding_box,
@@ -42,7 +43,7 @@ from backend.placements.reading.access import (
 )
 from backend.placements.reading.disclosure import respond_many
 from backend.placements.reading.view import RequestView
-from backend.schemas import Page
+from backend.schemas import CursorPage
 
 # The statements are built once for each shape of list (which list, which filters, how many
 # words or values in each, which order) with named bind parameters, and kept: building one
@@ -64,6 +65,7 @@ class _Shape:
     distance: bool
     max_km: bool
     sort: str
+    after: bool  # a sync's position (lists/sync.py)
 
 
 def _words(q: str | None) -> list[str]:
@@ -84,7 +86,8 @@ def _shape(params: RequestListParams, origin: Origin | None) -> _Shape:
         words=len(_words(params.q)),
         distance=origin is not None,
         max_km=origin is not None and params.max_km is not None,
-        sort=params.sort,
+        sort="updated" if sync.is_sync(params) else params.sort or "newest",
+        after=bool(params.cursor or params.updated_since),
     )
 
 
@@ -139,6 +142,8 @@ def _filters(shape: _Shape) -> list[Any]:
 def _order(sort: str) -> list[Any]:
     keys: list[Any]
     match sort:
+        case "updated":
+            return list(sync.ORDER)
         case "oldest":
             keys = [PlacementRequest.created_at.asc()]
         case "name":
@@ -158,6 +163,8 @@ def _order(sort: str) -> list[Any]:
 @lru_cache(maxsize=512)
 def _query(shape: _Shape, dialect: str) -> views.PageQuery:
     conditions = [*_scope(shape.mine), *_filters(shape)]
+    if shape.after:
+        conditions.append(sync.after())
     order = _order(shape.sort)
     if shape.distance:
         distance = distance_sql()
@@ -201,18 +208,21 @@ def _values(actor: Actor, params: RequestListParams, origin: Origin | None) -> d
 
 async def list_for_service(
     session: AsyncSession, actor: Actor, params: RequestListParams
-) -> Page[dict[str, Any]]:
-    """The service's browse list (or own list with `mine=`), filtered, sorted, paginated;
-    each item as the service may see it, with its distance in km when known."""
+) -> CursorPage[dict[str, Any]]:
+    """The service's browse list (or own list with `mine=`), filtered, sorted, paginated (in
+    a sync, in order of change after its position); each item as the service may see it,
+    with its distance in km when known."""
+    begin = sync.start(params) if sync.is_sync(params) else None
     origin = origin_of(actor, params)
     query = _query(_shape(params, origin), dialect_of(session))
-    page, total = await views.load_page(session, query, _values(actor, params, origin), params)
+    values = {**_values(actor, params, origin), **sync.values(begin)}
+    page, total = await views.load_page(session, query, values, params)
     items = await respond_many(session, actor, page, via="list")
     for view, item in zip(page, items, strict=True):
         distance = distance_to(origin, view.latitude, view.longitude)
         if distance is not None:
             item["distance_km"] = round(distance, 1)
-    return Page(items=items, total=total, page=params.page, page_size=params.page_size)
+    return sync.page_of(params, items, page, total, begin)
 
 
 _ACCEPTED_ORDER = (

@@ -9,17 +9,25 @@ from sqlalchemy import Select, bindparam, func, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import BindParameter
 
+from backend import crypto
 from backend.auth.actor import Actor
 from backend.campaigns.models import Campaign, Track
 from backend.db import dialect_of
 from backend.organisations.models import OrganisationKind
+from backend.placements.lists import sync
 from backend.placements.models import PlacementRequest
 from backend.placements.params import RequestListParams
 from backend.placements.reading import view as views
-from backend.placements.reading.access import readable_by, status_column, viewer_values
+from backend.placements.reading.access import (
+    own_with_withdrawn,
+    readable_by,
+    status_column,
+    viewer_values,
+)
 from backend.placements.reading.present import present_many
 from backend.placements.reading.view import RequestView
-from backend.schemas import Page
+from backend.reference.national_number import NationalNumberError, normalize_national_number
+from backend.schemas import CursorPage
 
 
 def like_pattern(text: str) -> str:
@@ -28,11 +36,30 @@ def like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
+def national_number_in(q: str | None) -> str | None:
+    """The national number a search names (11 digits, formatted or not), if it names one."""
+    try:
+        return normalize_national_number(q) if q and any(c.isdigit() for c in q) else None
+    except NationalNumberError:
+        return None
+
+
 def list_conditions(
-    role: OrganisationKind, track: bool, campaign: bool, supervisor: bool, status: bool, q: bool
+    role: OrganisationKind,
+    track: bool,
+    campaign: bool,
+    supervisor: bool,
+    status: bool,
+    q: bool,
+    number: bool = False,
+    withdrawn: bool = False,
+    after: bool = False,
 ) -> tuple[Any, ...]:
-    """The requests a school or the admin may know (`readable_by`), filtered."""
-    conditions = [readable_by(role)]
+    """The requests a school or the admin may know (`readable_by`; with `withdrawn`, in a
+    sync or `status=withdrawn`, `own_with_withdrawn`), filtered. `number`: a school's
+    search by national number, through its keyed hash (never decrypting a row); `after`:
+    after a sync's position."""
+    conditions = [own_with_withdrawn(role) if withdrawn else readable_by(role)]
     if track:
         conditions.append(Campaign.track == bindparam("track"))
     if campaign:
@@ -41,7 +68,11 @@ def list_conditions(
         conditions.append(PlacementRequest.supervisor_id == bindparam("supervisor_id"))
     if status:
         conditions.append(status_column() == bindparam("status"))
-    if q:
+    if number:
+        conditions.append(
+            PlacementRequest.national_number_hash.in_(bindparam("number_hashes", expanding=True))
+        )
+    elif q:
         pattern: BindParameter[str] = bindparam("pattern")
         conditions.append(
             or_(
@@ -57,12 +88,21 @@ def list_conditions(
                 )
             )
         )
+    if after:
+        conditions.append(sync.after())
     return tuple(conditions)
+
+
+def _searches_number(actor: Actor, params: RequestListParams) -> bool:
+    # Only a school's own requests are found by number: the admin and the services are shown
+    # no national number, so a search by one must not tell them that it is stored.
+    return actor.role == OrganisationKind.school and national_number_in(params.q) is not None
 
 
 def _list_shape(actor: Actor, params: RequestListParams) -> tuple[Any, ...]:
     if actor.role not in (OrganisationKind.school, OrganisationKind.admin):
         raise AssertionError("services list through browse.list_for_service")
+    is_sync = sync.is_sync(params)
     return (
         actor.role,
         bool(params.track),
@@ -70,6 +110,9 @@ def _list_shape(actor: Actor, params: RequestListParams) -> tuple[Any, ...]:
         bool(params.supervisor_id),
         bool(params.status),
         bool(params.q and params.q.strip()),
+        _searches_number(actor, params),
+        is_sync or params.status == "withdrawn",
+        bool(params.cursor or params.updated_since),
     )
 
 
@@ -84,7 +127,9 @@ def _list_values(actor: Actor, params: RequestListParams) -> dict[str, Any]:
         values["campaign_id"] = params.campaign_id
     if params.supervisor_id:
         values["supervisor_id"] = params.supervisor_id
-    if params.q and params.q.strip():
+    if _searches_number(actor, params):
+        values["number_hashes"] = crypto.blind_indexes(national_number_in(params.q) or "")
+    elif params.q and params.q.strip():
         values["pattern"] = like_pattern(params.q.strip())
     return values
 
@@ -103,6 +148,7 @@ _SORTS = {
         PlacementRequest.id,
     ),
     "status": (status_column(), PlacementRequest.created_at.desc(), PlacementRequest.id),
+    "updated": sync.ORDER,
 }
 
 
@@ -116,26 +162,31 @@ def _export_query(shape: tuple[Any, ...], sort: str, dialect: str) -> Select[Any
     return views.all_query(list_conditions(*shape), _SORTS[sort], dialect)
 
 
+def _sort(params: RequestListParams) -> str:
+    if sync.is_sync(params):
+        return "updated"
+    return params.sort if params.sort in _SORTS else "newest"
+
+
 async def list_for_school_or_admin(
     session: AsyncSession, actor: Actor, params: RequestListParams
-) -> Page[dict[str, Any]]:
-    """The overview: a school's own requests or, for the admin, all. One statement per page
-    (reading/view.py), whatever the number of rows."""
-    sort = params.sort if params.sort in _SORTS else "newest"
-    query = _list_query(_list_shape(actor, params), sort, dialect_of(session))
-    requests, total = await views.load_page(session, query, _list_values(actor, params), params)
-    return Page(
-        items=present_many(actor, requests),
-        total=total,
-        page=params.page,
-        page_size=params.page_size,
-    )
+) -> CursorPage[dict[str, Any]]:
+    """The overview: a school's own requests or, for the admin, all; in a sync, in order of
+    change after its position. One statement per page (reading/view.py), whatever the number
+    of rows."""
+    begin = sync.start(params) if sync.is_sync(params) else None
+    query = _list_query(_list_shape(actor, params), _sort(params), dialect_of(session))
+    values = {**_list_values(actor, params), **sync.values(begin)}
+    requests, total = await views.load_page(session, query, values, params)
+    return sync.page_of(params, present_many(actor, requests), requests, total, begin)
 
 
 async def all_for_export(
     session: AsyncSession, actor: Actor, params: RequestListParams
 ) -> list[RequestView]:
     """Every request of the overview (no pagination), for the export."""
-    sort = params.sort if params.sort in _SORTS else "newest"
-    query = _export_query(_list_shape(actor, params), sort, dialect_of(session))
-    return await views.load_all(session, query, _list_values(actor, params))
+    begin = sync.start(params) if sync.is_sync(params) else None
+    query = _export_query(_list_shape(actor, params), _sort(params), dialect_of(session))
+    return await views.load_all(
+        session, query, {**_list_values(actor, params), **sync.values(begin)}
+    )

@@ -137,6 +137,16 @@ def readable_by(role: OrganisationKind) -> ColumnElement[bool]:
     raise AssertionError(role)
 
 
+def own_with_withdrawn(role: OrganisationKind) -> ColumnElement[bool]:
+    """What a viewer's *sync* and its `status=withdrawn` list read: `readable_by`, except
+    that a school's own withdrawn requests are in it too (status `withdrawn`), so that a
+    school's system sees a withdrawal instead of a request that vanished. Nowhere else does a
+    school know them (the detail answers 404); a service's and the admin's are unchanged."""
+    if role == OrganisationKind.school:
+        return PlacementRequest.school_id == bindparam("viewer")
+    return readable_by(role)
+
+
 def status_column(
     request: Any = PlacementRequest, campaign: Any = Campaign
 ) -> ColumnElement[RequestStatus]:

@@ -190,7 +190,8 @@ def _present(
         ]
         if is_accepter:
             body["acceptance"] = present_acceptance(accepted)  # type: ignore[arg-type]
-    if is_admin:
+    if is_admin or (is_owner and view.withdrawn_at is not None):
+        # The owning school reads its withdrawn request only in its sync (lists/sync.py).
         body["withdrawn_at"] = _iso(view.withdrawn_at)
     body["created_at"] = _iso(view.created_at)
     body["updated_at"] = _iso(view.updated_at)

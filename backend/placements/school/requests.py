@@ -2,6 +2,7 @@
 
 import hashlib
 import uuid
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Insert, select
@@ -16,6 +17,7 @@ from backend.campaigns.models import Campaign, Track
 from backend.campaigns.phase import Phase, phase_of
 from backend.db import rowcount
 from backend.errors import (
+    DomainError,
     FieldError,
     PreconditionFailed,
     PreconditionRequired,
@@ -43,6 +45,7 @@ _EDITABLE = tuple(f for f in RequestUpdate.model_fields if f != "national_number
 _COLUMNS = frozenset(
     {*_EDITABLE, "latitude", "longitude", "national_number_encrypted", "national_number_hash"}
 )
+EDITABLE_COLUMNS = tuple(sorted(_COLUMNS))  # (the import's create_or_update compares them)
 
 
 # --- errors of this module ---------------------------------------------------------------
@@ -77,18 +80,14 @@ async def open_campaign(session: AsyncSession, track: str) -> Campaign:
     raise AssertionError("unreachable: create is only allowed while requests are open")
 
 
-async def ensure_unique(
+async def existing_request(
     session: AsyncSession,
     campaign_id: uuid.UUID,
     school_id: uuid.UUID,
     national_number: str,
-    *,
     except_id: uuid.UUID | None = None,
-) -> None:
-    """409 `duplicate_request` when the school already entered the pupil in the campaign.
-    Only the school's own requests count: another school's pupil is never refused or
-    signalled (it would tell one school about another's pupils); the admin sees such pairs
-    as conflicts (admin/conflicts.py)."""
+) -> uuid.UUID | None:
+    """The school's own request of the pupil in the campaign, if any (by the keyed hash)."""
     query = select(PlacementRequest.id).where(
         PlacementRequest.campaign_id == campaign_id,
         PlacementRequest.school_id == school_id,
@@ -97,8 +96,32 @@ async def ensure_unique(
     )
     if except_id is not None:
         query = query.where(PlacementRequest.id != except_id)
-    if await session.scalar(query.limit(1)) is not None:
-        raise DuplicateRequest(field="national_number")
+    return await session.scalar(query.limit(1))
+
+
+def duplicate(existing_id: uuid.UUID | None) -> DomainError:
+    """409 `duplicate_request` naming the school's own request of the pupil (`existing_id`),
+    so that a script can read or edit that one instead."""
+    if existing_id is None:
+        return DuplicateRequest(field="national_number")
+    return DuplicateRequest(field="national_number", existing_id=str(existing_id))
+
+
+async def ensure_unique(
+    session: AsyncSession,
+    campaign_id: uuid.UUID,
+    school_id: uuid.UUID,
+    national_number: str,
+    *,
+    except_id: uuid.UUID | None = None,
+) -> None:
+    """409 `duplicate_request` (with `existing_id`) when the school already entered the
+    pupil in the campaign. Only the school's own requests count: another school's pupil is
+    never refused or signalled (it would tell one school about another's pupils); the admin
+    sees such pairs as conflicts (admin/conflicts.py)."""
+    found = await existing_request(session, campaign_id, school_id, national_number, except_id)
+    if found is not None:
+        raise duplicate(found)
 
 
 def withdrawn_hash(request_id: uuid.UUID) -> str:
@@ -118,13 +141,15 @@ def _to_row(values: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-async def _flush_unique(session: AsyncSession) -> None:
+async def _flush_unique(session: AsyncSession, request: PlacementRequest, number: str) -> None:
     # A school's two simultaneous inserts of one pupil: the constraint decides, not a 500.
     try:
         async with session.begin_nested():
             await session.flush()
     except IntegrityError:
-        raise DuplicateRequest(field="national_number") from None
+        with session.no_autoflush:
+            found = await existing_request(session, request.campaign_id, request.school_id, number)
+        raise duplicate(found) from None
 
 
 async def insert_unique(
@@ -155,7 +180,7 @@ async def create(session: AsyncSession, actor: Actor, body: RequestCreate) -> Pl
         **row,
     )
     session.add(request)
-    await _flush_unique(session)
+    await _flush_unique(session, request, values["national_number"])
     add_event(session, request, actor, "created")
     live.request_changed(
         session,
@@ -285,6 +310,30 @@ async def _write_if_current(
         fresh = await load(session, request.id)
         _check(action, fresh)
         raise PreconditionFailed(current_version=fresh.version)
+
+
+async def write_import_update(
+    session: AsyncSession,
+    request_id: uuid.UUID,
+    version: int,
+    changes: dict[str, Any],
+    now: datetime,
+) -> None:
+    """An import row's edit of the school's request (mode create_or_update), at the version
+    the import read, while the table allows an edit: as the form's, so a request accepted
+    or edited meanwhile answers 412 and the whole import is undone."""
+    result = await session.execute(
+        sa_update(PlacementRequest)
+        .where(
+            PlacementRequest.id == request_id,
+            PlacementRequest.version == version,
+            PlacementRequest.state.in_(TABLE[Action.edit].states),
+        )
+        .values(version=PlacementRequest.version + 1, updated_at=now, **changes)
+        .execution_options(synchronize_session=False)
+    )
+    if rowcount(result) != 1:
+        raise PreconditionFailed("A request changed while the file was imported: import again")
 
 
 async def withdraw(
