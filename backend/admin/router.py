@@ -12,9 +12,9 @@ from backend.admin.schemas import (
     Dashboard,
     OutboxDetail,
     OutboxRead,
+    PersonalData,
     PostponeIn,
     RetentionRead,
-    PersonalData,
     RevealReason,
     WithdrawalIn,
 )

@@ -13,8 +13,8 @@ from backend.admin.schemas import (
     AuditFilter,
     AuditRead,
     Dashboard,
-    OutboxDetail,
     DayCount,
+    OutboxDetail,
     OutboxRead,
     StillOpen,
 )
