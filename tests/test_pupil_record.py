@@ -35,7 +35,6 @@ async def test_the_json_record_holds_the_request_the_disclosures_and_the_mails(
         assert request["id"] == setup.id
         assert request["national_number"] == crypto.decrypt(setup.request.national_number_encrypted)
         assert request["acceptance"]["service"]["name"] == service.account.name
-        assert "actions" not in request
 
         kinds = [e["kind"] for e in record["history"]]
         assert kinds[:2] == ["invited", "accepted"] and "disclosed" in kinds

@@ -226,7 +226,7 @@ class RetentionRead(BaseModel):
 
     campaign_id: uuid.UUID
     school_year: str
-    track: str
+    track: Literal["duaal", "stage"]
     purge_at: datetime = Field(description="When the worker erases the personal data")
     notice_at: datetime = Field(description="When the admins are mailed (30 days before)")
     notice_sent_at: datetime | None

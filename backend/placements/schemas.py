@@ -287,6 +287,23 @@ class HistoryEvent(_Read):
     details: HistoryDetails
 
 
+class RecordMail(_Read):
+    created_at: datetime
+    sent_at: datetime | None
+    to: str
+    subject: str = Field(description="Links replaced by `[link]`")
+    body: str = Field(description="The text part, links replaced by `[link]`")
+
+
+class PupilRecord(_Read):
+    """Everything Stagematch holds about one of the school's pupils."""
+
+    generated_at: datetime
+    request: RequestRead
+    history: list[HistoryEvent] = Field(description="Disclosures included")
+    mails: list[RecordMail] = Field(description="The mails sent about the pupil")
+
+
 # --- the import's report ------------------------------------------------------------------
 
 ImportMode = Literal["create_only", "create_or_update", "skip_existing"]

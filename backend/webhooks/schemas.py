@@ -22,13 +22,13 @@ URL_EXAMPLE = "https://sis.example.be/hooks/stagematch"
 
 
 class WebhookCreate(StrictModel):
-    url: str = Field(max_length=2000, examples=[URL_EXAMPLE], description="https only")
+    url: SingleLine = Field(max_length=2000, examples=[URL_EXAMPLE], description="https only")
     event_kinds: list[EventKind] = Field(min_length=1, examples=[["accepted", "declined"]])
     description: SingleLine = Field("", max_length=200)
 
 
 class WebhookUpdate(StrictModel):
-    url: str | None = Field(None, max_length=2000, examples=[URL_EXAMPLE])
+    url: SingleLine | None = Field(None, max_length=2000, examples=[URL_EXAMPLE])
     event_kinds: list[EventKind] | None = Field(None, min_length=1)
     description: SingleLine | None = Field(None, max_length=200)
     is_enabled: bool | None = Field(
@@ -39,7 +39,7 @@ class WebhookUpdate(StrictModel):
 class WebhookRead(ReadModel):
     id: uuid.UUID
     url: str
-    event_kinds: list[str]
+    event_kinds: list[EventKind]
     description: str
     is_enabled: bool
     consecutive_failures: int
@@ -57,7 +57,7 @@ class WebhookSecret(WebhookRead):
 class DeliveryRead(ReadModel):
     id: uuid.UUID
     event_id: int
-    kind: str
+    kind: EventKind
     state: Literal["pending", "delivered", "failed"]
     attempts: int
     created_at: datetime

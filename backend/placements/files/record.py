@@ -54,7 +54,6 @@ async def pupil_record(
         raise Forbidden("The record of a pupil is for its school")
     view = await read_view(session, actor, request_id)
     request = present(actor, view)
-    request.pop("actions", None)  # what the school may do now is no data about the pupil
     mails = await session.scalars(
         select(OutboxMail)
         .where(OutboxMail.placement_request_id == view.id)

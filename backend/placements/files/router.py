@@ -17,7 +17,7 @@ from backend.placements.files import exporting, importing, record, words
 from backend.placements.lists import browse, overview
 from backend.placements.params import RequestListParams
 from backend.placements.reading import disclosure
-from backend.placements.schemas import ImportMode, ImportReport
+from backend.placements.schemas import ImportMode, ImportReport, PupilRecord
 from backend.placements.school.requests import DuplicateRequest, NoOpenCampaign
 
 router = APIRouter(prefix="/placement-requests", tags=["placement requests"])
@@ -143,7 +143,11 @@ async def export_accepted(
     summary="Everything Stagematch holds about one of the school's pupils",
     response_class=Response,
     responses={
-        200: {"content": {"application/json": {}, "text/html": {}}},
+        200: {
+            "model": PupilRecord,
+            "content": {"text/html": {"schema": {"type": "string"}}},
+            "description": "JSON (`format=json`), or a printable page in Dutch (`format=html`)",
+        },
         **problems(NotFound),
     },
 )
