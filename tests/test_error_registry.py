@@ -5,6 +5,7 @@ code it does not declare (CHECK_DECLARED_ERRORS)."""
 
 import ast
 import json
+import re
 
 import pytest
 from fastapi.routing import APIRoute, iter_route_contexts
@@ -148,3 +149,37 @@ def test_the_setting_is_off_unless_set(monkeypatch):
 
     monkeypatch.delenv("CHECK_DECLARED_ERRORS", raising=False)
     assert Settings().check_declared_errors is False
+
+
+DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+# "`409 duplicate_request`" in prose, "| `duplicate_request` | 409 |" in the error tables.
+IN_PROSE = re.compile(r"`([1-5]\d\d) ([a-z][a-z_]+)`")
+IN_TABLE = re.compile(r"^\| `([a-z][a-z_]+)` \| ([1-5]\d\d) \|", re.MULTILINE)
+# Named with a status in the docs but no problem type: codes of one field inside a 422
+# validation_error's `errors`, and the suite's own answer to an undeclared problem.
+NOT_PROBLEM_TYPES = {"city_mismatch", "invalid_characters", "undeclared_error"}
+
+
+def test_every_documented_error_code_is_registered_with_its_status(all_registered):
+    """What the README and docs/ promise an integrator is what the API answers: each code
+    named with its status exists in the registry, with that status (http_error carries the
+    status of the exception it stands for)."""
+    documented: set[tuple[str, int, str]] = set()
+    for document in DOCUMENTS:
+        text = document.read_text(encoding="utf-8")
+        documented |= {(code, int(s), document.name) for s, code in IN_PROSE.findall(text)}
+        documented |= {(code, int(s), document.name) for code, s in IN_TABLE.findall(text)}
+    assert len(documented) >= 30  # the pattern still finds the docs' codes
+
+    def answered_as_documented(code: str, status: int) -> bool:
+        if code in NOT_PROBLEM_TYPES:
+            return code not in all_registered
+        kind = all_registered.get(code)
+        return kind is not None and (kind is errors.HttpError or kind.status == status)
+
+    wrong = [
+        f"{name}: {status} {code}"
+        for code, status, name in sorted(documented)
+        if not answered_as_documented(code, status)
+    ]
+    assert wrong == []
