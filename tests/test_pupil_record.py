@@ -91,3 +91,25 @@ async def test_the_record_is_only_for_the_pupils_own_school(
         assert bad.status_code == 422
     finally:
         await close(service)
+
+
+async def test_a_withdrawn_pupils_record_is_still_the_schools(
+    app, sessionmaker, db, school_client, other_school_client
+):
+    """Withdrawing is the school's delete in its lists, but the pupil's data are held until
+    the campaign's retention ends: the parent's access request still gets them."""
+    [service] = await service_clients(app, sessionmaker, 1)
+    try:
+        setup = await a_request(db, school_client.account.organisation_id)
+        await invite(service, setup.id)
+        assert (await school_client.delete(path(setup.id))).status_code == 204
+        assert (await school_client.get(path(setup.id))).status_code == 404
+
+        response = await school_client.get(path(setup.id, "record"))
+        assert response.status_code == 200, response.text
+        record = response.json()
+        assert record["request"]["status"] == "withdrawn"
+        assert [e["kind"] for e in record["history"]][-1] == "withdrawn"
+        assert (await other_school_client.get(path(setup.id, "record"))).status_code == 404
+    finally:
+        await close(service)

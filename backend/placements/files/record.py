@@ -48,11 +48,12 @@ def _mail(mail: OutboxMail) -> dict[str, Any]:
 async def pupil_record(
     session: AsyncSession, actor: Actor, request_id: uuid.UUID
 ) -> dict[str, Any]:
-    """The record of one of the school's own pupils (another's, or none: 404). Reading it
-    discloses nothing: the school is the pupil's own."""
+    """The record of one of the school's own pupils, withdrawn ones included (another's, or
+    none: 404). Reading it discloses nothing: the school is the pupil's own."""
     if actor.role != OrganisationKind.school:
         raise Forbidden("The record of a pupil is for its school")
-    view = await read_view(session, actor, request_id)
+    # A withdrawn pupil's data are held until the campaign's retention ends: its record too.
+    view = await read_view(session, actor, request_id, with_withdrawn=True)
     request = present(actor, view)
     mails = await session.scalars(
         select(OutboxMail)

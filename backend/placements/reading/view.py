@@ -35,7 +35,12 @@ from backend.placements.models import (
     RequestState,
     RequestStatus,
 )
-from backend.placements.reading.access import readable_by, status_column, viewer_values
+from backend.placements.reading.access import (
+    own_with_withdrawn,
+    readable_by,
+    status_column,
+    viewer_values,
+)
 from backend.supervisors.models import Supervisor
 
 # --- the view -----------------------------------------------------------------------------
@@ -255,9 +260,11 @@ def all_query(
 
 
 @lru_cache(maxsize=16)
-def one_query(role: OrganisationKind, dialect: str) -> Select[Any]:
-    """The request `request_id` as a view, if a viewer of `role` may know it."""
-    conditions = (PlacementRequest.id == bindparam("request_id"), readable_by(role))
+def one_query(role: OrganisationKind, dialect: str, with_withdrawn: bool = False) -> Select[Any]:
+    """The request `request_id` as a view, if a viewer of `role` may know it (or, with
+    `with_withdrawn`, a school's own withdrawn one too: `own_with_withdrawn`)."""
+    access = own_with_withdrawn(role) if with_withdrawn else readable_by(role)
+    conditions = (PlacementRequest.id == bindparam("request_id"), access)
     own_only = role == OrganisationKind.service
     return _views_of(_chosen(conditions).subquery("chosen"), (), dialect, own_only)
 
@@ -365,10 +372,12 @@ async def load_all(
     return _views(await _rows(session, statement, values))
 
 
-async def read_view(session: AsyncSession, actor: Actor, request_id: uuid.UUID) -> RequestView:
-    """The request as a view if `actor` may know it (`readable_by`); otherwise 404, as for a
-    missing one. One statement."""
-    statement = one_query(actor.role, dialect_of(session))
+async def read_view(
+    session: AsyncSession, actor: Actor, request_id: uuid.UUID, *, with_withdrawn: bool = False
+) -> RequestView:
+    """The request as a view if `actor` may know it (`readable_by`; `with_withdrawn`: a
+    school's own withdrawn one too); otherwise 404, as for a missing one. One statement."""
+    statement = one_query(actor.role, dialect_of(session), with_withdrawn)
     rows = await _rows(session, statement, {**viewer_values(actor), "request_id": request_id})
     if not rows:
         raise NotFound("No such placement request")
