@@ -299,6 +299,33 @@ def interpretation(report: dict) -> list[str]:
     return lines
 
 
+# `make bench-scale` (bench/scale.py) writes its own section between these markers; `make
+# bench` keeps it.
+SCALE_START, SCALE_END = "<!-- bench-scale -->", "<!-- /bench-scale -->"
+
+
+def scale_section(text: str) -> str:
+    """The scale benchmark's section of PERFORMANCE.md's `text`, markers included, or ''."""
+    start, end = text.find(SCALE_START), text.find(SCALE_END)
+    if start < 0 or end < start:
+        return ""
+    return text[start : end + len(SCALE_END)] + "\n"
+
+
 def write(report: dict, argv: list[str] | None = None) -> Path:
-    DOC.write_text(render(report, argv))
+    kept = scale_section(DOC.read_text()) if DOC.exists() else ""
+    DOC.write_text(render(report, argv) + ("\n" + kept if kept else ""))
+    return DOC
+
+
+def write_scale(section: str) -> Path:
+    """Puts the scale benchmark's `section` (markers included) in PERFORMANCE.md, in place of
+    the previous one or at the end."""
+    text = DOC.read_text() if DOC.exists() else "# Performance\n"
+    old = scale_section(text)
+    if old:
+        text = text.replace(old, section)
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    DOC.write_text(text)
     return DOC

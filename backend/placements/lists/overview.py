@@ -126,7 +126,8 @@ async def list_for_school_or_admin(
     requests, total = await views.load_page(session, query, _list_values(actor, params), params)
     return Page(
         items=present_many(actor, requests),
-        total=total,
+        total=total.count,
+        total_is_estimate=total.is_estimate,
         page=params.page,
         page_size=params.page_size,
     )

@@ -11,7 +11,7 @@ import { FilterPanel, SortHeader } from '../../components/list.js';
 import { useLoad } from '../../components/load.js';
 import { options, STATUSES } from '../../components/options.js';
 import { Loading, notLoaded, Page } from '../../components/page.js';
-import { Pager } from '../../components/pager.js';
+import { countText, Pager } from '../../components/pager.js';
 import { TrackSwitch, useTrack } from '../../components/track.js';
 import { html } from '../../html.js';
 import { t } from '../../i18n/index.js';
@@ -51,7 +51,7 @@ export function AdminRequests({ search }) {
           options=${options(STATUSES, 'status_filter')} onChange=${(status) => setDraft((d) => ({ ...d, status }))} />
         <div class="actions field"><button type="submit" class="primary">${t('overview.search_button')}</button></div>
       </${FilterPanel}>
-      <p role="status" aria-live="polite" class="hint">${list.loading ? '' : t('overview.count', { count: list.data?.total ?? rows.length })}</p>
+      <p role="status" aria-live="polite" class="hint">${list.loading ? '' : countText(list.data, rows.length)}</p>
       ${list.error && html`<${Alert}>${errorText(list.error.code, list.error.detail)}</${Alert}>`}
       ${
         list.loading && !list.data
@@ -80,7 +80,7 @@ export function AdminRequests({ search }) {
           </table>
         </div>`
       }
-      <${Pager} page=${page} pageSize=${PAGE_SIZE} total=${list.data?.total} onPage=${setPage} />
+      <${Pager} page=${page} pageSize=${PAGE_SIZE} total=${list.data?.total} estimate=${list.data?.total_is_estimate} onPage=${setPage} />
     </${Page}>`;
 }
 

@@ -9,6 +9,7 @@ import { afterPress } from '../../components/form.js';
 import { FilterPanel, SortHeader } from '../../components/list.js';
 import { useLiveUpdates } from '../../components/live.js';
 import { useLoad } from '../../components/load.js';
+import { countText } from '../../components/pager.js';
 import { options, STATUSES } from '../../components/options.js';
 import { Loading, Page } from '../../components/page.js';
 import { TrackSwitch, useTrack } from '../../components/track.js';
@@ -75,7 +76,6 @@ export function Overview({ search }) {
   );
 
   const rows = items(list.data);
-  const total = list.data?.total ?? rows.length;
   const setFilter = (name) => (value) => setFilters({ [name]: value });
   const sortBy = (sort) => setFilters({ sort });
   const active = ['status', 'supervisor_id', 'q'].filter((name) => filters[name]).length;
@@ -121,7 +121,7 @@ export function Overview({ search }) {
           options=${items(supervisors.data).map((s) => ({ value: s.id, label: `${s.first_name} ${s.last_name}` }))} />
         <div class="field"><button type="submit">${t('overview.search_button')}</button></div>
       </${FilterPanel}>
-      <p role="status" aria-live="polite" class="hint">${list.loading ? '' : t('overview.count', { count: total })}</p>
+      <p role="status" aria-live="polite" class="hint">${list.loading ? '' : countText(list.data, rows.length)}</p>
       ${list.error && html`<${Alert}>${errorText(list.error.code, list.error.detail)}</${Alert}>`}
       ${
         list.loading && !list.data

@@ -9,7 +9,7 @@ import { useLiveUpdates } from '../../components/live.js';
 import { useLoad } from '../../components/load.js';
 import { DAYS, FORMS, options, PROVINCES, TRANSPORT } from '../../components/options.js';
 import { Loading, Page } from '../../components/page.js';
-import { Pager } from '../../components/pager.js';
+import { countText, Pager } from '../../components/pager.js';
 import { TrackSwitch, useTrack } from '../../components/track.js';
 import { html } from '../../html.js';
 import { getLanguage, t } from '../../i18n/index.js';
@@ -222,7 +222,7 @@ export function Browse({ user, search }) {
             <button type="button" onClick=${() => setShown({ ...NO_FILTERS, page: '1' })}>${t('service.clear_filters')}</button>
           </div>
         </${FilterPanel}>
-      <p role="status" aria-live="polite" class="hint">${list.loading ? '' : t('overview.count', { count: list.data?.total ?? rows.length })}</p>
+      <p role="status" aria-live="polite" class="hint">${list.loading ? '' : countText(list.data, rows.length)}</p>
       ${list.error && html`<${Alert}>${errorText(list.error.code, list.error.detail)}</${Alert}>`}
       ${
         list.loading && !list.data
@@ -232,7 +232,7 @@ export function Browse({ user, search }) {
         sort=${shown.sort} onSort=${(sort) => setShown({ sort, page: '1' })} onChanged=${changed} onError=${failed} />`
             : html`<p class="card">${t('overview.none')}</p>`
       }
-      <${Pager} page=${page} pageSize=${PAGE_SIZE} total=${list.data?.total} onPage=${setPage} />
+      <${Pager} page=${page} pageSize=${PAGE_SIZE} total=${list.data?.total} estimate=${list.data?.total_is_estimate} onPage=${setPage} />
     </${Page}>`;
 }
 
@@ -292,6 +292,6 @@ export function Mine({ user, search }) {
         }} />`
             : html`<p class="card">${t('overview.none')}</p>`
       }
-      <${Pager} page=${page} pageSize=${PAGE_SIZE} total=${list.data?.total} onPage=${setPage} />
+      <${Pager} page=${page} pageSize=${PAGE_SIZE} total=${list.data?.total} estimate=${list.data?.total_is_estimate} onPage=${setPage} />
     </${Page}>`;
 }
