@@ -323,9 +323,6 @@ def write_scale(section: str) -> Path:
     the previous one or at the end."""
     text = DOC.read_text() if DOC.exists() else "# Performance\n"
     old = scale_section(text)
-    if old:
-        text = text.replace(old, section)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
+    text = text.replace(old, section) if old else text.rstrip("\n") + "\n\n" + section
     DOC.write_text(text)
     return DOC

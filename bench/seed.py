@@ -18,11 +18,10 @@ import json
 import random
 import sys
 import uuid
-from datetime import date, timedelta
-from pathlib import Path
-
 from collections.abc import Iterable, Iterator
+from datetime import date, timedelta
 from itertools import islice
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import insert
