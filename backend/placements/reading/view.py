@@ -36,6 +36,7 @@ from backend.placements.models import (
     RequestStatus,
 )
 from backend.placements.reading.access import readable_by, status_column, viewer_values
+from backend.schemas import PageParams
 from backend.supervisors.models import Supervisor
 
 # --- the view -----------------------------------------------------------------------------
@@ -229,7 +230,7 @@ class Total:
     is_estimate: bool = False
 
 
-def count_limit(params: Any) -> int:
+def count_limit(params: PageParams) -> int:
     """How far the total of a page (`params`) is counted: one past the bound or the page's
     end, whichever is further, so that "more" is known."""
     return max(TOTAL_BOUND, params.offset + params.page_size) + 1
@@ -384,7 +385,7 @@ def _views(rows: Sequence[RowMapping]) -> list[RequestView]:
 
 
 async def load_page(
-    session: AsyncSession, query: PageQuery, values: dict[str, Any], params: Any
+    session: AsyncSession, query: PageQuery, values: dict[str, Any], params: PageParams
 ) -> tuple[list[RequestView], Total]:
     """One page (`params`) of `query` with the bind parameters `values` (`viewer_values` and
     the filters'), and the total (exact up to `count_limit(params)`)."""

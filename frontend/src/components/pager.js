@@ -8,7 +8,9 @@ export function Pager({ page, pageSize, total, estimate = false, onPage }) {
   const pages = Math.max(1, Math.ceil((total ?? 0) / pageSize));
   if (pages <= 1 && !estimate) return null;
   const last = !estimate && page >= pages;
-  const where = estimate ? t('common.page_of_more', { page, pages: Math.max(pages, page) }) : t('common.page_of', { page, pages });
+  const where = estimate
+    ? t('common.page_of_more', { page, pages: Math.max(pages, page) })
+    : t('common.page_of', { page, pages });
   return html`
     <nav class="pager" aria-label=${t('common.pages')}>
       <button type="button" disabled=${page <= 1} onClick=${() => onPage(page - 1)}>${t('common.previous')}</button>
