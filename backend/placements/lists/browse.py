@@ -185,8 +185,6 @@ def _query(shape: _Shape, dialect: str) -> views.PageQuery:
         dialect,
         plan_each_time=shape.distance,
         own_only=True,
-        # The bounded total walks the newest-first index and stops (reading/view.py).
-        count_order=(PlacementRequest.created_at.desc(),),
     )
 
 

@@ -263,33 +263,34 @@ def page_query(
     *,
     plan_each_time: bool = False,
     own_only: bool = False,
-    count_order: Sequence[Any] = (),
 ) -> PageQuery:
     """The requests matching `conditions` (which include the viewer's `readable_by`) in
     `order` (a total order), one page of them (bind parameters `offset` and `limit`) as views,
     each row carrying their total counted up to `count_limit` (bind parameter); and that
     count alone, for a page past the end.
 
-    The bounded count stops after `count_limit` matches; walked in `count_order` (the list's
-    index order, e.g. newest first), it reads about as many rows as it counts, whatever the
-    table holds. A window `count(*) OVER ()` would read every match."""
-    chosen = (
+    One reading serves both: the first `count_limit` matches in the list's order (which holds
+    the page, `count_limit` reaching past its end), numbered, kept as a CTE; the page is
+    taken from them by number, the total is how many there are. In an order an index gives
+    (newest first) PostgreSQL walks it and stops after `count_limit` rows, whatever the table
+    holds; a window `count(*) OVER ()` would read every match."""
+    first = (
         _chosen(conditions)
+        .add_columns(func.row_number().over(order_by=order).label("position"))
         .order_by(*order)
-        .offset(bindparam("offset"))
+        .limit(bindparam("count_limit"))
+    )
+    matches = first.cte("matches")
+    chosen = (
+        select(matches.c.id, matches.c.position)
+        .where(matches.c.position > bindparam("offset"))
+        .order_by(matches.c.position)
         .limit(bindparam("limit"))
         .subquery("chosen")
     )
-    matches = (
-        select(PlacementRequest.id)
-        .join(Campaign, Campaign.id == PlacementRequest.campaign_id)
-        .where(*conditions)
-        .order_by(*count_order)
-        .limit(bindparam("count_limit"))
-        .subquery("matches")
-    )
-    count = select(func.count()).select_from(matches)
-    page = _views_of(chosen, order, dialect, own_only, total=count.scalar_subquery())
+    total = select(func.count()).select_from(matches).scalar_subquery()
+    page = _views_of(chosen, (chosen.c.position,), dialect, own_only, total=total)
+    count = select(func.count()).select_from(first.subquery("matches"))
     return PageQuery(page, count, plan_each_time)
 
 
