@@ -180,11 +180,7 @@ def _query(shape: _Shape, dialect: str) -> views.PageQuery:
             # Unknown distances last; equal ones keep the newest-first order.
             order = [distance.is_(None), distance, *order]
     return views.page_query(
-        conditions,
-        order,
-        dialect,
-        plan_each_time=shape.distance,
-        own_only=True,
+        conditions, order, dialect, plan_each_time=shape.distance, own_only=True
     )
 
 

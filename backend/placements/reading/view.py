@@ -3,7 +3,8 @@ label, and the one loader that builds it for the lists, the detail, the exports 
 responses of the writes. A view is read, never changed: no ORM identity map, no lazy loads.
 
 One statement, whatever the number of rows: the requests are chosen on narrow rows in a
-subquery (for a page: its offset and limit; the total, bounded, in a second subquery), then joined
+subquery (for a page: the first matches in order, as far as the total is counted, and the
+page taken from them; `page_query`), then joined
 to their campaign, school and supervisor, and each carries its invitations and acceptances
 (with their service's name) as a JSON list from a correlated subquery (`json_agg` on
 PostgreSQL, `json_group_array` on SQLite), and its status (`access.status_column`). Statements
