@@ -4,10 +4,10 @@ responses of the writes. A view is read, never changed: no ORM identity map, no 
 
 One statement, whatever the number of rows: the requests are chosen on narrow rows in a
 subquery (for a page: the first matches in order, as far as the total is counted, and the
-page taken from them; `page_query`), then joined
-to their campaign, school and supervisor, and each carries its invitations and acceptances
-(with their service's name) as a JSON list from a correlated subquery (`json_agg` on
-PostgreSQL, `json_group_array` on SQLite), and its status (`access.status_column`). Statements
+page taken from them; `page_query`), then joined to their campaign, school and supervisor,
+and each carries its invitations and acceptances (with their service's name) as a JSON list
+from a correlated subquery (`json_agg` on PostgreSQL, `json_group_array` on SQLite), and its
+status (`access.status_column`). Statements
 are built once for each shape (which filters, which order) and kept; the request's values are
 bind parameters."""
 
