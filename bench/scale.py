@@ -2,15 +2,14 @@
 
 For each size (10,000, 100,000 and 1,000,000 requests by default), on PostgreSQL:
 
-1. drops and creates the database `stagematch_scale`, migrates it and seeds it
+1. drops and creates the database `stagematch_scale_<size>`, migrates it and seeds it
    (`python -m bench.seed OUT N`: one campaign per track, 500 schools per 10,000 requests,
    the same 150 services; COPY in chunks) at the revision before 0008_scale, then migrates
    to head (the lists' indexes built concurrently on the full table, timed), then ANALYZE;
-2. starts the API (2 single-process replicas) and, at the largest size, the baseline;
-3. measures each list variant with one client signed in, sequential requests: the median of
-   `--samples` after a few unmeasured ones;
-4. at the largest size: the benchmark's browse and overview scenarios against the baseline
-   (bench/run.py, same windows) and the decision-deadline rush.
+2. starts one API per size and measures each list variant with one client signed in,
+   sequential requests, the sizes taking turns: the median of `--samples` after 3 unmeasured;
+3. at the largest size: the benchmark's browse and overview scenarios against the baseline
+   (bench/run.py, API and baseline windows alternated) and the decision-deadline rush.
 
 Writes bench/results/scale-<time>.json and its section of docs/PERFORMANCE.md.
 
@@ -19,6 +18,7 @@ Writes bench/results/scale-<time>.json and its section of docs/PERFORMANCE.md.
 
 import argparse
 import asyncio
+import contextlib
 import json
 import statistics
 import sys
@@ -45,6 +45,8 @@ DEEP_PAGE = 20
 PUPIL = "leerling4711"
 SCALE_REVISION = "0008_scale"
 LIST = "/api/v1/placement-requests"
+# One API per size while the growth table is measured (the scenarios' ports follow bench/run).
+GROWTH_PORT = 8721
 
 VARIANTS = (
     ("browse_km", "browse within 25 km", f"?max_km={run.BROWSE_KM}&page_size=50"),
@@ -68,27 +70,39 @@ def log(message: str) -> None:
     print(f"[scale {datetime.now():%H:%M:%S}] {message}", flush=True)
 
 
-async def sequential(base_url: str, path: str, token: str, samples: int) -> dict:
-    """The median (and spread) of `samples` requests one after the other, after 3 unmeasured."""
-    times: list[float] = []
-    async with httpx.AsyncClient(base_url=base_url, timeout=60) as client:
-        body: dict = {}
+async def interleaved(targets: list[tuple[str, str]], path: str, samples: int) -> list[dict]:
+    """For each (base URL, token) of `targets` (one API per size), the median (and spread) of
+    `samples` requests of `path`, after 3 unmeasured: the sizes take turns, request by
+    request, so that a change in the machine's load falls on all of them alike."""
+    times: list[list[float]] = [[] for _ in targets]
+    bodies: list[dict] = [{} for _ in targets]
+    async with contextlib.AsyncExitStack() as stack:
+        clients = [
+            await stack.enter_async_context(httpx.AsyncClient(base_url=url, timeout=60))
+            for url, _ in targets
+        ]
         for n in range(samples + 3):
-            started = time.perf_counter()
-            response = await client.get(path, headers=run.bearer(token))
-            elapsed = (time.perf_counter() - started) * 1000
-            response.raise_for_status()
-            body = response.json()
-            if n >= 3:
-                times.append(elapsed)
-    ordered = sorted(times)
-    return {
-        "median_ms": round(statistics.median(times), 1),
-        "p90_ms": round(ordered[int(0.9 * (len(ordered) - 1))], 1),
-        "items": len(body.get("items", [])),
-        "total": body.get("total"),
-        "total_is_estimate": body.get("total_is_estimate"),
-    }
+            for k, (client, (_, token)) in enumerate(zip(clients, targets, strict=True)):
+                started = time.perf_counter()
+                response = await client.get(path, headers=run.bearer(token))
+                elapsed = (time.perf_counter() - started) * 1000
+                response.raise_for_status()
+                bodies[k] = response.json()
+                if n >= 3:
+                    times[k].append(elapsed)
+    results = []
+    for measured, body in zip(times, bodies, strict=True):
+        ordered = sorted(measured)
+        results.append(
+            {
+                "median_ms": round(statistics.median(measured), 1),
+                "p90_ms": round(ordered[int(0.9 * (len(ordered) - 1))], 1),
+                "items": len(body.get("items", [])),
+                "total": body.get("total"),
+                "total_is_estimate": body.get("total_is_estimate"),
+            }
+        )
+    return results
 
 
 def before_scale_indexes() -> str:
@@ -106,12 +120,21 @@ def loadavg() -> float:
     return float(Path("/proc/loadavg").read_text().split()[0])  # noqa: ASYNC240 (procfs)
 
 
-async def one_size(args: argparse.Namespace, size: int, last: bool) -> dict:
-    database_url = f"{run.SERVER}/{DATABASE}"
-    env = run.server_env(database_url, use_redis=await run.redis_answers())
+def database_of(size: int) -> str:
+    return f"{DATABASE}_{size}"
+
+
+def api_command(port: int) -> list[str]:
+    return [str(run.BIN / "stagematch"), "serve", "--host", "127.0.0.1", "--port", str(port)]
+
+
+async def prepare(size: int, use_redis: bool) -> dict:
+    """A fresh database of `size` requests, migrated and analysed."""
+    database_url = f"{run.SERVER}/{database_of(size)}"
+    env = run.server_env(database_url, use_redis)
     result: dict = {"requests": size, "load_before": loadavg()}
-    log(f"{size:,} requests: database {DATABASE}")
-    await run.recreate_database(DATABASE)
+    log(f"{size:,} requests: database {database_of(size)}")
+    await run.recreate_database(database_of(size))
     # Seeded before the indexes of issue 17, which the last migration then builds on the full
     # table, concurrently, as it would on a live database: its time is measured too.
     stagematch = str(run.BIN / "stagematch")
@@ -128,22 +151,81 @@ async def one_size(args: argparse.Namespace, size: int, last: bool) -> dict:
         await conn.execute("ANALYZE")
     finally:
         await conn.close()
-    seeded = json.loads(seed_file.read_text())
-    api = run.Replicas(
-        "scale-api",
-        lambda port: [
-            str(run.BIN / "stagematch"),
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        env,
-        run.API_PORT,
-        args.replicas,
-        "/readyz",
-    )
+    result["load_after"] = loadavg()
+    return {
+        "result": result,
+        "env": env,
+        "url": database_url,
+        "seeded": json.loads(seed_file.read_text()),
+    }
+
+
+async def sign_in(url: str, seeded: dict) -> dict:
+    """Tokens of the services whose page within 25 km is full (the first 8 of the first 30),
+    and of the school with 200 requests."""
+    password = seeded["password"]
+    candidates = seeded["services"][:30]
+    tokens = await run.login_all(url, [s["email"] for s in candidates], password)
+    services, service_tokens = [], []
+    for service, token in zip(candidates, tokens, strict=True):
+        page = await run.fetch_json(url, run.BROWSE_PATH, run.bearer(token))
+        if page["total"] >= 50 and len(services) < run.BROWSE_CLIENTS:
+            services.append(service)
+            service_tokens.append(token)
+    school = seeded["schools"][0]
+    (school_token,) = await run.login_all(url, [school["email"]], password)
+    return {
+        "services": services,
+        "service_tokens": service_tokens,
+        "school": school,
+        "school_token": school_token,
+    }
+
+
+async def growth_table(args: argparse.Namespace, prepared: list[dict]) -> None:
+    """Every variant at every size: one API per size, measured in turns."""
+    servers = [
+        run.Server(
+            f"scale-api-{p['result']['requests']}", api_command(port), p["env"], port, "/readyz"
+        )
+        for p, port in zip(
+            prepared, range(GROWTH_PORT, GROWTH_PORT + 2 * len(prepared), 2), strict=True
+        )
+    ]
+    try:
+        for server in servers:
+            server.start()
+        for server in servers:
+            await server.wait_ready()
+        signed = [
+            await sign_in(server.url, p["seeded"])
+            for server, p in zip(servers, prepared, strict=True)
+        ]
+        for p in prepared:
+            p["result"]["variants"] = {}
+        for key, label, query in VARIANTS + EXTRA:
+            role = "school_token" if key == "overview" else "service_token"
+            targets = [
+                (
+                    server.url,
+                    s["school_token"] if role == "school_token" else s["service_tokens"][0],
+                )
+                for server, s in zip(servers, signed, strict=True)
+            ]
+            measured = await interleaved(targets, LIST + query, args.samples)
+            for p, m in zip(prepared, measured, strict=True):
+                p["result"]["variants"][key] = m
+            log(f"  {label}: " + ", ".join(f"{m['median_ms']} ms" for m in measured))
+    finally:
+        for server in servers:
+            server.stop()
+
+
+async def against_the_baseline(args: argparse.Namespace, largest: dict) -> None:
+    """The benchmark's browse and overview scenarios against the baseline, then the rush, on
+    the largest database."""
+    result, env, seeded = largest["result"], largest["env"], largest["seeded"]
+    api = run.Replicas("scale-api", api_command, env, run.API_PORT, args.replicas, "/readyz")
     baseline = run.Replicas(
         "scale-baseline",
         lambda port: [
@@ -158,59 +240,37 @@ async def one_size(args: argparse.Namespace, size: int, last: bool) -> dict:
     )
     try:
         api.start()
-        if last:
-            baseline.start()
+        baseline.start()
         await api.wait_ready()
-        if last:
-            await baseline.wait_ready()
-        password = seeded["password"]
+        await baseline.wait_ready()
+        signed = await sign_in(api.url, seeded)
+        log("  browse against the baseline")
+        result["browse"] = await run.scenario_browse(
+            api, baseline, signed["services"], signed["service_tokens"], args.seconds, args.rounds
+        )
+        log(f"  ratios {result['browse']['ratios']}")
+        log("  overview against the baseline")
+        result["overview"] = await run.scenario_overview(
+            api, baseline, signed["school"], signed["school_token"], args.seconds, args.rounds
+        )
+        log(f"  ratios {result['overview']['ratios']}")
         services = seeded["services"]
-        # The browse scenario's services: the first ones whose page within 25 km is full.
-        candidates = services[:30]
-        tokens = await run.login_all(api.url, [s["email"] for s in candidates], password)
-        browse_services, browse_tokens = [], []
-        for service, token in zip(candidates, tokens, strict=True):
-            page = await run.fetch_json(api.url, run.BROWSE_PATH, run.bearer(token))
-            if page["total"] >= 50 and len(browse_services) < run.BROWSE_CLIENTS:
-                browse_services.append(service)
-                browse_tokens.append(token)
-        school = seeded["schools"][0]
-        (school_token,) = await run.login_all(api.url, [school["email"]], password)
-        result["variants"] = {}
-        for key, label, query in VARIANTS + EXTRA:
-            token = school_token if key == "overview" else browse_tokens[0]
-            measured = await sequential(api.url, LIST + query, token, args.samples)
-            result["variants"][key] = measured
-            log(f"  {label}: median {measured['median_ms']} ms (total {measured['total']})")
-        if last:
-            log("  browse against the baseline")
-            result["browse"] = await run.scenario_browse(
-                api, baseline, browse_services, browse_tokens, args.seconds, args.rounds
-            )
-            log(f"  ratios {result['browse']['ratios']}")
-            log("  overview against the baseline")
-            result["overview"] = await run.scenario_overview(
-                api, baseline, school, school_token, args.seconds, args.rounds
-            )
-            log(f"  ratios {result['overview']['ratios']}")
-            log(f"  rush ({len(services)} services, {args.rush_seconds} s)")
-            rush_tokens = await run.login_all(api.url, [s["email"] for s in services], password)
-            result["rush"] = await run.scenario_rush(
-                api.urls,
-                database_url,
-                services,
-                rush_tokens,
-                seeded["campaigns"]["duaal"],
-                args.rush_seconds,
-            )
-            log(
-                f"  rush: {result['rush']['result']['errors']} errors, {result['rush']['database']}"
-            )
+        log(f"  rush ({len(services)} services, {args.rush_seconds} s)")
+        rush_tokens = await run.login_all(
+            api.url, [s["email"] for s in services], seeded["password"]
+        )
+        result["rush"] = await run.scenario_rush(
+            api.urls,
+            largest["url"],
+            services,
+            rush_tokens,
+            seeded["campaigns"]["duaal"],
+            args.rush_seconds,
+        )
+        log(f"  rush: {result['rush']['result']['errors']} errors, {result['rush']['database']}")
     finally:
         api.stop()
         baseline.stop()
-    result["load_after"] = loadavg()
-    return result
 
 
 async def main(args: argparse.Namespace) -> dict:
@@ -226,11 +286,16 @@ async def main(args: argparse.Namespace) -> dict:
             "rounds": args.rounds,
             "rush_seconds": args.rush_seconds,
         },
-        "sizes": [],
     }
-    sizes = sorted(args.sizes)
-    for n, size in enumerate(sizes):
-        report["sizes"].append(await one_size(args, size, last=n == len(sizes) - 1))
+    use_redis = await run.redis_answers()
+    prepared = [await prepare(size, use_redis) for size in sorted(args.sizes)]
+    report["load_measuring"] = [loadavg()]
+    log("every variant at every size, in turns")
+    await growth_table(args, prepared)
+    log(f"{prepared[-1]['result']['requests']:,} requests: against the baseline, then the rush")
+    await against_the_baseline(args, prepared[-1])
+    report["load_measuring"].append(loadavg())
+    report["sizes"] = [p["result"] for p in prepared]
     report["total_seconds"] = round(time.monotonic() - started, 1)
     return report
 
@@ -263,11 +328,12 @@ def render(report: dict) -> str:
         "",
         f"- **Run**: {report['date']} (UTC), commit `{m['commit']}`, "
         f"{report['total_seconds']} s in all; nproc {m['nproc']}, PostgreSQL {m['postgres']}.",
-        "- **Load**: the 1-minute load average before and after each size: "
+        "- **Load**: the 1-minute load average while seeding ("
         + ", ".join(
-            f"{size['requests']:,}: {size['load_before']} / {size['load_after']}" for size in sizes
+            f"{size['requests']:,}: {size['load_before']} to {size['load_after']}" for size in sizes
         )
-        + " (2 cores: above 2, other jobs competed for them).",
+        + f") and when measuring began and ended ({report['load_measuring'][0]} to "
+        f"{report['load_measuring'][-1]}); 2 cores, so above 2 other jobs competed for them.",
         "- **Data**: `bench.seed` with `requests=N`: one campaign per track, both in their "
         "decision phase, 500 schools per 10,000 requests (the first with 200), the same 150 "
         "services, 20 % of the requests invited; a fresh database per size, seeded with COPY "
@@ -277,10 +343,11 @@ def render(report: dict) -> str:
         "INDEX CONCURRENTLY) built on the full table ("
         + ", ".join(f"{size['requests']:,}: {size['index_migration_seconds']} s" for size in sizes)
         + "), then ANALYZE.",
-        f"- **Method**: one client signed in as a service (the school for the overview), "
-        f"sequential requests over loopback to the API ({s['replicas']} replicas, as "
-        f"`make bench` runs it), median of {s['samples']} after 3 unmeasured; every browse page "
-        "holds 50 requests, newest first, distances from the service's postcode.",
+        "- **Method**: one API per size (one process each, the databases side by side), one "
+        "client signed in as a service (the school for the overview), sequential requests over "
+        f"loopback, the sizes taking turns request by request (so that the machine's load "
+        f"falls on all alike); median of {s['samples']} after 3 unmeasured. Every browse page "
+        "holds 50 requests, newest first unless said, distances from the service's postcode.",
         "",
         "```sh",
         "make bench-scale    # = .venv/bin/python -m bench.scale",
