@@ -138,7 +138,9 @@ def render(report: dict, argv: list[str] | None = None) -> str:
         + ("Redis for the shared rate limits and live events." if s["redis"] else "no Redis.")
         + " The baseline (`bench/baseline.py`) is a bare Starlette app on the same uvicorn "
         "with the same number of replicas: one hand-written asyncpg query per page (joins, "
-        "the distance in SQL, `json_agg` for invitations, `count(*) OVER ()` for the total), "
+        "the distance in SQL, `json_agg` for invitations; the browse total counted up to "
+        "1,001 matches newest first, as the API counts it, the overview's as `count(*) OVER "
+        "()`), "
         "items built as dicts and encoded with orjson; it authenticates nobody (the service "
         "or school is a query parameter), the API checks a bearer token and loads the user.",
         "",
