@@ -111,7 +111,7 @@ async def _page_plan(client, db, engine, params: dict[str, Any]) -> tuple[dict, 
     # The page's statement: the one that reads the invitations along (json_agg).
     statement, parameters = next((s, p) for s, p in captured if "json_agg" in s)
     connection = await db.connection()
-    if "max_km" in params:
+    if "max_km" in params or "q" in params:
         # As the app plans it (reading/view.py, `plan_each_time`).
         await connection.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")
     result = await connection.exec_driver_sql(

@@ -69,6 +69,13 @@ def upgrade() -> None:
                 "CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_placement_request_search_trgm "
                 f"ON placement_request USING gin (({SEARCH_TEXT}) gin_trgm_ops)"
             )
+            # Finer statistics of the searched text (ANALYZE keeps them for an indexed
+            # expression): with the default 100, a city's share of the rows (1 %) is guessed
+            # at several times that, and the planner walks the newest-first index through a
+            # hundred thousand rows instead of reading the few thousand matches.
+            op.execute(
+                "ALTER INDEX ix_placement_request_search_trgm ALTER COLUMN 1 SET STATISTICS 1000"
+            )
 
 
 def downgrade() -> None:

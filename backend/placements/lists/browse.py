@@ -179,8 +179,11 @@ def _query(shape: _Shape, dialect: str) -> views.PageQuery:
         if shape.sort == "distance":
             # Unknown distances last; equal ones keep the newest-first order.
             order = [distance.is_(None), distance, *order]
+    # Where the values decide the plan (how many requests are near, how many hold a word),
+    # each call is planned for its own (reading/view.py).
+    plan_each_time = shape.distance or shape.words > 0
     return views.page_query(
-        conditions, order, dialect, plan_each_time=shape.distance, own_only=True
+        conditions, order, dialect, plan_each_time=plan_each_time, own_only=True
     )
 
 
