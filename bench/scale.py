@@ -385,6 +385,20 @@ def render(report: dict) -> str:
         + "; the last column, nearest first, is outside the goal)",
         "",
     ]
+    lines += [
+        "Reading the table: a page and its total are one reading of the first 1,001 matches "
+        "in the list's order (`reading/view.py`, `page_query`); newest first it walks "
+        "`ix_placement_request_created_at` and stops, so browsing all, within 25 km and a "
+        "deep page (inside those 1,001) cost the same at every size, and so does the "
+        "school's overview. The text search reads every match through the trigram index "
+        "(`ix_placement_request_search_trgm`) and fetches each from the table for its date: "
+        "it costs in proportion to the matches, which for a city grow with the data. For the "
+        "pupil's name the index scan itself grows: every seeded first name is "
+        '"Leerling<n>", so the trigrams of "leerling" are in every row. Nearest first '
+        'sorts every request within the radius. docs/DECISIONS.md, "Lists that stay flat as '
+        'the platform grows", says what would flatten those.',
+        "",
+    ]
     if "browse" in last:
         lines += [
             f"### Against the baseline at {last['requests']:,} requests",
