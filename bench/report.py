@@ -246,8 +246,8 @@ def interpretation(report: dict) -> list[str]:
         "password change moves), SQLAlchemy's execution and result processing, and "
         "building each item's typed view and body (`placements/reading/view.py` and "
         "`present.py`: SPEC section 5's fields and the viewer's `actions`). PostgreSQL's share "
-        "is the same query plan on both sides (the distance computed over the requests in "
-        "the box, the total as a window).",
+        "is the same query plan on both sides (the requests walked newest first, the "
+        "distance computed on each, the browse total counted up to 1,001 matches).",
         "- **Found and fixed by this benchmark** (the first run measured 0.22 and 0.16; CPU "
         "per request measured in-process on the same database): "
         "(1) the lists read plain rows instead of ORM objects, and browse filters and sorts "
