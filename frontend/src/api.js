@@ -141,6 +141,9 @@ export function refresh() {
  * a second 401 signs out and lets the app send the user to login (and back afterwards).
  */
 export async function api(path, options = {}) {
+  // While signing out nothing more is asked with the token being revoked (it would earn a
+  // 401): the call waits for good, and the page that made it goes away with the session.
+  if (signingOut && !options.public) return new Promise(() => {});
   let response = await send(path, options);
   if (response && response.status === 401 && !options.public) {
     if (await refresh()) response = await send(path, options);
@@ -154,6 +157,20 @@ export async function api(path, options = {}) {
   if (!response.ok) throw toApiError(response.status, body);
   if (options.withHeaders) return { body, headers: response.headers };
   return body;
+}
+
+let signingOut = false;
+
+/** Signs out: the server revokes the session and removes the refresh cookie; then the page
+ * forgets the user. */
+export async function signOut() {
+  signingOut = true;
+  try {
+    await api('/auth/logout', { method: 'POST', public: true }).catch(() => {});
+  } finally {
+    signingOut = false;
+    setSession(null);
+  }
 }
 
 /** Downloads an API answer as a file (exports), with the same auth as api(). */

@@ -1,7 +1,7 @@
 // Start: language, session from the refresh cookie, then the router picks the view.
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { onSession, onUnauthenticated, patch, post, refresh, setSession } from './api.js';
+import { onSession, onUnauthenticated, patch, refresh, signOut } from './api.js';
 import { Layout } from './components/layout.js';
 import { Loading, Page } from './components/page.js';
 import { html } from './html.js';
@@ -128,8 +128,7 @@ function App({ initialUser }) {
   }
 
   async function logout() {
-    await post('/auth/logout', undefined, { public: true }).catch(() => {});
-    setSession(null);
+    await signOut();
     navigate('/login');
   }
 
