@@ -143,12 +143,16 @@ def _to_row(values: dict[str, Any]) -> dict[str, Any]:
 
 async def _flush_unique(session: AsyncSession, request: PlacementRequest, number: str) -> None:
     # A school's two simultaneous inserts of one pupil: the constraint decides, not a 500.
+    campaign_id, school_id = request.campaign_id, request.school_id
     try:
         async with session.begin_nested():
             await session.flush()
     except IntegrityError:
-        with session.no_autoflush:
-            found = await existing_request(session, request.campaign_id, request.school_id, number)
+        # The failed flush leaves the session unusable (PendingRollbackError) even after the
+        # savepoint: nothing of this request is to be kept, so the transaction goes, and a new
+        # one reads the other request (committed: that is what the constraint waited for).
+        await session.rollback()
+        found = await existing_request(session, campaign_id, school_id, number)
         raise duplicate(found) from None
 
 
