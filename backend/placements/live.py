@@ -1,18 +1,18 @@
 """What the live stream (and the webhooks) say when a placement request changes: who hears it
 (its school, the admins, every service or only some) and whether it is still in the services'
-browse list. The kinds are listed in docs/integrations.md (EVENT_KINDS below)."""
+browse list. The kinds (ChangeKind below) are listed in docs/integrations.md."""
 
 import uuid
 from collections.abc import Iterable
+from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.events.broker import ADMINS, SERVICES
 from backend.events.log import record
 
-# Every kind a change of a request can have (webhooks subscribe to some of them; their
-# schema, backend/webhooks/schemas.py EventKind, lists the same).
-EVENT_KINDS = (
+# Every kind a change of a request can have (webhooks subscribe to some of them).
+ChangeKind = Literal[
     "created",
     "imported",
     "updated",
@@ -22,7 +22,7 @@ EVENT_KINDS = (
     "declined",
     "accepted",
     "released",
-)
+]
 
 
 def request_changed(
@@ -30,7 +30,7 @@ def request_changed(
     *,
     request_id: uuid.UUID,
     school_id: uuid.UUID,
-    kind: str,
+    kind: ChangeKind,
     available: bool | None = None,
     services: Iterable[uuid.UUID] = (),
 ) -> None:

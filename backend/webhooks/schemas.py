@@ -4,20 +4,11 @@ from typing import Literal
 
 from pydantic import Field
 
+from backend.placements.live import ChangeKind
 from backend.schemas import ReadModel, SingleLine, StrictModel
 
-# The kinds of events (backend/placements/live.py EVENT_KINDS; docs/integrations.md).
-EventKind = Literal[
-    "created",
-    "imported",
-    "updated",
-    "withdrawn",
-    "invited",
-    "invitation_withdrawn",
-    "declined",
-    "accepted",
-    "released",
-]
+# The kinds of events (docs/integrations.md, "Event kinds").
+EventKind = ChangeKind
 URL_EXAMPLE = "https://sis.example.be/hooks/stagematch"
 
 

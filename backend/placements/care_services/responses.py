@@ -6,7 +6,7 @@ event, queues the mails and publishes a live update after commit."""
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import Exists, and_, case, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,7 +22,6 @@ from backend.placements.care_services.schemas import AcceptanceCreate
 from backend.placements.history import add_event
 from backend.placements.models import (
     Acceptance,
-    EventKind,
     Invitation,
     InvitationOutcome,
     PlacementRequest,
@@ -146,7 +145,7 @@ async def _end_invitation(
     *,
     action: Action,
     outcome: InvitationOutcome,
-    kind: EventKind,
+    kind: Literal["invitation_withdrawn", "declined"],
     template: str,
     reason: str | None = None,
 ) -> PlacementRequest:
