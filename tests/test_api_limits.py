@@ -2,19 +2,29 @@
 of writes per window, told in the `RateLimit-*` headers of every answer; over it, 429 with
 `Retry-After`. The suite itself runs with huge limits (conftest); these tests set low ones."""
 
+import time
+import types
 import uuid
 
 import pytest
 
+from backend.auth import ratelimit
 from backend.auth.ratelimit import create_limiter
 from backend.errors import RateLimited
 from backend.main import create_app
 from tests.conftest import _role_client, make_client
 from tests.redis_server import redis_server_fixture  # noqa: F401 (the fixture)
 
+# The windows are the clock's minutes: a test that ran across one's end would see its count
+# start again. The limiter's clock stands still 20 s into a minute: 40 s to the next window.
+FROZEN = 60 * 29_400_000 + 20.0
+
 
 @pytest.fixture
-def limited_app(settings, sessionmaker):
+def limited_app(settings, sessionmaker, monkeypatch):
+    monkeypatch.setattr(
+        ratelimit, "time", types.SimpleNamespace(time=lambda: FROZEN, monotonic=time.monotonic)
+    )
     limited = settings.model_copy(
         update={
             "api_reads_per_window": 5,
@@ -35,14 +45,14 @@ async def test_every_answer_tells_the_budget_and_the_429_says_when_to_retry(
             response = await client.get("/api/v1/supervisors")
             assert response.status_code == 200
             assert response.headers["RateLimit-Limit"] == "5"
-            assert 1 <= int(response.headers["RateLimit-Reset"]) <= 60
+            assert response.headers["RateLimit-Reset"] == "40"
             seen.append(int(response.headers["RateLimit-Remaining"]))
         assert seen == [4, 3, 2, 1, 0]
         refused = await client.get("/api/v1/supervisors")
         assert refused.status_code == 429
         assert refused.json()["code"] == "rate_limited"
         assert refused.headers["RateLimit-Remaining"] == "0"
-        assert 1 <= int(refused.headers["Retry-After"]) <= 60
+        assert refused.headers["Retry-After"] == refused.headers["RateLimit-Reset"] == "40"
         # A problem answer carries the headers too (a 422 here), and writes have their own
         # budget.
         invalid = await client.post("/api/v1/supervisors", json={})
