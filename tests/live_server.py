@@ -110,3 +110,21 @@ class LiveServer:
                 self.process.wait(3)
             except subprocess.TimeoutExpired:
                 self.kill()
+
+
+def live_server_with_own_database(tmp_path_factory, name: str):
+    """A live server on a fresh, migrated database of its own (`<test database>_<name>` on
+    PostgreSQL, a file on SQLite), for a module's fixture: yields (server, database URL)."""
+    from tests.conftest import IS_POSTGRES, TEST_DATABASE_URL, migrate
+
+    if IS_POSTGRES:
+        url = f"{TEST_DATABASE_URL}_{name}"
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp(name) / f'{name}.db'}"
+    fresh_database(url)
+    migrate(url)
+    live = LiveServer(server_env(url)).start(timeout=60)
+    try:
+        yield live, url
+    finally:
+        live.stop()

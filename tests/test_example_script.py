@@ -11,8 +11,8 @@ import pytest
 
 from backend.db import create_engine, create_sessionmaker
 from tests import factories
-from tests.conftest import IS_POSTGRES, ROOT, TEST_DATABASE_URL, fresh_database, migrate
-from tests.live_server import LiveServer, server_env
+from tests.conftest import ROOT
+from tests.live_server import LiveServer, live_server_with_own_database
 
 SCRIPT = ROOT / "examples" / "sis_sync.py"
 PUPILS = ROOT / "examples" / "pupils.csv"
@@ -20,21 +20,18 @@ SUPERVISOR_EMAIL = "an.janssens@school.example"  # the supervisor named in pupil
 
 
 @pytest.fixture(scope="module")
-def database_url(tmp_path_factory) -> str:
-    if IS_POSTGRES:
-        url = f"{TEST_DATABASE_URL}_example"
-    else:
-        url = f"sqlite:///{tmp_path_factory.mktemp('example') / 'example.db'}"
-    fresh_database(url)
-    migrate(url)
-    return url
+def live_and_url(tmp_path_factory):
+    yield from live_server_with_own_database(tmp_path_factory, "example")
 
 
 @pytest.fixture(scope="module")
-def server(database_url):
-    live = LiveServer(server_env(database_url)).start(timeout=60)
-    yield live
-    live.stop()
+def database_url(live_and_url) -> str:
+    return live_and_url[1]
+
+
+@pytest.fixture(scope="module")
+def server(live_and_url):
+    return live_and_url[0]
 
 
 @pytest.fixture

@@ -15,8 +15,7 @@ import pytest
 
 from backend.db import create_engine, create_sessionmaker
 from tests import factories
-from tests.conftest import IS_POSTGRES, TEST_DATABASE_URL, fresh_database, migrate
-from tests.live_server import LiveServer, server_env
+from tests.live_server import live_server_with_own_database
 
 GENERATOR = str(Path(sys.executable).parent / "openapi-python-client")
 PACKAGE = "stagematch_api_client"  # from the document's title, "Stagematch API"
@@ -25,21 +24,18 @@ OFFLINE = {"HTTP_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:
 
 
 @pytest.fixture(scope="module")
-def database_url(tmp_path_factory) -> str:
-    if IS_POSTGRES:
-        url = f"{TEST_DATABASE_URL}_client"
-    else:
-        url = f"sqlite:///{tmp_path_factory.mktemp('client') / 'client.db'}"
-    fresh_database(url)
-    migrate(url)
-    return url
+def live_and_url(tmp_path_factory):
+    yield from live_server_with_own_database(tmp_path_factory, "client")
 
 
 @pytest.fixture(scope="module")
-def server(database_url):
-    live = LiveServer(server_env(database_url)).start(timeout=60)
-    yield live
-    live.stop()
+def database_url(live_and_url) -> str:
+    return live_and_url[1]
+
+
+@pytest.fixture(scope="module")
+def server(live_and_url):
+    return live_and_url[0]
 
 
 @pytest.fixture(scope="module")
