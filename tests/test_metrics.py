@@ -113,22 +113,25 @@ async def test_open_event_streams_are_counted(app, school_client):
         assert _value(await _scrape(school_client), streams, streams) == 1
 
 
-async def test_the_mail_workers_heartbeat(settings, sessionmaker, client):
+async def test_the_mail_workers_heartbeat(settings, committed):
     heartbeat = "stagematch_mail_worker_last_success_timestamp_seconds"
     metrics._mail_worker.last_success = None
-    # Absent while no worker ran in this process: an alert on its age concerns only the
-    # processes that deliver mail.
-    assert heartbeat not in await _scrape(client)
-    stop = asyncio.Event()
-    running = asyncio.create_task(worker.run(sessionmaker, settings, stop))
-    try:
-        async with asyncio.timeout(10):
-            while metrics._mail_worker.last_success is None:
-                await asyncio.sleep(0.02)
-    finally:
-        stop.set()
-        await running
-    assert time.time() - _value(await _scrape(client), heartbeat, heartbeat) < 10
+    # Real sessions: the worker's mail and webhook loops run side by side, each on its own
+    # connection, as in production.
+    async with make_client(create_app(settings, committed)) as client:
+        # Absent while no worker ran in this process: an alert on its age concerns only the
+        # processes that deliver mail.
+        assert heartbeat not in await _scrape(client)
+        stop = asyncio.Event()
+        running = asyncio.create_task(worker.run(committed, settings, stop))
+        try:
+            async with asyncio.timeout(10):
+                while metrics._mail_worker.last_success is None:
+                    await asyncio.sleep(0.02)
+        finally:
+            stop.set()
+            await running
+        assert time.time() - _value(await _scrape(client), heartbeat, heartbeat) < 10
 
 
 @pytest.mark.parametrize("header", ["X-Forwarded-For", "Forwarded", "X-Real-IP"])

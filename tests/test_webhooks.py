@@ -46,6 +46,7 @@ class Receiver:
     status: int = 200
     delay: float = 0.0
     received: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
+    connections: int = 0  # counted as they open, before `delay`
     server: asyncio.Server | None = None
 
     @property
@@ -62,6 +63,7 @@ class Receiver:
             self.server = None
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
         try:
             head = await reader.readuntil(b"\r\n\r\n")
             lines = head.decode("latin-1").split("\r\n")
@@ -349,3 +351,44 @@ async def test_the_mail_worker_delivers_the_webhooks(committed, settings, school
         stop.set()
         await running
     assert [e["kind"] for e in receiver.events()] == ["created"]
+
+
+async def test_a_receiver_that_hangs_does_not_hold_up_the_mail(
+    committed, settings, school, receiver
+):
+    from backend.mail import worker
+
+    receiver.delay = 8.0  # answers only after 8 s (the timeout is 10 s)
+    await _register(school, receiver.url, ["created"])
+    await _create_request(school, committed)
+    stop = asyncio.Event()
+    quick = settings.model_copy(update={"mail_poll_seconds": 0.1})
+    running = asyncio.create_task(worker.run(committed, quick, stop))
+    try:
+        async with asyncio.timeout(5):  # the webhook's delivery has started and hangs...
+            while not receiver.connections:
+                await asyncio.sleep(0.05)
+        async with committed() as db:
+            now = clock.now()
+            mail = OutboxMail(
+                to_address="someone@example.be",
+                template="test",
+                language="nl",
+                subject="Onderwerp",
+                body_text="Tekst",
+                body_html="<p>Tekst</p>",
+                created_at=now,
+                next_attempt_at=now,
+            )
+            db.add(mail)
+            await db.commit()
+        async with asyncio.timeout(3):  # ...and the mail goes out all the same
+            while True:
+                async with committed() as db:
+                    if (await db.get(OutboxMail, mail.id)).sent_at is not None:
+                        break
+                await asyncio.sleep(0.05)
+        assert not receiver.received  # long before the receiver answered
+    finally:
+        stop.set()
+        await running

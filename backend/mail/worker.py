@@ -311,16 +311,23 @@ async def run_retention(
     return report
 
 
-async def run(
-    sessionmaker: async_sessionmaker[AsyncSession],
-    settings: Settings,
-    stop: asyncio.Event | None = None,
+async def _sleep(settings: Settings, stop: asyncio.Event, wakeup: asyncio.Event | None) -> None:
+    """Until `wakeup` (if any) or `stop` is set, at most MAIL_POLL_SECONDS."""
+    events = [stop] if wakeup is None else [wakeup, stop]
+    waiters = [asyncio.ensure_future(event.wait()) for event in events]
+    await asyncio.wait(
+        waiters, timeout=settings.mail_poll_seconds, return_when=asyncio.FIRST_COMPLETED
+    )
+    for waiter in waiters:
+        waiter.cancel()
+
+
+async def _mail_loop(
+    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, stop: asyncio.Event
 ) -> None:
-    """Delivers mail until `stop` is set: on every wake-up, else every MAIL_POLL_SECONDS;
-    once a minute it also queues the deadline reminders that are due and runs the retention
-    job (notices, erasure)."""
+    """Delivers mail on every wake-up, else every MAIL_POLL_SECONDS; once a minute it also
+    queues the deadline reminders that are due and runs the retention job (notices, erasure)."""
     wakeup = wakeup_event()
-    stop = stop or asyncio.Event()
     reminders_checked_at = float("-inf")
     loop = asyncio.get_running_loop()
     while not stop.is_set():
@@ -335,14 +342,31 @@ async def run(
                     log.exception("retention pass failed; retrying in a minute")
             while await deliver_due(sessionmaker, settings, stop):
                 pass
-            await webhook_delivery.run_pass(sessionmaker, settings, stop)
             metrics.mail_worker_succeeded()
         except Exception:
             log.exception("mail worker pass failed; retrying")
         wakeup.clear()
-        waiters = [asyncio.ensure_future(wakeup.wait()), asyncio.ensure_future(stop.wait())]
-        await asyncio.wait(
-            waiters, timeout=settings.mail_poll_seconds, return_when=asyncio.FIRST_COMPLETED
-        )
-        for waiter in waiters:
-            waiter.cancel()
+        await _sleep(settings, stop, wakeup)
+
+
+async def _webhook_loop(
+    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, stop: asyncio.Event
+) -> None:
+    """Delivers the webhooks every MAIL_POLL_SECONDS (a pass never raises)."""
+    while not stop.is_set():
+        await webhook_delivery.run_pass(sessionmaker, settings, stop)
+        await _sleep(settings, stop, None)
+
+
+async def run(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    stop: asyncio.Event | None = None,
+) -> None:
+    """The worker until `stop` is set: mail (with the reminders and the retention job) and the
+    webhooks in two loops side by side, so that a receiver that answers slowly (up to
+    WEBHOOK_TIMEOUT_SECONDS per delivery) never holds up a mail."""
+    stop = stop or asyncio.Event()
+    async with asyncio.TaskGroup() as group:
+        group.create_task(_mail_loop(sessionmaker, settings, stop))
+        group.create_task(_webhook_loop(sessionmaker, settings, stop))
