@@ -29,7 +29,7 @@ def test_the_service_proposes_an_interview_and_the_school_sees_it(
     dialog = page.get_by_role("dialog", name="Lotte Pauwels uitnodigen voor een gesprek")
     # Without a place the form says so at the field, and sends nothing.
     dialog.get_by_label("Datum").fill(day.isoformat())
-    dialog.get_by_label("Uur").fill("14:30")
+    dialog.locator("#interview-time").fill("14:30")
     dialog.get_by_role("button", name="Uitnodigen").click()
     assert dialog.locator("#interview-place-error").inner_text() == "Vul de plaats in."
     dialog.get_by_label("Plaats").fill("Zeedijk 10, Oostende")
@@ -47,8 +47,8 @@ def test_the_service_proposes_an_interview_and_the_school_sees_it(
     # It moves the interview to another hour and room.
     panel.get_by_role("button", name="Gesprek wijzigen").click()
     dialog = page.get_by_role("dialog", name="Gesprek met Lotte Pauwels")
-    assert dialog.get_by_label("Uur").input_value() == "14:30"
-    dialog.get_by_label("Uur").fill("09:00")
+    assert dialog.locator("#interview-time").input_value() == "14:30"
+    dialog.locator("#interview-time").fill("09:00")
     dialog.get_by_label("Plaats").fill("Lokaal 2, Zeedijk 10")
     dialog.get_by_role("button", name="Gesprek bewaren").click()
     page.get_by_role("status").filter(has_text="is bewaard").wait_for()
