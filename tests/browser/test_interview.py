@@ -13,12 +13,8 @@ pytestmark = pytest.mark.browser
 BRUSSELS = ZoneInfo("Europe/Brussels")
 
 
-def test_the_service_proposes_an_interview_and_the_school_sees_it(
-    page, new_page, live, campaigns
-):
-    school, school_client, supervisor = school_with_supervisor(
-        live, "Sint-Jozef Oostende", "8400"
-    )
+def test_the_service_proposes_an_interview_and_the_school_sees_it(page, new_page, live, campaigns):
+    school, school_client, supervisor = school_with_supervisor(live, "Sint-Jozef Oostende", "8400")
     pupil = enter_request(school_client, supervisor, first_name="Lotte", last_name="Pauwels")
     service = live.activated("service", "Dagcentrum De Zeester", "8400")
     day = (datetime.now(UTC) + timedelta(days=5)).astimezone(BRUSSELS).date()
