@@ -443,7 +443,13 @@ async def _blank_mails(session: AsyncSession, *conditions: Any) -> int:
     result = await session.execute(
         update(OutboxMail)
         .where(*conditions, OutboxMail.body_text != ERASED)
-        .values(subject=ERASED, body_text=ERASED, body_html=ERASED, link_token_encrypted=None)
+        .values(
+            subject=ERASED,
+            body_text=ERASED,
+            body_html=ERASED,
+            link_token_encrypted=None,
+            attachments=None,
+        )
         .execution_options(synchronize_session=False)
     )
     return rowcount(result)

@@ -1,7 +1,8 @@
 import uuid
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.db import Base, IdMixin
@@ -28,6 +29,9 @@ class OutboxMail(IdMixin, Base):
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
     link_token_encrypted: Mapped[str | None] = mapped_column(Text)
+    # Files sent with the mail (a calendar event): a list of {"filename", "content_type",
+    # "content"} with text content, written with the mail and sent as MIME parts.
+    attachments: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     created_at: Mapped[datetime]
     next_attempt_at: Mapped[datetime]
     # A worker claims one mail at a time with a conditional UPDATE that names its attempt

@@ -1,6 +1,7 @@
 """The outbox: mails are rendered and stored in the caller's transaction, never sent here."""
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -68,6 +69,22 @@ class SecretLink:
 
     path: str
     token: str
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file sent with a mail (a calendar event): text, sent as its own MIME part."""
+
+    filename: str
+    content_type: str  # with its parameters: "text/calendar; method=REQUEST; charset=utf-8"
+    content: str
+
+    def stored(self) -> dict[str, str]:
+        return {
+            "filename": self.filename,
+            "content_type": self.content_type,
+            "content": self.content,
+        }
 
 
 @dataclass(frozen=True)
@@ -156,11 +173,13 @@ def enqueue(
     language: str,
     *,
     placement_request_id: uuid.UUID | None = None,
+    attachments: Sequence[Attachment] = (),
     **context: Any,
 ) -> OutboxMail:
     """Adds a rendered mail to the outbox in the session's transaction; a `SecretLink` in the
     context is stored encrypted and put into the mail only when the worker sends it. A mail
-    about one pupil names its request (`placement_request_id`): the school's record lists it."""
+    about one pupil names its request (`placement_request_id`): the school's record lists it.
+    `attachments` are stored with the mail and sent with it."""
     secret_links = {k: v for k, v in context.items() if isinstance(v, SecretLink)}
     if len(secret_links) > 1:
         raise ValueError("a mail carries at most one secret link")
@@ -179,6 +198,7 @@ def enqueue(
         body_text=rendered.text,
         body_html=rendered.html,
         link_token_encrypted=sealed,
+        attachments=[a.stored() for a in attachments] or None,
         created_at=at,
         next_attempt_at=at,
     )

@@ -56,7 +56,27 @@ def _message(mail: OutboxMail, settings: Settings) -> EmailMessage:
     message["Message-ID"] = f"<{mail.id}@stagematch>"
     message.set_content(text)
     message.add_alternative(html, subtype="html")
+    for attachment in mail.attachments or ():
+        _attach(message, attachment)
     return message
+
+
+def _attach(message: EmailMessage, attachment: dict[str, str]) -> None:
+    """A stored attachment as a MIME part (the message becomes multipart/mixed), e.g.
+    `text/calendar; method=REQUEST; charset=utf-8` named `uitnodiging.ics`."""
+    kind, *parameters = (part.strip() for part in attachment["content_type"].split(";"))
+    maintype, _, subtype = kind.partition("/")
+    if maintype != "text":
+        raise ValueError(f"attachment of type {kind}: only text attachments are stored")
+    params = dict(p.split("=", 1) for p in parameters if "=" in p)
+    charset = params.pop("charset", "utf-8")
+    message.add_attachment(
+        attachment["content"],
+        subtype=subtype,
+        charset=charset,
+        filename=one_line(attachment["filename"]),
+        params=params,
+    )
 
 
 async def _transmit(mail: OutboxMail, message: EmailMessage, settings: Settings) -> None:
@@ -67,7 +87,14 @@ async def _transmit(mail: OutboxMail, message: EmailMessage, settings: Settings)
         development = settings.environment == "development"
         plain = message.get_body(("plain",)) if development else None
         body = plain.get_content() if plain is not None else mail.body_text
-        log.info("mail (no SMTP_HOST) to=%s subject=%s\n%s", mail.to_address, mail.subject, body)
+        names = ", ".join(a["filename"] for a in mail.attachments or ()) or "none"
+        log.info(
+            "mail (no SMTP_HOST) to=%s subject=%s attachments=%s\n%s",
+            mail.to_address,
+            mail.subject,
+            names,
+            body,
+        )
         return
     await aiosmtplib.send(
         message,

@@ -22,6 +22,7 @@ ChangeKind = Literal[
     "declined",
     "accepted",
     "released",
+    "interview_changed",  # the inviting service set, changed or dropped the interview
 ]
 
 

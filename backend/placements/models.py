@@ -122,6 +122,13 @@ class Invitation(IdMixin, Base):
         default=InvitationOutcome.pending,
     )
     ended_at: Mapped[datetime | None]
+    # The interview the service proposes (none: not set). The school's calendar event of it
+    # has the invitation's id as its UID; `interview_sequence` is the event's SEQUENCE, raised
+    # by every change and cancellation and never lowered, so each update outranks the last.
+    interview_starts_at: Mapped[datetime | None]
+    interview_duration_minutes: Mapped[int | None]
+    interview_place: Mapped[str | None] = mapped_column(String(200))
+    interview_sequence: Mapped[int] = mapped_column(default=0, server_default="0")
 
     request: Mapped[PlacementRequest] = relationship(back_populates="invitations", lazy="raise")
     service: Mapped[Organisation] = relationship(lazy="raise")

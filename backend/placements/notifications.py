@@ -2,13 +2,13 @@
 the school hears when its pupil is invited, declined, accepted or released (and when an
 invitation is withdrawn); the other inviting services hear when the pupil is placed elsewhere."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.clock import BRUSSELS
-from backend.mail.service import enqueue, link
+from backend.mail.service import Attachment, enqueue, link
 from backend.organisations.models import Organisation
 from backend.placements.models import PlacementRequest
 
@@ -19,6 +19,8 @@ PUPIL_DECLINED = "pupil_declined"
 PUPIL_ACCEPTED = "pupil_accepted"
 ACCEPTANCE_RELEASED = "acceptance_released"
 PLACED_ELSEWHERE = "placed_elsewhere"
+INTERVIEW_CHANGED = "interview_changed"
+INTERVIEW_CANCELLED = "interview_cancelled"
 
 
 def _context(request: PlacementRequest) -> dict[str, Any]:
@@ -37,9 +39,12 @@ def to_school(
     request: PlacementRequest,
     template: str,
     service: Organisation | None = None,
+    *,
+    attachments: Sequence[Attachment] = (),
     **context: Any,
 ) -> None:
-    """One mail to the request's school about what `service` (or the admin) did."""
+    """One mail to the request's school about what `service` (or the admin) did, with
+    `attachments` (the interview's calendar event)."""
     school = request.school
     if service is not None:
         context["service_name"] = service.name
@@ -49,6 +54,7 @@ def to_school(
         template,
         school.language,
         placement_request_id=request.id,
+        attachments=attachments,
         **_context(request),
         school_name=school.name,
         link=link(f"/school/requests/{request.id}"),

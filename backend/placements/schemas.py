@@ -123,11 +123,23 @@ class RequestSupervisor(_Read):
     email: str
 
 
+class InterviewRead(_Read):
+    """The interview the inviting service proposes (seen by it, the school and the admin)."""
+
+    starts_at: datetime
+    ends_at: datetime = Field(description="`starts_at` plus `duration_minutes`")
+    duration_minutes: int
+    place: str
+
+
 class InvitationRead(_Read):
     service: RequestOrganisation
     invited_at: datetime
     outcome: InvitationOutcome
     ended_at: datetime | None
+    interview: InterviewRead | None = Field(
+        description="The proposed interview; null when the service proposed none"
+    )
 
 
 class AcceptanceContact(_Read):

@@ -16,9 +16,10 @@ from backend import clock
 from backend.auth.deps import Actor
 from backend.campaigns.phase import phase_of
 from backend.db import rowcount
+from backend.errors import FieldError
 from backend.organisations import capacity
-from backend.placements import live, notifications
-from backend.placements.care_services.schemas import AcceptanceCreate
+from backend.placements import interview, live, notifications
+from backend.placements.care_services.schemas import AcceptanceCreate, InterviewBody
 from backend.placements.history import add_event
 from backend.placements.models import (
     Acceptance,
@@ -83,19 +84,52 @@ def _own_invitation(request: PlacementRequest, actor: Actor) -> Invitation | Non
     return next((i for i in request.invitations if i.service_id == actor.organisation_id), None)
 
 
+def _check_interview(request: PlacementRequest, body: InterviewBody, field: str) -> None:
+    """An interview is proposed for later, and no later than the decision deadline (after it
+    nobody can accept the pupil any more)."""
+    if body.starts_at <= clock.now():
+        raise FieldError.at(field, "interview_in_past", "The interview must be in the future")
+    if body.starts_at > request.campaign.decision_deadline:
+        raise FieldError.at(
+            field,
+            "interview_after_decision_deadline",
+            "The interview must be before the campaign's decision deadline",
+        )
+
+
+def _interview_values(body: InterviewBody | None) -> dict[str, Any]:
+    return {
+        "interview_starts_at": body.starts_at if body else None,
+        "interview_duration_minutes": body.duration_minutes if body else None,
+        "interview_place": body.place if body else None,
+    }
+
+
+def _set_interview(invitation: Invitation, body: InterviewBody | None) -> None:
+    for name, value in _interview_values(body).items():
+        setattr(invitation, name, value)
+
+
 # --- the transitions ----------------------------------------------------------------------
 
 
 async def invite(
-    session: AsyncSession, actor: Actor, request_id: uuid.UUID
+    session: AsyncSession,
+    actor: Actor,
+    request_id: uuid.UUID,
+    interview_body: InterviewBody | None = None,
 ) -> tuple[PlacementRequest, bool]:
-    """Invites the pupil for an interview; a repeated invite is a no-op (returns False), and
-    a service that withdrew or declined may invite again (its invitation becomes live)."""
+    """Invites the pupil for an interview (proposing its moment and place, if given); a
+    repeated invite is a no-op (returns False; the interview changes through
+    `set_interview`), and a service that withdrew or declined may invite again (its
+    invitation becomes live)."""
     request = await get_visible_request(session, actor, request_id)
     _check(Action.invite, request)
     own = _own_invitation(request, actor)
     if own is not None and own.outcome == InvitationOutcome.pending:
         return request, False
+    if interview_body is not None:
+        _check_interview(request, interview_body, "interview.starts_at")
 
     await _claim(
         session,
@@ -113,21 +147,34 @@ async def invite(
     if own is not None and own.outcome == InvitationOutcome.pending:
         return await load(session, request.id), False
     if own is None:
-        session.add(
-            Invitation(
-                request_id=request.id,
-                service_id=actor.organisation_id,
-                invited_at=now,
-                outcome=InvitationOutcome.pending,
-            )
+        own = Invitation(
+            request_id=request.id,
+            service_id=actor.organisation_id,
+            invited_at=now,
+            outcome=InvitationOutcome.pending,
+            interview_sequence=0,
+            **_interview_values(interview_body),
         )
+        session.add(own)
     else:
         own.outcome, own.invited_at, own.ended_at = InvitationOutcome.pending, now, None
+        _set_interview(own, interview_body)
+        # The same event (UID) as the invitation's earlier interview: a later version of it.
+        own.interview_sequence += 1
     add_event(session, request, actor, "invited")
     await session.flush()
 
     request = await load(session, request.id)
-    notifications.to_school(session, request, notifications.PUPIL_INVITED, actor.user.organisation)
+    service = actor.user.organisation
+    context, attachments = interview.mail_part(request, own, service.name, service.email, "REQUEST")
+    notifications.to_school(
+        session,
+        request,
+        notifications.PUPIL_INVITED,
+        service,
+        attachments=attachments,
+        **context,
+    )
     live.request_changed(
         session,
         request_id=request.id,
@@ -178,7 +225,21 @@ async def _end_invitation(
     await session.flush()
 
     request = await load(session, request.id)
-    notifications.to_school(session, request, template, actor.user.organisation, reason=reason)
+    own = _own_invitation(request, actor)
+    assert own is not None  # the claim found it live
+    if interview.of(own) is not None:
+        await interview.raise_sequence(session, own)
+    service = actor.user.organisation
+    context, attachments = interview.mail_part(request, own, service.name, service.email, "CANCEL")
+    notifications.to_school(
+        session,
+        request,
+        template,
+        service,
+        reason=reason,
+        attachments=attachments,
+        **context,
+    )
     live.request_changed(
         session, request_id=request.id, school_id=request.school_id, kind=kind, available=True
     )
@@ -244,6 +305,7 @@ async def accept(
 
     request = await load(session, request.id)
     _tell_accepted(session, request, actor, body, others)
+    await interview.cancel_ended(session, request, others)
     return request
 
 
@@ -393,3 +455,100 @@ async def release(
         session, request_id=request.id, school_id=request.school_id, kind="released", available=True
     )
     return request
+
+
+# --- the interview ------------------------------------------------------------------------
+
+
+async def _own_live_invitation(
+    session: AsyncSession, actor: Actor, request_id: uuid.UUID
+) -> tuple[PlacementRequest, Invitation]:
+    """The request and this service's live invitation, for a change of its interview: allowed
+    exactly when the invitation could be withdrawn (its table rule: live, before the decision
+    deadline, the pupil not accepted)."""
+    request = await get_visible_request(session, actor, request_id)
+    _check(Action.withdraw_invitation, request)
+    own = _own_invitation(request, actor)
+    if own is None or own.outcome != InvitationOutcome.pending:
+        raise NotInvited()
+    return request, own
+
+
+async def _claim_own(
+    session: AsyncSession, actor: Actor, request: PlacementRequest
+) -> tuple[PlacementRequest, Invitation]:
+    """Takes the request's row while this service's invitation is live, and re-reads both."""
+    await _claim(session, request, Action.withdraw_invitation, _pending_of(actor.organisation_id))
+    request = await load(session, request.id)
+    own = _own_invitation(request, actor)
+    assert own is not None and own.outcome == InvitationOutcome.pending
+    return request, own
+
+
+async def set_interview(
+    session: AsyncSession, actor: Actor, request_id: uuid.UUID, body: InterviewBody
+) -> PlacementRequest:
+    """Sets or changes the interview of this service's live invitation: the school gets the
+    event again (same UID, a higher SEQUENCE). The same values again change nothing."""
+    request, own = await _own_live_invitation(session, actor, request_id)
+    _check_interview(request, body, "starts_at")
+    wanted = interview.Interview(body.starts_at, body.duration_minutes, body.place)
+    if interview.of(own) == wanted:
+        return request
+    request, own = await _claim_own(session, actor, request)
+    is_change = interview.of(own) is not None
+    _set_interview(own, body)
+    await session.flush()
+    await interview.raise_sequence(session, own)
+    service = actor.user.organisation
+    context, attachments = interview.mail_part(request, own, service.name, service.email, "REQUEST")
+    notifications.to_school(
+        session,
+        request,
+        notifications.INTERVIEW_CHANGED,
+        service,
+        attachments=attachments,
+        is_change=is_change,
+        **context,
+    )
+    _tell_interview(session, actor, request)
+    return request
+
+
+async def drop_interview(
+    session: AsyncSession, actor: Actor, request_id: uuid.UUID
+) -> PlacementRequest:
+    """Drops the interview of this service's live invitation (the invitation stays): the
+    school gets the event's cancellation. Without an interview nothing changes."""
+    request, own = await _own_live_invitation(session, actor, request_id)
+    if interview.of(own) is None:
+        return request
+    request, own = await _claim_own(session, actor, request)
+    if interview.of(own) is None:
+        return request
+    await interview.raise_sequence(session, own)
+    service = actor.user.organisation
+    context, attachments = interview.mail_part(request, own, service.name, service.email, "CANCEL")
+    _set_interview(own, None)
+    await session.flush()
+    notifications.to_school(
+        session,
+        request,
+        notifications.INTERVIEW_CANCELLED,
+        service,
+        attachments=attachments,
+        **context,
+    )
+    _tell_interview(session, actor, request)
+    return request
+
+
+def _tell_interview(session: AsyncSession, actor: Actor, request: PlacementRequest) -> None:
+    """The school, the admins and the service itself hear of it; the browse list is the same."""
+    live.request_changed(
+        session,
+        request_id=request.id,
+        school_id=request.school_id,
+        kind="interview_changed",
+        services=[actor.organisation_id],
+    )

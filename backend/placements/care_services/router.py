@@ -12,7 +12,13 @@ from backend.db import SessionDep
 from backend.errors import NotFound, PhaseClosed, problems
 from backend.organisations.capacity import CapacityFull
 from backend.placements.care_services import responses
-from backend.placements.care_services.schemas import AcceptanceCreate, DeclineBody, ReleaseBody
+from backend.placements.care_services.schemas import (
+    AcceptanceCreate,
+    DeclineBody,
+    InterviewBody,
+    InvitationCreate,
+    ReleaseBody,
+)
 from backend.placements.reading.disclosure import show
 from backend.placements.schemas import RequestRead
 from backend.placements.transitions import (
@@ -47,11 +53,16 @@ async def invite(
     session: SessionDep,
     actor: ServiceActor,
     address: ClientAddress,
+    body: InvitationCreate | None = None,
 ) -> JSONResponse:
-    """Invites the pupil for an interview: `201`; a repeated invite changes nothing: `200`."""
-    request, created = await responses.invite(session, actor, request_id)
-    body = await show(session, actor, request.id, client_address=address)
-    return JSONResponse(body, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+    """Invites the pupil for an interview: `201`; a repeated invite changes nothing: `200`.
+    An `interview` (moment and place) goes to the school as a calendar event with its mail;
+    it must lie in the future and not after the decision deadline (`422`, codes
+    `interview_in_past`, `interview_after_decision_deadline`)."""
+    interview = body.interview if body else None
+    request, created = await responses.invite(session, actor, request_id, interview)
+    shown = await show(session, actor, request.id, client_address=address)
+    return JSONResponse(shown, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 @router.post(
@@ -66,6 +77,41 @@ async def withdraw_invitation(
     """Withdraws this service's live invitation; the school is told by mail. With no live
     invitation left the request is open again."""
     request = await responses.withdraw_invitation(session, actor, request_id)
+    return JSONResponse(await show(session, actor, request.id, client_address=address))
+
+
+@router.put(
+    "/{request_id}/invitations/mine/interview",
+    response_model=RequestRead,
+    summary="Set or change the interview of this service's invitation",
+    responses=problems(*INVITATION_PROBLEMS),
+)
+async def set_interview(
+    request_id: uuid.UUID,
+    body: InterviewBody,
+    session: SessionDep,
+    actor: ServiceActor,
+    address: ClientAddress,
+) -> JSONResponse:
+    """While this service's invitation is live (when it could withdraw it): the school gets
+    the interview as an updated calendar event (same UID, higher SEQUENCE). `422` for a
+    moment in the past or after the decision deadline."""
+    request = await responses.set_interview(session, actor, request_id, body)
+    return JSONResponse(await show(session, actor, request.id, client_address=address))
+
+
+@router.delete(
+    "/{request_id}/invitations/mine/interview",
+    response_model=RequestRead,
+    summary="Drop the interview of this service's invitation",
+    responses=problems(*INVITATION_PROBLEMS),
+)
+async def drop_interview(
+    request_id: uuid.UUID, session: SessionDep, actor: ServiceActor, address: ClientAddress
+) -> JSONResponse:
+    """The invitation stays; the school gets the calendar event's cancellation. Without an
+    interview nothing changes."""
+    request = await responses.drop_interview(session, actor, request_id)
     return JSONResponse(await show(session, actor, request.id, client_address=address))
 
 

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import AwareDatetime, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from backend.reference.contact import normalize_contact
@@ -38,3 +38,20 @@ class DeclineBody(StrictModel):
 
 class ReleaseBody(StrictModel):
     reason: MultiLine = Field(min_length=1, max_length=2000)
+
+
+class InterviewBody(StrictModel):
+    """A proposed interview: when (with its time zone offset; a time without one is refused),
+    how long, where."""
+
+    starts_at: AwareDatetime = Field(
+        description="In the future and not after the campaign's decision deadline"
+    )
+    place: SingleLine = Field(min_length=1, max_length=200)
+    duration_minutes: int = Field(60, ge=15, le=480)
+
+
+class InvitationCreate(StrictModel):
+    interview: InterviewBody | None = Field(
+        None, description="The proposed interview, sent to the school as a calendar event"
+    )

@@ -4,7 +4,7 @@ viewer may not see is absent, never null."""
 
 import uuid
 from collections.abc import Set
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from backend import crypto
@@ -15,6 +15,7 @@ from backend.placements.models import InvitationOutcome
 from backend.placements.reading.view import (
     AcceptanceView,
     CampaignView,
+    InterviewView,
     InvitationView,
     RequestView,
 )
@@ -50,6 +51,18 @@ def present_invitation(invitation: InvitationView) -> dict[str, Any]:
         "invited_at": _iso(invitation.invited_at),
         "outcome": invitation.outcome.value,
         "ended_at": _iso(invitation.ended_at),
+        "interview": present_interview(invitation.interview),
+    }
+
+
+def present_interview(interview: InterviewView | None) -> dict[str, Any] | None:
+    if interview is None:
+        return None
+    return {
+        "starts_at": _iso(interview.starts_at),
+        "ends_at": _iso(interview.starts_at + timedelta(minutes=interview.duration_minutes)),
+        "duration_minutes": interview.duration_minutes,
+        "place": interview.place,
     }
 
 

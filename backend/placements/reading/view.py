@@ -74,11 +74,19 @@ class SupervisorView:
 
 
 @dataclass(frozen=True, slots=True)
+class InterviewView:
+    starts_at: datetime
+    duration_minutes: int
+    place: str
+
+
+@dataclass(frozen=True, slots=True)
 class InvitationView:
     service: OrganisationRef
     invited_at: datetime
     outcome: InvitationOutcome
     ended_at: datetime | None
+    interview: InterviewView | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +154,10 @@ _OWN = (
 )
 _CAMPAIGN = ("school_year", "track", "opens_at", "request_deadline", "decision_deadline")
 _SUPERVISOR = ("first_name", "last_name", "phone", "email")
-_INVITATION = ("service_id", "invited_at", "outcome", "ended_at")
+_INVITATION = (
+    *("service_id", "invited_at", "outcome", "ended_at"),
+    *("interview_starts_at", "interview_duration_minutes", "interview_place"),
+)
 _ACCEPTANCE = (
     *("service_id", "accepted_at", "notes", "contact_name", "contact_phone", "contact_email"),
     "released_at",
@@ -292,10 +303,19 @@ def _invitations(raw: list[dict[str, Any]] | None) -> tuple[InvitationView, ...]
             invited_at=_utc(item["invited_at"]),  # type: ignore[arg-type]
             outcome=InvitationOutcome(item["outcome"]),
             ended_at=_utc(item["ended_at"]),
+            interview=_interview(item),
         )
         for item in raw or ()
     ]
     return tuple(sorted(found, key=attrgetter("invited_at")))
+
+
+def _interview(item: dict[str, Any]) -> InterviewView | None:
+    starts_at = _utc(item.get("interview_starts_at"))
+    if starts_at is None or item.get("interview_place") is None:
+        return None
+    minutes = item.get("interview_duration_minutes") or 60
+    return InterviewView(starts_at, minutes, item["interview_place"])
 
 
 def _acceptances(raw: list[dict[str, Any]] | None) -> tuple[AcceptanceView, ...]:

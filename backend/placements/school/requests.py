@@ -24,7 +24,7 @@ from backend.errors import (
     error,
 )
 from backend.organisations.models import OrganisationKind
-from backend.placements import live, notifications
+from backend.placements import interview, live, notifications
 from backend.placements.history import add_event
 from backend.placements.models import (
     Invitation,
@@ -384,6 +384,8 @@ async def withdraw(
         )
     add_event(session, request, actor, "withdrawn", reason=reason)
     _tell_withdrawn(session, request, actor, pending, reason, client_address)
+    # The interviews of the ended invitations are off: the school's calendar hears it.
+    await interview.cancel_ended(session, request, pending)
 
 
 def _tell_withdrawn(

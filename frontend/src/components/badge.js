@@ -5,7 +5,7 @@
 // is `not_placed`, whatever invitations it had; the client derives no status of its own.
 import { html } from '../html.js';
 import { t } from '../i18n/index.js';
-import { formatPhone } from '../lib/format.js';
+import { formatDateTime, formatPhone, formatTime } from '../lib/format.js';
 
 /** A status tag: a short label with its status's tint, edge and mark (styles.css, "Tags"). */
 export function Tag({ status, children }) {
@@ -30,14 +30,27 @@ export function StatusBadge({ request, detailed = false }) {
       .map((i) => i.service?.name)
       .filter(Boolean)
       .join(', ');
+    const planned = detailed ? live.filter((i) => i.interview) : [];
     return html`<span class="status"><${Tag} status="invited">${t('status.invited')}</${Tag}>${
       names && html` <span class="status-by">${t('status.by', { names })}</span>`
-    }</span>`;
+    }</span>${planned.length > 0 && html`<${InterviewLines} invitations=${planned} />`}`;
   }
   if (status === 'not_placed') return html`<${Tag} status="not-placed">${t('status.not_placed')}</${Tag}>`;
   if (status === 'withdrawn') return html`<${Tag} status="withdrawn">${t('status.withdrawn')}</${Tag}>`;
   // Open: no service acted yet; labelled like every other status.
   return html`<${Tag} status="open">${t('status.open')}</${Tag}>`;
+}
+
+/** The interviews the inviting services propose, one line each, in Brussels time. */
+function InterviewLines({ invitations }) {
+  return html`<ul class="plain status-notes interviews">${invitations.map(
+    (i) =>
+      html`<li>${t('status.interview', {
+        name: i.service?.name ?? '',
+        when: `${formatDateTime(i.interview.starts_at)}–${formatTime(i.interview.ends_at)}`,
+        place: i.interview.place,
+      })}</li>`,
+  )}</ul>`;
 }
 
 /** The status column in words, as the badge and its notes say it (the live announcements

@@ -27,6 +27,11 @@ export function formatDateTime(value) {
   return formatter({ dateStyle: 'medium', timeStyle: 'short', timeZone: ZONE }).format(new Date(value));
 }
 
+export function formatTime(value) {
+  if (!value) return '';
+  return formatter({ timeStyle: 'short', timeZone: ZONE }).format(new Date(value));
+}
+
 /** The calendar day in Brussels of an instant, as {year, month, day}. */
 export function brusselsDay(value) {
   const parts = new Intl.DateTimeFormat('en-CA', {
@@ -57,4 +62,36 @@ export function formatPhone(value) {
   // Brussels, Antwerp, Liège and Ghent have one-digit zones; the rest two digits.
   if (/^0[2349]/.test(n)) return `${n.slice(0, 2)} ${n.slice(2, 5)} ${n.slice(5, 7)} ${n.slice(7)}`;
   return `${n.slice(0, 3)} ${n.slice(3, 5)} ${n.slice(5, 7)} ${n.slice(7)}`;
+}
+
+/** An instant's day and time in Brussels, as a date input and a time input hold them:
+ * {date: '2026-12-03', time: '14:00'}. Pure. */
+export function brusselsInputs(value) {
+  const parts = new Intl.DateTimeFormat('en-CA', {
+    timeZone: ZONE,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(new Date(value));
+  const get = (type) => parts.find((p) => p.type === type).value;
+  return { date: `${get('year')}-${get('month')}-${get('day')}`, time: `${get('hour')}:${get('minute')}` };
+}
+
+/** A day and time on the clock in Brussels ('2026-12-03', '14:00') as an instant in UTC
+ * (ISO 8601 with Z), whatever the computer's own time zone; null when either is not valid. Pure. */
+export function brusselsInstant(date, time) {
+  const d = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date ?? '');
+  const h = /^(\d{2}):(\d{2})$/.exec(time ?? '');
+  if (!d || !h) return null;
+  const wall = Date.UTC(+d[1], +d[2] - 1, +d[3], +h[1], +h[2]);
+  // Brussels is UTC+1 or UTC+2: try both offsets, keep the one whose wall clock matches.
+  for (const hours of [1, 2]) {
+    const at = wall - hours * 3600000;
+    const shown = brusselsInputs(at);
+    if (shown.date === date && shown.time === time) return new Date(at).toISOString();
+  }
+  return null;
 }

@@ -16,6 +16,7 @@ import { formatNationalNumber } from '../../lib/national-number.js';
 import { isEmail } from '../../lib/rules.js';
 import { ServiceActions } from './actions.js';
 import { knownDistance, ServiceStatus } from './browse.js';
+import { InterviewDialog, InterviewPanel, ownLiveInvitation } from './interview.js';
 
 /** The contact person the service named last time (from the server), for the fields the
  * user has not typed in yet. */
@@ -133,6 +134,17 @@ export function Detail({ params, user }) {
             request.reload();
           }} />
       </div>
+      <${InterviewPanel} request=${r} user=${user} onDialog=${setDialog}
+        onDone=${(text) => {
+          setError(null);
+          finish(text);
+        }}
+        onError=${(text) => {
+          setMessage(null);
+          setError(text);
+          result.focus();
+          request.reload();
+        }} />
       <dl class="facts card">
         ${row(t('service.school'), r.school?.name)}
         ${row(t('field.national_number'), r.national_number && formatNationalNumber(r.national_number))}
@@ -162,6 +174,12 @@ export function Detail({ params, user }) {
         }
       </dl>
       <p><a href="/service">${t('service.back')}</a></p>
+      ${
+        (dialog === 'invite_interview' || dialog === 'interview') &&
+        html`<${InterviewDialog} request=${r} mode=${dialog === 'invite_interview' ? 'invite' : 'change'}
+          current=${dialog === 'interview' ? ownLiveInvitation(r, user)?.interview : null}
+          onDone=${finish} onClose=${() => setDialog(null)} />`
+      }
       ${dialog === 'accept' && html`<${AcceptDialog} request=${r} serviceId=${user.organisation?.id} onDone=${finish} onClose=${() => setDialog(null)} />`}
       ${
         dialog === 'decline' &&
