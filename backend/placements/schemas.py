@@ -188,6 +188,10 @@ class RequestRead(_Read):
         "The school and the admin: the acceptances their services undid, oldest first (the "
         "reason is in the request's history)"
     )
+    agreement_url: str = Hidden(
+        "The path of the placement agreement (PDF, GET): the owning school and the accepting "
+        "service, while the pupil is accepted"
+    )
     withdrawn_at: datetime | None = Hidden(
         "The admin; the owning school in its sync and `status=withdrawn` list, which alone "
         "show it its withdrawn requests (status `withdrawn`)"
