@@ -16,7 +16,7 @@ import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 import anyio
 import anyio.to_thread
@@ -349,9 +349,7 @@ class _Pdf(FPDF):
         self.set_y(-14)
         self.set_font("Helvetica", "", 8)
         self.set_text_color(90, 90, 90)
-        text = self._footer.replace("{page}", str(self.page_no())).replace(
-            "{pages}", "{nb}"
-        )
+        text = self._footer.replace("{page}", str(self.page_no())).replace("{pages}", "{nb}")
         self.cell(0, 6, printable(text), align="C")
         self.set_text_color(0, 0, 0)
 
@@ -509,6 +507,10 @@ async def agreement(
     )
     content = await anyio.to_thread.run_sync(render_pdf, document, limiter=_BUILDERS)
 
+    # The admin's reason is kept; nobody else gives one.
+    details: dict[str, Any] = {"language": language}
+    if actor.is_admin:
+        details["reason"] = reason
     audit.record(
         session,
         "agreement_downloaded",
@@ -516,8 +518,7 @@ async def agreement(
         object_type="placement_request",
         object_id=view.id,
         client_address=client_address,
-        language=language,
-        **({"reason": reason} if actor.is_admin else {}),
+        **details,
     )
     if actor.role != OrganisationKind.school:
         fields = disclosed_fields(

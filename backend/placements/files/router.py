@@ -6,9 +6,9 @@ import uuid
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Query, Response, UploadFile
-from pydantic import StringConstraints
 from fastapi.responses import JSONResponse
 from fastapi.responses import Response as RawResponse
+from pydantic import StringConstraints
 
 from backend import tabular
 from backend.auth.deps import CurrentActor, SchoolActor, ServiceActor, client_address
