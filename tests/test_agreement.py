@@ -292,6 +292,27 @@ async def test_the_admin_changes_the_agreements_text(
         await close(accepter, other)
 
 
+async def test_every_placeholder_is_filled_in(app, sessionmaker, db, school_client, admin_client):
+    setup, accepter, other = await _accepted(
+        app, sessionmaker, db, school_client, start_date=date(2027, 2, 1), end_date=date(2027, 3, 1)
+    )
+    try:
+        every = "\n\n".join(f"{name}={{{name}}}" for name in texts.AGREEMENT_PLACEHOLDERS)
+        url = f"{API}/admin/texts/agreement"
+        saved = await admin_client.put(url, params={"lang": "en"}, json={"body": every})
+        assert saved.status_code == 200, saved.text
+        text = pdf_text(await accepter.get(path(setup.id, "agreement"), params={"lang": "en"}))
+        assert "{" not in text
+        number = crypto.decrypt(setup.request.national_number_encrypted)
+        born = f"20{number[:2]}-{number[2:4]}-{number[4:6]}"
+        day = date.fromisoformat(born)
+        assert f"birth_date={day.day} {day.strftime('%B')} {day.year}" in text
+        assert "start_date=1 February 2027" in text and "form=Alternating" in text
+        assert "pupil_phone=0470 12 34 56" in text
+    finally:
+        await close(accepter, other)
+
+
 def test_values_are_filled_in_as_plain_text_never_as_markup_or_placeholders():
     blocks = texts.fill(
         "Hallo {pupil_name}.\n\n- {school_name}",

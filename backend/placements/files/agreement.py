@@ -416,7 +416,7 @@ def render_pdf(document: Document) -> bytes:
             pdf.ln(1.5)
 
     # The places to sign stay together on one page.
-    if pdf.get_y() > pdf.h - 20 - 62:
+    if pdf.get_y() > pdf.h - 20 - 80:
         pdf.add_page()
     pdf.ln(4)
     pdf.set_font("Helvetica", "B", 13)
