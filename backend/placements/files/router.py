@@ -8,7 +8,6 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, File, Query, Response, UploadFile
 from fastapi.responses import JSONResponse
 from fastapi.responses import Response as RawResponse
-from pydantic import StringConstraints
 
 from backend import tabular
 from backend.auth.deps import CurrentActor, SchoolActor, ServiceActor, client_address
@@ -18,9 +17,8 @@ from backend.placements.files import agreement, exporting, importing, record, wo
 from backend.placements.lists import browse, overview
 from backend.placements.params import RequestListParams
 from backend.placements.reading import disclosure
-from backend.placements.schemas import ImportMode, ImportReport, PupilRecord
+from backend.placements.schemas import ImportMode, ImportReport, PupilRecord, RevealReason
 from backend.placements.school.requests import DuplicateRequest, NoOpenCampaign
-from backend.schemas import MultiLine
 
 router = APIRouter(prefix="/placement-requests", tags=["placement requests"])
 ClientAddress = Annotated[str, Depends(client_address)]
@@ -173,13 +171,6 @@ async def pupil_record(
     return JSONResponse(found, headers=headers)
 
 
-Reason = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=5, max_length=500),
-    *MultiLine.__metadata__,
-]
-
-
 @router.get(
     "/{request_id}/agreement",
     summary="The placement agreement of an accepted pupil (PDF), audited",
@@ -202,7 +193,7 @@ async def placement_agreement(
         Query(description="`nl` or `en`; default the user's language"),
     ] = None,
     reason: Annotated[
-        Reason | None,
+        RevealReason | None,
         Query(description="The admin's reason to read the pupil's personal data (audited)"),
     ] = None,
 ) -> Response:
