@@ -12,12 +12,16 @@ from tests.services_helpers import arrange
 
 OPTIONAL = {
     *("street", "national_number", "phone", "email", "acceptance", "releases", "withdrawn_at"),
+    "agreement_url",
 }
 # The optional fields each viewer gets of a request another service accepted... or "me" did.
 EXPECTED = {
-    "school": {"street", "national_number", "phone", "email", "acceptance", "releases"},
+    "school": {
+        *("street", "national_number", "phone", "email", "acceptance", "releases"),
+        "agreement_url",
+    },
     "admin": {"street", "acceptance", "releases", "withdrawn_at"},
-    "accepter": {"street", "national_number", "phone", "email", "acceptance"},
+    "accepter": {"street", "national_number", "phone", "email", "acceptance", "agreement_url"},
     "other_service": set(),
 }
 

@@ -4,9 +4,9 @@ validation.py, so each stage reports all of its field errors at once."""
 
 import uuid
 from datetime import date, datetime
-from typing import Any, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from backend.campaigns.phase import Phase
 from backend.campaigns.schemas import CampaignActions
@@ -73,6 +73,14 @@ class RequestUpdate(StrictModel):
 
 class RevealBody(StrictModel):
     reason: MultiLine = Field(min_length=5, max_length=500, description="Why the data are needed")
+
+
+# The same reason as a query parameter (the agreement's download by the admin).
+RevealReason = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=5, max_length=500),
+    *MultiLine.__metadata__,
+]
 
 
 # --- the request as it is read ------------------------------------------------------------
@@ -199,6 +207,10 @@ class RequestRead(_Read):
     releases: list[ReleaseRead] = Hidden(
         "The school and the admin: the acceptances their services undid, oldest first (the "
         "reason is in the request's history)"
+    )
+    agreement_url: str = Hidden(
+        "The path of the placement agreement (PDF, GET): the owning school and the accepting "
+        "service, while the pupil is accepted"
     )
     withdrawn_at: datetime | None = Hidden(
         "The admin; the owning school in its sync and `status=withdrawn` list, which alone "

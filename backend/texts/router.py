@@ -6,7 +6,14 @@ from backend.auth.deps import AdminActor, SettingsDep, client_address
 from backend.db import SessionDep
 from backend.errors import problems
 from backend.texts import service
-from backend.texts.schemas import Language, TextName, TextRead, TextSource, TextUpdate
+from backend.texts.schemas import (
+    Language,
+    PublicTextName,
+    TextName,
+    TextRead,
+    TextSource,
+    TextUpdate,
+)
 
 # Public: the footer links to these texts on every page, signed in or not.
 public = APIRouter(prefix="/texts", tags=["texts"])
@@ -17,7 +24,7 @@ Lang = Annotated[Language, Query(description="`nl` or `en`")]
 
 @public.get("/{name}", summary="A public text (privacy, accessibility), parsed into blocks")
 async def read_text(
-    name: TextName, db: SessionDep, settings: SettingsDep, lang: Lang = "nl"
+    name: PublicTextName, db: SessionDep, settings: SettingsDep, lang: Lang = "nl"
 ) -> TextRead:
     return await service.read(db, settings, name, lang)
 
@@ -42,9 +49,11 @@ async def replace_text(
     client: ClientAddress,
     lang: Lang = "nl",
 ) -> TextSource:
-    """Placeholders: {support_email}, {support_phone}, {support_hours}, {retention_months},
-    {public_url}. Markup: `## ` headings, `### ` subheadings, `- ` list items, blank lines
-    between paragraphs, `[label](https://…|mailto:…|tel:…|/path)` links; nothing else."""
+    """Placeholders of the public texts: {support_email}, {support_phone}, {support_hours},
+    {retention_months}, {public_url}; of `agreement` the pupil's, the school's, the service's
+    and the placement's values (`placeholders` of the GET lists them); an unknown one is a
+    422. Markup: `## ` headings, `### ` subheadings, `- ` list items, blank lines between
+    paragraphs, `[label](https://…|mailto:…|tel:…|/path)` links; nothing else."""
     return await service.replace(db, actor, name, lang, body.body, client)
 
 

@@ -5,7 +5,10 @@ from pydantic import BaseModel, Field
 
 from backend.schemas import MultiLine, StrictModel
 
-TextName = Literal["privacy", "accessibility"]
+# The public pages' texts; `agreement` is the placement agreement's text (the admin's, not
+# public: only the PDF shows it, filled in for one pupil).
+PublicTextName = Literal["privacy", "accessibility"]
+TextName = Literal["privacy", "accessibility", "agreement"]
 Language = Literal["nl", "en"]
 
 
@@ -27,7 +30,7 @@ class Block(BaseModel):
 class TextRead(BaseModel):
     """A public text, filled in and parsed: the client renders the blocks, never HTML."""
 
-    name: TextName
+    name: PublicTextName
     language: Language
     blocks: list[Block]
     is_default: bool

@@ -1,7 +1,10 @@
-"""The public texts (the privacy statement, the accessibility statement): a default per
-language shipped in `defaults/`, which the admin may replace without a code change. A text is
-a small Markdown subset with placeholders filled from the settings; it is parsed into blocks
-and spans on the server, so no text, the admin's included, ever reaches a page as HTML."""
+"""The texts the admin may replace without a code change: the public ones (the privacy
+statement, the accessibility statement) and the placement agreement's. Each has a default per
+language shipped in `defaults/`. A text is a small Markdown subset with placeholders; it is
+parsed into blocks and spans on the server, so no text, the admin's included, ever reaches a
+page as HTML. The public texts' placeholders are filled from the settings; the agreement's
+with one pupil's values, as plain text into the parsed spans (`fill`), so a value never
+becomes markup and a placeholder is a name, never an expression."""
 
 import re
 from functools import cache
@@ -16,12 +19,32 @@ from backend.auth.actor import Actor
 from backend.config import Settings
 from backend.errors import error
 from backend.texts.models import SiteText
-from backend.texts.schemas import Block, Language, Span, TextName, TextRead, TextSource
+from backend.texts.schemas import (
+    Block,
+    Language,
+    PublicTextName,
+    Span,
+    TextName,
+    TextRead,
+    TextSource,
+)
 
 DEFAULTS = Path(__file__).parent / "defaults"
 MAX_LENGTH = 20_000
 PLACEHOLDERS = ("support_email", "support_phone", "support_hours", "retention_months", "public_url")
+# The agreement's: what `placements.files.agreement` fills in for one accepted pupil.
+AGREEMENT_PLACEHOLDERS = (
+    *("pupil_name", "pupil_first_name", "pupil_last_name", "national_number", "birth_date"),
+    *("pupil_address", "pupil_phone", "pupil_email"),
+    *("school_name", "supervisor_name", "supervisor_phone", "supervisor_email"),
+    *("service_name", "contact_name", "contact_phone", "contact_email"),
+    *("start_date", "end_date", "hours_per_week", "days", "form", "track", "school_year"),
+    *("accepted_date", "today"),
+)
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+# In the agreement anything between braces must be a known name: `{pupil_name.upper}` or
+# `{0}` is refused when saved rather than printed as it is.
+_BRACED = re.compile(r"\{([^{}\n]*)\}")
 _LINK = re.compile(r"\[([^\]\n]+)\]\(([^)\s]+)\)")
 # Where a link may lead: the web, a mail, a phone, or a page of Stagematch itself.
 _SAFE_HREF = re.compile(r"(https://|mailto:|tel:|/(?!/))[^\s\"'<>\\]*")
@@ -30,6 +53,10 @@ TextTooLong = error(422, "text_too_long", f"The text is longer than {MAX_LENGTH}
 UnknownPlaceholder = error(
     422, "text_placeholder_unknown", "The text names a placeholder that does not exist"
 )
+
+
+def placeholders_of(name: TextName) -> tuple[str, ...]:
+    return AGREEMENT_PLACEHOLDERS if name == "agreement" else PLACEHOLDERS
 
 
 @cache
@@ -50,16 +77,18 @@ def _values(settings: Settings, language: Language) -> dict[str, str]:
     }
 
 
-def check(body: str) -> None:
+def check(name: TextName, body: str) -> None:
     """422 when the text is too long or names a placeholder that does not exist."""
     if len(body) > MAX_LENGTH:
         raise TextTooLong(max_length=MAX_LENGTH, length=len(body))
-    unknown = sorted({m.group(1) for m in _PLACEHOLDER.finditer(body)} - set(PLACEHOLDERS))
+    known = placeholders_of(name)
+    pattern = _BRACED if name == "agreement" else _PLACEHOLDER
+    unknown = sorted({m.group(1) for m in pattern.finditer(body)} - set(known))
     if unknown:
         raise UnknownPlaceholder(
-            f"Unknown placeholders: {', '.join(unknown)}; known: {', '.join(PLACEHOLDERS)}",
+            f"Unknown placeholders: {', '.join(unknown)}; known: {', '.join(known)}",
             unknown=unknown,
-            known=list(PLACEHOLDERS),
+            known=list(known),
         )
 
 
@@ -122,14 +151,44 @@ def render(body: str, settings: Settings, language: Language) -> list[Block]:
     return parse(_PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), body))
 
 
+def fill(body: str, values: dict[str, str]) -> list[Block]:
+    """The text parsed first, then each `{name}` of a span replaced by its value as plain text:
+    a value (a pupil's name, say) can never add a heading, a list or a link."""
+
+    def filled(spans: list[Span]) -> list[Span]:
+        return [
+            span.model_copy(
+                update={
+                    "text": _PLACEHOLDER.sub(
+                        lambda m: values.get(m.group(1), m.group(0)), span.text
+                    )
+                }
+            )
+            for span in spans
+        ]
+
+    return [
+        block.model_copy(
+            update={"spans": filled(block.spans), "items": [filled(i) for i in block.items]}
+        )
+        for block in parse(body)
+    ]
+
+
 async def _row(session: AsyncSession, name: TextName, language: Language) -> SiteText | None:
     return await session.scalar(
         select(SiteText).where(SiteText.name == name, SiteText.language == language)
     )
 
 
+async def current(session: AsyncSession, name: TextName, language: Language) -> str:
+    """The text's source now: the admin's, else the default."""
+    row = await _row(session, name, language)
+    return row.body if row is not None else default(name, language)
+
+
 async def read(
-    session: AsyncSession, settings: Settings, name: TextName, language: Language
+    session: AsyncSession, settings: Settings, name: PublicTextName, language: Language
 ) -> TextRead:
     """The current text (the admin's, else the default), filled in and parsed."""
     row = await _row(session, name, language)
@@ -151,7 +210,7 @@ def _source(name: TextName, language: Language, row: SiteText | None) -> TextSou
         default_body=default(name, language),
         is_default=row is None,
         updated_at=row.updated_at if row is not None else None,
-        placeholders=list(PLACEHOLDERS),
+        placeholders=list(placeholders_of(name)),
         max_length=MAX_LENGTH,
     )
 
@@ -170,7 +229,7 @@ async def replace(
     client_address: str | None,
 ) -> TextSource:
     """The admin's version replaces the current one (checked, audited with its length)."""
-    check(body)
+    check(name, body)
     row = await _row(session, name, language)
     if row is None:
         row = SiteText(name=name, language=language, body=body, updated_at=clock.now())

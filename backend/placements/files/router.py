@@ -1,6 +1,6 @@
 """Files: the school's import (and its template) and export, the service's export of the
-pupils it accepted, the school's record of one pupil. Fixed paths, included before
-`/{request_id}`."""
+pupils it accepted, the school's record of one pupil, the placement agreement (PDF). Fixed
+paths, included before `/{request_id}`."""
 
 import uuid
 from typing import Annotated, Any, Literal
@@ -10,14 +10,14 @@ from fastapi.responses import JSONResponse
 from fastapi.responses import Response as RawResponse
 
 from backend import tabular
-from backend.auth.deps import SchoolActor, ServiceActor, client_address
+from backend.auth.deps import CurrentActor, SchoolActor, ServiceActor, client_address
 from backend.db import SessionDep
 from backend.errors import NotFound, PhaseClosed, PreconditionFailed, problems
-from backend.placements.files import exporting, importing, record, words
+from backend.placements.files import agreement, exporting, importing, record, words
 from backend.placements.lists import browse, overview
 from backend.placements.params import RequestListParams
 from backend.placements.reading import disclosure
-from backend.placements.schemas import ImportMode, ImportReport, PupilRecord
+from backend.placements.schemas import ImportMode, ImportReport, PupilRecord, RevealReason
 from backend.placements.school.requests import DuplicateRequest, NoOpenCampaign
 
 router = APIRouter(prefix="/placement-requests", tags=["placement requests"])
@@ -169,3 +169,48 @@ async def pupil_record(
     if format == "html":
         return Response(record.render_html(found), media_type="text/html", headers=headers)
     return JSONResponse(found, headers=headers)
+
+
+@router.get(
+    "/{request_id}/agreement",
+    summary="The placement agreement of an accepted pupil (PDF), audited",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+            "description": "The filled-in agreement, to print and sign",
+        },
+        **problems(NotFound, agreement.NoAgreement, agreement.ReasonRequired),
+    },
+)
+async def placement_agreement(
+    request_id: uuid.UUID,
+    actor: CurrentActor,
+    db: SessionDep,
+    address: ClientAddress,
+    lang: Annotated[
+        agreement.Language | None,
+        Query(description="`nl` or `en`; default the user's language"),
+    ] = None,
+    reason: Annotated[
+        RevealReason | None,
+        Query(description="The admin's reason to read the pupil's personal data (audited)"),
+    ] = None,
+) -> Response:
+    """For the accepting service and the pupil's school while the pupil is accepted (the
+    request's `agreement_url` says when); the admin only with a `reason`. Any other service
+    (also one that released the pupil) and any other school get 404, as for a request that
+    does not exist; the school before an acceptance 409 `no_agreement`. The agreement's text
+    is the admin's (`/admin/texts/agreement`). Each download is written to the audit log and,
+    unless the school downloads it, told on the pupil's page as a disclosure."""
+    found = await agreement.agreement(
+        db, actor, request_id, language=lang, reason=reason, client_address=address
+    )
+    return Response(
+        found.content,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{found.filename}"',
+            "Cache-Control": "no-store",
+        },
+    )

@@ -42,8 +42,8 @@ FOLD_BATCH = 1000
 
 class Via(enum.StrEnum):
     """How the fields left: read in the app (a detail, a list, a write's answer), in an
-    export, in the placement agreement (reserved: the agreement's download will call
-    `record_disclosure` with it), shown by the admin's reveal, or read with an API token."""
+    export, in the placement agreement (`files.agreement`), shown by the admin's reveal, or
+    read with an API token."""
 
     detail = "detail"
     export = "export"

@@ -11,7 +11,7 @@ from backend import crypto
 from backend.auth.actor import Actor
 from backend.campaigns.phase import Phase, next_deadline, phase_of
 from backend.organisations.models import OrganisationKind
-from backend.placements.models import InvitationOutcome
+from backend.placements.models import InvitationOutcome, RequestStatus
 from backend.placements.reading.view import (
     AcceptanceView,
     CampaignView,
@@ -24,6 +24,7 @@ from backend.placements.transitions import Relation, actions_for, campaign_actio
 # Fields only the owning school and the accepting service see; the admin sees the street,
 # and the other three only through the audited reveal endpoint (SPEC section 5).
 SENSITIVE_FIELDS = ("street", "national_number", "phone", "email")
+API_PATH = "/api/v1/placement-requests"
 
 
 def _iso(value: date | datetime | None) -> str | None:
@@ -203,6 +204,10 @@ def _present(
         ]
         if is_accepter:
             body["acceptance"] = present_acceptance(accepted)  # type: ignore[arg-type]
+    if (is_owner or is_accepter) and accepted and view.status == RequestStatus.accepted:
+        # The placement agreement is theirs while the pupil is accepted (files/agreement.py);
+        # the admin's needs a reason, so it gets no link.
+        body["agreement_url"] = f"{API_PATH}/{view.id}/agreement"
     if is_admin or (is_owner and view.withdrawn_at is not None):
         # The owning school reads its withdrawn request only in its sync (lists/sync.py).
         body["withdrawn_at"] = _iso(view.withdrawn_at)

@@ -1,5 +1,6 @@
-// The public texts (privacy and accessibility statements) per language: the admin replaces
-// the shipped default or goes back to it; the server checks the length and the placeholders.
+// The texts the admin may change, per language: the public ones (privacy and accessibility
+// statements) and the placement agreement's. The admin replaces the shipped default or goes
+// back to it; the server checks the length and the placeholders.
 import { useState } from 'preact/hooks';
 import { del, get, put } from '../../api.js';
 import { Alert } from '../../components/alert.js';
@@ -10,7 +11,9 @@ import { Loading, Page } from '../../components/page.js';
 import { html } from '../../html.js';
 import { t } from '../../i18n/index.js';
 
-const NAMES = ['privacy', 'accessibility'];
+const NAMES = ['privacy', 'accessibility', 'agreement'];
+// Texts shown on a page of their own (the agreement is only in the PDF).
+const PAGES = ['privacy', 'accessibility'];
 
 function TextForm({ source, onSaved }) {
   const form = useForm({ body: source.body });
@@ -39,13 +42,14 @@ function TextForm({ source, onSaved }) {
       <${Alert} kind="success">${message}</${Alert}>
       <${Alert}>${form.formError}</${Alert}>
       <p>${source.is_default ? t('texts.is_default') : t('texts.is_custom')}</p>
+      ${source.name === 'agreement' && html`<p>${t('texts.agreement_hint')}</p>`}
       <${TextArea} id="text-body" label=${t('texts.body')} required rows="24" value=${form.values.body}
         onInput=${form.set('body')} error=${form.errors.body}
         hint=${t('texts.hint', { placeholders: source.placeholders.map((p) => `{${p}}`).join(', '), max: source.max_length })} />
       <div class="actions">
         <button type="submit" class="primary" disabled=${form.busy}>${t('common.save')}</button>
         ${!source.is_default && html`<button type="button" onClick=${reset} disabled=${form.busy}>${t('texts.reset')}</button>`}
-        <a href=${`/${source.name}`}>${t('texts.view')}</a>
+        ${PAGES.includes(source.name) && html`<a href=${`/${source.name}`}>${t('texts.view')}</a>`}
       </div>
     </form>`;
 }

@@ -2,6 +2,7 @@
 // server's rules; the server's own field errors land at the same inputs.
 import { useState } from 'preact/hooks';
 import { api, get, post } from '../../api.js';
+import { AgreementDownload } from '../../components/agreement.js';
 import { Alert } from '../../components/alert.js';
 import { OutcomeNotes, StatusBadge } from '../../components/badge.js';
 import { Dialog } from '../../components/dialog.js';
@@ -307,6 +308,7 @@ export function EditRequest({ params }) {
           ? html`
         <div class="locked" role="status">${t(why)}</div>
         <${ReadOnly} request=${r} />
+        <${AgreementDownload} request=${r} />
         <p><a href="/school/requests">${t('request.back')}</a></p>`
           : html`
         <${RequestForm} existing=${r} track=${track} campaign=${r.campaign} supervisors=${data.supervisors} />`

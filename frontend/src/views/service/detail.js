@@ -2,6 +2,7 @@
 // withdraw, decline (an optional reason), accept (notes and a contact person), release (a reason).
 import { useEffect, useState } from 'preact/hooks';
 import { get, post } from '../../api.js';
+import { AgreementDownload } from '../../components/agreement.js';
 import { Alert } from '../../components/alert.js';
 import { Dialog, ReasonDialog } from '../../components/dialog.js';
 import { fieldError, TextArea, TextField } from '../../components/field.js';
@@ -173,6 +174,7 @@ export function Detail({ params, user }) {
           )
         }
       </dl>
+      <${AgreementDownload} request=${r} forService />
       <p><a href="/service">${t('service.back')}</a></p>
       ${
         (dialog === 'invite_interview' || dialog === 'interview') &&
