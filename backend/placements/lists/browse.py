@@ -8,6 +8,7 @@ is computed in SQL too, for the filter and the `distance` sort, so that only the
 leave the database (SQLite has the math functions since 3.35; `least` is its `min`). The
 statements issued do not depend on the number of rows."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -244,22 +245,45 @@ def _mask_sql(column: Any, vocabulary: tuple[str, ...]) -> Any:
     )
 
 
+def feature_columns() -> list[Any]:
+    """What the fit score reads of a request (placements/fit.py), narrow: its coordinates,
+    hours, start date, and its days and modes of transport as bitmasks. The browse list's
+    `sort=fit` and the admin's proposal read the same."""
+    return [
+        PlacementRequest.id,
+        PlacementRequest.latitude,
+        PlacementRequest.longitude,
+        PlacementRequest.hours_per_week,
+        PlacementRequest.start_date,
+        _mask_sql(PlacementRequest.days, fit.DAYS).label("days"),
+        _mask_sql(PlacementRequest.transport_modes, fit.TRANSPORT).label("transport"),
+    ]
+
+
+def candidates_of(rows: Sequence[Any], distance_km: Any) -> fit.Candidates:
+    """The fit score's arrays from rows of `feature_columns`, with their distances."""
+    return fit.Candidates(
+        distance_km=distance_km,
+        days=np.array([r.days for r in rows], dtype=np.int64),
+        hours=np.array([r.hours_per_week for r in rows], dtype=float),
+        start=np.array([fit.day_number(r.start_date) for r in rows], dtype=float),
+        transport=np.array([r.transport for r in rows], dtype=np.int64),
+    )
+
+
+def coordinates_of(rows: Sequence[Any]) -> tuple[Any, Any]:
+    latitude = np.array([np.nan if r.latitude is None else r.latitude for r in rows])
+    longitude = np.array([np.nan if r.longitude is None else r.longitude for r in rows])
+    return latitude, longitude
+
+
 @lru_cache(maxsize=256)
 def _features_query(shape: _Shape) -> Select[Any]:
     conditions = [*_scope(None), *_filters(shape)]
     if shape.max_km:
         conditions += [bounding_box(), distance_sql() <= bindparam("max_km")]
     return (
-        select(
-            PlacementRequest.id,
-            PlacementRequest.created_at,
-            PlacementRequest.latitude,
-            PlacementRequest.longitude,
-            PlacementRequest.hours_per_week,
-            PlacementRequest.start_date,
-            _mask_sql(PlacementRequest.days, fit.DAYS).label("days"),
-            _mask_sql(PlacementRequest.transport_modes, fit.TRANSPORT).label("transport"),
-        )
+        select(*feature_columns(), PlacementRequest.created_at)
         .join(Campaign, Campaign.id == PlacementRequest.campaign_id)
         .where(*conditions)
     )
@@ -303,16 +327,9 @@ async def _by_fit(
     if origin is None:
         distance = np.full(len(rows), np.nan)
     else:
-        latitude = np.array([np.nan if r.latitude is None else r.latitude for r in rows])
-        longitude = np.array([np.nan if r.longitude is None else r.longitude for r in rows])
+        latitude, longitude = coordinates_of(rows)
         distance = fit.distances_km(latitude, longitude, origin.latitude, origin.longitude)
-    candidates = fit.Candidates(
-        distance_km=distance,
-        days=np.array([r.days for r in rows], dtype=np.int64),
-        hours=np.array([r.hours_per_week for r in rows], dtype=float),
-        start=np.array([fit.day_number(r.start_date) for r in rows], dtype=float),
-        transport=np.array([r.transport for r in rows], dtype=np.int64),
-    )
+    candidates = candidates_of(rows, distance)
     scored = fit.score(candidates, preferences)
     # Best score first; equal scores newest first, then by id (np.lexsort: last key first).
     newest = np.array([-r.created_at.timestamp() for r in rows])
