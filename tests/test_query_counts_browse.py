@@ -79,6 +79,7 @@ QUERIES = {
         "page_size": 5,
     },
     "mine": {"mine": "invited", "page_size": 20},
+    "fit": {"sort": "fit", "days": "mon", "page": 2, "page_size": 5},
 }
 
 

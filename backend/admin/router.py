@@ -1,10 +1,10 @@
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, status
 from fastapi.responses import Response
 
-from backend.admin import conflicts, retention, service
+from backend.admin import conflicts, proposal, retention, service
 from backend.admin.schemas import (
     AuditFilter,
     AuditRead,
@@ -14,6 +14,8 @@ from backend.admin.schemas import (
     OutboxRead,
     PersonalData,
     PostponeIn,
+    ProposalMails,
+    ProposalRead,
     RetentionRead,
     RevealReason,
     WithdrawalIn,
@@ -176,3 +178,30 @@ async def postpone_retention(
     return await retention.postpone(
         db, actor, campaign_id, body.until, body.reason, settings, client
     )
+
+
+@router.get(
+    "/campaigns/{campaign_id}/proposal",
+    summary="A proposal for the unplaced pupils: the best fitting service for each, within "
+    "every service's places left",
+    response_model=ProposalRead,
+    responses=problems(NotFound),
+)
+async def get_proposal(campaign_id: uuid.UUID, _: AdminActor, db: SessionDep) -> dict[str, Any]:
+    """Maximises the total fit (an exact assignment, scipy's linear_sum_assignment); a pupil
+    no service can take (too far, a way of coming that does not work) has none. Invites
+    nobody."""
+    return await proposal.proposal(db, campaign_id)
+
+
+@router.post(
+    "/campaigns/{campaign_id}/proposal/mails",
+    summary="Mail each service the pupils the proposal suggests to it (invites nobody)",
+    responses=problems(NotFound),
+)
+async def send_proposal_mails(
+    campaign_id: uuid.UUID, _: AdminActor, db: SessionDep
+) -> ProposalMails:
+    """One mail per service, once per list of pupils: sending the same proposal again mails
+    nobody twice."""
+    return await proposal.send_mails(db, campaign_id)

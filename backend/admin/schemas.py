@@ -6,7 +6,12 @@ from pydantic import BaseModel, ConfigDict, Field, RootModel, StringConstraints,
 
 from backend.campaigns.phase import Phase
 from backend.placements.models import EventKind, InvitationOutcome, RequestStatus
-from backend.placements.schemas import HistoryDetails, StatusCounts
+from backend.placements.schemas import (
+    FitReason,
+    HistoryDetails,
+    RequestOrganisation,
+    StatusCounts,
+)
 from backend.schemas import MultiLine, ReadModel, SingleLine, StrictModel
 
 # What an audit line records besides its object (backend/audit/service.py: `record(**details)`):
@@ -240,4 +245,51 @@ class PostponeIn(StrictModel):
     until: datetime = Field(description="The new date of the erasure, later than the current one")
     reason: MultiLine = Field(
         min_length=5, max_length=500, description="Why the data must be kept longer (audited)"
+    )
+
+
+class ProposalPupil(BaseModel):
+    id: uuid.UUID
+    first_name: str
+    last_name: str
+    postcode: str
+    city: str
+    school: RequestOrganisation
+
+
+class ProposalItem(BaseModel):
+    request: ProposalPupil
+    service: RequestOrganisation | None = Field(description="Null: no service can take the pupil")
+    score: int | None = Field(description="The pair's fit, 0–100 (placements/fit.py)")
+    distance_km: float | None
+    reasons: list[FitReason] = Field(description="Why the pair fits, strongest first")
+
+
+class ProposalService(BaseModel):
+    id: uuid.UUID
+    name: str
+    places_left: int | None = Field(description="Null: the service set no capacity")
+    proposed: int
+
+
+class ProposalRead(BaseModel):
+    """For each unplaced pupil (not accepted, not withdrawn) the service that fits best while
+    no service gets more pupils than its places left, maximising the total fit."""
+
+    campaign_id: uuid.UUID
+    school_year: str
+    track: Literal["duaal", "stage"]
+    total_fit: int
+    proposed: int
+    without_proposal: int
+    items: list[ProposalItem] = Field(description="By the pupil's name")
+    services: list[ProposalService] = Field(
+        description="The services with a place left or a pupil proposed"
+    )
+
+
+class ProposalMails(BaseModel):
+    mailed_services: int = Field(description="Services mailed their pupils now")
+    already_mailed: int = Field(
+        description="Services not mailed again: they had this same list of pupils already"
     )

@@ -1,6 +1,6 @@
 import enum
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, Enum, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -50,3 +50,40 @@ class ServiceCapacity(Base):
     )
     capacity: Mapped[int]
     used: Mapped[int] = mapped_column(default=0)
+
+
+class ServicePreferences(Base):
+    """What fits a care service (its profile): the days it can take pupils, the hours per
+    week, the start period, how far a pupil may live and how a pupil may come. Every part is
+    optional; the fit score (placements/fit.py) weighs only the parts that are stated."""
+
+    __tablename__ = "service_preferences"
+
+    organisation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), primary_key=True
+    )
+    days: Mapped[list[str]] = mapped_column(default=list)
+    hours_min: Mapped[int | None]
+    hours_max: Mapped[int | None]
+    start_from: Mapped[date | None]
+    start_until: Mapped[date | None]
+    max_distance_km: Mapped[float | None]
+    # The pupils' modes of transport that work for the service (empty: any).
+    transport_modes: Mapped[list[str]] = mapped_column(default=list)
+    updated_at: Mapped[datetime]
+
+
+class ProposalMailSent(Base):
+    """A proposal mailed to a service: once per campaign, service and list of pupils (the
+    key), so that sending again the same proposal mails nobody twice."""
+
+    __tablename__ = "proposal_mail_sent"
+
+    campaign_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("campaign.id", ondelete="CASCADE"), primary_key=True
+    )
+    service_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), primary_key=True
+    )
+    content_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sent_at: Mapped[datetime]

@@ -7,7 +7,7 @@ from backend.auth.deps import AdminActor, CurrentActor, LimiterDep, SettingsDep
 from backend.auth.schemas import Accepted
 from backend.db import SessionDep
 from backend.errors import AlreadyActivated, Conflict, EmailTaken, Forbidden, NotFound, problems
-from backend.organisations import contacts, service
+from backend.organisations import contacts, preferences, service
 from backend.organisations.capacity import CapacityBelowUsed
 from backend.organisations.models import OrganisationKind
 from backend.organisations.schemas import (
@@ -17,6 +17,8 @@ from backend.organisations.schemas import (
     OrganisationCreate,
     OrganisationRead,
     OrganisationUpdate,
+    PreferencesIn,
+    PreferencesRead,
 )
 from backend.schemas import Page, PageParams, SingleLine
 
@@ -132,3 +134,28 @@ async def set_capacity(
 ) -> CapacityRead:
     """Accepting beyond it answers `409 capacity_full`."""
     return await service.set_capacity(db, actor, organisation_id, campaign_id, body.capacity)
+
+
+@router.get(
+    "/{organisation_id}/preferences",
+    summary="What fits a care service: days, hours, start period, distance, transport",
+    responses=problems(NotFound),
+)
+async def get_preferences(
+    organisation_id: uuid.UUID, actor: CurrentActor, db: SessionDep
+) -> PreferencesRead:
+    """For the service itself and the admin; 404 for anyone else."""
+    return await preferences.get(db, actor, organisation_id)
+
+
+@router.put(
+    "/{organisation_id}/preferences",
+    summary="State what fits a care service (its browse list's `sort=fit`, the proposal)",
+    responses=problems(NotFound),
+)
+async def put_preferences(
+    organisation_id: uuid.UUID, body: PreferencesIn, actor: CurrentActor, db: SessionDep
+) -> PreferencesRead:
+    """Replaces them whole; what is left out does not matter to the service. For the service
+    itself and the admin; 404 for anyone else."""
+    return await preferences.put(db, actor, organisation_id, body)

@@ -1,5 +1,5 @@
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, EmailStr, Field
@@ -76,3 +76,40 @@ class CapacityRead(ReadModel):
     capacity: int
     used: int
     remaining: int
+
+
+# The words of a request's days and modes of transport (placements.schemas names them too).
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+Transport = Literal["car", "e_bike_moped", "bike", "public_transport"]
+
+
+class PreferencesIn(StrictModel):
+    """What fits a care service; leave out (or empty) what does not matter to it."""
+
+    days: list[Weekday] = Field(
+        default_factory=list, max_length=7, description="Days it can take pupils"
+    )
+    hours_per_week_min: int | None = Field(None, ge=1, le=60)
+    hours_per_week_max: int | None = Field(None, ge=1, le=60)
+    start_from: date | None = Field(None, description="The start period's first day")
+    start_until: date | None = Field(None, description="The start period's last day")
+    max_distance_km: float | None = Field(
+        None, gt=0, le=300, description="How far from the service a pupil may live"
+    )
+    transport_modes: list[Transport] = Field(
+        default_factory=list,
+        max_length=4,
+        description="How a pupil may come (e.g. only public transport and bike where a car "
+        "cannot park); empty: any way",
+    )
+
+
+class PreferencesRead(BaseModel):
+    days: list[Weekday]
+    hours_per_week_min: int | None
+    hours_per_week_max: int | None
+    start_from: date | None
+    start_until: date | None
+    max_distance_km: float | None
+    transport_modes: list[Transport]
+    updated_at: datetime | None = Field(description="Null while the service stated nothing")

@@ -10,7 +10,7 @@ from pydantic import AwareDatetime, Field
 from backend.organisations.schemas import Province
 from backend.schemas import PageParams, SingleLine
 
-Sort = Literal["newest", "oldest", "name", "start_date", "distance", "status", "updated"]
+Sort = Literal["newest", "oldest", "name", "start_date", "distance", "status", "updated", "fit"]
 
 
 class RequestListParams(PageParams):
@@ -62,5 +62,8 @@ class RequestListParams(PageParams):
     sort: Sort | None = Field(
         None,
         description="Default `newest`. `updated`: in order of change, oldest first, with "
-        "`next_cursor` (the order of `updated_since` and `cursor`, which take no other)",
+        "`next_cursor` (the order of `updated_since` and `cursor`, which take no other). "
+        "`fit` (a care service's browse list only): best fit first, by the service's "
+        "preferences, each item with its `fit` (score and reasons); within the service's "
+        "maximum distance when it stated one and `max_km` is not given",
     )

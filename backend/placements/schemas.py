@@ -168,6 +168,32 @@ class ReleaseRead(_Read):
     released_at: datetime
 
 
+Date = date
+
+
+class FitReason(_Read):
+    """One part of a fit score: `weight` is the points it gave (the parts add up to the
+    score); the other members say what it is about, for the client's words."""
+
+    code: Literal[
+        "distance", "distance_unknown", "days", "transport", "hours", "start", "start_unknown"
+    ]
+    weight: float
+    km: float = Hidden("distance, transport: the pupil's distance")
+    max_km: float = Hidden("distance: the service's maximum distance, when it stated one")
+    days: list[Day] = Hidden("days: the pupil's days that fit the service")
+    other_days: list[Day] = Hidden("days: the pupil's days that do not")
+    modes: list[TransportMode] = Hidden("transport: the pupil's ways to come that fit")
+    hours: int = Hidden("hours: the pupil's hours per week")
+    date: "Date" = Hidden("start: the pupil's start date")
+    fits: bool = Hidden("transport, hours, start: within what the service stated")
+
+
+class FitRead(_Read):
+    score: int = Field(ge=0, le=100)
+    reasons: list[FitReason] = Field(description="Strongest first")
+
+
 class RequestRead(_Read):
     """A placement request as its viewer may see it (SPEC section 5, docs/PRODUCT.md "Who sees
     what"). Every viewer who may know the request gets the required fields; the others are
@@ -228,6 +254,10 @@ class RequestRead(_Read):
         "for a read-only API token"
     )
     distance_km: float = Hidden("The services' browse and own lists, when the distance is known")
+    fit: FitRead = Hidden(
+        "The services' browse list with `sort=fit`: how well the pupil fits the service "
+        "(placements/fit.py), with the reasons"
+    )
 
 
 class StatusCounts(BaseModel):

@@ -50,6 +50,8 @@ PAGES = [
     Shown("service-accept-dialog", "service", "/service/requests/{invited_id}", then="accept"),
     Shown("service-decline-dialog", "service", "/service/requests/{invited_id}", then="decline"),
     Shown("service-accepted", "service", "/service/requests/{accepted_id}"),
+    Shown("service-browse-fit", "service", "/service?sort=fit"),
+    Shown("service-profile", "service", "/service/profile"),
     Shown("admin-dashboard", "admin", "/admin"),
     Shown("admin-requests", "admin", "/admin/requests"),
     Shown("admin-request", "admin", "/admin/requests/{invited_id}"),
@@ -59,6 +61,7 @@ PAGES = [
     Shown("admin-organisation-profile", "admin", "/admin/organisations", then="profile"),
     Shown("admin-campaigns", "admin", "/admin/campaigns"),
     Shown("admin-conflicts", "admin", "/admin/conflicts"),
+    Shown("admin-proposal", "admin", "/admin/campaigns/{duaal_campaign_id}/proposal"),
     Shown("admin-conflict-withdraw-dialog", "admin", "/admin/conflicts", then="withdraw"),
     Shown("admin-dashboard-export-dialog", "admin", "/admin", then="export_reason"),
     Shown("admin-request-download-dialog", "admin", "/admin/requests/{open_id}", then="download"),
@@ -131,6 +134,16 @@ def build_world(live: Live) -> World:
         f"/organisations/{service['id']}/capacities/{campaigns['duaal']['id']}",
         json={"capacity": 4},
     ).raise_for_status()
+    # What fits the service: Monday to Wednesday, within 30 km, by bike or public transport.
+    service_client.put(
+        f"/organisations/{service['id']}/preferences",
+        json={
+            "days": ["mon", "tue", "wed"],
+            "max_distance_km": 30,
+            "transport_modes": ["bike", "public_transport"],
+        },
+    ).raise_for_status()
+    ids["duaal_campaign_id"] = campaigns["duaal"]["id"]
     invited = live.invite("school", "Atheneum Gent", "9000")
     # The school's mail of the acceptance (a phone, a mail address, a link), as the admin reads it.
     outbox = live.admin().get("/admin/outbox", params={"page_size": 100}).json()["items"]

@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.auth.deps import Actor
+from backend.errors import FieldError
 from backend.organisations.models import OrganisationKind
 from backend.placements.lists.browse import list_for_service
 from backend.placements.lists.overview import list_for_school_or_admin
@@ -17,6 +18,10 @@ async def list_requests(
     session: AsyncSession, actor: Actor, params: RequestListParams
 ) -> CursorPage[dict[str, Any]]:
     """`GET /placement-requests`: each role's list."""
+    if params.sort == "fit" and (actor.role != OrganisationKind.service or params.mine):
+        raise FieldError.at(
+            "sort", "fit_for_browse", "Only a care service's browse list sorts by fit"
+        )
     if actor.role == OrganisationKind.service:
         return await list_for_service(session, actor, params)
     return await list_for_school_or_admin(session, actor, params)

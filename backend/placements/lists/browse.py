@@ -8,17 +8,21 @@ is computed in SQL too, for the filter and the `distance` sort, so that only the
 leave the database (SQLite has the math functions since 3.35; `least` is its `min`). The
 statements issued do not depend on the number of rows."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, String, bindparam, cast, func, or_
+import numpy as np
+from sqlalchemy import Integer, Select, String, bindparam, case, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import BindParameter
 
 from backend.auth.actor import Actor
 from backend.campaigns.models import Campaign, Track
 from backend.db import dialect_of
+from backend.organisations.models import ServicePreferences
+from backend.placements import fit
 from backend.placements.lists import sync
 from backend.placements.lists.distance import (
     Origin,
@@ -212,6 +216,8 @@ async def list_for_service(
     """The service's browse list (or own list with `mine=`), filtered, sorted, paginated (in
     a sync, in order of change after its position); each item as the service may see it,
     with its distance in km when known."""
+    if params.sort == "fit" and params.mine is None and not sync.is_sync(params):
+        return await _by_fit(session, actor, params)
     begin = sync.start(params) if sync.is_sync(params) else None
     origin = origin_of(actor, params)
     query = _query(_shape(params, origin), dialect_of(session))
@@ -223,6 +229,132 @@ async def list_for_service(
         if distance is not None:
             item["distance_km"] = round(distance, 1)
     return sync.page_of(params, items, page, total, begin)
+
+
+# --- the browse list by fit (sort=fit) -----------------------------------------------------
+# The whole candidate set's features in one statement (narrow columns, the days and modes of
+# transport as bitmasks computed in SQL), scored in one numpy pass (placements/fit.py), then
+# only the page's views loaded by id: three statements whatever the number of candidates.
+
+
+def _mask_sql(column: Any, vocabulary: tuple[str, ...]) -> Any:
+    text = cast(column, String)
+    return sum(
+        (case((text.contains(f'"{word}"'), 1 << n), else_=0) for n, word in enumerate(vocabulary)),
+        start=cast(0, Integer),
+    )
+
+
+def feature_columns() -> list[Any]:
+    """What the fit score reads of a request (placements/fit.py), narrow: its coordinates,
+    hours, start date, and its days and modes of transport as bitmasks. The browse list's
+    `sort=fit` and the admin's proposal read the same."""
+    return [
+        PlacementRequest.id,
+        PlacementRequest.latitude,
+        PlacementRequest.longitude,
+        PlacementRequest.hours_per_week,
+        PlacementRequest.start_date,
+        _mask_sql(PlacementRequest.days, fit.DAYS).label("days"),
+        _mask_sql(PlacementRequest.transport_modes, fit.TRANSPORT).label("transport"),
+    ]
+
+
+def candidates_of(rows: Sequence[Any], distance_km: Any) -> fit.Candidates:
+    """The fit score's arrays from rows of `feature_columns`, with their distances."""
+    return fit.Candidates(
+        distance_km=distance_km,
+        days=np.array([r.days for r in rows], dtype=np.int64),
+        hours=np.array([r.hours_per_week for r in rows], dtype=float),
+        start=np.array([fit.day_number(r.start_date) for r in rows], dtype=float),
+        transport=np.array([r.transport for r in rows], dtype=np.int64),
+    )
+
+
+def coordinates_of(rows: Sequence[Any]) -> tuple[Any, Any]:
+    latitude = np.array([np.nan if r.latitude is None else r.latitude for r in rows])
+    longitude = np.array([np.nan if r.longitude is None else r.longitude for r in rows])
+    return latitude, longitude
+
+
+@lru_cache(maxsize=256)
+def _features_query(shape: _Shape) -> Select[Any]:
+    conditions = [*_scope(None), *_filters(shape)]
+    if shape.max_km:
+        conditions += [bounding_box(), distance_sql() <= bindparam("max_km")]
+    return (
+        select(*feature_columns(), PlacementRequest.created_at)
+        .join(Campaign, Campaign.id == PlacementRequest.campaign_id)
+        .where(*conditions)
+    )
+
+
+@lru_cache(maxsize=8)
+def _by_id_query(dialect: str) -> Select[Any]:
+    conditions = [*_scope(None), PlacementRequest.id.in_(bindparam("ids", expanding=True))]
+    return views.all_query(conditions, (), dialect, own_only=True)
+
+
+def preferences_of(found: ServicePreferences | None) -> fit.Preferences:
+    """A service's stated preferences as the fit score reads them (none: distance only)."""
+    if found is None:
+        return fit.Preferences()
+    return fit.Preferences(
+        days=frozenset(found.days),
+        hours_min=found.hours_min,
+        hours_max=found.hours_max,
+        start_from=found.start_from,
+        start_until=found.start_until,
+        max_distance_km=found.max_distance_km,
+        transport_modes=frozenset(found.transport_modes),
+    )
+
+
+async def _by_fit(
+    session: AsyncSession, actor: Actor, params: RequestListParams
+) -> CursorPage[dict[str, Any]]:
+    """The browse list, best fit first (then newest, then by id: a total order), each item
+    with its `fit`; within the service's maximum distance unless `max_km` says otherwise."""
+    stated = await session.get(ServicePreferences, actor.organisation_id)
+    preferences = preferences_of(stated)
+    origin = origin_of(actor, params)
+    if params.max_km is None and preferences.max_distance_km is not None and origin is not None:
+        params = params.model_copy(update={"max_km": preferences.max_distance_km})
+    shape = _shape(params, origin)
+    values = _values(actor, params, origin)
+    connection = await session.connection()
+    rows = (await connection.execute(_features_query(shape), values)).all()
+    if origin is None:
+        distance = np.full(len(rows), np.nan)
+    else:
+        latitude, longitude = coordinates_of(rows)
+        distance = fit.distances_km(latitude, longitude, origin.latitude, origin.longitude)
+    candidates = candidates_of(rows, distance)
+    scored = fit.score(candidates, preferences)
+    # Best score first; equal scores newest first, then by id (np.lexsort: last key first).
+    newest = np.array([-r.created_at.timestamp() for r in rows])
+    ids = np.array([str(r.id) for r in rows])
+    order = np.lexsort((ids, newest, -scored.score)) if rows else np.array([], dtype=int)
+    chosen = order[params.offset : params.offset + params.page_size]
+    page_ids = [rows[i].id for i in chosen]
+    found: dict[Any, RequestView] = {}
+    if page_ids:
+        loaded = await views.load_all(
+            session, _by_id_query(dialect_of(session)), {**viewer_values(actor), "ids": page_ids}
+        )
+        found = {view.id: view for view in loaded}
+    page = [found[i] for i in page_ids if i in found]
+    items = await respond_many(session, actor, page, via="list")
+    position = {rows[i].id: int(i) for i in chosen}
+    for view, item in zip(page, items, strict=True):
+        i = position[view.id]
+        if not np.isnan(distance[i]):
+            item["distance_km"] = round(float(distance[i]), 1)
+        item["fit"] = {
+            "score": int(scored.score[i]),
+            "reasons": fit.reasons(scored, i, candidates, preferences),
+        }
+    return sync.page_of(params, items, page, len(rows), None)
 
 
 _ACCEPTED_ORDER = (

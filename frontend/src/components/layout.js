@@ -18,6 +18,7 @@ const NAV = {
   service: [
     ['/service', 'nav.browse'],
     ['/service/mine', 'nav.mine'],
+    ['/service/profile', 'nav.profile'],
   ],
   admin: [
     ['/admin', 'nav.dashboard'],

@@ -157,6 +157,9 @@ export function Campaigns() {
                     ${' '}
                     <a href=${`/admin/conflicts?campaign=${c.id}`}
                       aria-label=${t('campaigns.conflicts_named', { year: `${c.school_year} · ${t(`track.${c.track}`)}` })}>${t('campaigns.conflicts')}</a>
+                    ${' '}
+                    <a href=${`/admin/campaigns/${c.id}/proposal`}
+                      aria-label=${t('campaigns.proposal_named', { year: `${c.school_year} · ${t(`track.${c.track}`)}` })}>${t('campaigns.proposal')}</a>
                   </td>
                 </tr>`,
               )}

@@ -17,6 +17,7 @@ import { TrackSwitch, useTrack } from '../../components/track.js';
 import { html } from '../../html.js';
 import { getLanguage, t } from '../../i18n/index.js';
 import { items } from '../../lib/campaign.js';
+import { fitWords } from '../../lib/fit.js';
 import { formatDate, formatDateTime } from '../../lib/format.js';
 import { useQueryState } from '../../router.js';
 import { ServiceActions } from './actions.js';
@@ -130,6 +131,18 @@ function useAnnouncedList(list, user, shape) {
   });
 }
 
+/** A pupil's fit for the service, as the server scored it: the score, then the reasons in
+ * words (only in the list sorted by best fit). */
+function Fit({ fit }) {
+  if (!fit) return null;
+  const { score, reasons } = fitWords(fit);
+  return html`
+    <div class="fit">
+      <strong class="fit-score">${score}</strong>
+      <ul class="fit-reasons">${reasons.map((words) => html`<li>${words}</li>`)}</ul>
+    </div>`;
+}
+
 /** The service's lists: a table, cards on a phone (styles.css, `table.cards`). */
 function RequestTable({ rows, user, showDistance = true, caption, sort, onSort, onChanged, onError }) {
   const by = (key) => (onSort ? key : undefined);
@@ -141,6 +154,7 @@ function RequestTable({ rows, user, showDistance = true, caption, sort, onSort, 
     transport: t('field.transport_modes'),
     status: t('field.status'),
     actions: t('service.actions'),
+    fit: t('service.fit'),
   };
   return html`
     <div class="table-wrap" tabindex="0">
@@ -149,6 +163,7 @@ function RequestTable({ rows, user, showDistance = true, caption, sort, onSort, 
         <thead><tr>
           <${SortHeader} label=${t('field.name')} by=${by('name')} sort=${sort} onSort=${onSort} />
           <${SortHeader} label=${label.city} />
+          ${showDistance && html`<${SortHeader} label=${label.fit} by=${by('fit')} sort=${sort} onSort=${onSort} direction="descending" />`}
           ${showDistance && html`<${SortHeader} label=${label.distance} by=${by('distance')} sort=${sort} onSort=${onSort} />`}
           <${SortHeader} label=${label.school} />
           <${SortHeader} label=${label.period} by=${by('start_date')} sort=${sort} onSort=${onSort} />
@@ -162,6 +177,7 @@ function RequestTable({ rows, user, showDistance = true, caption, sort, onSort, 
             <tr key=${r.id} data-id=${r.id}>
               <td class="card-title"><a href=${`/service/requests/${r.id}`}>${r.first_name} ${r.last_name}</a></td>
               <td data-label=${label.city}>${r.postcode} ${r.city}</td>
+              ${showDistance && html`<td data-label=${label.fit}><${Fit} fit=${r.fit} /></td>`}
               ${showDistance && html`<td data-label=${label.distance}>${r.distance_km == null ? '–' : t('service.km', { km: Math.round(r.distance_km) })}</td>`}
               <td data-label=${label.school}>${r.school?.name ?? ''}</td>
               <td data-label=${label.period}>${r.start_date ? `${formatDate(r.start_date)} – ${formatDate(r.end_date)}` : ''}</td>

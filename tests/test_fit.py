@@ -1,0 +1,207 @@
+"""A care service states what fits it (its preferences) and browses the requests best fit
+first, each with its score and the reasons; the score is one function (placements/fit.py)."""
+
+from datetime import date
+
+import numpy as np
+import pytest
+
+from backend.placements import fit
+from tests import factories
+from tests.services_helpers import a_request
+
+URL = "/api/v1/placement-requests"
+
+
+def _preferences_url(client) -> str:
+    return f"/api/v1/organisations/{client.account.organisation_id}/preferences"
+
+
+PREFERENCES = {
+    "days": ["tue", "mon"],
+    "hours_per_week_min": 16,
+    "hours_per_week_max": 24,
+    "start_from": "2027-01-15",
+    "start_until": "2027-02-15",
+    "max_distance_km": 30,
+    "transport_modes": ["public_transport", "bike"],
+}
+
+
+async def test_a_service_states_and_reads_its_preferences(service_client, admin_client):
+    empty = await service_client.get(_preferences_url(service_client))
+    assert empty.status_code == 200
+    assert empty.json()["days"] == [] and empty.json()["updated_at"] is None
+    saved = await service_client.put(_preferences_url(service_client), json=PREFERENCES)
+    assert saved.status_code == 200, saved.text
+    body = saved.json()
+    assert body["days"] == ["mon", "tue"]  # in the week's order
+    assert body["transport_modes"] == ["bike", "public_transport"]
+    assert body["max_distance_km"] == 30
+    read = await admin_client.get(_preferences_url(service_client))
+    assert read.json() == body
+
+
+async def test_preferences_are_the_service_s_own(
+    service_client, school_client, admin_client, app, sessionmaker
+):
+    from tests.conftest import _role_client
+
+    other = await _role_client(app, sessionmaker, "service")
+    try:
+        for client in (school_client, other):
+            for method in ("get", "put"):
+                response = await getattr(client, method)(
+                    _preferences_url(service_client),
+                    **({"json": PREFERENCES} if method == "put" else {}),
+                )
+                assert response.status_code == 404
+                assert response.headers["content-type"] == "application/problem+json"
+        # A school has no preferences, not even for the admin.
+        school = await admin_client.get(_preferences_url(school_client))
+        assert school.status_code == 404
+    finally:
+        await other.aclose()
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "code"),
+    [
+        ({"hours_per_week_min": 30, "hours_per_week_max": 20}, "hours_per_week_max", "hours_range"),
+        ({"start_from": "2027-03-01", "start_until": "2027-02-01"}, "start_until", "period_range"),
+    ],
+)
+async def test_preferences_are_validated(service_client, change, field, code):
+    response = await service_client.put(
+        _preferences_url(service_client), json={**PREFERENCES, **change}
+    )
+    assert response.status_code == 422
+    [error] = response.json()["errors"]
+    assert (error["field"], error["code"]) == (field, code)
+    for wrong in ({"days": ["someday"]}, {"max_distance_km": 0}, {"transport_modes": ["horse"]}):
+        refused = await service_client.put(
+            _preferences_url(service_client), json={**PREFERENCES, **wrong}
+        )
+        assert refused.status_code == 422
+
+
+async def _pupils(db, school_id, campaign):
+    """Three pupils of one campaign: a close one that fits everything, a close one that fits
+    nothing but the distance, and one beyond the service's maximum distance."""
+    best = await a_request(
+        db,
+        school_id,
+        campaign=campaign,
+        postcode="8400",
+        days=["mon", "tue"],
+        hours_per_week=20,
+        start_date=date(2027, 2, 1),
+        transport_modes=["bike"],
+    )
+    poor = await a_request(
+        db,
+        school_id,
+        campaign=campaign,
+        postcode="8400",
+        days=["thu", "fri"],
+        hours_per_week=38,
+        start_date=date(2027, 9, 1),
+        transport_modes=["car"],
+    )
+    far = await a_request(db, school_id, campaign=campaign, postcode="3600", days=["mon"])
+    return best, poor, far
+
+
+async def test_the_browse_list_sorts_by_fit_with_reasons(service_client, school_client, db):
+    campaign = await factories.campaign(db)
+    best, poor, far = await _pupils(db, school_client.account.organisation_id, campaign)
+    await service_client.put(_preferences_url(service_client), json=PREFERENCES)
+
+    response = await service_client.get(URL, params={"sort": "fit"})
+    assert response.status_code == 200, response.text
+    page = response.json()
+    # Within the service's maximum distance (30 km from 8400): not the pupil in Genk.
+    assert [item["id"] for item in page["items"]] == [best.id, poor.id]
+    assert page["total"] == 2
+    first, second = (item["fit"] for item in page["items"])
+    assert first["score"] == 100
+    assert 0 < second["score"] < 45
+    codes = {reason["code"]: reason for reason in first["reasons"]}
+    assert set(codes) == {"distance", "days", "transport", "hours", "start"}
+    assert codes["days"]["days"] == ["mon", "tue"] and codes["days"]["other_days"] == []
+    assert codes["start"] == {"code": "start", "weight": 10.0, "date": "2027-02-01", "fits": True}
+    assert codes["transport"]["modes"] == ["bike"] and codes["transport"]["fits"] is True
+    assert sum(r["weight"] for r in first["reasons"]) == pytest.approx(first["score"], abs=0.5)
+    poorly = {reason["code"]: reason for reason in second["reasons"]}
+    assert poorly["days"]["days"] == [] and poorly["days"]["other_days"] == ["thu", "fri"]
+    assert poorly["transport"]["fits"] is False and poorly["hours"]["fits"] is False
+
+    # A wider max_km given in the address takes the far pupil in: beyond the service's
+    # maximum distance it earns no distance points, but its days, hours and way of coming fit.
+    wider = (await service_client.get(URL, params={"sort": "fit", "max_km": 200})).json()
+    assert [item["id"] for item in wider["items"]] == [best.id, far.id, poor.id]
+    far_reasons = {r["code"]: r for r in wider["items"][1]["fit"]["reasons"]}
+    assert far_reasons["distance"]["weight"] == 0 and far_reasons["distance"]["km"] > 30
+    # Other sorts carry no fit.
+    plain = (await service_client.get(URL, params={"sort": "newest"})).json()
+    assert all("fit" not in item for item in plain["items"])
+
+
+async def test_without_preferences_fit_is_distance(service_client, school_client, db):
+    campaign = await factories.campaign(db)
+    school_id = school_client.account.organisation_id
+    near = await a_request(db, school_id, campaign=campaign, postcode="8400")
+    farther = await a_request(db, school_id, campaign=campaign, postcode="8000")
+    page = (await service_client.get(URL, params={"sort": "fit"})).json()
+    assert [item["id"] for item in page["items"]] == [near.id, farther.id]
+    reasons = page["items"][1]["fit"]["reasons"]
+    assert [r["code"] for r in reasons] == ["distance"]
+    assert reasons[0]["km"] == pytest.approx(page["items"][1]["distance_km"])
+    assert page["items"][0]["fit"]["score"] > page["items"][1]["fit"]["score"]
+
+
+async def test_fit_pages_without_overlap(service_client, school_client, db):
+    campaign = await factories.campaign(db)
+    school_id = school_client.account.organisation_id
+    made = [await a_request(db, school_id, campaign=campaign, postcode="8400") for _ in range(5)]
+    seen = []
+    for number in (1, 2, 3):
+        page = (
+            await service_client.get(URL, params={"sort": "fit", "page": number, "page_size": 2})
+        ).json()
+        assert page["total"] == 5
+        seen += [item["id"] for item in page["items"]]
+    assert sorted(seen) == sorted(m.id for m in made)
+
+
+async def test_only_a_service_s_browse_list_sorts_by_fit(
+    school_client, admin_client, service_client
+):
+    for client, params in (
+        (school_client, {"sort": "fit"}),
+        (admin_client, {"sort": "fit"}),
+        (service_client, {"sort": "fit", "mine": "invited"}),
+    ):
+        response = await client.get(URL, params=params)
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["code"] == "fit_for_browse"
+
+
+def test_the_score_is_one_vectorised_function():
+    candidates = fit.Candidates.from_rows(
+        distance_km=[0.0, 15.0, None, 40.0],
+        days=[fit.mask_of(["mon"], fit.DAYS)] * 4,
+        hours=[20, 20, 20, 20],
+        start=[None, None, None, None],
+        transport=[fit.mask_of(["car"], fit.TRANSPORT), fit.mask_of(["bike"], fit.TRANSPORT)] * 2,
+    )
+    preferences = fit.Preferences(max_distance_km=30.0, transport_modes=frozenset({"bike"}))
+    scored = fit.score(candidates, preferences)
+    # distance 40 of 55, transport 15 of 55
+    assert scored.score.tolist() == [73, 64, 0, 27]
+    assert scored.feasible.tolist() == [False, True, False, False]
+    assert np.allclose(sum(scored.points.values()), [72.7, 63.6, 0.0, 27.3], atol=0.1)
+    assert [r["code"] for r in fit.reasons(scored, 2, candidates, preferences)] == [
+        "distance_unknown",
+        "transport",
+    ]
