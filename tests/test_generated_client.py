@@ -45,7 +45,11 @@ def generated(server, tmp_path_factory):
     spec = out / "openapi.json"
     spec.write_bytes(httpx.get(f"{server.url}/api/v1/openapi.json", timeout=15).content)
     config = out / "config.yml"
-    config.write_text("post_hooks: []\n")  # (no formatter run on the generated code)
+    # No formatter run on the generated code; the agreement's PDF read as bytes
+    # (docs/integrations.md, "A typed client").
+    config.write_text(
+        "post_hooks: []\ncontent_type_overrides:\n  application/pdf: application/octet-stream\n"
+    )
     done = subprocess.run(
         [GENERATOR, "generate", "--path", str(spec), "--meta", "none"]
         + ["--output-path", str(out / PACKAGE), "--config", str(config)],

@@ -2,6 +2,8 @@
 scripts/screenshots.py, so both look at the same pages in the same states."""
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from tests.browser.conftest import (
     ADMIN_EMAIL,
@@ -43,12 +45,16 @@ PAGES = [
     Shown("school-request-errors", "school", "/school/requests/new", then="save_empty"),
     Shown("school-request-edit", "school", "/school/requests/{open_id}"),
     Shown("school-request-locked", "school", "/school/requests/{accepted_id}"),
+    Shown("school-request-interview", "school", "/school/requests/{invited_id}"),
     Shown("school-import", "school", "/school/requests/import"),
     Shown("service-browse", "service", "/service"),
     Shown("service-mine", "service", "/service/mine"),
     Shown("service-detail", "service", "/service/requests/{invited_id}"),
     Shown("service-accept-dialog", "service", "/service/requests/{invited_id}", then="accept"),
     Shown("service-decline-dialog", "service", "/service/requests/{invited_id}", then="decline"),
+    Shown(
+        "service-interview-dialog", "service", "/service/requests/{invited_id}", then="interview"
+    ),
     Shown("service-accepted", "service", "/service/requests/{accepted_id}"),
     Shown("service-browse-fit", "service", "/service?sort=fit"),
     Shown("service-profile", "service", "/service/profile"),
@@ -113,8 +119,18 @@ def build_world(live: Live) -> World:
         national_number=open_request["national_number"],
     )["id"]
     twin_client.close()
+    # The invited pupil's interview: in a week, 14:00 Brussels time (a winter or summer offset
+    # alike: the server keeps the instant).
+    day = (datetime.now(UTC) + timedelta(days=7)).astimezone(ZoneInfo("Europe/Brussels"))
+    interview = {
+        "starts_at": day.replace(hour=14, minute=0, second=0, microsecond=0).isoformat(),
+        "place": "Thuiszorg Oostende, Kapellestraat 12, 8400 Oostende",
+    }
     for key in ("invited_id", "accepted_id"):
-        service_client.post(f"/placement-requests/{ids[key]}/invitations").raise_for_status()
+        body = {"interview": interview} if key == "invited_id" else None
+        service_client.post(
+            f"/placement-requests/{ids[key]}/invitations", json=body
+        ).raise_for_status()
     service_client.post(
         f"/placement-requests/{ids['accepted_id']}/acceptance",
         json={
@@ -189,6 +205,9 @@ def show(page, world: World, shown: Shown, signed_in: bool = False) -> None:
         page.locator("#first_name-error").wait_for()
     elif shown.then == "accept":
         page.get_by_role("button", name="Aanvaarden").click()
+        page.get_by_role("dialog").wait_for()
+    elif shown.then == "interview":
+        page.get_by_role("button", name="Gesprek wijzigen").click()
         page.get_by_role("dialog").wait_for()
     elif shown.then == "create_token":
         page.get_by_label("Naam").fill("Boekhouding")
