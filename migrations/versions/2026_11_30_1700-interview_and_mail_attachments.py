@@ -1,7 +1,7 @@
 """invitation: the proposed interview (moment, length, place, the calendar event's sequence);
 outbox_mail: attachments (the interview's calendar event)
 
-Revision ID: 0011_interview
+Revision ID: 0011
 Revises: 0010
 Create Date: 2026-11-30 17:00:00
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 import backend.db
 
-revision: str = "0011_interview"
+revision: str = "0011"
 down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

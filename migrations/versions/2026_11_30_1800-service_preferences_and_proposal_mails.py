@@ -1,8 +1,8 @@
 """service_preferences: what fits a care service; proposal_mail_sent: the admin's proposal
 mailed once per campaign, service and list of pupils
 
-Revision ID: 0011_fit
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-11-30 17:00:00
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 import backend.db
 
-revision: str = "0011_fit"
-down_revision: str | None = "0010"
+revision: str = "0012"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
