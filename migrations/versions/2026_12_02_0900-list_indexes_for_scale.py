@@ -15,6 +15,14 @@ build that fails leaves an INVALID index behind: drop it and migrate again). Whe
 is not available or may not be created (no privilege), the search index is left out and `q`
 is matched by scanning the listed requests, as before; the migration says so in its log.
 SQLite gets the plain index only.
+
+The trigram index is built with `fastupdate = off`. Every write that changes a request's state
+(an invitation, an acceptance) writes a new row version into every index, this one included.
+With GIN's default pending list, those entries pile up in a list that some unlucky write then
+merges into the index while it holds the pupil's row and its connection: at 1,000,000 requests
+that took long enough, during the deadline rush, for another write to wait more than 20 s for
+a connection (a 503). Without the pending list each write adds its own entries (about 30
+trigrams, a fraction of a millisecond) and none pays for the others.
 """
 
 import logging
@@ -67,7 +75,8 @@ def upgrade() -> None:
         if _trigrams_available():
             op.execute(
                 "CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_placement_request_search_trgm "
-                f"ON placement_request USING gin (({SEARCH_TEXT}) gin_trgm_ops)"
+                f"ON placement_request USING gin (({SEARCH_TEXT}) gin_trgm_ops) "
+                "WITH (fastupdate = off)"
             )
             # Finer statistics of the searched text (ANALYZE keeps them for an indexed
             # expression): with the default 100, a city's share of the rows (1 %) is guessed

@@ -190,7 +190,12 @@ def _query(shape: _Shape, dialect: str) -> views.PageQuery:
     # each call is planned for its own (reading/view.py).
     plan_each_time = shape.distance or shape.words > 0
     return views.page_query(
-        conditions, order, dialect, plan_each_time=plan_each_time, own_only=True
+        conditions,
+        order,
+        dialect,
+        plan_each_time=plan_each_time,
+        own_only=True,
+        total_bound=views.SEARCH_TOTAL_BOUND if shape.words else views.TOTAL_BOUND,
     )
 
 

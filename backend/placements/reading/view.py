@@ -225,6 +225,12 @@ def _chosen(conditions: Sequence[Any]) -> Select[Any]:
 # further); past it the answer says "more than" (`Total.is_estimate`). Counting every match
 # would cost as much as the whole list, and grow with it (docs/PERFORMANCE.md, "Scale").
 TOTAL_BOUND = 1000
+# A text search's total is counted to a tenth of that: its matches are found walking the
+# newest-first index and testing each request's text, so the walk to the bound is as long as
+# the bound divided by the share of requests that match ("brugge": 1 in 140). Up to 100 a
+# common word walks about 14,000 requests at any size; a rare word is looked up in the
+# trigram index instead (docs/DECISIONS.md, "Lists that stay flat as the platform grows").
+SEARCH_TOTAL_BOUND = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,10 +242,10 @@ class Total:
     is_estimate: bool = False
 
 
-def count_limit(params: PageParams) -> int:
+def count_limit(params: PageParams, bound: int = TOTAL_BOUND) -> int:
     """How far the total of a page (`params`) is counted: one past the bound or the page's
     end, whichever is further, so that "more" is known."""
-    return max(TOTAL_BOUND, params.offset + params.page_size) + 1
+    return max(bound, params.offset + params.page_size) + 1
 
 
 def _bounded(counted: int, limit: int) -> Total:
@@ -260,6 +266,8 @@ class PageQuery:
     # values decide the plan (a distance box: how many rows are near), that generic plan
     # costs more than planning anew; measured on the browse list (docs/PERFORMANCE.md).
     plan_each_time: bool = False
+    # How far the total is counted (`count_limit`).
+    total_bound: int = TOTAL_BOUND
 
 
 def page_query(
@@ -269,6 +277,7 @@ def page_query(
     *,
     plan_each_time: bool = False,
     own_only: bool = False,
+    total_bound: int = TOTAL_BOUND,
 ) -> PageQuery:
     """The requests matching `conditions` (which include the viewer's `readable_by`) in
     `order` (a total order), one page of them (bind parameters `offset` and `limit`) as views,
@@ -297,7 +306,7 @@ def page_query(
     total = select(func.count()).select_from(matches).scalar_subquery()
     page = _views_of(chosen, (chosen.c.position,), dialect, own_only, total=total)
     count = select(func.count()).select_from(first.subquery("matches"))
-    return PageQuery(page, count, plan_each_time)
+    return PageQuery(page, count, plan_each_time, total_bound)
 
 
 def all_query(
@@ -401,7 +410,7 @@ async def load_page(
     connection = await session.connection()
     if query.plan_each_time and connection.dialect.name == "postgresql":
         await connection.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")
-    limit = count_limit(params)
+    limit = count_limit(params, query.total_bound)
     values = {**values, "count_limit": limit}
     rows = await _rows(
         session, query.page, {**values, "offset": params.offset, "limit": params.page_size}
