@@ -395,11 +395,13 @@ def render(report: dict) -> str:
         "in the list's order (`reading/view.py`, `page_query`); newest first it walks "
         "`ix_placement_request_created_at` and stops, so browsing all, within 25 km and a "
         "deep page (inside those 1,001) cost the same at every size, and so does the "
-        "school's overview. The text search reads every match through the trigram index "
-        "(`ix_placement_request_search_trgm`) and fetches each from the table for its date: "
-        "it costs in proportion to the matches, which for a city grow with the data. For the "
-        "pupil's name the index scan itself grows: every seeded first name is "
-        '"Leerling<n>", so the trigrams of "leerling" are in every row. Nearest first '
+        "school's overview. A text search counts to 100 (`SEARCH_TOTAL_BOUND`): a common "
+        "word (a city) walks the same index and tests each request's text, about 100 ÷ its "
+        "share of the requests at any size; a rare word (a pupil's name) is looked up in the "
+        "trigram index (`ix_placement_request_search_trgm`), whose posting lists grow with the "
+        'data: every seeded first name is "Leerling<n>", so the trigrams of "leerling" and of '
+        "the number's digits are in a growing number of rows, and the name matches 1 request "
+        "at 10,000 and 111 at 1,000,000. Nearest first "
         'sorts every request within the radius. docs/DECISIONS.md, "Lists that stay flat as '
         'the platform grows", says what would flatten those.',
         "",
@@ -430,9 +432,14 @@ def render(report: dict) -> str:
             f"acceptance {db['accepted_without_matching_acceptance']}; capacity counters wrong "
             f"{db['capacities_wrong']}: " + ("met" if ok else "**not met**") + ".",
             "",
-            f"Answers by code: {r['codes']}. A `503 service_unavailable` is a write that waited "
-            "longer than `DB_POOL_TIMEOUT_SECONDS` (20 s) for a database connection: 150 "
-            "writers on 2 cores, each write waiting its turn on the pupil's row.",
+            f"Answers by code: {r['codes']}."
+            + (
+                " A `503 service_unavailable` is a write that waited longer than "
+                "`DB_POOL_TIMEOUT_SECONDS` (20 s) for a database connection: 150 writers on 2 "
+                "cores, each write waiting its turn on the pupil's row."
+                if "503" in r["statuses"]
+                else ""
+            ),
             "",
         ]
     lines += [SCALE_END, ""]
