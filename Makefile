@@ -31,7 +31,7 @@ PORT ?= 8000
 RUN_STAMP := $(VENV)/.installed-run
 NPM_RUN_STAMP := frontend/node_modules/.installed-run
 
-.PHONY: install install-run lock run test test-sqlite test-postgres test-node lint audit format clean bench
+.PHONY: install install-run lock run test test-sqlite test-postgres test-node lint audit format clean bench bench-scale
 
 # Exactly the locked versions, each checked against its hash; then the app itself, without
 # dependencies. `pip check` fails when pyproject.toml asks for what the lock lacks (edited
@@ -117,3 +117,10 @@ clean:
 # (user postgres), 2 replicas of the API against a bare baseline; writes docs/PERFORMANCE.md.
 bench: install
 	$(BIN)/python -m bench.run
+
+# Issue 17: does a list get slower as the platform grows? Seeds 10,000, 100,000 and 1,000,000
+# requests (fresh database `stagematch_scale` each), measures every list variant at each size,
+# the ratios against the baseline and the rush at the largest; writes its section of
+# docs/PERFORMANCE.md. About 10 minutes on 2 cores; not part of `make test`.
+bench-scale: install
+	$(BIN)/python -m bench.scale

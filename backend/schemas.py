@@ -70,6 +70,11 @@ class Page(BaseModel, Generic[T]):
 
     items: list[T]
     total: int
+    # The request lists count their total up to a bound (1,000, or the page's end if further):
+    # true when more match, and `total` is that bound ("more than 1,000").
+    total_is_estimate: bool = Field(
+        False, description="True: more than `total` items match (counted up to a bound)"
+    )
     page: int
     page_size: int
 
@@ -93,6 +98,7 @@ def page_response(page: Page[Any]) -> Response:
     body = {
         "items": page.items,
         "total": page.total,
+        "total_is_estimate": page.total_is_estimate,
         "page": page.page,
         "page_size": page.page_size,
     }

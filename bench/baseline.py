@@ -29,6 +29,7 @@ from backend.reference.postcodes import lookup_postcode
 
 KM_PER_DEGREE_LATITUDE = 111.2
 BOX_MARGIN = 1.02
+TOTAL_BOUND = 1000
 EARTH_RADIUS_KM = 6371.0088
 
 _CAMPAIGN = """json_build_object('id', c.id, 'school_year', c.school_year, 'track', c.track,
@@ -39,10 +40,12 @@ _SUPERVISOR = """json_build_object('id', s.id, 'first_name', s.first_name,
 
 # Only constants are interpolated into the SQL (S608 below).
 # $1 service, $2 now, $3..$6 the bounding box, $7 origin latitude, $8 longitude, $9 max_km,
-# $10 limit, $11 offset. The page is chosen on narrow rows (id, time, distance; the total as a
-# window over them), then only its 50 rows are joined and built.
-BROWSE = f"""
-WITH candidate AS (
+# $10 limit, $11 offset, $12 how far the total is counted. The page is chosen on narrow rows
+# (id, time, distance), then only its 50 rows are joined and built; the total is counted up
+# to a bound (max(1000, the page's end) + 1), newest first, as the API counts it (issue 17).
+# The candidates are written out twice, not as a CTE named twice, which PostgreSQL would
+# materialise whole.
+_CANDIDATE = f"""
     SELECT r.id, r.created_at, 2 * {EARTH_RADIUS_KM} * asin(sqrt(least(1.0,
         power(sin(radians(r.latitude - $7) / 2), 2)
         + cos(radians($7)) * cos(radians(r.latitude))
@@ -50,9 +53,13 @@ WITH candidate AS (
     FROM placement_request r JOIN campaign c ON c.id = r.campaign_id
     WHERE c.decision_deadline > $2 AND r.state IN ('open', 'invited')
       AND r.latitude BETWEEN $3 AND $4 AND r.longitude BETWEEN $5 AND $6
-), page AS (
-    SELECT id, created_at, distance, count(*) OVER () AS total
-    FROM candidate WHERE distance <= $9
+"""  # noqa: S608
+BROWSE = f"""
+WITH page AS (
+    SELECT id, created_at, distance,
+        (SELECT count(*) FROM (SELECT 1 FROM ({_CANDIDATE}) AS candidate WHERE distance <= $9
+                               ORDER BY created_at DESC LIMIT $12) AS counted) AS total
+    FROM ({_CANDIDATE}) AS candidate WHERE distance <= $9
     ORDER BY created_at DESC, id
     LIMIT $10 OFFSET $11
 )
@@ -232,8 +239,16 @@ def _tail(item: dict, row) -> dict:
     return item
 
 
-def _page(items: list, total: int, page: int, page_size: int) -> Response:
-    body = {"items": items, "total": total, "page": page, "page_size": page_size}
+def _page(
+    items: list, total: int, page: int, page_size: int, is_estimate: bool = False
+) -> Response:
+    body = {
+        "items": items,
+        "total": total,
+        "total_is_estimate": is_estimate,
+        "page": page,
+        "page_size": page_size,
+    }
     # default=str: asyncpg's UUIDs are not uuid.UUID.
     return Response(orjson.dumps(body, default=str), media_type="application/json")
 
@@ -273,6 +288,7 @@ async def browse(request: Request) -> Response:
             max_km,
             page_size,
             (page - 1) * page_size,
+            max(TOTAL_BOUND, page * page_size) + 1,
         )
     campaigns: dict = {}
     items = []
@@ -288,7 +304,8 @@ async def browse(request: Request) -> Response:
     for item, row in zip(items, rows, strict=True):
         item["actions"] = _service_actions(item, row["state"], full)
     total = rows[0]["total"] if rows else 0
-    return _page(items, total, page, page_size)
+    bound = max(TOTAL_BOUND, page * page_size)
+    return _page(items, min(total, bound), page, page_size, is_estimate=total > bound)
 
 
 async def overview(request: Request) -> Response:

@@ -138,7 +138,9 @@ def render(report: dict, argv: list[str] | None = None) -> str:
         + ("Redis for the shared rate limits and live events." if s["redis"] else "no Redis.")
         + " The baseline (`bench/baseline.py`) is a bare Starlette app on the same uvicorn "
         "with the same number of replicas: one hand-written asyncpg query per page (joins, "
-        "the distance in SQL, `json_agg` for invitations, `count(*) OVER ()` for the total), "
+        "the distance in SQL, `json_agg` for invitations; the browse total counted up to "
+        "1,001 matches newest first, as the API counts it, the overview's as `count(*) OVER "
+        "()`), "
         "items built as dicts and encoded with orjson; it authenticates nobody (the service "
         "or school is a query parameter), the API checks a bearer token and loads the user.",
         "",
@@ -244,8 +246,8 @@ def interpretation(report: dict) -> list[str]:
         "password change moves), SQLAlchemy's execution and result processing, and "
         "building each item's typed view and body (`placements/reading/view.py` and "
         "`present.py`: SPEC section 5's fields and the viewer's `actions`). PostgreSQL's share "
-        "is the same query plan on both sides (the distance computed over the requests in "
-        "the box, the total as a window).",
+        "is the same query plan on both sides (the requests walked newest first, the "
+        "distance computed on each, the browse total counted up to 1,001 matches).",
         "- **Found and fixed by this benchmark** (the first run measured 0.22 and 0.16; CPU "
         "per request measured in-process on the same database): "
         "(1) the lists read plain rows instead of ORM objects, and browse filters and sorts "
@@ -299,6 +301,30 @@ def interpretation(report: dict) -> list[str]:
     return lines
 
 
+# `make bench-scale` (bench/scale.py) writes its own section between these markers; `make
+# bench` keeps it.
+SCALE_START, SCALE_END = "<!-- bench-scale -->", "<!-- /bench-scale -->"
+
+
+def scale_section(text: str) -> str:
+    """The scale benchmark's section of PERFORMANCE.md's `text`, markers included, or ''."""
+    start, end = text.find(SCALE_START), text.find(SCALE_END)
+    if start < 0 or end < start:
+        return ""
+    return text[start : end + len(SCALE_END)] + "\n"
+
+
 def write(report: dict, argv: list[str] | None = None) -> Path:
-    DOC.write_text(render(report, argv))
+    kept = scale_section(DOC.read_text()) if DOC.exists() else ""
+    DOC.write_text(render(report, argv) + ("\n" + kept if kept else ""))
+    return DOC
+
+
+def write_scale(section: str) -> Path:
+    """Puts the scale benchmark's `section` (markers included) in PERFORMANCE.md, in place of
+    the previous one or at the end."""
+    text = DOC.read_text() if DOC.exists() else "# Performance\n"
+    old = scale_section(text)
+    text = text.replace(old, section) if old else text.rstrip("\n") + "\n\n" + section
+    DOC.write_text(text)
     return DOC

@@ -1,5 +1,8 @@
 """Seeds a database at the scale of a Flemish school year: 500 schools, 150 services,
-10,000 placement requests, in one campaign per track (bulk inserts, a few seconds).
+10,000 placement requests, in one campaign per track (bulk inserts, a few seconds). Larger
+sizes (`requests=N`, the scale benchmark `bench/scale.py`) keep the shape: 500 schools per
+10,000 requests, the same 150 services, one campaign per track; on PostgreSQL the rows go
+in with COPY, in chunks.
 
 The campaigns are in their decision phase at the real time of the run (request deadline
 yesterday, decision deadline in two weeks): browse lists hold open and invited requests, and
@@ -10,12 +13,16 @@ the rush meets `capacity_full` too.
 `python -m bench.seed OUT.json` seeds the database of DATABASE_URL and writes the logins."""
 
 import asyncio
+import enum
 import json
 import random
 import sys
 import uuid
+from collections.abc import Iterable, Iterator
 from datetime import date, timedelta
+from itertools import islice
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -46,14 +53,49 @@ def _postcodes() -> list:
     return found
 
 
+SCHOOLS_PER_10_000 = 500
+CHUNK = 20_000
+
+
+def _copy_value(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, (list, dict)):
+        return json.dumps(value)
+    return value
+
+
+async def _bulk(session: AsyncSession, model: Any, rows: Iterable[dict]) -> None:
+    """Inserts `rows` (dicts with the same keys) into `model`'s table: COPY on PostgreSQL,
+    multi-row INSERTs elsewhere; in chunks, so that a million rows never sit in memory."""
+    connection = await session.connection()
+    table = model.__table__
+    iterator: Iterator[dict] = iter(rows)
+    while chunk := list(islice(iterator, CHUNK)):
+        if connection.dialect.name != "postgresql":
+            for start in range(0, len(chunk), 1000):
+                await session.execute(insert(model), chunk[start : start + 1000])
+            continue
+        columns = list(chunk[0])
+        raw = (await connection.get_raw_connection()).driver_connection
+        await raw.copy_records_to_table(  # type: ignore[union-attr]
+            table.name,
+            records=[tuple(_copy_value(row[c]) for c in columns) for row in chunk],
+            columns=columns,
+        )
+
+
 async def seed(
     session: AsyncSession,
-    schools: int = 500,
+    schools: int | None = None,
     services: int = 150,
     requests: int = 10_000,
     seed: int = 2026,
 ) -> dict:
-    """Returns the logins the benchmark uses: {'schools': [...], 'services': [...]}."""
+    """Returns the logins the benchmark uses: {'schools': [...], 'services': [...]}. Without
+    `schools`, 500 per 10,000 requests."""
+    if schools is None:
+        schools = max(2, requests * SCHOOLS_PER_10_000 // 10_000)
     rng = random.Random(seed)
     postcodes = _postcodes()
     now = clock.now()
@@ -75,7 +117,7 @@ async def seed(
             )
         )
 
-    def organisations(kind: OrganisationKind, count: int) -> list[dict]:
+    def organisations(kind: OrganisationKind, count: int, rng: random.Random) -> list[dict]:
         rows = []
         for n in range(count):
             place = rng.choice(postcodes)
@@ -95,12 +137,14 @@ async def seed(
             )
         return rows
 
-    school_rows = organisations(OrganisationKind.school, schools)
-    service_rows = organisations(OrganisationKind.service, services)
-    await session.execute(insert(Organisation), school_rows + service_rows)
-    await session.execute(
-        insert(User),
-        [
+    school_rows = organisations(OrganisationKind.school, schools, rng)
+    # The services from a generator of their own: the same ones at every size.
+    service_rows = organisations(OrganisationKind.service, services, random.Random(seed + 1))
+    await _bulk(session, Organisation, school_rows + service_rows)
+    await _bulk(
+        session,
+        User,
+        (
             {
                 "id": uuid.uuid4(),
                 "organisation_id": o["id"],
@@ -113,7 +157,7 @@ async def seed(
                 "updated_at": now,
             }
             for o in school_rows + service_rows
-        ],
+        ),
     )
     supervisors = {}
     supervisor_rows = []
@@ -132,27 +176,28 @@ async def seed(
                 "updated_at": now,
             }
         )
-    await session.execute(insert(Supervisor), supervisor_rows)
+    await _bulk(session, Supervisor, supervisor_rows)
 
     # Encrypting 10,000 numbers costs a few seconds; the benchmark measures reads.
-    request_rows, invitation_rows = [], []
-    for n in range(requests):
-        # The first school has OVERVIEW_REQUESTS requests, the others share the rest.
-        if n < OVERVIEW_REQUESTS or schools == 1:
-            school = school_rows[0]
-        else:
-            school = school_rows[1 + (n - OVERVIEW_REQUESTS) % (schools - 1)]
-        place = rng.choice(postcodes)
-        track = Track.duaal if n % 4 else Track.stage
-        # Every pupil a number of its own (1,008 birth dates, then the next counter), hashed as
-        # the app hashes it: readiness checks a stored hash against its number.
-        day = n % 1008
-        birth = date(2007 + day // 336, 1 + day // 28 % 12, 1 + day % 28)
-        number = make_national_number(birth, 1 + n // 1008)
-        request_id = uuid.uuid4()
-        invited = rng.random() < 0.2
-        request_rows.append(
-            {
+    invitation_rows: list[dict] = []
+
+    def request_rows() -> Iterator[dict]:
+        for n in range(requests):
+            # The first school has OVERVIEW_REQUESTS requests, the others share the rest.
+            if n < OVERVIEW_REQUESTS or schools == 1:
+                school = school_rows[0]
+            else:
+                school = school_rows[1 + (n - OVERVIEW_REQUESTS) % (schools - 1)]
+            place = rng.choice(postcodes)
+            track = Track.duaal if n % 4 else Track.stage
+            # Every pupil a number of its own (1,008 birth dates, then the next counter), hashed as
+            # the app hashes it: readiness checks a stored hash against its number.
+            day = n % 1008
+            birth = date(2007 + day // 336, 1 + day // 28 % 12, 1 + day % 28)
+            number = make_national_number(birth, 1 + n // 1008)
+            request_id = uuid.uuid4()
+            invited = rng.random() < 0.2
+            yield {
                 "id": request_id,
                 "campaign_id": campaign_ids[track],
                 "school_id": school["id"],
@@ -183,21 +228,19 @@ async def seed(
                 "created_at": now - timedelta(minutes=n),
                 "updated_at": now,
             }
-        )
-        if invited:
-            invitation_rows.append(
-                {
-                    "id": uuid.uuid4(),
-                    "request_id": request_id,
-                    "service_id": rng.choice(service_rows)["id"],
-                    "invited_at": now,
-                    "outcome": "pending",
-                }
-            )
-    for start in range(0, len(request_rows), 1000):
-        await session.execute(insert(PlacementRequest), request_rows[start : start + 1000])
-    if invitation_rows:
-        await session.execute(insert(Invitation), invitation_rows)
+            if invited:
+                invitation_rows.append(
+                    {
+                        "id": uuid.uuid4(),
+                        "request_id": request_id,
+                        "service_id": rng.choice(service_rows)["id"],
+                        "invited_at": now,
+                        "outcome": "pending",
+                    }
+                )
+
+    await _bulk(session, PlacementRequest, request_rows())
+    await _bulk(session, Invitation, invitation_rows)
     await session.execute(
         insert(ServiceCapacity),
         [
@@ -240,4 +283,5 @@ async def _main(out: str, **sizes: int) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(_main(sys.argv[1]))
+    # python -m bench.seed OUT.json [REQUESTS]
+    asyncio.run(_main(sys.argv[1], **({"requests": int(sys.argv[2])} if sys.argv[2:] else {})))

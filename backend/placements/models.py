@@ -53,6 +53,11 @@ class PlacementRequest(IdMixin, TimestampMixin, Base):
         UniqueConstraint("campaign_id", "national_number_hash", "school_id"),
         Index("ix_placement_request_school_campaign", "school_id", "campaign_id"),
         Index("ix_placement_request_campaign_state", "campaign_id", "state"),
+        # The lists' default order (newest first): a page, and the bounded total, walk this
+        # index and stop, however many requests the platform holds (docs/PERFORMANCE.md,
+        # "Scale"). PostgreSQL also has a trigram index on `lists.browse.search_text`,
+        # made by the migration only where pg_trgm is available (migrations/env.py skips it).
+        Index("ix_placement_request_created_at", "created_at"),
     )
 
     campaign_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("campaign.id"))

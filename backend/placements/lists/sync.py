@@ -27,6 +27,7 @@ from backend import clock
 from backend.errors import FieldError
 from backend.placements.models import PlacementRequest
 from backend.placements.params import RequestListParams
+from backend.placements.reading.view import Total
 from backend.schemas import CursorPage
 
 # Longer than any transaction of the API may take (statements are cut at
@@ -120,25 +121,27 @@ def page_of(
     params: RequestListParams,
     items: list[dict[str, Any]],
     views: Sequence[Any],
-    total: int,
+    total: Total,
     begin: Position | None,
 ) -> CursorPage[dict[str, Any]]:
     """A list's page; in a sync with `has_more` and `next_cursor` after its last row (`total`
-    counts the rows from the page's start on)."""
+    counts the rows from the page's start on, up to its bound: reading/view.py)."""
     if not is_sync(params):
         return CursorPage(
             items=items,
-            total=total,
+            total=total.count,
+            total_is_estimate=total.is_estimate,
             page=params.page,
             page_size=params.page_size,
-            has_more=params.page * params.page_size < total,
+            has_more=total.is_estimate or params.page * params.page_size < total.count,
             next_cursor=None,
         )
-    has_more = total > len(items)
+    has_more = total.is_estimate or total.count > len(items)
     last = Position(views[-1].updated_at, views[-1].id) if views else None
     return CursorPage(
         items=items,
-        total=total,
+        total=total.count,
+        total_is_estimate=total.is_estimate,
         page=1,
         page_size=params.page_size,
         has_more=has_more,

@@ -3,10 +3,11 @@ label, and the one loader that builds it for the lists, the detail, the exports 
 responses of the writes. A view is read, never changed: no ORM identity map, no lazy loads.
 
 One statement, whatever the number of rows: the requests are chosen on narrow rows in a
-subquery (for a page: its offset and limit, and the total as a window over them), then joined
-to their campaign, school and supervisor, and each carries its invitations and acceptances
-(with their service's name) as a JSON list from a correlated subquery (`json_agg` on
-PostgreSQL, `json_group_array` on SQLite), and its status (`access.status_column`). Statements
+subquery (for a page: the first matches in order, as far as the total is counted, and the
+page taken from them; `page_query`), then joined to their campaign, school and supervisor,
+and each carries its invitations and acceptances (with their service's name) as a JSON list
+from a correlated subquery (`json_agg` on PostgreSQL, `json_group_array` on SQLite), and its
+status (`access.status_column`). Statements
 are built once for each shape (which filters, which order) and kept; the request's values are
 bind parameters."""
 
@@ -41,6 +42,7 @@ from backend.placements.reading.access import (
     status_column,
     viewer_values,
 )
+from backend.schemas import PageParams
 from backend.supervisors.models import Supervisor
 
 # --- the view -----------------------------------------------------------------------------
@@ -188,7 +190,11 @@ def _json_list(dialect: str, model: Any, fields: Sequence[str], own_only: bool) 
 
 
 def _views_of(
-    chosen: Subquery, order: Sequence[Any], dialect: str, own_only: bool = False
+    chosen: Subquery,
+    order: Sequence[Any],
+    dialect: str,
+    own_only: bool = False,
+    total: Any = None,
 ) -> Select[Any]:
     """The wide rows of the requests `chosen` (a subquery with their `id`), labelled; with
     `own_only` (a care service's view) only its own invitations and acceptances."""
@@ -204,8 +210,8 @@ def _views_of(
         _json_list(dialect, Acceptance, _ACCEPTANCE, own_only).label("acceptances"),
         status_column().label("status"),
     ]
-    if "total" in chosen.c:
-        columns.append(chosen.c.total)
+    if total is not None:
+        columns.append(total.label("total"))
     return (
         select(*columns)
         .select_from(chosen)
@@ -226,6 +232,39 @@ def _chosen(conditions: Sequence[Any]) -> Select[Any]:
     )
 
 
+# A list's total is counted exactly up to this bound (past the page asked for, if that is
+# further); past it the answer says "more than" (`Total.is_estimate`). Counting every match
+# would cost as much as the whole list, and grow with it (docs/PERFORMANCE.md, "Scale").
+TOTAL_BOUND = 1000
+# A text search's total is counted to a tenth of that: its matches are found walking the
+# newest-first index and testing each request's text, so the walk to the bound is as long as
+# the bound divided by the share of requests that match ("brugge": 1 in 140). Up to 100 a
+# common word walks about 14,000 requests at any size; a rare word is looked up in the
+# trigram index instead (docs/DECISIONS.md, "Lists that stay flat as the platform grows").
+SEARCH_TOTAL_BOUND = 100
+
+
+@dataclass(frozen=True, slots=True)
+class Total:
+    """How many requests a list holds: `count` exactly, or, with `is_estimate`, more than
+    `count` (the count stopped at its bound)."""
+
+    count: int
+    is_estimate: bool = False
+
+
+def count_limit(params: PageParams, bound: int = TOTAL_BOUND) -> int:
+    """How far the total of a page (`params`) is counted: one past the bound or the page's
+    end, whichever is further, so that "more" is known."""
+    return max(bound, params.offset + params.page_size) + 1
+
+
+def _bounded(counted: int, limit: int) -> Total:
+    if counted >= limit:
+        return Total(limit - 1, is_estimate=True)
+    return Total(counted)
+
+
 @dataclass(frozen=True)
 class PageQuery:
     """The statements of one shape of list (which filters, which order): built once and
@@ -238,6 +277,8 @@ class PageQuery:
     # values decide the plan (a distance box: how many rows are near), that generic plan
     # costs more than planning anew; measured on the browse list (docs/PERFORMANCE.md).
     plan_each_time: bool = False
+    # How far the total is counted (`count_limit`).
+    total_bound: int = TOTAL_BOUND
 
 
 def page_query(
@@ -247,20 +288,36 @@ def page_query(
     *,
     plan_each_time: bool = False,
     own_only: bool = False,
+    total_bound: int = TOTAL_BOUND,
 ) -> PageQuery:
     """The requests matching `conditions` (which include the viewer's `readable_by`) in
     `order` (a total order), one page of them (bind parameters `offset` and `limit`) as views,
-    and the statement of their total for a page past the end."""
-    chosen = (
+    each row carrying their total counted up to `count_limit` (bind parameter); and that
+    count alone, for a page past the end.
+
+    One reading serves both: the first `count_limit` matches in the list's order (which holds
+    the page, `count_limit` reaching past its end), numbered, kept as a CTE; the page is
+    taken from them by number, the total is how many there are. In an order an index gives
+    (newest first) PostgreSQL walks it and stops after `count_limit` rows, whatever the table
+    holds; a window `count(*) OVER ()` would read every match."""
+    first = (
         _chosen(conditions)
-        .add_columns(func.count().over().label("total"))
+        .add_columns(func.row_number().over(order_by=order).label("position"))
         .order_by(*order)
-        .offset(bindparam("offset"))
+        .limit(bindparam("count_limit"))
+    )
+    matches = first.cte("matches")
+    chosen = (
+        select(matches.c.id, matches.c.position)
+        .where(matches.c.position > bindparam("offset"))
+        .order_by(matches.c.position)
         .limit(bindparam("limit"))
         .subquery("chosen")
     )
-    count = select(func.count()).select_from(_chosen(conditions).subquery())
-    return PageQuery(_views_of(chosen, order, dialect, own_only), count, plan_each_time)
+    total = select(func.count()).select_from(matches).scalar_subquery()
+    page = _views_of(chosen, (chosen.c.position,), dialect, own_only, total=total)
+    count = select(func.count()).select_from(first.subquery("matches"))
+    return PageQuery(page, count, plan_each_time, total_bound)
 
 
 def all_query(
@@ -366,23 +423,25 @@ def _views(rows: Sequence[RowMapping]) -> list[RequestView]:
 
 
 async def load_page(
-    session: AsyncSession, query: PageQuery, values: dict[str, Any], params: Any
-) -> tuple[list[RequestView], int]:
+    session: AsyncSession, query: PageQuery, values: dict[str, Any], params: PageParams
+) -> tuple[list[RequestView], Total]:
     """One page (`params`) of `query` with the bind parameters `values` (`viewer_values` and
-    the filters'), and the total."""
+    the filters'), and the total (exact up to `count_limit(params)`)."""
     connection = await session.connection()
     if query.plan_each_time and connection.dialect.name == "postgresql":
         await connection.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")
+    limit = count_limit(params, query.total_bound)
+    values = {**values, "count_limit": limit}
     rows = await _rows(
         session, query.page, {**values, "offset": params.offset, "limit": params.page_size}
     )
     if not rows:
         # A page past the end has no row to carry the total.
-        total = 0
+        counted = 0
         if params.offset:
-            total = (await connection.execute(query.count, values)).scalar() or 0
-        return [], total or 0
-    return _views(rows), rows[0]["total"]
+            counted = (await connection.execute(query.count, values)).scalar() or 0
+        return [], _bounded(counted, limit)
+    return _views(rows), _bounded(rows[0]["total"], limit)
 
 
 async def load_all(

@@ -2,7 +2,7 @@
 // knows for that key; the header says which column the list follows (aria-sort).
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { html } from '../html.js';
-import { t } from '../i18n/index.js';
+import { getLanguage, t } from '../i18n/index.js';
 import { listShown } from './focus.js';
 
 export function SortHeader({ label, by, sort, onSort, className, direction = 'ascending' }) {
@@ -18,14 +18,15 @@ export function SortHeader({ label, by, sort, onSort, className, direction = 'as
 
 /** How many rows a list holds, said politely when it changes: while the list loads again the
  * last count stays (no emptying and refilling that a screen reader would read out each time).
- * It is where the skip link to the results lands. */
-export function ListCount({ total, loading, words = 'overview.count' }) {
+ * It is where the skip link to the results lands. With `estimate` (the server stopped counting
+ * at its bound: `total_is_estimate`) it reads "meer dan 1.000 aanvragen" (`<words>_more`). */
+export function ListCount({ total, loading, estimate = false, words = 'overview.count' }) {
   const last = useRef('');
   useEffect(() => {
     listShown(1);
     return () => listShown(-1);
   }, []);
-  if (!loading && total != null) last.current = t(words, { count: total });
+  if (!loading && total != null) last.current = countText(words, total, estimate);
   return html`<p role="status" id="results" tabindex="-1" class="hint list-count">${last.current}</p>`;
 }
 
@@ -43,4 +44,12 @@ export function FilterPanel({ id = 'filters', active = 0, onSubmit, children }) 
         onSubmit?.(event);
       }}>${children}</form>
     </div>`;
+}
+
+/** "1.000 aanvragen" (the number as the language writes it), or "meer dan 1.000 aanvragen"
+ * when the server stopped counting (`estimate`). */
+export function countText(words, total, estimate = false) {
+  const number = total.toLocaleString(getLanguage() === 'nl' ? 'nl-BE' : 'en-GB');
+  if (estimate) return t(`${words}_more`, { count: number });
+  return t(words, { count: total === 1 ? 1 : number });
 }

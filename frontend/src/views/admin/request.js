@@ -52,7 +52,7 @@ export function AdminRequests({ search }) {
           options=${options(STATUSES, 'status_filter')} onChange=${(status) => setDraft((d) => ({ ...d, status }))} />
         <div class="actions field"><button type="submit" class="primary">${t('overview.search_button')}</button></div>
       </${FilterPanel}>
-      <${ListCount} total=${list.data?.total ?? rows.length} loading=${list.loading} />
+      <${ListCount} total=${list.data?.total ?? rows.length} estimate=${list.data?.total_is_estimate} loading=${list.loading} />
       ${list.error && html`<${Alert}>${errorText(list.error.code, list.error.detail)}</${Alert}>`}
       ${
         list.loading && !list.data
@@ -81,7 +81,7 @@ export function AdminRequests({ search }) {
           </table>
         </div>`
       }
-      <${Pager} page=${page} pageSize=${PAGE_SIZE} total=${list.data?.total} onPage=${setPage} />
+      <${Pager} page=${page} pageSize=${PAGE_SIZE} total=${list.data?.total} estimate=${list.data?.total_is_estimate} onPage=${setPage} />
     </${Page}>`;
 }
 

@@ -87,7 +87,6 @@ export function Overview({ search }) {
   );
 
   const rows = items(list.data);
-  const total = list.data?.total ?? rows.length;
   const setFilter = (name) => (value) => setFilters({ [name]: value });
   const sortBy = (sort) => setFilters({ sort });
   const active = ['status', 'supervisor_id', 'q'].filter((name) => filters[name]).length;
@@ -133,7 +132,7 @@ export function Overview({ search }) {
           options=${items(supervisors.data).map((s) => ({ value: s.id, label: `${s.first_name} ${s.last_name}` }))} />
         <div class="field"><button type="submit">${t('overview.search_button')}</button></div>
       </${FilterPanel}>
-      <${ListCount} total=${total} loading=${list.loading} />
+      <${ListCount} total=${total} estimate=${list.data?.total_is_estimate} loading=${list.loading} />
       ${list.error && html`<${Alert}>${errorText(list.error.code, list.error.detail)}</${Alert}>`}
       ${
         list.loading && !list.data

@@ -271,7 +271,7 @@ export function Browse({ user, search }) {
             <button type="button" onClick=${() => setShown({ ...NO_FILTERS, page: '1' })}>${t('service.clear_filters')}</button>
           </div>
         </${FilterPanel}>
-      <${ListCount} total=${list.data?.total ?? rows.length} loading=${list.loading} />
+      <${ListCount} total=${list.data?.total ?? rows.length} estimate=${list.data?.total_is_estimate} loading=${list.loading} />
       ${list.error && html`<${Alert}>${errorText(list.error.code, list.error.detail)}</${Alert}>`}
       ${
         list.loading && !list.data
@@ -281,7 +281,7 @@ export function Browse({ user, search }) {
         sort=${shown.sort} onSort=${(sort) => setShown({ sort, page: '1' })} onChanged=${changed} onError=${failed} />`
             : html`<p class="card">${t('overview.none')}</p>`
       }
-      <${Pager} page=${page} pageSize=${PAGE_SIZE} total=${list.data?.total} onPage=${setPage} />
+      <${Pager} page=${page} pageSize=${PAGE_SIZE} total=${list.data?.total} estimate=${list.data?.total_is_estimate} onPage=${setPage} />
     </${Page}>`;
 }
 
@@ -358,6 +358,6 @@ export function Mine({ user, search }) {
         }} />`
             : html`<p class="card">${t('overview.none')}</p>`
       }
-      <${Pager} page=${page} pageSize=${PAGE_SIZE} total=${list.data?.total} onPage=${setPage} />
+      <${Pager} page=${page} pageSize=${PAGE_SIZE} total=${list.data?.total} estimate=${list.data?.total_is_estimate} onPage=${setPage} />
     </${Page}>`;
 }
