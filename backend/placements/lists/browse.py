@@ -387,7 +387,7 @@ async def _by_fit(
             "score": int(scored.score[i]),
             "reasons": fit.reasons(scored, i, candidates, preferences),
         }
-    return sync.page_of(params, items, page, len(rows), None)
+    return sync.page_of(params, items, page, views.Total(len(rows)), None)
 
 
 _ACCEPTED_ORDER = (
