@@ -285,7 +285,13 @@ async def _changed_columns(
 
 
 def _check(action: Action, request: PlacementRequest) -> None:
-    check(action, phase_of(request.campaign), request.state, request.campaign)
+    check(
+        action,
+        phase_of(request.campaign),
+        request.state,
+        request.campaign,
+        request_round=request.round,
+    )
 
 
 async def _write_if_current(
