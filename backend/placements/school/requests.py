@@ -178,6 +178,9 @@ async def create(session: AsyncSession, actor: Actor, body: RequestCreate) -> Pl
     await ensure_unique(session, campaign.id, actor.organisation_id, values["national_number"])
     request = PlacementRequest(
         campaign_id=campaign.id,
+        # In the campaign's current round (a later one only if the admin moved the request
+        # deadline back after opening it): never final at birth.
+        round=campaign.round,
         school_id=actor.organisation_id,
         state=RequestState.open,
         version=1,
