@@ -192,7 +192,9 @@ async def test_a_round_opens_only_after_the_deadline_once_and_with_a_deadline_ah
     assert by_school.status_code == 403
 
     assert (
-        await admin_client.post(f"{CAMPAIGNS}/{closed.id}/rounds", json={"decision_deadline": ahead})
+        await admin_client.post(
+            f"{CAMPAIGNS}/{closed.id}/rounds", json={"decision_deadline": ahead}
+        )
     ).status_code == 201
     again = await admin_client.post(
         f"{CAMPAIGNS}/{closed.id}/rounds", json={"decision_deadline": ahead}

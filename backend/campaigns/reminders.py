@@ -69,7 +69,15 @@ async def send_due(session: AsyncSession, now: datetime | None = None) -> int:
             key = reminder_key(deadline_name, campaign.round)
             for organisation_id, (kind, count) in (await _recipients(session, campaign)).items():
                 queued += await _remind(
-                    session, campaign, key, deadline_name, deadline, organisation_id, kind, count, now
+                    session,
+                    campaign,
+                    key,
+                    deadline_name,
+                    deadline,
+                    organisation_id,
+                    kind,
+                    count,
+                    now,
                 )
     return queued
 

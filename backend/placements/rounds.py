@@ -21,6 +21,7 @@ decision deadline (`reading.access.status_column`), so the requests still withou
 
 import uuid
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -186,13 +187,15 @@ def _round_context(campaign: Campaign) -> dict[str, Any]:
     }
 
 
-async def _mail_schools(session: AsyncSession, campaign: Campaign, pupils: list[Any]) -> None:
+async def _mail_schools(session: AsyncSession, campaign: Campaign, pupils: Sequence[Any]) -> None:
     """One mail per school: its pupils in the round, by name."""
     by_school: dict[uuid.UUID, list[str]] = defaultdict(list)
     for pupil in pupils:
         by_school[pupil.school_id].append(f"{pupil.first_name} {pupil.last_name}")
     schools = await session.scalars(
-        select(Organisation).where(Organisation.id.in_(by_school), Organisation.disabled_at.is_(None))
+        select(Organisation).where(
+            Organisation.id.in_(by_school), Organisation.disabled_at.is_(None)
+        )
     )
     for school in schools:
         names = by_school[school.id]
@@ -209,7 +212,7 @@ async def _mail_schools(session: AsyncSession, campaign: Campaign, pupils: list[
         )
 
 
-def _near_counts(services: list[Organisation], pupils: list[Any]) -> dict[uuid.UUID, int | None]:
+def _near_counts(services: list[Organisation], pupils: Sequence[Any]) -> dict[uuid.UUID, int | None]:
     """How many of `pupils` live within NEAR_KM of each service's postcode (None for a
     service without a known postcode: all of them are near it), per pair of postcodes, not
     per pair of rows."""
@@ -237,7 +240,7 @@ def _near_counts(services: list[Organisation], pupils: list[Any]) -> dict[uuid.U
     return counts
 
 
-async def _mail_services(session: AsyncSession, campaign: Campaign, pupils: list[Any]) -> None:
+async def _mail_services(session: AsyncSession, campaign: Campaign, pupils: Sequence[Any]) -> None:
     """One mail per active service: how many pupils of the round are near it, of how many."""
     services = list(
         await session.scalars(

@@ -147,9 +147,10 @@ def actions_for(
     """THE actions a viewer may take on a request now (its `actions`, which the client shows
     as buttons): those whose rule names the viewer's role with a relation it has
     (`relations`; the admin has `any`), in the campaign's phase and the request's state, and
-    for accepting a place left; on a request of an earlier round none (`in_earlier_round`). The writes check the same conditions, so each action listed
-    succeeds and any other is refused. Kept per combination: a list of 200 requests has a
-    handful."""
+    for accepting a place left; on a request of an earlier round (`earlier_round`) only the
+    rules allowed there (`in_earlier_round`: none). The writes check the same conditions, so
+    each action listed succeeds and any other is refused. Kept per combination: a list of 200
+    requests has a handful."""
     return tuple(
         action
         for action, rule in TABLE.items()

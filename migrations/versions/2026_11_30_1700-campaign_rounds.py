@@ -22,9 +22,7 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     # A constant default: PostgreSQL adds such a column without rewriting the table, SQLite
     # with ALTER TABLE ADD COLUMN (no copy).
-    op.add_column(
-        "campaign", sa.Column("round", sa.Integer(), server_default="1", nullable=False)
-    )
+    op.add_column("campaign", sa.Column("round", sa.Integer(), server_default="1", nullable=False))
     op.add_column(
         "placement_request",
         sa.Column("round", sa.Integer(), server_default="1", nullable=False),
