@@ -214,6 +214,20 @@ async def test_a_round_opens_only_after_the_deadline_once_and_with_a_deadline_ah
     assert moved.json()["rounds"][0]["decision_deadline"] != moved.json()["decision_deadline"]
 
 
+async def test_no_round_opens_on_a_campaign_whose_pupils_were_erased(db, admin_client):
+    campaign = await factories.campaign(db, phase="closed")
+    campaign.purged_at = clock.now()
+    campaign_id = campaign.id
+    await db.commit()
+    shown = (await admin_client.get(f"{CAMPAIGNS}/{campaign_id}")).json()
+    assert shown["actions"]["admin"] == []
+    ahead = (clock.now() + timedelta(days=10)).isoformat()
+    refused = await admin_client.post(
+        f"{CAMPAIGNS}/{campaign_id}/rounds", json={"decision_deadline": ahead}
+    )
+    assert (refused.status_code, refused.json()["code"]) == (409, "round_not_allowed")
+
+
 async def test_a_created_campaign_has_its_first_round(admin_client):
     created = await admin_client.post(
         CAMPAIGNS,
@@ -284,3 +298,52 @@ async def test_a_service_may_release_a_pupil_it_accepted_in_the_round(
     released = await release(service_client, request.id)
     assert released.status_code == 200, released.text
     assert (released.json()["status"], released.json()["round"]) == ("open", 2)
+
+
+async def test_two_admins_opening_at_once_open_one_round(settings, committed):
+    # Each request on its own connection: SQLite serialises the writers, PostgreSQL races.
+    import asyncio
+
+    from backend.campaigns.models import CampaignRound
+    from backend.main import create_app
+    from tests.conftest import make_client
+
+    app = create_app(settings, sessionmaker=committed)
+    async with committed() as session:
+        admins = [await factories.account(session, "admin") for _ in range(2)]
+        school = await factories.account(session, "school")
+        campaign = await factories.campaign(session, phase="closed")
+        await _request(session, campaign, school.organisation_id)
+        await session.commit()
+    clients = [make_client(app) for _ in admins]
+    try:
+        for client, account in zip(clients, admins, strict=True):
+            token = await factories.login(client, account.email)
+            client.headers["Authorization"] = f"Bearer {token}"
+        barrier = asyncio.Barrier(len(clients))
+        deadline = (clock.now() + timedelta(days=10)).isoformat()
+
+        async def at_once(client):
+            await barrier.wait()
+            return await client.post(
+                f"{CAMPAIGNS}/{campaign.id}/rounds", json={"decision_deadline": deadline}
+            )
+
+        answers = await asyncio.gather(*(at_once(c) for c in clients))
+        assert sorted(a.status_code for a in answers) == [201, 409], [a.text for a in answers]
+        assert {a.json()["code"] for a in answers if a.status_code == 409} == {"round_not_allowed"}
+        async with committed() as session:
+            rounds = (
+                await session.scalars(
+                    select(CampaignRound.number).where(CampaignRound.campaign_id == campaign.id)
+                )
+            ).all()
+            assert sorted(rounds) == [1, 2]
+            assert (
+                await session.scalar(select(Campaign.round).where(Campaign.id == campaign.id)) == 2
+            )
+        mails = await outbox(committed, to=school.email, template="round_opened_school")
+        assert len(mails) == 1
+    finally:
+        for client in clients:
+            await client.aclose()

@@ -61,7 +61,9 @@ def read(campaign: Campaign, rounds: Sequence[CampaignRound]) -> CampaignRead:
         rounds=[RoundRead.model_validate(r) for r in rounds],
         phase=phase.value,
         next_deadline=next_deadline(campaign),
-        actions=CampaignActions.model_validate(campaign_actions(phase)),
+        actions=CampaignActions.model_validate(
+            campaign_actions(phase, purged=campaign.purged_at is not None)
+        ),
         created_at=campaign.created_at,
         updated_at=campaign.updated_at,
     )

@@ -77,6 +77,8 @@ async def open_round(
             deadline=campaign.decision_deadline.isoformat(),
             round=campaign.round,
         )
+    if campaign.purged_at is not None:
+        raise RoundNotAllowed("The campaign's personal data were erased", round=campaign.round)
     new_deadline = to_utc("decision_deadline", deadline)
     if new_deadline <= now:
         raise FieldError.at(

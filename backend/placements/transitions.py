@@ -163,9 +163,13 @@ def actions_for(
     )
 
 
-def campaign_actions(phase: Phase) -> dict[str, list[str]]:
+def campaign_actions(phase: Phase, *, purged: bool = False) -> dict[str, list[str]]:
     """What each role may still do in a campaign in `phase` (the campaign's `actions`: which
-    pages offer a new request, an import, an invitation...), from the table's phases."""
+    pages offer a new request, an import, an invitation...), from the table's phases; in a
+    campaign whose pupils were erased (`purged`, admin/retention.py) nothing, not even a
+    next round."""
+    if purged:
+        return {role: [] for role in ROLES}
     return {
         role: [
             action.value

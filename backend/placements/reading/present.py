@@ -41,7 +41,7 @@ def present_campaign(campaign: CampaignView) -> dict[str, Any]:
         "decision_deadline": _iso(campaign.decision_deadline),
         "round": campaign.round,
         "next_deadline": _iso(next_deadline(campaign)),
-        "actions": campaign_actions(phase),
+        "actions": campaign_actions(phase, purged=campaign.purged_at is not None),
     }
 
 

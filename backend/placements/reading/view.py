@@ -63,6 +63,7 @@ class CampaignView:
     request_deadline: datetime
     decision_deadline: datetime  # the current round's
     round: int
+    purged_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +147,10 @@ _OWN = (
     *("remarks", "start_date", "end_date", "hours_per_week", "days", "form", "withdrawn_at"),
     *("round", "created_at", "updated_at", "version"),
 )
-_CAMPAIGN = ("school_year", "track", "opens_at", "request_deadline", "decision_deadline", "round")
+_CAMPAIGN = (
+    *("school_year", "track", "opens_at", "request_deadline", "decision_deadline", "round"),
+    "purged_at",
+)
 _SUPERVISOR = ("first_name", "last_name", "phone", "email")
 _INVITATION = ("service_id", "invited_at", "outcome", "ended_at")
 _ACCEPTANCE = (

@@ -103,6 +103,8 @@ function serviceStatus(request, user) {
   if (request.acceptance && request.acceptance.service?.id === user.organisation?.id)
     return { kind: 'accepted', words: t('status.accepted'), byYou: true };
   if (mine?.outcome === 'pending') return { kind: 'invited', words: t('status.invited'), byYou: true };
+  // Its invitation of an earlier round ended with that round: the pupil is open to it again.
+  if (mine?.outcome === 'round_ended') return { kind: 'open', words: t('outcome.round_ended') };
   if (mine) return { kind: 'withdrawn', words: t(`outcome.${mine.outcome}`) };
   return { kind: 'open', words: t('service.not_invited') };
 }
