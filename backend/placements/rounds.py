@@ -214,7 +214,9 @@ async def _mail_schools(session: AsyncSession, campaign: Campaign, pupils: Seque
         )
 
 
-def _near_counts(services: list[Organisation], pupils: Sequence[Any]) -> dict[uuid.UUID, int | None]:
+def _near_counts(
+    services: list[Organisation], pupils: Sequence[Any]
+) -> dict[uuid.UUID, int | None]:
     """How many of `pupils` live within NEAR_KM of each service's postcode (None for a
     service without a known postcode: all of them are near it), per pair of postcodes, not
     per pair of rows."""
