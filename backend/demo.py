@@ -10,7 +10,7 @@ from backend import clock, crypto
 from backend.auth import security
 from backend.auth.models import User
 from backend.auth.service import check_password_rules, normalize_email
-from backend.campaigns.models import Campaign, Track
+from backend.campaigns.models import Campaign, CampaignRound, Track
 from backend.clock import BRUSSELS
 from backend.errors import EmailTaken
 from backend.organisations.models import Organisation, OrganisationKind
@@ -204,6 +204,15 @@ async def _demo_campaigns(session: AsyncSession) -> dict[str, Campaign]:
                 decision_deadline=decisions,
             )
             session.add(found)
+            await session.flush()
+            session.add(
+                CampaignRound(
+                    campaign_id=found.id,
+                    number=1,
+                    decision_deadline=decisions,
+                    opened_at=clock.now(),
+                )
+            )
         campaigns[track.value] = found
     await session.flush()
     return campaigns

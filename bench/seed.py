@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend import clock, crypto
 from backend.auth.models import User
 from backend.auth.security import hash_password
-from backend.campaigns.models import Campaign, Track
+from backend.campaigns.models import Campaign, CampaignRound, Track
 from backend.organisations.models import Organisation, OrganisationKind, ServiceCapacity
 from backend.placements.models import Invitation, PlacementRequest, RequestState
 from backend.reference.national_number import make_national_number
@@ -114,6 +114,14 @@ async def seed(
                 opens_at=now - timedelta(days=150),
                 request_deadline=now - timedelta(days=1),
                 decision_deadline=now + timedelta(days=14),
+            )
+        )
+        await session.execute(
+            insert(CampaignRound).values(
+                campaign_id=campaign_id,
+                number=1,
+                decision_deadline=now + timedelta(days=14),
+                opened_at=now,
             )
         )
 

@@ -98,7 +98,7 @@ async def campaign(
     `requests_open`, `decisions_open` or `closed`."""
     from datetime import timedelta
 
-    from backend.campaigns.models import Campaign, Track
+    from backend.campaigns.models import Campaign, CampaignRound, Track
 
     now = clock.now()
     offsets = {  # opens_at, request_deadline, decision_deadline relative to now (days)
@@ -116,6 +116,12 @@ async def campaign(
         decision_deadline=decisions,
     )
     session.add(found)
+    await session.flush()
+    session.add(
+        CampaignRound(
+            campaign_id=found.id, number=1, decision_deadline=decisions, opened_at=clock.now()
+        )
+    )
     await session.flush()
     return found
 

@@ -62,7 +62,7 @@ CAMPAIGN_ACTIONS = {
         "service": ["invite", "withdraw_invitation", "decline", "accept", "release"],
         "admin": ["withdraw_request"],
     },
-    "closed": {"school": [], "service": [], "admin": []},
+    "closed": {"school": [], "service": [], "admin": ["open_round"]},
 }
 
 

@@ -25,7 +25,7 @@ from backend.db import SessionDep
 from backend.errors import NotFound, PhaseClosed, PreconditionFailed, problems
 from backend.placements.files import words
 from backend.placements.school import requests as school_requests
-from backend.placements.transitions import RequestLocked, RequestWithdrawn
+from backend.placements.transitions import RequestFinal, RequestLocked, RequestWithdrawn
 from backend.schemas import Page, PageParams
 from backend.tabular import FILE_RESPONSES, Format, download
 
@@ -133,7 +133,9 @@ async def campaign_conflicts(
     "/placement-requests/{request_id}/withdraw",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Withdraw a school's request that is not accepted (a conflict), with a reason",
-    responses=problems(NotFound, PhaseClosed, RequestLocked, RequestWithdrawn, PreconditionFailed),
+    responses=problems(
+        NotFound, PhaseClosed, RequestLocked, RequestWithdrawn, RequestFinal, PreconditionFailed
+    ),
 )
 async def withdraw_request(
     request_id: uuid.UUID,

@@ -66,16 +66,35 @@ async def send_due(session: AsyncSession, now: datetime | None = None) -> int:
             deadline = getattr(campaign, deadline_name)
             if not deadline - LEAD_TIME <= now < deadline:
                 continue
+            key = reminder_key(deadline_name, campaign.round)
             for organisation_id, (kind, count) in (await _recipients(session, campaign)).items():
                 queued += await _remind(
-                    session, campaign, deadline_name, deadline, organisation_id, kind, count, now
+                    session,
+                    campaign,
+                    key,
+                    deadline_name,
+                    deadline,
+                    organisation_id,
+                    kind,
+                    count,
+                    now,
                 )
     return queued
+
+
+def reminder_key(deadline_name: str, round_number: int) -> str:
+    """What a reminder is kept once under: the deadline's name, and for the decision
+    deadline of a later round its number (`decision_deadline_2`): the campaign's
+    `decision_deadline` is the current round's, and each round's is reminded once."""
+    if deadline_name == "decision_deadline" and round_number > 1:
+        return f"{deadline_name}_{round_number}"
+    return deadline_name
 
 
 async def _remind(
     session: AsyncSession,
     campaign: Campaign,
+    key: str,
     deadline_name: str,
     deadline: datetime,
     organisation_id: uuid.UUID,
@@ -83,7 +102,7 @@ async def _remind(
     count: int,
     now: datetime,
 ) -> int:
-    if await session.get(ReminderSent, (campaign.id, deadline_name, organisation_id)):
+    if await session.get(ReminderSent, (campaign.id, key, organisation_id)):
         return 0
     users = (
         await session.scalars(
@@ -100,7 +119,7 @@ async def _remind(
             session.add(
                 ReminderSent(
                     campaign_id=campaign.id,
-                    deadline=deadline_name,
+                    deadline=key,
                     organisation_id=organisation_id,
                     sent_at=now,
                 )

@@ -67,11 +67,25 @@ class CampaignUpdate(StrictModel):
     decision_deadline: Moment | None = None
 
 
+class RoundCreate(StrictModel):
+    """A next round for the pupils not placed, with its own decision deadline (a plain date:
+    12:00 Brussels, as the campaign's)."""
+
+    decision_deadline: Moment
+
+
+class RoundRead(ReadModel):
+    number: int = Field(ge=1)
+    decision_deadline: datetime
+    opened_at: datetime
+
+
 class CampaignActions(ReadModel):
     """What each role may still do in the campaign's present phase (placements' transition
     table): a school `create` (a new request, an import), `edit`, `withdraw_request`; a
     service `invite`, `withdraw_invitation`, `decline`, `accept`, `release`; the admin
-    `withdraw_request`. Whether a given request allows one is that request's `actions`."""
+    `withdraw_request`, and after the decision deadline `open_round` (a next round for the
+    pupils not placed). Whether a given request allows one is that request's `actions`."""
 
     school: list[Action]
     service: list[Action]
@@ -84,7 +98,9 @@ class CampaignRead(ReadModel):
     track: Literal["duaal", "stage"]
     opens_at: datetime
     request_deadline: datetime
-    decision_deadline: datetime
+    decision_deadline: datetime = Field(description="The current round's decision deadline")
+    round: int = Field(ge=1, description="The current round: 1, then 2... (`POST .../rounds`)")
+    rounds: list[RoundRead] = Field(description="Every round so far, the first first")
     phase: Literal["before_open", "requests_open", "decisions_open", "closed"]
     next_deadline: datetime | None = Field(
         description="The moment the phase changes next (null once closed)"

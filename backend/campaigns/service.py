@@ -1,22 +1,25 @@
 """Campaigns: one school year of one track with its three moments, set by the admin."""
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy import update as sql_update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend import clock
 from backend.audit import service as audit
 from backend.auth.deps import Actor
-from backend.campaigns.models import Campaign, Track
+from backend.campaigns.models import Campaign, CampaignRound, Track
 from backend.campaigns.phase import Phase, next_deadline, phase_of
 from backend.campaigns.schemas import (
     CampaignActions,
     CampaignCreate,
     CampaignRead,
     CampaignUpdate,
+    RoundRead,
 )
 from backend.clock import BRUSSELS
 from backend.errors import FieldError, NotFound, error
@@ -44,7 +47,9 @@ def to_utc(field: str, value: date | datetime) -> datetime:
     return value.astimezone(UTC)
 
 
-def read(campaign: Campaign) -> CampaignRead:
+def read(campaign: Campaign, rounds: Sequence[CampaignRound]) -> CampaignRead:
+    """The campaign's answer; `rounds`: its rounds (`rounds_of`)."""
+    phase = phase_of(campaign)
     return CampaignRead(
         id=campaign.id,
         school_year=campaign.school_year,
@@ -52,12 +57,35 @@ def read(campaign: Campaign) -> CampaignRead:
         opens_at=campaign.opens_at,
         request_deadline=campaign.request_deadline,
         decision_deadline=campaign.decision_deadline,
-        phase=phase_of(campaign).value,
+        round=campaign.round,
+        rounds=[RoundRead.model_validate(r) for r in rounds],
+        phase=phase.value,
         next_deadline=next_deadline(campaign),
-        actions=CampaignActions.model_validate(campaign_actions(phase_of(campaign))),
+        actions=CampaignActions.model_validate(
+            campaign_actions(phase, purged=campaign.purged_at is not None)
+        ),
         created_at=campaign.created_at,
         updated_at=campaign.updated_at,
     )
+
+
+async def rounds_of(
+    session: AsyncSession, campaign_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[CampaignRound]]:
+    """The rounds of the campaigns, in order, in one statement."""
+    found: dict[uuid.UUID, list[CampaignRound]] = {i: [] for i in campaign_ids}
+    for row in await session.scalars(
+        select(CampaignRound)
+        .where(CampaignRound.campaign_id.in_(campaign_ids))
+        .order_by(CampaignRound.campaign_id, CampaignRound.number)
+    ):
+        found[row.campaign_id].append(row)
+    return found
+
+
+async def answer(session: AsyncSession, campaign: Campaign) -> CampaignRead:
+    """One campaign's answer, its rounds read."""
+    return read(campaign, (await rounds_of(session, [campaign.id]))[campaign.id])
 
 
 def _check_school_year(school_year: str) -> list[dict[str, str]]:
@@ -114,8 +142,10 @@ async def list_(
         .offset(params.offset)
         .limit(params.page_size)
     )
+    campaigns = list(found)
+    rounds = await rounds_of(session, [c.id for c in campaigns])
     return Page(
-        items=[read(c) for c in found],
+        items=[read(c, rounds[c.id]) for c in campaigns],
         total=total or 0,
         page=params.page,
         page_size=params.page_size,
@@ -196,8 +226,18 @@ async def _insert(
     )
     if exists is not None:
         raise DuplicateCampaign(f"{school_year} already has a {track.value} campaign")
-    campaign = Campaign(school_year=school_year, track=track, **moments)
+    campaign = Campaign(school_year=school_year, track=track, round=1, **moments)
     session.add(campaign)
+    await session.flush()
+    session.add(
+        CampaignRound(
+            campaign_id=campaign.id,
+            number=1,
+            decision_deadline=campaign.decision_deadline,
+            opened_at=clock.now(),
+            opened_by_user_id=actor.user.id,
+        )
+    )
     await session.flush()
     details: dict[str, Any] = {k: v.isoformat() for k, v in moments.items()}
     if copied_from is not None:
@@ -235,6 +275,16 @@ async def update(
     if changed:
         campaign.updated_at = clock.now()
         await session.flush()
+        if "decision_deadline" in changed:
+            # The current round's deadline moved: its row of the history follows.
+            await session.execute(
+                sql_update(CampaignRound)
+                .where(
+                    CampaignRound.campaign_id == campaign.id,
+                    CampaignRound.number == campaign.round,
+                )
+                .values(decision_deadline=campaign.decision_deadline)
+            )
         audit.record(
             session,
             "campaign_updated",

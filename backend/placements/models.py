@@ -41,6 +41,7 @@ class InvitationOutcome(enum.StrEnum):
     placed_elsewhere = "placed_elsewhere"  # another service accepted
     request_withdrawn = "request_withdrawn"  # the school withdrew the request
     accepted = "accepted"  # this service accepted
+    round_ended = "round_ended"  # still pending when the admin opened the next round
 
 
 class PlacementRequest(IdMixin, TimestampMixin, Base):
@@ -94,6 +95,9 @@ class PlacementRequest(IdMixin, TimestampMixin, Base):
         ForeignKey("organisation.id"), index=True
     )
     withdrawn_at: Mapped[datetime | None]
+    # The campaign's round the request is in: 1, or the round that opened it again for
+    # every service after it ended without a place (placements/rounds.py).
+    round: Mapped[int] = mapped_column(default=1, server_default="1")
     # Optimistic concurrency: `If-Match` on PATCH must carry the current version.
     version: Mapped[int] = mapped_column(default=1)
 
@@ -172,6 +176,7 @@ EventKind = Literal[
     "released",
     "withdrawn",
     "disclosed",
+    "round_opened",
 ]
 
 

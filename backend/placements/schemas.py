@@ -118,7 +118,8 @@ class RequestCampaign(_Read):
     phase: Phase
     opens_at: datetime
     request_deadline: datetime
-    decision_deadline: datetime
+    decision_deadline: datetime = Field(description="The current round's decision deadline")
+    round: int = Field(ge=1, description="The campaign's current round (1, then 2...)")
     next_deadline: datetime | None = Field(description="None once the campaign is closed")
     actions: CampaignActions
 
@@ -204,6 +205,12 @@ class RequestRead(_Read):
     status: RequestStatus = Field(
         description="Computed by the server: not_placed once the decision deadline passed "
         "without an acceptance"
+    )
+    round: int = Field(
+        ge=1,
+        description="The campaign's round the request is in: 1, or the later round that "
+        "opened it again for every service after it ended not placed. A request accepted or "
+        "withdrawn in an earlier round than the campaign's is final",
     )
     campaign: RequestCampaign
     school: RequestOrganisation
@@ -331,6 +338,8 @@ class HistoryDetails(BaseModel):
     organisation: RequestOrganisation = Hidden("`disclosed`: who was shown the fields")
     count: int = Hidden("`disclosed`: how many times that day (folded into one event)")
     last_at: datetime = Hidden("`disclosed`: the last of them")
+    round: int = Hidden("`round_opened`: the round the request is open in again")
+    decision_deadline: datetime = Hidden("`round_opened`: that round's decision deadline")
 
 
 class HistoryEvent(_Read):

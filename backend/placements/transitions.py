@@ -16,6 +16,9 @@ AlreadyAccepted = error(409, "already_accepted", "Another service already accept
 RequestWithdrawn = error(409, "request_withdrawn", "The school withdrew this request")
 NotInvited = error(409, "not_invited", "Invite the pupil before this step")
 NotAccepted = error(409, "not_accepted", "This service has not accepted the pupil")
+RequestFinal = error(
+    409, "request_final", "The request was settled in an earlier round and can no longer change"
+)
 
 
 class Action(enum.StrEnum):
@@ -27,6 +30,7 @@ class Action(enum.StrEnum):
     decline = "decline"  # service, its own invitation
     accept = "accept"  # service, with a live invitation of its own
     release = "release"  # service, its own acceptance
+    open_round = "open_round"  # admin, of a campaign: a next round for the pupils not placed
 
 
 class Relation(enum.StrEnum):
@@ -49,6 +53,10 @@ class Rule:
     refusals: dict[RequestState, type[DomainError]]
     # Accepting takes one of the service's places in the campaign (a capacity, when set).
     needs_place: bool = False
+    # Allowed on a request of an earlier round than the campaign's (one accepted or
+    # withdrawn before the admin opened the present round): no rule is, such a request is
+    # final; `check` answers `request_final`.
+    in_earlier_round: bool = False
 
 
 WORKING = frozenset({Phase.requests_open, Phase.decisions_open})
@@ -110,6 +118,9 @@ TABLE: dict[Action, Rule] = {
             RequestState.withdrawn: RequestWithdrawn,
         },
     ),
+    # Of a campaign, not of a request (no states): after the decision deadline the admin
+    # opens a next round (placements/rounds.py), which moves the phase back to decisions.
+    Action.open_round: Rule({"admin": Relation.any}, frozenset({Phase.closed}), frozenset(), {}),
 }
 
 _DEADLINE_OF_PHASE = {
@@ -131,13 +142,15 @@ def actions_for(
     state: RequestState,
     *,
     places_left: bool = True,
+    earlier_round: bool = False,
 ) -> tuple[Action, ...]:
     """THE actions a viewer may take on a request now (its `actions`, which the client shows
     as buttons): those whose rule names the viewer's role with a relation it has
     (`relations`; the admin has `any`), in the campaign's phase and the request's state, and
-    for accepting a place left. The writes check the same conditions, so each action listed
-    succeeds and any other is refused. Kept per combination: a list of 200 requests has a
-    handful."""
+    for accepting a place left; on a request of an earlier round (`earlier_round`) only the
+    rules allowed there (`in_earlier_round`: none). The writes check the same conditions, so
+    each action listed succeeds and any other is refused. Kept per combination: a list of 200
+    requests has a handful."""
     return tuple(
         action
         for action, rule in TABLE.items()
@@ -146,12 +159,17 @@ def actions_for(
         and phase in rule.phases
         and state in rule.states
         and (places_left or not rule.needs_place)
+        and (rule.in_earlier_round or not earlier_round)
     )
 
 
-def campaign_actions(phase: Phase) -> dict[str, list[str]]:
+def campaign_actions(phase: Phase, *, purged: bool = False) -> dict[str, list[str]]:
     """What each role may still do in a campaign in `phase` (the campaign's `actions`: which
-    pages offer a new request, an import, an invitation...), from the table's phases."""
+    pages offer a new request, an import, an invitation...), from the table's phases; in a
+    campaign whose pupils were erased (`purged`, admin/retention.py) nothing, not even a
+    next round."""
+    if purged:
+        return {role: [] for role in ROLES}
     return {
         role: [
             action.value
@@ -163,10 +181,17 @@ def campaign_actions(phase: Phase) -> dict[str, list[str]]:
 
 
 def check(
-    action: Action, phase: Phase, state: RequestState | None, campaign: Campaign | None = None
+    action: Action,
+    phase: Phase,
+    state: RequestState | None,
+    campaign: Campaign | None = None,
+    *,
+    request_round: int | None = None,
 ) -> None:
-    """Raises the action's 409 when the phase or the request's state forbids it; the phase
-    is checked first, so every write after a deadline answers `phase_closed`."""
+    """Raises the action's 409 when the phase, the request's state or its round
+    (`request_round` below the campaign's: settled in an earlier round, `request_final`)
+    forbids it; the phase is checked first, so every write after a deadline answers
+    `phase_closed`."""
     rule = TABLE[action]
     if phase not in rule.phases:
         deadline_field = _DEADLINE_OF_PHASE.get(phase, "decision_deadline")
@@ -179,3 +204,13 @@ def check(
         )
     if state is not None and state not in rule.states:
         raise rule.refusals.get(state, DomainError)()
+    if (
+        request_round is not None
+        and campaign is not None
+        and request_round < campaign.round
+        and not rule.in_earlier_round
+    ):
+        raise RequestFinal(
+            f"Settled in round {request_round}; the campaign is in round {campaign.round}",
+            round=request_round,
+        )

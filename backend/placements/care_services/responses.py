@@ -35,7 +35,13 @@ from backend.placements.transitions import TABLE, Action, NotAccepted, NotInvite
 
 
 def _check(action: Action, request: PlacementRequest) -> None:
-    check(action, phase_of(request.campaign), request.state, request.campaign)
+    check(
+        action,
+        phase_of(request.campaign),
+        request.state,
+        request.campaign,
+        request_round=request.round,
+    )
 
 
 async def _claim(

@@ -25,6 +25,7 @@ from backend.placements.transitions import (
     AlreadyAccepted,
     NotAccepted,
     NotInvited,
+    RequestFinal,
     RequestWithdrawn,
 )
 
@@ -156,7 +157,7 @@ async def accept(
     "/{request_id}/acceptance/release",
     response_model=RequestRead,
     summary="Release this service's acceptance",
-    responses=problems(*ACTION_PROBLEMS, NotAccepted),
+    responses=problems(*ACTION_PROBLEMS, NotAccepted, RequestFinal),
 )
 async def release(
     request_id: uuid.UUID,

@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend import clock, crypto
 from backend.auth.deps import Actor
+from backend.campaigns.models import Campaign
 from backend.errors import DomainError, error
 from backend.placements import live
 from backend.placements.files import words
@@ -536,7 +537,7 @@ async def _write(session: AsyncSession, actor: Actor, track: str, checked: Check
     by_row = {r["row"]: r for r in checked.results}
     if checked.creates:
         request_rows, event_rows = _insert_rows(
-            actor, campaign.id, [values for _, values in checked.creates], now
+            actor, campaign, [values for _, values in checked.creates], now
         )
         # One executemany per table: 200 rows are two statements, not 400.
         await school_requests.insert_unique(session, insert(PlacementRequest), request_rows)
@@ -571,9 +572,10 @@ def _event(
 
 
 def _insert_rows(
-    actor: Actor, campaign_id: uuid.UUID, storable: list[dict[str, Any]], now: datetime
+    actor: Actor, campaign: Campaign, storable: list[dict[str, Any]], now: datetime
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The rows of placement_request (national numbers encrypted) and of their history."""
+    """The rows of placement_request (national numbers encrypted) and of their history; a
+    new request is in the campaign's current round."""
     request_rows, event_rows = [], []
     for values in storable:
         request_id = uuid.uuid4()
@@ -581,7 +583,8 @@ def _insert_rows(
         request_rows.append(
             {
                 "id": request_id,
-                "campaign_id": campaign_id,
+                "campaign_id": campaign.id,
+                "round": campaign.round,
                 "school_id": actor.organisation_id,
                 "national_number_encrypted": crypto.encrypt(number),
                 "national_number_hash": crypto.blind_index(number),

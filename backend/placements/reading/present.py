@@ -41,8 +41,9 @@ def present_campaign(campaign: CampaignView) -> dict[str, Any]:
         "opens_at": _iso(campaign.opens_at),
         "request_deadline": _iso(campaign.request_deadline),
         "decision_deadline": _iso(campaign.decision_deadline),
+        "round": campaign.round,
         "next_deadline": _iso(next_deadline(campaign)),
-        "actions": campaign_actions(phase),
+        "actions": campaign_actions(phase, purged=campaign.purged_at is not None),
     }
 
 
@@ -120,6 +121,7 @@ def _actions(
         phase,
         view.state,
         places_left=view.campaign.id not in full_campaigns,
+        earlier_round=view.round < view.campaign.round,
     )
     return [action.value for action in found]
 
@@ -145,6 +147,7 @@ def _common(view: RequestView, campaign: dict[str, Any]) -> dict[str, Any]:
         "id": str(view.id),
         "track": view.campaign.track.value,
         "status": view.status.value,
+        "round": view.round,
         "campaign": campaign,
         "school": {"id": str(view.school.id), "name": view.school.name},
         "first_name": view.first_name,

@@ -63,7 +63,9 @@ class CampaignView:
     track: Track
     opens_at: datetime
     request_deadline: datetime
-    decision_deadline: datetime
+    decision_deadline: datetime  # the current round's
+    round: int
+    purged_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +134,7 @@ class RequestView:
     days: list[str]
     form: str | None
     withdrawn_at: datetime | None
+    round: int
     created_at: datetime
     updated_at: datetime
     version: int
@@ -152,9 +155,12 @@ _OWN = (
     *("id", "state", "first_name", "last_name", "national_number_encrypted", "street", "postcode"),
     *("city", "province", "latitude", "longitude", "phone", "email", "transport_modes"),
     *("remarks", "start_date", "end_date", "hours_per_week", "days", "form", "withdrawn_at"),
-    *("created_at", "updated_at", "version"),
+    *("round", "created_at", "updated_at", "version"),
 )
-_CAMPAIGN = ("school_year", "track", "opens_at", "request_deadline", "decision_deadline")
+_CAMPAIGN = (
+    *("school_year", "track", "opens_at", "request_deadline", "decision_deadline", "round"),
+    "purged_at",
+)
 _SUPERVISOR = ("first_name", "last_name", "phone", "email")
 _INVITATION = (
     *("service_id", "invited_at", "outcome", "ended_at"),

@@ -178,6 +178,9 @@ async def create(session: AsyncSession, actor: Actor, body: RequestCreate) -> Pl
     await ensure_unique(session, campaign.id, actor.organisation_id, values["national_number"])
     request = PlacementRequest(
         campaign_id=campaign.id,
+        # In the campaign's current round (a later one only if the admin moved the request
+        # deadline back after opening it): never final at birth.
+        round=campaign.round,
         school_id=actor.organisation_id,
         state=RequestState.open,
         version=1,
@@ -285,7 +288,13 @@ async def _changed_columns(
 
 
 def _check(action: Action, request: PlacementRequest) -> None:
-    check(action, phase_of(request.campaign), request.state, request.campaign)
+    check(
+        action,
+        phase_of(request.campaign),
+        request.state,
+        request.campaign,
+        request_round=request.round,
+    )
 
 
 async def _write_if_current(

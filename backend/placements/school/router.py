@@ -20,7 +20,7 @@ from backend.placements.router import with_etag
 from backend.placements.schemas import RequestCreate, RequestRead, RequestUpdate
 from backend.placements.school import requests as school_requests
 from backend.placements.school.requests import DuplicateRequest, NoOpenCampaign
-from backend.placements.transitions import RequestLocked, RequestWithdrawn
+from backend.placements.transitions import RequestFinal, RequestLocked, RequestWithdrawn
 
 router = APIRouter(prefix="/placement-requests", tags=["placement requests"])
 
@@ -47,6 +47,7 @@ async def create_request(body: RequestCreate, actor: SchoolActor, db: SessionDep
         PhaseClosed,
         RequestLocked,
         RequestWithdrawn,
+        RequestFinal,
         DuplicateRequest,
         PreconditionFailed,
         PreconditionRequired,
@@ -67,7 +68,9 @@ async def update_request(
     "/{request_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Withdraw a request that is not accepted",
-    responses=problems(NotFound, PhaseClosed, RequestLocked, RequestWithdrawn, PreconditionFailed),
+    responses=problems(
+        NotFound, PhaseClosed, RequestLocked, RequestWithdrawn, RequestFinal, PreconditionFailed
+    ),
 )
 async def withdraw_request(
     request_id: uuid.UUID,

@@ -94,3 +94,16 @@ export function OutcomeNotes({ request }) {
   if (!lines.length) return null;
   return html`<ul class="plain status-notes">${lines.map((l) => html`<li>${l.text}</li>`)}</ul>`;
 }
+
+/** A round's name as people say it: "Tweede ronde", "Derde ronde", "Ronde 4"; `lower` for
+ * inside a sentence ("in de tweede ronde"). The number is the server's (`round`). */
+export function roundName(n, { lower = false } = {}) {
+  const name = n === 2 || n === 3 ? t(`round.${n}`) : t('round.n', { n });
+  return lower ? name.toLowerCase() : name;
+}
+
+/** A request's round, from the second on: a tag beside its status (nothing in round 1). */
+export function RoundTag({ round }) {
+  if (!round || round < 2) return null;
+  return html` <span class="round-tag" data-round=${round} title=${t('round.tag_label', { n: round })}>${roundName(round)}</span>`;
+}

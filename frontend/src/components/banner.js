@@ -6,6 +6,7 @@ import { html } from '../html.js';
 import { t } from '../i18n/index.js';
 import { nextDeadline, phaseOf } from '../lib/campaign.js';
 import { formatDate, formatDateTime, splitDuration } from '../lib/format.js';
+import { roundName } from './badge.js';
 import { useLoad } from './load.js';
 import { TRACKS, useTrack } from './track.js';
 
@@ -28,12 +29,15 @@ export function DeadlineBanner({ campaign, role = 'school' }) {
   const phase = phaseOf(campaign);
   const next = nextDeadline(campaign);
   const left = next ? splitDuration(Date.parse(next.at) - now.getTime()) : null;
-  const words = { at: formatDateTime(next?.at), decision: formatDateTime(campaign.decision_deadline) };
+  // A later round (the server's `round`) is named, and its deadline is the round's.
+  const round = campaign.round > 1 ? roundName(campaign.round) : null;
+  const words = { at: formatDateTime(next?.at), decision: formatDateTime(campaign.decision_deadline), round };
+  const sentence = round && phase === 'decisions_open' ? `banner.${role}.round` : `banner.${role}.${phase}`;
   return html`
-    <section class=${`banner banner-${phase}`} aria-label=${t('campaign.banner')} data-phase=${phase}>
-      <p class="banner-phase"><strong>${t(`track.${campaign.track}`)} ${campaign.school_year}</strong> · ${t(`phase.${phase}`)}</p>
+    <section class=${`banner banner-${phase}`} aria-label=${t('campaign.banner')} data-phase=${phase} data-round=${campaign.round}>
+      <p class="banner-phase"><strong>${t(`track.${campaign.track}`)} ${campaign.school_year}</strong> · ${t(`phase.${phase}`)}${round && html` · <strong class="banner-round">${round}</strong>`}</p>
       <p class="banner-deadline">
-        ${t(`banner.${role}.${phase}`, words)}
+        ${t(sentence, words)}
         ${next && html`<span class="countdown"> (${t('countdown', left)})</span>`}
       </p>
     </section>`;

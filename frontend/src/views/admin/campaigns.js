@@ -2,13 +2,14 @@
 import { useState } from 'preact/hooks';
 import { ApiError, get, patch, post } from '../../api.js';
 import { Alert } from '../../components/alert.js';
+import { roundName } from '../../components/badge.js';
 import { errorText, SelectField, TextField } from '../../components/field.js';
 import { ErrorSummary, SubmitButton, useForm } from '../../components/form.js';
 import { useLoad } from '../../components/load.js';
 import { Loading, Page } from '../../components/page.js';
 import { html } from '../../html.js';
 import { t } from '../../i18n/index.js';
-import { items, phaseOf } from '../../lib/campaign.js';
+import { campaignAllows, items, phaseOf } from '../../lib/campaign.js';
 import { formatDateTime } from '../../lib/format.js';
 import { Retention } from './retention.js';
 
@@ -89,9 +90,56 @@ function CampaignForm({ campaign, onDone, onCancel }) {
     </form>`;
 }
 
+/** "Tweede ronde openen": the button of a campaign's next round (`n`). */
+function openRoundLabel(n) {
+  return n === 2 || n === 3 ? t(`campaigns.open_round.${n}`) : t('campaigns.open_round.n', { n });
+}
+
+/** The next round of a campaign past its decision deadline (offered when the server lists
+ * `open_round` in the campaign's admin actions): its own decision deadline, in Brussels time. */
+function RoundForm({ campaign, onDone, onCancel }) {
+  const form = useForm({ decision_deadline: '' }, { ids: { decision_deadline: 'round_deadline' } });
+  const next = campaign.round + 1;
+  const names = { round: roundName(next), lower: roundName(next, { lower: true }) };
+  async function onSubmit(event) {
+    event.preventDefault();
+    if (!form.values.decision_deadline) {
+      await form.submit(() =>
+        Promise.reject(
+          new ApiError({ status: 422, code: 'validation_error', fields: { decision_deadline: { code: 'required' } } }),
+        ),
+      );
+      return;
+    }
+    await form.submit(async (v) => {
+      const opened = await post(`/campaigns/${campaign.id}/rounds`, {
+        decision_deadline: brusselsToIso(v.decision_deadline),
+      });
+      onDone(opened);
+    });
+  }
+  const year = `${campaign.school_year} · ${t(`track.${campaign.track}`)}`;
+  return html`
+    <form ref=${form.ref} class="card" onSubmit=${onSubmit} novalidate aria-labelledby="round-form-title">
+      <h2 id="round-form-title">${openRoundLabel(next)} · ${year}</h2>
+      <${ErrorSummary} form=${form} />
+      <p class="hint">${t('campaigns.round_hint')}</p>
+      <div class="form-grid">
+        <${TextField} id="round_deadline" type="datetime-local" label=${t('campaigns.round_deadline', names)} required
+          value=${form.values.decision_deadline} onInput=${form.set('decision_deadline')} error=${form.serverErrors.decision_deadline} />
+      </div>
+      <p class="hint">${t('campaigns.brussels')}</p>
+      <div class="actions">
+        <${SubmitButton} form=${form} class="primary">${t('campaigns.round_submit')}</${SubmitButton}>
+        <button type="button" onClick=${onCancel}>${t('common.cancel')}</button>
+      </div>
+    </form>`;
+}
+
 export function Campaigns() {
   const list = useLoad(() => get('/campaigns'), []);
   const [editing, setEditing] = useState(null);
+  const [opening, setOpening] = useState(null);
   const [message, setMessage] = useState(null);
   const [error, setError] = useState(null);
   const rows = items(list.data);
@@ -127,6 +175,20 @@ export function Campaigns() {
         }} />`
       }
       ${
+        opening !== null &&
+        html`<${RoundForm} key=${opening.id} campaign=${opening} onCancel=${() => setOpening(null)}
+        onDone=${(opened) => {
+          setOpening(null);
+          setMessage(
+            t('campaigns.round_opened', {
+              round: roundName(opened.round),
+              year: `${opened.school_year} · ${t(`track.${opened.track}`)}`,
+            }),
+          );
+          list.reload();
+        }} />`
+      }
+      ${
         list.loading && !list.data
           ? html`<${Loading} />`
           : rows.length === 0
@@ -144,10 +206,19 @@ export function Campaigns() {
                 <tr key=${c.id}>
                   <td class="card-title">${c.school_year}</td><td data-label=${t('track.switch')}>${t(`track.${c.track}`)}</td>
                   ${MOMENTS.map((m) => html`<td class="hide-narrow" data-label=${t(`campaigns.${m}`)}>${formatDateTime(c[m])}</td>`)}
-                  <td data-label=${t('field.status')}>${t(`phase.${phaseOf(c)}`)}</td>
+                  <td data-label=${t('field.status')}>${t(`phase.${phaseOf(c)}`)}${c.round > 1 && html` · <span class="campaign-round">${roundName(c.round)}</span>`}</td>
                   <td class="row-actions">
+                    ${
+                      campaignAllows(c, 'admin', 'open_round') &&
+                      html`<button type="button" class="small primary" onClick=${() => {
+                        setMessage(null);
+                        setEditing(null);
+                        setOpening(c);
+                      }}>${openRoundLabel(c.round + 1)}</button>${' '}`
+                    }
                     <button type="button" class="small" onClick=${() => {
                       setMessage(null);
+                      setOpening(null);
                       setEditing(c);
                     }}
                       aria-label=${t('campaigns.move_named', { year: `${c.school_year} · ${t(`track.${c.track}`)}` })}>${t('campaigns.move_deadlines')}</button>

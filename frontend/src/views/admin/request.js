@@ -4,7 +4,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { get, post, saveBlob } from '../../api.js';
 import { Alert } from '../../components/alert.js';
-import { StatusBadge } from '../../components/badge.js';
+import { RoundTag, StatusBadge } from '../../components/badge.js';
 import { ReasonDialog } from '../../components/dialog.js';
 import { errorText, SelectField, TextField } from '../../components/field.js';
 import { Result, useResult } from '../../components/focus.js';
@@ -75,7 +75,7 @@ export function AdminRequests({ search }) {
                 <td class="card-title"><a href=${`/admin/requests/${r.id}`}>${r.last_name} ${r.first_name}</a></td>
                 <td data-label=${t('service.school')}>${r.school?.name ?? ''}</td>
                 <td data-label=${t('field.city')}>${r.postcode} ${r.city}</td>
-                <td data-label=${t('field.status')}><${StatusBadge} request=${r} /></td>
+                <td data-label=${t('field.status')}><${StatusBadge} request=${r} /><${RoundTag} round=${r.round} /></td>
               </tr>`,
             )}</tbody>
           </table>

@@ -3,6 +3,7 @@
 import { useState } from 'preact/hooks';
 import { api, get, saveBlob } from '../../api.js';
 import { Alert } from '../../components/alert.js';
+import { roundName } from '../../components/badge.js';
 import { errorText } from '../../components/field.js';
 import { useLoad } from '../../components/load.js';
 import { html } from '../../html.js';
@@ -39,6 +40,13 @@ function EventLine({ event: e }) {
   const reason = e.details?.reason ? ` · ${t('history.reason', { reason: e.details.reason })}` : '';
   if (e.kind === 'disclosed') {
     return html`<li class="disclosure"><time datetime=${e.at}>${formatDateTime(e.at)}</time> · ${disclosureText(e)}${reason}</li>`;
+  }
+  if (e.kind === 'round_opened' && e.details?.round) {
+    const words = t('history.round_opened', {
+      lower: roundName(e.details.round, { lower: true }),
+      at: formatDateTime(e.details.decision_deadline),
+    });
+    return html`<li class="round-opened"><time datetime=${e.at}>${formatDateTime(e.at)}</time> · ${words}</li>`;
   }
   const who = e.actor?.organisation_name ? ` · ${e.actor.organisation_name}` : '';
   return html`<li><time datetime=${e.at}>${formatDateTime(e.at)}</time> · ${eventText(e.kind)}${who}${reason}</li>`;

@@ -4,7 +4,7 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { download, get, getAll, query } from '../../api.js';
 import { Alert } from '../../components/alert.js';
 import { useChangeAnnouncer } from '../../components/announce.js';
-import { OutcomeNotes, StatusBadge, statusWords } from '../../components/badge.js';
+import { OutcomeNotes, RoundTag, StatusBadge, statusWords } from '../../components/badge.js';
 import { errorText, SelectField, TextField } from '../../components/field.js';
 import { afterPress } from '../../components/form.js';
 import { FilterPanel, ListCount, SortHeader } from '../../components/list.js';
@@ -47,7 +47,7 @@ function RequestRow({ request: r }) {
       <td data-label=${label.city}>${r.postcode} ${r.city}</td>
       <td data-label=${label.supervisor}>${supervisor}</td>
       <td data-label=${label.period}>${r.start_date ? `${formatDate(r.start_date)} – ${formatDate(r.end_date)}` : ''}</td>
-      <td data-label=${label.status}><${StatusBadge} request=${r} detailed /><${OutcomeNotes} request=${r} /></td>
+      <td data-label=${label.status}><${StatusBadge} request=${r} detailed /><${RoundTag} round=${r.round} /><${OutcomeNotes} request=${r} /></td>
     </tr>`;
 }
 

@@ -4,7 +4,7 @@ import { useState } from 'preact/hooks';
 import { api, get, post } from '../../api.js';
 import { AgreementDownload } from '../../components/agreement.js';
 import { Alert } from '../../components/alert.js';
-import { OutcomeNotes, StatusBadge } from '../../components/badge.js';
+import { OutcomeNotes, RoundTag, StatusBadge } from '../../components/badge.js';
 import { Dialog } from '../../components/dialog.js';
 import { ChoiceGroup, fieldError, SelectField, TextArea, TextField } from '../../components/field.js';
 import { afterPress, ErrorSummary, SubmitButton, useForm } from '../../components/form.js';
@@ -302,7 +302,7 @@ export function EditRequest({ params }) {
   return html`
     <${Page} title=${locked ? name : t('request.edit_named', { name })}>
       <p>${t('request.track')}: ${t(`track.${track}`)}</p>
-      <div class="status-line"><${StatusBadge} request=${r} detailed /><${OutcomeNotes} request=${r} /></div>
+      <div class="status-line"><${StatusBadge} request=${r} detailed /><${RoundTag} round=${r.round} /><${OutcomeNotes} request=${r} /></div>
       ${
         locked
           ? html`

@@ -4,7 +4,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { download, get } from '../../api.js';
 import { Alert } from '../../components/alert.js';
 import { useChangeAnnouncer } from '../../components/announce.js';
-import { Tag } from '../../components/badge.js';
+import { RoundTag, Tag } from '../../components/badge.js';
 import { ChoiceGroup, errorText, SelectField, TextField } from '../../components/field.js';
 import { Result, useResult } from '../../components/focus.js';
 import { FilterPanel, ListCount, SortHeader } from '../../components/list.js';
@@ -104,6 +104,8 @@ function serviceStatus(request, user) {
   if (request.acceptance && request.acceptance.service?.id === user.organisation?.id)
     return { kind: 'accepted', words: t('status.accepted'), byYou: true };
   if (mine?.outcome === 'pending') return { kind: 'invited', words: t('status.invited'), byYou: true };
+  // Its invitation of an earlier round ended with that round: the pupil is open to it again.
+  if (mine?.outcome === 'round_ended') return { kind: 'open', words: t('outcome.round_ended') };
   if (mine) return { kind: 'withdrawn', words: t(`outcome.${mine.outcome}`) };
   return { kind: 'open', words: t('service.not_invited') };
 }
@@ -182,7 +184,7 @@ function RequestTable({ rows, user, showDistance = true, caption, sort, onSort, 
               <td data-label=${label.school}>${r.school?.name ?? ''}</td>
               <td data-label=${label.period}>${r.start_date ? `${formatDate(r.start_date)} – ${formatDate(r.end_date)}` : ''}</td>
               <td data-label=${label.transport}>${(r.transport_modes || []).map((m) => t(`transport.${m}`)).join(', ')}</td>
-              <td data-label=${label.status}><${ServiceStatus} request=${r} user=${user} /></td>
+              <td data-label=${label.status}><${ServiceStatus} request=${r} user=${user} /><${RoundTag} round=${r.round} /></td>
               <td class="row-actions" data-label=${label.actions}><${ServiceActions} request=${r} name=${`${r.first_name} ${r.last_name}`}
                 onDone=${onChanged} onError=${onError} /></td>
             </tr>`,

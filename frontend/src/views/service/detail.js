@@ -4,6 +4,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { get, post } from '../../api.js';
 import { AgreementDownload } from '../../components/agreement.js';
 import { Alert } from '../../components/alert.js';
+import { RoundTag } from '../../components/badge.js';
 import { Dialog, ReasonDialog } from '../../components/dialog.js';
 import { fieldError, TextArea, TextField } from '../../components/field.js';
 import { Result, useResult } from '../../components/focus.js';
@@ -117,7 +118,7 @@ export function Detail({ params, user }) {
   const s = r.supervisor;
   return html`
     <${Page} title=${`${r.first_name} ${r.last_name}`}>
-      <p><${ServiceStatus} request=${r} user=${user} /> ${km != null && html` · ${t('service.distance_km', { km: Math.round(km) })}`}</p>
+      <p><${ServiceStatus} request=${r} user=${user} /><${RoundTag} round=${r.round} /> ${km != null && html` · ${t('service.distance_km', { km: Math.round(km) })}`}</p>
       <${Result} result=${result}>
         <${Alert}>${error}</${Alert}>
         <${Alert} kind="success">${message}</${Alert}>
