@@ -5,7 +5,7 @@ For each size (10,000, 100,000 and 1,000,000 requests by default), on PostgreSQL
 1. drops and creates the database `<--database>_<size>` (`stagematch_scale_<size>`),
    migrates it and seeds it (`python -m bench.seed OUT N`: one campaign per track, 500
    schools per 10,000 requests, the same 150 services; COPY in chunks) at the revision
-   before 0013, then migrates to head (the lists' indexes built concurrently on the
+   before 0014, then migrates to head (the lists' indexes built concurrently on the
    full table, timed), then ANALYZE;
 2. starts one API per size and measures each list variant with one client signed in,
    sequential requests, the sizes taking turns: the median of `--samples` after 3 unmeasured;
@@ -45,7 +45,7 @@ SEARCH_WORD = "brugge"
 DEEP_PAGE = 20
 # A pupil's name (1 match at 10,000 requests, 111 at 1,000,000: Leerling4711, 47110...).
 PUPIL = "leerling4711"
-SCALE_REVISION = "0013"
+SCALE_REVISION = "0014"
 LIST = "/api/v1/placement-requests"
 # One API per size while the growth table is measured (the scenarios' ports follow bench/run).
 GROWTH_PORT = 8721
@@ -108,7 +108,7 @@ async def interleaved(targets: list[tuple[str, str]], path: str, samples: int) -
 
 
 def before_scale_indexes() -> str:
-    """The revision before the one that builds the lists' indexes (0013)."""
+    """The revision before the one that builds the lists' indexes (0014)."""
     from alembic.script import ScriptDirectory
 
     from backend.db import alembic_config
@@ -344,7 +344,7 @@ def render(report: dict) -> str:
         "services, 20 % of the requests invited; a fresh database per size, seeded with COPY "
         "("
         + ", ".join(f"{size['requests']:,}: {size['seed_seconds']} s" for size in sizes)
-        + "), then migrated to head: the lists' indexes (migration 0013, CREATE "
+        + "), then migrated to head: the lists' indexes (migration 0014, CREATE "
         "INDEX CONCURRENTLY) built on the full table ("
         + ", ".join(f"{size['requests']:,}: {size['index_migration_seconds']} s" for size in sizes)
         + "), then ANALYZE.",

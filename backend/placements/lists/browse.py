@@ -153,7 +153,7 @@ def search_text() -> ColumnElement[str]:
     """The text `q`'s words are looked for in: the names, the city and the postcode, lower
     case, joined by spaces. A word holds no space, so it is found in this text exactly when it
     is found in one of them. On PostgreSQL a trigram index holds this very expression
-    (migration 0013: the planner matches it only as written there)."""
+    (migration 0014: the planner matches it only as written there)."""
     space = literal_column("' '", String)
     request = PlacementRequest
     return func.lower(

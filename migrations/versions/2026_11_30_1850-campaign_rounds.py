@@ -1,8 +1,8 @@
 """campaign rounds: the campaign's current round, every round's decision deadline as
 history (round 1 for every existing campaign), and the round of each placement request
 
-Revision ID: 0011_round
-Revises: 0010
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-11-30 17:00:00
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 import backend.db
 
-revision: str = "0011_round"
-down_revision: str | None = "0010"
+revision: str = "0013"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
