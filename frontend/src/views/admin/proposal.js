@@ -33,7 +33,7 @@ function Pupils({ rows }) {
             return html`
               <tr key=${pupil.id} data-id=${pupil.id}>
                 <td class="card-title"><a href=${`/admin/requests/${pupil.id}`}>${pupil.last_name} ${pupil.first_name}</a>
-                  <span class="hint">${pupil.postcode} ${pupil.city}</span></td>
+                  <div class="hint">${pupil.postcode} ${pupil.city}</div></td>
                 <td data-label=${label.school}>${pupil.school.name}</td>
                 <td data-label=${label.service}>${item.service ? item.service.name : html`<em>${t('proposal.none')}</em>`}</td>
                 <td data-label=${label.fit}>${

@@ -165,8 +165,8 @@ function RequestTable({ rows, user, showDistance = true, caption, sort, onSort, 
         <thead><tr>
           <${SortHeader} label=${t('field.name')} by=${by('name')} sort=${sort} onSort=${onSort} />
           <${SortHeader} label=${label.city} />
-          ${showDistance && html`<${SortHeader} label=${label.fit} by=${by('fit')} sort=${sort} onSort=${onSort} direction="descending" />`}
           ${showDistance && html`<${SortHeader} label=${label.distance} by=${by('distance')} sort=${sort} onSort=${onSort} />`}
+          ${showDistance && html`<${SortHeader} label=${label.fit} by=${by('fit')} sort=${sort} onSort=${onSort} direction="descending" />`}
           <${SortHeader} label=${label.school} />
           <${SortHeader} label=${label.period} by=${by('start_date')} sort=${sort} onSort=${onSort} />
           <${SortHeader} label=${label.transport} />
@@ -179,8 +179,8 @@ function RequestTable({ rows, user, showDistance = true, caption, sort, onSort, 
             <tr key=${r.id} data-id=${r.id}>
               <td class="card-title"><a href=${`/service/requests/${r.id}`}>${r.first_name} ${r.last_name}</a></td>
               <td data-label=${label.city}>${r.postcode} ${r.city}</td>
-              ${showDistance && html`<td data-label=${label.fit}><${Fit} fit=${r.fit} /></td>`}
               ${showDistance && html`<td data-label=${label.distance}>${r.distance_km == null ? '–' : t('service.km', { km: Math.round(r.distance_km) })}</td>`}
+              ${showDistance && html`<td data-label=${label.fit}><${Fit} fit=${r.fit} /></td>`}
               <td data-label=${label.school}>${r.school?.name ?? ''}</td>
               <td data-label=${label.period}>${r.start_date ? `${formatDate(r.start_date)} – ${formatDate(r.end_date)}` : ''}</td>
               <td data-label=${label.transport}>${(r.transport_modes || []).map((m) => t(`transport.${m}`)).join(', ')}</td>
