@@ -87,6 +87,7 @@ export function Overview({ search }) {
   );
 
   const rows = items(list.data);
+  const total = list.data?.total ?? rows.length;
   const setFilter = (name) => (value) => setFilters({ [name]: value });
   const sortBy = (sort) => setFilters({ sort });
   const active = ['status', 'supervisor_id', 'q'].filter((name) => filters[name]).length;
