@@ -15,7 +15,7 @@ ids and their order; tests/test_bench.py compares whole items on a small databas
 import math
 import os
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import orjson
@@ -34,7 +34,7 @@ EARTH_RADIUS_KM = 6371.0088
 
 _CAMPAIGN = """json_build_object('id', c.id, 'school_year', c.school_year, 'track', c.track,
     'opens_at', c.opens_at, 'request_deadline', c.request_deadline,
-    'decision_deadline', c.decision_deadline)"""
+    'decision_deadline', c.decision_deadline, 'round', c.round)"""
 _SUPERVISOR = """json_build_object('id', s.id, 'first_name', s.first_name,
     'last_name', s.last_name, 'phone', s.phone, 'email', s.email)"""
 
@@ -65,11 +65,13 @@ WITH page AS (
 )
 SELECT r.id, r.first_name, r.last_name, r.postcode, r.city, r.province, r.transport_modes,
     r.remarks, r.start_date, r.end_date, r.hours_per_week, r.days, r.form, r.state,
-    r.school_id, r.created_at, r.updated_at, r.version, page.distance, page.total,
+    r.school_id, r.round, r.created_at, r.updated_at, r.version, page.distance, page.total,
     o.name AS school_name, {_CAMPAIGN} AS campaign, {_SUPERVISOR} AS supervisor,
     (SELECT coalesce(json_agg(json_build_object('service_id', i.service_id,
             'service_name', so.name, 'invited_at', i.invited_at, 'outcome', i.outcome,
-            'ended_at', i.ended_at) ORDER BY i.invited_at), '[]')
+            'ended_at', i.ended_at, 'interview_starts_at', i.interview_starts_at,
+            'interview_duration_minutes', i.interview_duration_minutes,
+            'interview_place', i.interview_place) ORDER BY i.invited_at), '[]')
        FROM invitation i JOIN organisation so ON so.id = i.service_id
       WHERE i.request_id = r.id AND i.service_id = $1) AS invitations
 FROM page
@@ -84,12 +86,14 @@ ORDER BY page.created_at DESC, page.id
 OVERVIEW = f"""
 SELECT r.id, r.first_name, r.last_name, r.postcode, r.city, r.province, r.transport_modes,
     r.remarks, r.start_date, r.end_date, r.hours_per_week, r.days, r.form, r.state,
-    r.school_id, r.created_at, r.updated_at, r.version, r.street,
+    r.school_id, r.round, r.created_at, r.updated_at, r.version, r.street,
     r.national_number_encrypted, r.phone, r.email,
     o.name AS school_name, {_CAMPAIGN} AS campaign, {_SUPERVISOR} AS supervisor,
     (SELECT coalesce(json_agg(json_build_object('service_id', i.service_id,
             'service_name', so.name, 'invited_at', i.invited_at, 'outcome', i.outcome,
-            'ended_at', i.ended_at) ORDER BY i.invited_at), '[]')
+            'ended_at', i.ended_at, 'interview_starts_at', i.interview_starts_at,
+            'interview_duration_minutes', i.interview_duration_minutes,
+            'interview_place', i.interview_place) ORDER BY i.invited_at), '[]')
        FROM invitation i JOIN organisation so ON so.id = i.service_id
       WHERE i.request_id = r.id) AS invitations,
     (SELECT json_build_object('service_id', a.service_id, 'service_name', ao.name,
@@ -173,6 +177,7 @@ def _campaign(raw: dict, now: datetime) -> dict:
         "opens_at": _time(raw["opens_at"]),
         "request_deadline": _time(raw["request_deadline"]),
         "decision_deadline": _time(raw["decision_deadline"]),
+        "round": raw["round"],
         "next_deadline": following.astimezone(UTC).isoformat() if following else None,
         "actions": CAMPAIGN_ACTIONS[phase],
     }
@@ -198,6 +203,20 @@ def _invitation(raw: dict) -> dict:
         "invited_at": _time(raw["invited_at"]),
         "outcome": raw["outcome"],
         "ended_at": _time(raw["ended_at"]),
+        "interview": _interview(raw),
+    }
+
+
+def _interview(raw: dict) -> dict | None:
+    if raw["interview_starts_at"] is None or raw["interview_place"] is None:
+        return None
+    starts = datetime.fromisoformat(raw["interview_starts_at"]).astimezone(UTC)
+    minutes = raw["interview_duration_minutes"] or 60
+    return {
+        "starts_at": starts.isoformat(),
+        "ends_at": (starts + timedelta(minutes=minutes)).isoformat(),
+        "duration_minutes": minutes,
+        "place": raw["interview_place"],
     }
 
 
@@ -214,6 +233,7 @@ def _item(row, now: datetime, campaigns: dict) -> dict:
         "id": row["id"],
         "track": campaign["track"],
         "status": status,
+        "round": row["round"],
         "campaign": campaign,
         "school": {"id": row["school_id"], "name": row["school_name"]},
         "first_name": row["first_name"],
