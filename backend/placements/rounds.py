@@ -84,6 +84,31 @@ async def open_round(
         raise FieldError.at(
             "decision_deadline", "not_in_future", "The round's decision deadline must be ahead"
         )
+    number = await _claim(session, actor, campaign, new_deadline, now)
+    pupils = await _reopen(session, actor, campaign.id, number, new_deadline, now)
+    audit.record(
+        session,
+        "round_opened",
+        actor=actor,
+        object_type="campaign",
+        object_id=campaign.id,
+        round=number,
+        decision_deadline=new_deadline.isoformat(),
+        requests=len(pupils),
+    )
+    await session.flush()
+    await session.refresh(campaign)
+    if pupils:
+        await _mail_schools(session, campaign, pupils)
+        await _mail_services(session, campaign, pupils)
+    return campaign
+
+
+async def _claim(
+    session: AsyncSession, actor: Actor, campaign: Campaign, deadline: datetime, now: datetime
+) -> int:
+    """Moves the campaign to its next round (step 1): a conditional UPDATE that only the first
+    of two admins opening at once wins, and the round's row. Returns the round's number."""
     seen, number = campaign.round, campaign.round + 1
     claimed = await session.execute(
         update(Campaign)
@@ -92,7 +117,7 @@ async def open_round(
             Campaign.round == seen,
             Campaign.decision_deadline <= now,
         )
-        .values(round=number, decision_deadline=new_deadline, updated_at=now)
+        .values(round=number, decision_deadline=deadline, updated_at=now)
         .execution_options(synchronize_session=False)
     )
     if rowcount(claimed) != 1:
@@ -101,14 +126,27 @@ async def open_round(
         CampaignRound(
             campaign_id=campaign.id,
             number=number,
-            decision_deadline=new_deadline,
+            decision_deadline=deadline,
             opened_at=now,
             opened_by_user_id=actor.user.id,
         )
     )
+    return number
 
+
+async def _reopen(
+    session: AsyncSession,
+    actor: Actor,
+    campaign_id: uuid.UUID,
+    number: int,
+    deadline: datetime,
+    now: datetime,
+) -> Sequence[Any]:
+    """Steps 2 to 4 in bulk: the pending invitations of the requests without a place end as
+    `round_ended`, the requests are open in round `number`, each gets its history event.
+    Returns those pupils (id, school, names, postcode), for the mails."""
     in_round = (
-        PlacementRequest.campaign_id == campaign.id,
+        PlacementRequest.campaign_id == campaign_id,
         PlacementRequest.state.in_(NOT_PLACED),
     )
     pupils = (
@@ -145,7 +183,7 @@ async def open_round(
         .execution_options(synchronize_session=False)
     )
     if pupils:
-        details = {"round": number, "decision_deadline": new_deadline.isoformat()}
+        details = {"round": number, "decision_deadline": deadline.isoformat()}
         await session.execute(
             insert(RequestEvent),
             [
@@ -162,22 +200,7 @@ async def open_round(
                 for pupil in pupils
             ],
         )
-    audit.record(
-        session,
-        "round_opened",
-        actor=actor,
-        object_type="campaign",
-        object_id=campaign.id,
-        round=number,
-        decision_deadline=new_deadline.isoformat(),
-        requests=len(pupils),
-    )
-    await session.flush()
-    await session.refresh(campaign)
-    if pupils:
-        await _mail_schools(session, campaign, pupils)
-        await _mail_services(session, campaign, pupils)
-    return campaign
+    return pupils
 
 
 def _round_context(campaign: Campaign) -> dict[str, Any]:
