@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from functools import cache
 
 from backend.campaigns.models import Campaign
-from backend.campaigns.phase import Phase
+from backend.campaigns.phase import Phase, phase_of
 from backend.errors import DomainError, PhaseClosed, error
-from backend.placements.models import RequestState
+from backend.placements.models import PlacementRequest, RequestState
 
 RequestLocked = error(409, "request_locked", "The request is accepted and can no longer change")
 AlreadyAccepted = error(409, "already_accepted", "Another service already accepted this pupil")
@@ -214,3 +214,14 @@ def check(
             f"Settled in round {request_round}; the campaign is in round {campaign.round}",
             round=request_round,
         )
+
+
+def check_request(action: Action, request: PlacementRequest) -> None:
+    """`check` for a request read with its campaign: its phase now, its state and round."""
+    check(
+        action,
+        phase_of(request.campaign),
+        request.state,
+        request.campaign,
+        request_round=request.round,
+    )

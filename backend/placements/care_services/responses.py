@@ -14,7 +14,6 @@ from sqlalchemy.orm import joinedload
 
 from backend import clock
 from backend.auth.deps import Actor
-from backend.campaigns.phase import phase_of
 from backend.db import rowcount
 from backend.errors import FieldError
 from backend.organisations import capacity
@@ -29,19 +28,9 @@ from backend.placements.models import (
     RequestState,
 )
 from backend.placements.reading.access import get_visible_request, load
-from backend.placements.transitions import TABLE, Action, NotAccepted, NotInvited, check
+from backend.placements.transitions import TABLE, Action, NotAccepted, NotInvited, check_request
 
 # --- helpers ------------------------------------------------------------------------------
-
-
-def _check(action: Action, request: PlacementRequest) -> None:
-    check(
-        action,
-        phase_of(request.campaign),
-        request.state,
-        request.campaign,
-        request_round=request.round,
-    )
 
 
 async def _claim(
@@ -67,7 +56,7 @@ async def _claim(
     if rowcount(result) == 1:
         return
     fresh = await load(session, request.id)
-    _check(action, fresh)
+    check_request(action, fresh)
     # The state allows the action, so the extra condition failed (no live invitation...).
     raise (NotAccepted if action == Action.release else NotInvited)()
 
@@ -130,7 +119,7 @@ async def invite(
     `set_interview`), and a service that withdrew or declined may invite again (its
     invitation becomes live)."""
     request = await get_visible_request(session, actor, request_id)
-    _check(Action.invite, request)
+    check_request(Action.invite, request)
     own = _own_invitation(request, actor)
     if own is not None and own.outcome == InvitationOutcome.pending:
         return request, False
@@ -203,7 +192,7 @@ async def _end_invitation(
     reason: str | None = None,
 ) -> PlacementRequest:
     request = await get_visible_request(session, actor, request_id)
-    _check(action, request)
+    check_request(action, request)
     await _claim(session, request, action, _pending_of(actor.organisation_id))
     now = clock.now()
     await session.execute(
@@ -289,7 +278,7 @@ async def accept(
     """Accepts the pupil: one conditional UPDATE decides, so of many services accepting at
     the same moment exactly one wins and every other gets `409 already_accepted`."""
     request = await get_visible_request(session, actor, request_id)
-    _check(Action.accept, request)
+    check_request(Action.accept, request)
     service_id = actor.organisation_id
     # The race is decided here, in the database: the row changes only while it is invited
     # and this service's invitation is live; a concurrent winner's commit makes it fail.
@@ -418,7 +407,7 @@ async def release(
     every service's list and they may invite again); the releasing service's invitation
     ends as `withdrawn`."""
     request = await get_visible_request(session, actor, request_id)
-    _check(Action.release, request)
+    check_request(Action.release, request)
     service_id = actor.organisation_id
     await _claim(
         session,
@@ -473,7 +462,7 @@ async def _own_live_invitation(
     exactly when the invitation could be withdrawn (its table rule: live, before the decision
     deadline, the pupil not accepted)."""
     request = await get_visible_request(session, actor, request_id)
-    _check(Action.withdraw_invitation, request)
+    check_request(Action.withdraw_invitation, request)
     own = _own_invitation(request, actor)
     if own is None or own.outcome != InvitationOutcome.pending:
         raise NotInvited()

@@ -35,7 +35,7 @@ from backend.placements.models import (
 from backend.placements.reading.access import get_visible_request, load
 from backend.placements.schemas import RequestCreate, RequestUpdate
 from backend.placements.school import validation
-from backend.placements.transitions import TABLE, Action, check
+from backend.placements.transitions import TABLE, Action, check, check_request
 
 REQUEST_WITHDRAWN = "request_withdrawn"  # mail template to the inviting services
 REQUEST_WITHDRAWN_BY_ADMIN = "request_withdrawn_by_admin"  # to the school
@@ -219,7 +219,7 @@ async def update(
     """Edits a request not accepted, until the decision deadline, at the version read."""
     request = await get_visible_request(session, actor, request_id)
     expected = parse_if_match(if_match)
-    _check(Action.edit, request)
+    check_request(Action.edit, request)
     if expected != request.version:
         raise PreconditionFailed(current_version=request.version)
     values = await _validated_edit(session, request, body.model_dump(exclude_unset=True))
@@ -287,16 +287,6 @@ async def _changed_columns(
     }
 
 
-def _check(action: Action, request: PlacementRequest) -> None:
-    check(
-        action,
-        phase_of(request.campaign),
-        request.state,
-        request.campaign,
-        request_round=request.round,
-    )
-
-
 async def _write_if_current(
     session: AsyncSession,
     request: PlacementRequest,
@@ -321,7 +311,7 @@ async def _write_if_current(
     )
     if rowcount(result) != 1:
         fresh = await load(session, request.id)
-        _check(action, fresh)
+        check_request(action, fresh)
         raise PreconditionFailed(current_version=fresh.version)
 
 
@@ -363,7 +353,7 @@ async def withdraw(
     `request_withdrawn` and those services are mailed. The admin's withdrawal is audited
     and mailed to the school (without the reason, which may name the other school)."""
     request = await get_visible_request(session, actor, request_id)
-    _check(Action.withdraw_request, request)
+    check_request(Action.withdraw_request, request)
     expected = None
     if if_match is not None and if_match.strip():
         expected = parse_if_match(if_match)

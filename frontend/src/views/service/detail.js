@@ -116,6 +116,17 @@ export function Detail({ params, user }) {
   const row = (label, value) => (value ? html`<dt>${label}</dt><dd>${value}</dd>` : null);
   const list = (values, prefix) => (values || []).map((x) => t(`${prefix}.${x}`)).join(', ');
   const s = r.supervisor;
+  // What an action (or the interview panel) reports: its message, or its error and a fresh read.
+  const done = (text) => {
+    setError(null);
+    finish(text);
+  };
+  const failed = (text) => {
+    setMessage(null);
+    setError(text);
+    result.focus();
+    request.reload();
+  };
   return html`
     <${Page} title=${`${r.first_name} ${r.last_name}`}>
       <p><${ServiceStatus} request=${r} user=${user} /><${RoundTag} round=${r.round} /> ${km != null && html` · ${t('service.distance_km', { km: Math.round(km) })}`}</p>
@@ -125,28 +136,10 @@ export function Detail({ params, user }) {
       </${Result}>
       <div class="actions">
         <${ServiceActions} request=${r} onDialog=${setDialog}
-          onDone=${(text) => {
-            setError(null);
-            finish(text);
-          }}
-          onError=${(text) => {
-            setMessage(null);
-            setError(text);
-            result.focus();
-            request.reload();
-          }} />
+          onDone=${done} onError=${failed} />
       </div>
       <${InterviewPanel} request=${r} user=${user} onDialog=${setDialog}
-        onDone=${(text) => {
-          setError(null);
-          finish(text);
-        }}
-        onError=${(text) => {
-          setMessage(null);
-          setError(text);
-          result.focus();
-          request.reload();
-        }} />
+        onDone=${done} onError=${failed} />
       <dl class="facts card">
         ${row(t('service.school'), r.school?.name)}
         ${row(t('field.national_number'), r.national_number && formatNationalNumber(r.national_number))}
