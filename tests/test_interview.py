@@ -375,3 +375,35 @@ async def test_without_smtp_host_the_log_names_the_attachment(
     caplog.set_level("INFO", logger="backend.mail.worker")
     assert await deliver_due(sessionmaker, settings) >= 1
     assert "attachments=uitnodiging.ics" in caplog.text
+
+
+def _at(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+async def test_the_schools_history_shows_the_interview_proposed_changed_and_cancelled(
+    service_client, school_client, db
+):
+    setup = await a_request(db, school_client.account.organisation_id)
+    first, later = _moment(3), _moment(4, hour=10)
+    assert (await _invite(service_client, setup.id, _interview(first))).status_code == 201
+    assert (await _set(service_client, setup.id, _interview(later, "Elders"))).status_code == 200
+    assert (await _drop(service_client, setup.id)).status_code == 200
+
+    history = (await school_client.get(path(setup.id, "history"))).json()["items"]
+    lines = [
+        (e["kind"], _at(e["details"].get("starts_at")), e["details"].get("place"))
+        for e in history
+        if e["kind"].startswith("interview") or e["kind"] == "invited"
+    ]
+    assert sorted(lines, key=lambda line: line[0]) == sorted(
+        [
+            ("invited", None, None),
+            ("interview_set", first, PLACE),
+            ("interview_set", later, "Elders"),
+            ("interview_cancelled", None, None),
+        ],
+        key=lambda line: line[0],
+    )
+    # A service, even the inviting one, never reads the history: it is the school's.
+    assert (await service_client.get(path(setup.id, "history"))).status_code in (403, 404)

@@ -177,6 +177,8 @@ EventKind = Literal[
     "withdrawn",
     "disclosed",
     "round_opened",
+    "interview_set",
+    "interview_cancelled",
 ]
 
 

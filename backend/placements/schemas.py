@@ -340,6 +340,8 @@ class HistoryDetails(BaseModel):
     last_at: datetime = Hidden("`disclosed`: the last of them")
     round: int = Hidden("`round_opened`: the round the request is open in again")
     decision_deadline: datetime = Hidden("`round_opened`: that round's decision deadline")
+    starts_at: datetime = Hidden("`interview_set`: the interview's moment")
+    place: str = Hidden("`interview_set`: the interview's place")
 
 
 class HistoryEvent(_Read):

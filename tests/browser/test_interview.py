@@ -61,6 +61,11 @@ def test_the_service_proposes_an_interview_and_the_school_sees_it(page, new_page
     assert "09:00" in line and "10:00" in line and "Lokaal 2, Zeedijk 10" in line
     school_page.goto(f"/school/requests/{pupil['id']}")
     school_page.locator(".status-line .interviews").get_by_text("Lokaal 2").wait_for()
+    # Its history keeps each proposal, in words.
+    proposals = school_page.locator(".history li.interview")
+    proposals.filter(has_text="Lokaal 2, Zeedijk 10").wait_for()
+    assert proposals.count() == 2
+    assert "Gesprek voorgesteld door Dagcentrum De Zeester" in proposals.first.inner_text()
 
     # Dropped: gone from the school's page; the invitation stays.
     panel.get_by_role("button", name="Gesprek schrappen").click()
@@ -69,3 +74,4 @@ def test_the_service_proposes_an_interview_and_the_school_sees_it(page, new_page
     school_page.reload()
     school_page.locator(".status-line").get_by_text("Uitgenodigd").first.wait_for()
     assert school_page.locator(".interviews").count() == 0
+    school_page.locator(".history li").filter(has_text="Gesprek geannuleerd").wait_for()

@@ -5,7 +5,7 @@ rules hold at the moment of writing, not only when the request was read), writes
 event, queues the mails and publishes a live update after commit."""
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from sqlalchemy import Exists, and_, case, exists, select, update
@@ -157,6 +157,8 @@ async def invite(
         # The same event (UID) as the invitation's earlier interview: a later version of it.
         own.interview_sequence += 1
     add_event(session, request, actor, "invited")
+    if interview_body is not None:
+        _interview_event(session, actor, request, interview_body)
     await session.flush()
 
     request = await load(session, request.id)
@@ -493,6 +495,7 @@ async def set_interview(
     request, own = await _claim_own(session, actor, request)
     is_change = interview.of(own) is not None
     _set_interview(own, body)
+    _interview_event(session, actor, request, body)
     await session.flush()
     await interview.raise_sequence(session, own)
     service = actor.user.organisation
@@ -525,6 +528,7 @@ async def drop_interview(
     service = actor.user.organisation
     context, attachments = interview.mail_part(request, own, service.name, service.email, "CANCEL")
     _set_interview(own, None)
+    add_event(session, request, actor, "interview_cancelled")
     await session.flush()
     notifications.to_school(
         session,
@@ -536,6 +540,21 @@ async def drop_interview(
     )
     _tell_interview(session, actor, request)
     return request
+
+
+def _interview_event(
+    session: AsyncSession, actor: Actor, request: PlacementRequest, body: InterviewBody
+) -> None:
+    """The history's line of an interview proposed or changed (its school and the admin read
+    it; the retention blanks its details with the rest)."""
+    add_event(
+        session,
+        request,
+        actor,
+        "interview_set",
+        starts_at=body.starts_at.astimezone(UTC).isoformat(),
+        place=body.place,
+    )
 
 
 def _tell_interview(session: AsyncSession, actor: Actor, request: PlacementRequest) -> None:

@@ -48,6 +48,14 @@ function EventLine({ event: e }) {
     });
     return html`<li class="round-opened"><time datetime=${e.at}>${formatDateTime(e.at)}</time> · ${words}</li>`;
   }
+  if (e.kind === 'interview_set' && e.details?.starts_at) {
+    const words = t('history.interview_set', {
+      organisation: e.actor?.organisation_name ?? '',
+      when: formatDateTime(e.details.starts_at),
+      place: e.details.place ?? '',
+    });
+    return html`<li class="interview"><time datetime=${e.at}>${formatDateTime(e.at)}</time> · ${words}</li>`;
+  }
   const who = e.actor?.organisation_name ? ` · ${e.actor.organisation_name}` : '';
   return html`<li><time datetime=${e.at}>${formatDateTime(e.at)}</time> · ${eventText(e.kind)}${who}${reason}</li>`;
 }
