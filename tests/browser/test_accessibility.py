@@ -3,6 +3,7 @@ users meet (dialogs open, errors shown); and no page is wider than a phone (390Ã
 lists are cards and their filters fold away behind a "Filters" button."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import axe_violations, fresh_page, login
 from tests.browser.pages import PAGES, READY, build_world, show
@@ -88,8 +89,8 @@ def test_on_a_phone_a_list_comes_first_as_cards_its_filters_folded(signed_in, na
     assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE[0]
     assert first.evaluate("row => getComputedStyle(row).display") == "block"
     toggle.click()
-    assert toggle.get_attribute("aria-expanded") == "true"
-    assert page.locator("form.filters").is_visible()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    expect(page.locator("form.filters")).to_be_visible()
     overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0
     assert axe_violations(page) == []

@@ -5,6 +5,7 @@ zoom the header leaves the screen to the page), and its tables become labelled c
 phone."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import fresh_page, login
 from tests.browser.pages import PAGES, READY, build_world, show
@@ -120,23 +121,24 @@ def test_on_a_phone_the_navigation_folds_into_a_menu(browser, live, world):
     page.keyboard.press("Tab")
     assert page.evaluate("() => document.activeElement.className") == "menu-toggle"
     page.keyboard.press("Enter")
-    assert toggle.get_attribute("aria-expanded") == "true"
-    assert nav.is_visible()
-    assert page.get_by_role("button", name="Afmelden").is_visible()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    expect(nav).to_be_visible()
+    expect(page.get_by_role("button", name="Afmelden")).to_be_visible()
     # The next Tab is the menu's first link; following a link closes the menu.
     page.keyboard.press("Tab")
     assert page.evaluate("() => document.activeElement.textContent") == "Start"
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")
     page.wait_for_url("**/school/supervisors")
-    assert toggle.get_attribute("aria-expanded") == "false"
-    assert not nav.is_visible()
+    # The menu closes on the render after the URL changed: wait for it, do not sample once.
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    expect(nav).to_be_hidden()
     # Space toggles it too, and it closes again.
     toggle.focus()
     page.keyboard.press("Space")
-    assert toggle.get_attribute("aria-expanded") == "true"
+    expect(toggle).to_have_attribute("aria-expanded", "true")
     page.keyboard.press("Space")
-    assert toggle.get_attribute("aria-expanded") == "false"
+    expect(toggle).to_have_attribute("aria-expanded", "false")
     assert page.evaluate(OVERFLOW) <= 0
     assert not errors, errors
     page.context.close()

@@ -188,7 +188,7 @@ def test_a_service_reaches_its_first_pupil_in_a_few_tab_stops(page, live, campai
 
     # Opened, the filters come before the list (and the count on the button says what is set).
     toggle.click()
-    assert page.locator("form.filters").is_visible()
+    expect(page.locator("form.filters")).to_be_visible()
     page.get_by_label("Maximale afstand (km)").fill("20")
     page.get_by_role("button", name="Toepassen").click()
     page.get_by_role("button", name="Filters (1)").wait_for()
