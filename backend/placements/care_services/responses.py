@@ -162,16 +162,7 @@ async def invite(
     await session.flush()
 
     request = await load(session, request.id)
-    service = actor.user.organisation
-    context, attachments = interview.mail_part(request, own, service.name, service.email, "REQUEST")
-    notifications.to_school(
-        session,
-        request,
-        notifications.PUPIL_INVITED,
-        service,
-        attachments=attachments,
-        **context,
-    )
+    _tell_school(session, actor, request, own, notifications.PUPIL_INVITED, "REQUEST")
     live.request_changed(
         session,
         request_id=request.id,
@@ -226,17 +217,7 @@ async def _end_invitation(
     assert own is not None  # the claim found it live
     if interview.of(own) is not None:
         await interview.raise_sequence(session, own)
-    service = actor.user.organisation
-    context, attachments = interview.mail_part(request, own, service.name, service.email, "CANCEL")
-    notifications.to_school(
-        session,
-        request,
-        template,
-        service,
-        reason=reason,
-        attachments=attachments,
-        **context,
-    )
+    _tell_school(session, actor, request, own, template, "CANCEL", reason=reason)
     live.request_changed(
         session, request_id=request.id, school_id=request.school_id, kind=kind, available=True
     )
@@ -498,17 +479,8 @@ async def set_interview(
     _interview_event(session, actor, request, body)
     await session.flush()
     await interview.raise_sequence(session, own)
-    service = actor.user.organisation
-    context, attachments = interview.mail_part(request, own, service.name, service.email, "REQUEST")
-    notifications.to_school(
-        session,
-        request,
-        notifications.INTERVIEW_CHANGED,
-        service,
-        attachments=attachments,
-        is_change=is_change,
-        **context,
-    )
+    template = notifications.INTERVIEW_CHANGED
+    _tell_school(session, actor, request, own, template, "REQUEST", is_change=is_change)
     _tell_interview(session, actor, request)
     return request
 
@@ -525,21 +497,31 @@ async def drop_interview(
     if interview.of(own) is None:
         return request
     await interview.raise_sequence(session, own)
-    service = actor.user.organisation
-    context, attachments = interview.mail_part(request, own, service.name, service.email, "CANCEL")
+    # The cancellation names the interview, so the mail is made before it is dropped.
+    _tell_school(session, actor, request, own, notifications.INTERVIEW_CANCELLED, "CANCEL")
     _set_interview(own, None)
     add_event(session, request, actor, "interview_cancelled")
     await session.flush()
-    notifications.to_school(
-        session,
-        request,
-        notifications.INTERVIEW_CANCELLED,
-        service,
-        attachments=attachments,
-        **context,
-    )
     _tell_interview(session, actor, request)
     return request
+
+
+def _tell_school(
+    session: AsyncSession,
+    actor: Actor,
+    request: PlacementRequest,
+    own: Invitation,
+    template: str,
+    method: interview.Method,
+    **values: Any,
+) -> None:
+    """The school's mail about this service's invitation, with its interview (in words and as
+    a calendar event: `method` REQUEST or CANCEL) when there is one."""
+    service = actor.user.organisation
+    context, attachments = interview.mail_part(request, own, service.name, service.email, method)
+    notifications.to_school(
+        session, request, template, service, attachments=attachments, **values, **context
+    )
 
 
 def _interview_event(
