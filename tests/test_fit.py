@@ -142,6 +142,7 @@ async def test_the_browse_list_sorts_by_fit_with_reasons(service_client, school_
     assert [item["id"] for item in wider["items"]] == [best.id, far.id, poor.id]
     far_reasons = {r["code"]: r for r in wider["items"][1]["fit"]["reasons"]}
     assert far_reasons["distance"]["weight"] == 0 and far_reasons["distance"]["km"] > 30
+    assert far_reasons["distance"]["fits"] is False and codes["distance"]["fits"] is True
     # Other sorts carry no fit.
     plain = (await service_client.get(URL, params={"sort": "newest"})).json()
     assert all("fit" not in item for item in plain["items"])

@@ -178,6 +178,7 @@ def reasons(
                 reason["km"] = round(float(km), 1)
                 if p.max_distance_km is not None:
                     reason["max_km"] = p.max_distance_km
+                    reason["fits"] = bool(km <= p.max_distance_km)
         elif part == "days":
             own = int(c.days[i])
             wanted = mask_of(p.days, DAYS)

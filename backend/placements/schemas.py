@@ -187,7 +187,9 @@ class FitReason(_Read):
     modes: list[TransportMode] = Hidden("transport: the pupil's ways to come that fit")
     hours: int = Hidden("hours: the pupil's hours per week")
     date: "Date" = Hidden("start: the pupil's start date")
-    fits: bool = Hidden("transport, hours, start: within what the service stated")
+    fits: bool = Hidden(
+        "distance (with a maximum), transport, hours, start: within what the service stated"
+    )
 
 
 class FitRead(_Read):

@@ -19,7 +19,7 @@ const km = (value) => Math.round(value);
 export function reasonWords(reason) {
   switch (reason.code) {
     case 'distance':
-      return reason.max_km != null && reason.km > reason.max_km
+      return reason.fits === false
         ? t('fit.distance_beyond', { km: km(reason.km), max: km(reason.max_km) })
         : t('fit.distance', { km: km(reason.km) });
     case 'distance_unknown':
