@@ -347,3 +347,36 @@ async def test_two_admins_opening_at_once_open_one_round(settings, committed):
     finally:
         for client in clients:
             await client.aclose()
+
+
+async def test_a_moment_beyond_the_calendars_reach_is_refused_never_a_500(db, admin_client):
+    """A round's deadline (or any campaign moment) in year 9999, or ten years ahead: 422
+    `moment_out_of_range`, not an overflow converting it to UTC, nor a campaign whose pupils'
+    erasure (counted from that deadline) lies centuries ahead."""
+    closed = await factories.campaign(db, phase="closed")
+    await db.commit()
+    too_far = (clock.now() + timedelta(days=366 * 11)).isoformat()
+    for deadline in ("9999-12-31T23:00:00-12:00", "9999-12-31", too_far):
+        refused = await admin_client.post(
+            f"{CAMPAIGNS}/{closed.id}/rounds", json={"decision_deadline": deadline}
+        )
+        assert refused.status_code == 422, refused.text
+        [wrong] = refused.json()["errors"]
+        assert (wrong["field"], wrong["code"]) == ("decision_deadline", "moment_out_of_range")
+    moved = await admin_client.patch(
+        f"{CAMPAIGNS}/{closed.id}", json={"decision_deadline": "9999-12-31T23:00:00-12:00"}
+    )
+    assert moved.status_code == 422 and moved.json()["errors"][0]["code"] == "moment_out_of_range"
+    created = await admin_client.post(
+        CAMPAIGNS,
+        json={
+            "school_year": "2031-2032",
+            "track": "stage",
+            "opens_at": "0001-01-01T00:00:00+14:00",
+            "request_deadline": "2031-11-15",
+            "decision_deadline": "2031-11-30",
+        },
+    )
+    assert created.status_code == 422, created.text
+    assert created.json()["errors"][0]["field"] == "opens_at"
+    assert (await admin_client.get("/api/v1/admin/retention")).status_code == 200

@@ -34,11 +34,24 @@ _TIME_OF_DATE = {
     "request_deadline": time(23, 59, 59),
     "decision_deadline": time(12, 0, 0),
 }
+# A campaign's moments lie between these years: a year beyond (9999, a typo's 2207) is a
+# mistake, it would hold the pupils' data until long after (their erasure counts from the
+# decision deadline), and near the calendar's ends a conversion to UTC overflows.
+FIRST_YEAR = 2000
+YEARS_AHEAD = 10
 MOMENTS = tuple(_TIME_OF_DATE)
 
 
 def to_utc(field: str, value: date | datetime) -> datetime:
-    """A given moment as aware UTC: dates and naive date-times are Brussels wall time."""
+    """A given moment as aware UTC: dates and naive date-times are Brussels wall time. Every
+    moment given to a campaign (created, moved, a next round) passes here: 422
+    `moment_out_of_range` outside FIRST_YEAR to YEARS_AHEAD years from now."""
+    if not FIRST_YEAR <= value.year <= clock.now().year + YEARS_AHEAD:
+        raise FieldError.at(
+            field,
+            "moment_out_of_range",
+            f"A campaign's moments lie between {FIRST_YEAR} and {YEARS_AHEAD} years from now",
+        )
     if not isinstance(value, datetime):
         value = datetime.combine(value, _TIME_OF_DATE[field])
     if value.tzinfo is None:
