@@ -7,6 +7,7 @@ import uuid
 
 import numpy as np
 
+from backend import clock
 from backend.admin.proposal import solve
 from backend.organisations import capacity
 from tests import factories
@@ -190,3 +191,22 @@ def test_the_solver_is_exact_on_small_random_cases():
                 continue
             best = max(best, value(assignment))
         assert value(chosen) == best
+
+
+async def test_no_proposal_for_a_campaign_whose_pupils_were_erased(
+    admin_client, school_client, app, sessionmaker, db
+):
+    campaign = await factories.campaign(db, phase="closed")
+    await a_request(db, school_client.account.organisation_id, campaign=campaign, postcode="8400")
+    campaign.purged_at = clock.now()
+    await db.commit()
+    service = await _service(app, sessionmaker, "8400")
+    try:
+        for answer in (
+            await admin_client.get(_url(campaign.id)),
+            await admin_client.post(_url(campaign.id, "mails")),
+        ):
+            assert (answer.status_code, answer.json()["code"]) == (409, "retention_done")
+        assert await outbox(sessionmaker, template="proposal_service") == []
+    finally:
+        await service.aclose()

@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend import clock
+from backend.admin.retention import AlreadyPurged
 from backend.admin.schemas import ProposalMails
 from backend.admin.service import campaign_or_404
 from backend.auth.models import User
@@ -154,8 +155,12 @@ async def _services(session: AsyncSession, campaign_id: uuid.UUID) -> list[Servi
 
 async def proposal(session: AsyncSession, campaign_id: uuid.UUID) -> dict[str, Any]:
     """For every unplaced pupil of the campaign the service proposed (or none), with its
-    score and reasons; each service's places left and how many it is proposed."""
+    score and reasons; each service's places left and how many it is proposed. Not for a
+    campaign whose pupils were erased (409 `retention_done`): its rows name nobody, and a
+    mail would send services a list of erased pupils."""
     campaign = await campaign_or_404(session, campaign_id)
+    if campaign.purged_at is not None:
+        raise AlreadyPurged("The campaign's pupils were erased: there is nobody to propose")
     rows = await _pupils(session, campaign_id)
     services = await _services(session, campaign_id)
     stated = await of_services(session, [s.id for s in services])

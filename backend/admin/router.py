@@ -187,7 +187,7 @@ async def postpone_retention(
     summary="A proposal for the unplaced pupils: the best fitting service for each, within "
     "every service's places left",
     response_model=ProposalRead,
-    responses=problems(NotFound),
+    responses=problems(NotFound, retention.AlreadyPurged),
 )
 async def get_proposal(campaign_id: uuid.UUID, _: AdminActor, db: SessionDep) -> dict[str, Any]:
     """Maximises the total fit (an exact assignment, scipy's linear_sum_assignment); a pupil
@@ -199,7 +199,7 @@ async def get_proposal(campaign_id: uuid.UUID, _: AdminActor, db: SessionDep) ->
 @router.post(
     "/campaigns/{campaign_id}/proposal/mails",
     summary="Mail each service the pupils the proposal suggests to it (invites nobody)",
-    responses=problems(NotFound),
+    responses=problems(NotFound, retention.AlreadyPurged),
 )
 async def send_proposal_mails(
     campaign_id: uuid.UUID, _: AdminActor, db: SessionDep
