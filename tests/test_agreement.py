@@ -13,7 +13,9 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from backend import crypto
+from backend.admin.retention import purge_campaign
 from backend.audit.models import AuditEntry
+from backend.campaigns.models import Campaign
 from backend.placements.files.agreement import printable
 from backend.placements.models import RequestEvent
 from backend.reference.national_number import format_national_number
@@ -330,3 +332,22 @@ def test_names_in_any_alphabet_are_printable():
     )
     assert printable("Łukasz Đurić Nguyễn Ağaoğlu") == "Lukasz Duric Nguyen Agaoglu"
     assert printable("李\u0007x") == "? x"
+
+
+async def test_an_erased_pupil_has_no_agreement(app, sessionmaker, db, school_client, admin_client):
+    """After the campaign's erasure (retention) the accepted pupil names nobody and its
+    national number is gone: no agreement, no link to it; never a 500."""
+    setup, accepter, other = await _accepted(app, sessionmaker, db, school_client)
+    try:
+        async with sessionmaker() as session:
+            campaign = await session.get(Campaign, setup.campaign.id)
+            await purge_campaign(session, campaign, 100)
+        url = path(setup.id, "agreement")
+        assert (await accepter.get(url)).status_code == 404
+        for client, params in ((school_client, {}), (admin_client, {"reason": "Vraag van X"})):
+            refused = await client.get(url, params=params)
+            assert refused.status_code == 409 and refused.json()["code"] == "no_agreement"
+        for client in (accepter, school_client):
+            assert "agreement_url" not in (await client.get(path(setup.id))).json()
+    finally:
+        await close(accepter, other)

@@ -30,7 +30,6 @@ from backend.auth.actor import Actor
 from backend.errors import NotFound, error
 from backend.organisations.models import Organisation, OrganisationKind
 from backend.placements.files import words
-from backend.placements.models import RequestStatus
 from backend.placements.reading.disclosure import Via, disclosed_fields, record_disclosure
 from backend.placements.reading.view import AcceptanceView, RequestView, read_view
 from backend.reference.contact import display_phone
@@ -458,7 +457,7 @@ def may_download(actor: Actor, view: RequestView) -> bool:
     """Whether the agreement is the viewer's to download without more: the owning school and
     the accepting service while the pupil is accepted (the admin needs a reason)."""
     acceptance = view.live_acceptance
-    if acceptance is None or view.status != RequestStatus.accepted:
+    if acceptance is None or not view.has_agreement:
         return False
     if actor.role == OrganisationKind.school:
         return view.school.id == actor.organisation_id
@@ -486,8 +485,8 @@ async def agreement(
         raise NotFound("No such placement request")
     if actor.is_admin and reason is None:
         raise ReasonRequired("Give a reason (`reason`) to read the agreement: it is audited")
-    if acceptance is None or view.status != RequestStatus.accepted:
-        raise NoAgreement("The pupil is not accepted: there is no agreement yet")
+    if acceptance is None or not view.has_agreement:
+        raise NoAgreement("The pupil is not accepted, or its data were erased: no agreement")
     language = language or ("en" if actor.user.language == "en" else "nl")
 
     organisations = {

@@ -11,7 +11,7 @@ from backend import crypto
 from backend.auth.actor import Actor
 from backend.campaigns.phase import Phase, next_deadline, phase_of
 from backend.organisations.models import OrganisationKind
-from backend.placements.models import InvitationOutcome, RequestStatus
+from backend.placements.models import InvitationOutcome
 from backend.placements.reading.view import (
     AcceptanceView,
     CampaignView,
@@ -207,7 +207,7 @@ def _present(
         ]
         if is_accepter:
             body["acceptance"] = present_acceptance(accepted)  # type: ignore[arg-type]
-    if (is_owner or is_accepter) and accepted and view.status == RequestStatus.accepted:
+    if (is_owner or is_accepter) and view.has_agreement:
         # The placement agreement is theirs while the pupil is accepted (files/agreement.py);
         # the admin's needs a reason, so it gets no link.
         body["agreement_url"] = f"{API_PATH}/{view.id}/agreement"

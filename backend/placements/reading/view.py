@@ -146,6 +146,17 @@ class RequestView:
         """The acceptance that holds (not released), if any."""
         return next((a for a in self.acceptances if a.released_at is None), None)
 
+    @property
+    def has_agreement(self) -> bool:
+        """Whether the pupil has a placement agreement (files/agreement.py): accepted, its
+        acceptance holding, and its campaign's personal data not erased (an erased pupil's
+        agreement would name nobody, and its national number is gone)."""
+        return (
+            self.status == RequestStatus.accepted
+            and self.live_acceptance is not None
+            and self.campaign.purged_at is None
+        )
+
 
 # --- the statement ------------------------------------------------------------------------
 
