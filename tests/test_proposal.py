@@ -12,7 +12,7 @@ from backend.admin.proposal import solve
 from backend.organisations import capacity
 from tests import factories
 from tests.conftest import _role_client
-from tests.services_helpers import a_request, accept, arrange, invite, outbox
+from tests.services_helpers import a_request, accept, arrange, decline, invite, outbox, release
 
 
 def _url(campaign_id, *rest: str) -> str:
@@ -208,5 +208,28 @@ async def test_no_proposal_for_a_campaign_whose_pupils_were_erased(
         ):
             assert (answer.status_code, answer.json()["code"]) == (409, "retention_done")
         assert await outbox(sessionmaker, template="proposal_service") == []
+    finally:
+        await service.aclose()
+
+
+async def test_a_pupil_the_service_declined_or_released_is_never_proposed_to_it(
+    admin_client, school_client, app, sessionmaker, db
+):
+    school_id = school_client.account.organisation_id
+    campaign = await factories.campaign(db)
+    declined, released, untouched = [
+        await a_request(db, school_id, campaign=campaign, postcode="8400") for _ in range(3)
+    ]
+    service = await _service(app, sessionmaker, "8400")
+    try:
+        for setup in (declined, released):
+            assert (await invite(service, setup.id)).status_code == 201
+        assert (await decline(service, declined.id, "Past niet")).status_code == 200
+        assert (await accept(service, released.id)).status_code == 200
+        assert (await release(service, released.id)).status_code == 200
+        body = (await admin_client.get(_url(campaign.id))).json()
+        proposed = {item["request"]["id"]: item["service"] for item in body["items"]}
+        assert proposed[declined.id] is None and proposed[released.id] is None
+        assert proposed[untouched.id]["id"] == str(service.account.organisation_id)
     finally:
         await service.aclose()

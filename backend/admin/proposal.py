@@ -7,8 +7,8 @@ Every pair is scored by the one fit score (placements/fit.py), one vectorised pa
 service. The assignment is solved exactly by scipy's `linear_sum_assignment` (a maintained
 solver, the Hungarian method's successor by Crouse): each service's column is repeated once per
 place it has left (at most as many times as there are pupils it may take), and a pair the
-service excludes (too far, a way of coming that does not work for it) costs nothing, so that
-a pupil matched only to such a pair has no proposal."""
+service excludes (too far, a way of coming that does not work for it, a pupil it declined or
+released) costs nothing, so that a pupil matched only to such a pair has no proposal."""
 
 import hashlib
 import uuid
@@ -42,7 +42,13 @@ from backend.placements.lists.browse import (
     feature_columns,
     preferences_of,
 )
-from backend.placements.models import PlacementRequest, RequestState
+from backend.placements.models import (
+    Acceptance,
+    Invitation,
+    InvitationOutcome,
+    PlacementRequest,
+    RequestState,
+)
 from backend.reference.postcodes import lookup_postcode
 
 # A pupil still without a place: not accepted, not withdrawn (open or invited; after the
@@ -153,6 +159,22 @@ async def _services(session: AsyncSession, campaign_id: uuid.UUID) -> list[Servi
     return found
 
 
+async def _turned_down(session: AsyncSession, campaign_id: uuid.UUID) -> set[tuple[Any, Any]]:
+    """The (request, service) pairs of the campaign's unplaced pupils that the service itself
+    turned down: it declined the pupil after an interview, or released it after accepting.
+    The proposal never suggests those again (they are excluded like a pupil too far away)."""
+    unplaced = select(PlacementRequest.id).where(
+        PlacementRequest.campaign_id == campaign_id, PlacementRequest.state.in_(UNPLACED)
+    )
+    declined = select(Invitation.request_id, Invitation.service_id).where(
+        Invitation.request_id.in_(unplaced), Invitation.outcome == InvitationOutcome.declined
+    )
+    released = select(Acceptance.request_id, Acceptance.service_id).where(
+        Acceptance.request_id.in_(unplaced), Acceptance.released_at.is_not(None)
+    )
+    return {(row[0], row[1]) for row in (await session.execute(declined.union(released))).all()}
+
+
 async def proposal(session: AsyncSession, campaign_id: uuid.UUID) -> dict[str, Any]:
     """For every unplaced pupil of the campaign the service proposed (or none), with its
     score and reasons; each service's places left and how many it is proposed. Not for a
@@ -176,6 +198,11 @@ async def proposal(session: AsyncSession, campaign_id: uuid.UUID) -> dict[str, A
         scored = fit.score(candidates, preferences)
         scores[:, j], feasible[:, j] = scored.score, scored.feasible
         fits.append((scored, candidates, preferences))
+    column = {service.id: j for j, service in enumerate(services)}
+    row_of = {row.id: i for i, row in enumerate(rows)}
+    for request_id, service_id in await _turned_down(session, campaign_id):
+        if service_id in column and request_id in row_of:
+            feasible[row_of[request_id], column[service_id]] = False
     chosen = solve(scores, feasible, [s.places_left for s in services])
 
     items = []
