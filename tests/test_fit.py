@@ -206,3 +206,61 @@ def test_the_score_is_one_vectorised_function():
         "distance_unknown",
         "transport",
     ]
+
+
+async def test_fit_lists_exactly_the_browse_list_and_shows_no_more_of_an_item(
+    service_client, school_client, other_school_client, db
+):
+    """`sort=fit` scores every candidate in numpy, apart from the browse list's statement: it
+    must hold the same requests (none of a campaign not open yet or closed, none accepted or
+    withdrawn), every item as the browse list shows it, plus its `fit`."""
+    from tests.services_helpers import arrange
+
+    me = service_client.account.organisation_id
+    other = (await factories.account(db, "service", postcode="8400")).organisation_id
+    for school_id in (
+        school_client.account.organisation_id,
+        other_school_client.account.organisation_id,
+    ):
+        for situation in (
+            "open",
+            "invited_by_me",
+            "invited_by_other",
+            "accepted_by_me",
+            "accepted_by_other",
+            "released",
+            "withdrawn",
+            "not_placed",
+        ):
+            await arrange(db, situation, school_id=school_id, me=me, other=other)
+        await a_request(db, school_id, phase="before_open")
+    await db.commit()
+    page = {"page_size": 200}
+    browse = (await service_client.get(URL, params=page)).json()["items"]
+    by_fit = (await service_client.get(URL, params={**page, "sort": "fit"})).json()["items"]
+    assert browse and sorted(i["id"] for i in by_fit) == sorted(i["id"] for i in browse)
+    shown = {item["id"]: item for item in browse}
+    for item in by_fit:
+        assert set(item) - set(shown[item["id"]]) == {"fit"}
+        assert {k: v for k, v in item.items() if k != "fit"} == shown[item["id"]]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"max_distance_km": NaN}',
+        '{"max_distance_km": Infinity}',
+        '{"max_distance_km": 1e309}',
+        '{"hours_per_week_min": 99999999999999999999999999}',
+        '{"hours_per_week_max": -1}',
+        '{"days": [' + ",".join(['"mon"'] * 10_000) + "]}",
+    ],
+)
+async def test_hostile_preferences_are_refused_as_invalid(service_client, body):
+    response = await service_client.put(
+        _preferences_url(service_client),
+        content=body,
+        headers={"content-type": "application/json"},
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["code"] == "validation_error"
