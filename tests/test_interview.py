@@ -407,3 +407,29 @@ async def test_the_schools_history_shows_the_interview_proposed_changed_and_canc
     )
     # A service, even the inviting one, never reads the history: it is the school's.
     assert (await service_client.get(path(setup.id, "history"))).status_code in (403, 404)
+
+
+@pytest.mark.parametrize(
+    "place", ["A\r\nEND:VEVENT\r\nBEGIN:VEVENT", "Zaal\u2028ATTENDEE:mailto:x@evil.example"]
+)
+async def test_a_place_with_a_line_break_is_refused(service_client, school_client, db, place):
+    setup = await a_request(db, school_client.account.organisation_id)
+    refused = await _invite(service_client, setup.id, _interview(place=place))
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["errors"][0]["field"] == "interview.place"
+
+
+async def test_the_place_s_separators_stay_text_in_the_one_event(
+    service_client, school_client, db, sessionmaker, smtp, smtp_settings
+):
+    """iCalendar's own separators in the place (`;` `,` `\\`, a property's `NAME:`) are
+    escaped: the event's LOCATION reads back as typed, and the calendar holds one event
+    with no property the service did not set."""
+    setup = await a_request(db, school_client.account.organisation_id)
+    place = 'Zaal 2; ingang B, "achteraan" \\ END:VEVENT ATTENDEE:mailto:x@evil.example'
+    assert (await _invite(service_client, setup.id, _interview(place=place))).status_code == 201
+    [mail] = await _mails_to_school(sessionmaker, smtp_settings, smtp, school_client)
+    _, _, calendar = _calendar(mail)
+    [event] = calendar.walk("VEVENT")
+    assert str(event["LOCATION"]) == place
+    assert "ATTENDEE" not in event and len(calendar.subcomponents) == 1
