@@ -76,8 +76,10 @@ class Settings(BaseSettings):
     # request waiting for a free pooled connection after the third; each answers 503.
     db_statement_timeout_seconds: float = 10.0
     db_connect_timeout_seconds: float = 5.0
-    # Above the longest wait for a connection a deadline rush shows (p99 6.5 s with 150
-    # services on 2 replicas, docs/PERFORMANCE.md): a wait, not a failure.
+    # Above the longest wait for a connection a deadline rush shows: the pool serves its
+    # waiters in turn (db.FairQueuePool), so the longest wait is about the average one,
+    # clients ÷ throughput (p99 7.4 s with 150 services on 2 replicas, docs/DECISIONS.md,
+    # "The rush's 503s"): a wait, not a failure.
     db_pool_timeout_seconds: float = 20.0
     # On SIGTERM: event streams end at once, requests in flight get this long to finish.
     shutdown_grace_seconds: float = 15.0

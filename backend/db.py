@@ -1,10 +1,12 @@
 """Engine, session, the declarative base with its naming convention, and the configuration
 of the migrations (alembic)."""
 
+import asyncio
 import logging
 import math
 import time
 import uuid
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Any, cast
@@ -20,6 +22,10 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.pool import AsyncAdaptedQueuePool
+from sqlalchemy.util.concurrency import await_
+from sqlalchemy.util.langhelpers import memoized_property
+from sqlalchemy.util.queue import AsyncAdaptedQueue, Empty
 
 from backend import clock
 from backend.config import ROOT, Settings
@@ -95,6 +101,7 @@ def create_engine(
     url = settings.async_database_url
     if ":memory:" not in url:  # (an in-memory SQLite has a single static connection)
         kwargs.setdefault("pool_timeout", settings.db_pool_timeout_seconds)
+        kwargs.setdefault("poolclass", FairQueuePool)
     if url.startswith("sqlite"):
         # SQLite has no statement timeout; what hangs there is the wait for the write lock.
         busy = statement_timeout or SQLITE_BUSY_SECONDS
@@ -113,6 +120,56 @@ def create_engine(
     _ping_when_idle(engine)
     _drop_when_timed_out(engine)
     return engine
+
+
+class FairQueue(AsyncAdaptedQueue[Any]):
+    """The pool's queue of free connections, first come first served. SQLAlchemy's asyncio
+    queue lets a newcomer take a connection just given back before the waiter woken for it
+    runs, and that waiter then queues again at the back (asyncio.Queue.get): under load (a
+    deadline rush, every connection busy) some requests were overtaken again and again until
+    DB_POOL_TIMEOUT_SECONDS ran out and they answered 503, while the average wait was a
+    quarter of that. Here a connection given back goes straight to the longest waiter, so
+    each wait is about the average one (docs/DECISIONS.md, "The rush's 503s")."""
+
+    @memoized_property
+    def _waiters(self) -> deque["asyncio.Future[Any]"]:
+        return deque()
+
+    def put_nowait(self, item: Any) -> None:
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(item)
+                return
+        super().put_nowait(item)
+
+    def get(self, block: bool = True, timeout: float | None = None) -> Any:
+        # A free connection in the queue means nobody waits (put_nowait hands it over).
+        if not block or not self.empty():
+            return self.get_nowait()
+        return await_(self._wait(within=timeout))
+
+    async def _wait(self, within: float | None) -> Any:
+        waiter: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            async with asyncio.timeout(within):
+                return await waiter
+        except BaseException as exc:
+            if waiter.done() and not waiter.cancelled():
+                # Handed a connection just as the wait ended: the next waiter takes it.
+                self.put_nowait(waiter.result())
+            elif waiter in self._waiters:
+                self._waiters.remove(waiter)
+            if isinstance(exc, TimeoutError):
+                raise Empty() from None
+            raise
+
+
+class FairQueuePool(AsyncAdaptedQueuePool):
+    """SQLAlchemy's asyncio pool with a queue that serves its waiters in turn (FairQueue)."""
+
+    _queue_class = FairQueue
 
 
 def _drop_when_timed_out(engine: AsyncEngine) -> None:

@@ -83,7 +83,7 @@ async def redis_answers() -> bool:
         return False
 
 
-def server_env(database_url: str, use_redis: bool) -> dict[str, str]:
+def server_env(database_url: str, use_redis: bool, api_port: int = API_PORT) -> dict[str, str]:
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -91,7 +91,7 @@ def server_env(database_url: str, use_redis: bool) -> dict[str, str]:
         "SECRET_KEY": secrets.token_urlsafe(48),
         "DATA_KEY": Fernet.generate_key().decode(),
         "BLIND_INDEX_KEY": secrets.token_urlsafe(48),
-        "PUBLIC_URL": f"http://127.0.0.1:{API_PORT}",
+        "PUBLIC_URL": f"http://127.0.0.1:{api_port}",
         "MAIL_WORKER_IN_PROCESS": "false",
         # Production refuses to start without one; no worker runs, so nothing connects to it.
         "SMTP_HOST": "127.0.0.1",
@@ -552,12 +552,47 @@ def machine() -> dict:
     }
 
 
+async def scenarios_against_baseline(api, baseline, seeded: dict, args) -> dict:
+    """Scenarios 1, 2 and 4: the API's lists against the baseline's, and logins under load."""
+    password = seeded["password"]
+    # The browse scenario's services: the first ones whose page within BROWSE_KM is full.
+    candidates = seeded["services"][:30]
+    candidate_tokens = await login_all(api.url, [s["email"] for s in candidates], password)
+    browse_services, browse_tokens = [], []
+    for service, token in zip(candidates, candidate_tokens, strict=True):
+        page = await fetch_json(api.url, BROWSE_PATH, bearer(token))
+        if page["total"] >= 50 and len(browse_services) < BROWSE_CLIENTS:
+            browse_services.append(service)
+            browse_tokens.append(token)
+    school = seeded["schools"][0]
+    (school_token,) = await login_all(api.url, [school["email"]], password)
+
+    log(f"scenario 1: browse ({BROWSE_CLIENTS} clients, {len(browse_services)} services)")
+    browse = await scenario_browse(
+        api, baseline, browse_services, browse_tokens, args.seconds, args.rounds
+    )
+    log("scenario 2: school overview (200 requests)")
+    overview = await scenario_overview(
+        api, baseline, school, school_token, args.seconds, args.rounds
+    )
+    log(f"scenario 4: browse with {LOGIN_CLIENTS} clients logging in")
+    logins = await scenario_logins(
+        api.urls,
+        browse_tokens,
+        seeded["schools"],
+        password,
+        args.seconds,
+        max(2, args.rounds - 1),
+    )
+    return {"browse": browse, "overview": overview, "logins": logins}
+
+
 async def main(args: argparse.Namespace) -> dict:
     RESULTS.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     database_url = f"{SERVER}/{args.database}"
     use_redis = not args.no_redis and await redis_answers()
-    env = server_env(database_url, use_redis)
+    env = server_env(database_url, use_redis, args.port)
     report: dict = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine(),
@@ -589,7 +624,7 @@ async def main(args: argparse.Namespace) -> dict:
             *(str(BIN / "stagematch"), "serve", "--host", "127.0.0.1", "--port", str(port)),
         ],
         env,
-        API_PORT,
+        args.port,
         args.replicas,
         "/readyz",
     )
@@ -601,7 +636,7 @@ async def main(args: argparse.Namespace) -> dict:
             *("--no-access-log", "--log-level", "warning"),
         ],
         env,
-        BASELINE_PORT,
+        args.port + 1,
         args.replicas,
         "/healthz",
     )
@@ -611,40 +646,14 @@ async def main(args: argparse.Namespace) -> dict:
     }
     try:
         api.start()
-        baseline.start()
+        if not args.only_rush:
+            baseline.start()
         await api.wait_ready()
-        await baseline.wait_ready()
         password = seeded["password"]
-        # The browse scenario's services: the first ones whose page within BROWSE_KM is full.
         services = seeded["services"]
-        candidates = services[:30]
-        candidate_tokens = await login_all(api.url, [s["email"] for s in candidates], password)
-        browse_services, browse_tokens = [], []
-        for service, token in zip(candidates, candidate_tokens, strict=True):
-            page = await fetch_json(api.url, BROWSE_PATH, bearer(token))
-            if page["total"] >= 50 and len(browse_services) < BROWSE_CLIENTS:
-                browse_services.append(service)
-                browse_tokens.append(token)
-        school = seeded["schools"][0]
-        (school_token,) = await login_all(api.url, [school["email"]], password)
-
-        log(f"scenario 1: browse ({BROWSE_CLIENTS} clients, {len(browse_services)} services)")
-        report["browse"] = await scenario_browse(
-            api, baseline, browse_services, browse_tokens, args.seconds, args.rounds
-        )
-        log("scenario 2: school overview (200 requests)")
-        report["overview"] = await scenario_overview(
-            api, baseline, school, school_token, args.seconds, args.rounds
-        )
-        log(f"scenario 4: browse with {LOGIN_CLIENTS} clients logging in")
-        report["logins"] = await scenario_logins(
-            api.urls,
-            browse_tokens,
-            seeded["schools"],
-            password,
-            args.seconds,
-            max(2, args.rounds - 1),
-        )
+        if not args.only_rush:
+            await baseline.wait_ready()
+            report.update(await scenarios_against_baseline(api, baseline, seeded, args))
         log(f"scenario 3: decision-deadline rush ({len(services)} services, {args.rush_seconds} s)")
         rush_tokens = await login_all(api.url, [s["email"] for s in services], password)
         report["rush"] = await scenario_rush(
@@ -688,13 +697,24 @@ def cli() -> int:
     parser.add_argument("--rush-seconds", type=float, default=RUSH_SECONDS)
     parser.add_argument("--no-redis", action="store_true")
     parser.add_argument("--no-docs", action="store_true", help="do not write docs/PERFORMANCE.md")
+    parser.add_argument(
+        "--only-rush",
+        action="store_true",
+        help="run only scenario 3, the decision-deadline rush (no baseline; implies --no-docs)",
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=API_PORT,
+        help="the API's first port (replicas every other port; the baseline's from the next)",
+    )
     args = parser.parse_args()
     report = asyncio.run(main(args))
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     out = RESULTS / f"{stamp}.json"
     out.write_text(json.dumps(report, indent=2))
     log(f"results: {out.relative_to(ROOT)}")
-    if not args.no_docs:
+    if not (args.no_docs or args.only_rush):
         from bench.report import write
 
         path = write(report, argv=sys.argv[1:])
@@ -710,13 +730,15 @@ def verdict(report: dict) -> list[str]:
     """What the run did not show (printed; the report states it too)."""
     failures = []
     for name in ("browse", "overview"):
+        if name not in report:  # (--only-rush)
+            continue
         scenario = report[name]
         if not all(c["same_ids_and_order"] for c in scenario["checks"]):
             failures.append(f"{name}: the baseline's page differs from the API's")
         for key, value in scenario["ratios"].items():
             if value is None or value < GOAL_RATIO:
                 failures.append(f"{name}: {key} ratio {value} < {GOAL_RATIO}")
-    if (report["logins"]["p95_ratio"] or 99) > LOGIN_GOAL:
+    if "logins" in report and (report["logins"]["p95_ratio"] or 99) > LOGIN_GOAL:
         failures.append(f"logins: browse p95 ratio {report['logins']['p95_ratio']} > {LOGIN_GOAL}")
     rush = report["rush"]
     if rush["result"]["errors"]:

@@ -1,0 +1,56 @@
+"""The connection pool serves its waiters first come first served (backend/db.py, FairQueue):
+a connection given back goes to the request that waited longest, never to one that just
+asked. Under a deadline rush SQLAlchemy's own asyncio queue let newcomers overtake a waiter
+again and again, until its DB_POOL_TIMEOUT_SECONDS ran out and it answered 503."""
+
+import asyncio
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from backend.db import create_engine
+
+
+@pytest.fixture
+async def one_connection(settings, migrated_database):
+    """An engine whose pool has one connection and waits 2 s for it."""
+    engine = create_engine(
+        settings.model_copy(update={"db_pool_timeout_seconds": 2.0}), pool_size=1, max_overflow=0
+    )
+    yield engine
+    await engine.dispose()
+
+
+async def _use(engine: AsyncEngine, name: str, order: list[str]) -> None:
+    async with engine.connect() as connection:
+        await connection.execute(text("SELECT 1"))
+        order.append(name)
+
+
+async def test_a_connection_given_back_goes_to_the_one_that_waited(one_connection):
+    order: list[str] = []
+    held = await one_connection.connect()
+    await held.execute(text("SELECT 1"))
+    waiting = asyncio.create_task(_use(one_connection, "waited", order))
+    await asyncio.sleep(0.2)  # it waits for the pool's only connection
+    # Given back, and asked for again at once, before the waiter had its turn to run (as a
+    # request that just arrived does while the event loop is busy). Awaited in this task, not
+    # wrapped in another: a new task would run after the waiter. (The pool's timeout bounds
+    # each wait.)
+    await held.close()
+    await _use(one_connection, "came later", order)
+    await waiting
+    assert order == ["waited", "came later"]
+
+
+async def test_a_wait_longer_than_the_pool_timeout_fails_and_the_pool_goes_on(one_connection):
+    held = await one_connection.connect()
+    await held.execute(text("SELECT 1"))
+    with pytest.raises(PoolTimeout):
+        await one_connection.connect()
+    await held.close()
+    order: list[str] = []
+    await asyncio.wait_for(_use(one_connection, "after", order), 5)
+    assert order == ["after"]
