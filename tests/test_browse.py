@@ -158,8 +158,69 @@ async def test_filters(service_client, school_client, db):
     assert await ids(q="amber janssens") == [a.id]
     assert await ids(q="antwerpen") == [c.id]
     assert await ids(q="9000") == [b.id]
-    # LIKE wildcards in the text are plain characters: "8%0" would match 8000 otherwise.
+    # Punctuation separates a word's parts, never a wildcard: "8%0" is "8" and "0", and no
+    # word begins with "0" (as a LIKE pattern it would match 8000).
     assert await ids(q="8%0") == []
+
+
+async def test_a_search_matches_a_town_or_a_postcode_whole_and_other_words_by_their_start(
+    service_client, school_client, db
+):
+    """`q`'s words by kind (lists/search.py): a postcode or a town's whole name matches the
+    request's postcode or town (so that its requests are read newest first from an index);
+    any other word begins a word of the names, the town or the postcode. The same on SQLite
+    and PostgreSQL (a full-text index there)."""
+    school_id = school_client.account.organisation_id
+    campaign = await factories.campaign(db, "duaal")
+
+    async def request(postcode, city, first_name, last_name="Janssens"):
+        return await a_request(
+            db,
+            school_id,
+            campaign=campaign,
+            postcode=postcode,
+            city=city,
+            first_name=first_name,
+            last_name=last_name,
+        )
+
+    in_brugge = await request("8000", "Brugge", "Amber")
+    named_brugge = await request("9000", "Gent", "Bram", last_name="Bruggeman")
+    in_assebroek = await request("8310", "Assebroek", "Cas")
+    in_berchem = await request("1082", "Sint-Agatha-Berchem", "Dirk", last_name="Smet-Peeters")
+    in_peer = await request("3990", "Peer", "Eva", last_name="D'Hondt")
+
+    async def ids(q):
+        return sorted(_ids(await _browse(service_client, q=q)))
+
+    # A town's name, in any case: its requests, not a pupil whose name holds it.
+    assert await ids("brugge") == [in_brugge.id]
+    assert await ids("BRUGGE") == [in_brugge.id]
+    assert await ids("sint-agatha-berchem") == [in_berchem.id]
+    assert await ids("peer") == [in_peer.id]
+    # A postcode: that postcode.
+    assert await ids("8000") == [in_brugge.id]
+    assert await ids("8310") == [in_assebroek.id]
+    # Any other word: the start of a word of the names, the town or the postcode, words
+    # separated by spaces, hyphens and apostrophes, in the text and in the search alike.
+    assert await ids("brug") == sorted([in_brugge.id, named_brugge.id])
+    assert await ids("bruggeman") == [named_brugge.id]
+    assert await ids("peete") == [in_berchem.id]
+    assert await ids("smet-peeters") == [in_berchem.id]
+    assert await ids("agatha") == [in_berchem.id]
+    assert await ids("hondt") == [in_peer.id]
+    assert await ids("D'Hondt") == [in_peer.id]
+    assert await ids("eva d") == [in_peer.id]
+    # Not any substring: "eeters" begins no word.
+    assert await ids("eeters") == []
+    assert await ids("ondt") == []
+    # The price: "berchem" names a town too (in Antwerp), so it finds Berchem only.
+    assert await ids("berchem") == []
+    assert await ids("800") == [in_brugge.id]
+    # Words of every kind together: each must match.
+    assert await ids("amber brugge 8000") == [in_brugge.id]
+    assert await ids("bram brugge") == []
+    assert await ids("bram gent 9000") == [named_brugge.id]
 
 
 async def test_pages_and_sorting(service_client, school_client, db):

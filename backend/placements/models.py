@@ -56,9 +56,13 @@ class PlacementRequest(IdMixin, TimestampMixin, Base):
         Index("ix_placement_request_campaign_state", "campaign_id", "state"),
         # The lists' default order (newest first): a page, and the bounded total, walk this
         # index and stop, however many requests the platform holds (docs/PERFORMANCE.md,
-        # "Scale"). PostgreSQL also has a trigram index on `lists.browse.search_text`,
-        # made by the migration only where pg_trgm is available (migrations/env.py skips it).
+        # "Scale"). PostgreSQL also has a full-text index on `lists.search.search_vector`,
+        # an expression SQLite lacks, made by migration 0016 (migrations/env.py skips it).
         Index("ix_placement_request_created_at", "created_at"),
+        # A search for a town or a postcode (`lists.browse.word_kind`): its requests newest
+        # first, read in this order and stopped after a page, however many the town has.
+        Index("ix_placement_request_city_created_at", "city", "created_at"),
+        Index("ix_placement_request_postcode_created_at", "postcode", "created_at"),
     )
 
     campaign_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("campaign.id"))
@@ -71,7 +75,7 @@ class PlacementRequest(IdMixin, TimestampMixin, Base):
     national_number_encrypted: Mapped[str] = mapped_column(Text)
     national_number_hash: Mapped[str] = mapped_column(String(64))
     street: Mapped[str] = mapped_column(String(200))
-    postcode: Mapped[str] = mapped_column(String(4), index=True)
+    postcode: Mapped[str] = mapped_column(String(4))
     city: Mapped[str] = mapped_column(String(100))
     province: Mapped[str] = mapped_column(String(6), index=True)
     # From the postcode, kept on the row so the distance filter runs in SQL.

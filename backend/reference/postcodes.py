@@ -216,6 +216,20 @@ def _table() -> dict[str, PostcodeInfo]:
     return table
 
 
+@cache
+def places_by_word() -> dict[str, tuple[str, ...]]:
+    """Every place name that is one word (no space; "Sint-Agatha-Berchem" is one), lower
+    case, with the spellings a request stores for it (a request's city is one of its
+    postcode's place names, `PostcodeInfo.place_named`)."""
+    found: dict[str, set[str]] = {}
+    for info in _table().values():
+        for place in info.places:
+            for name in place.names:
+                if " " not in name:
+                    found.setdefault(name.lower(), set()).add(name)
+    return {word: tuple(sorted(names)) for word, names in found.items()}
+
+
 def lookup_postcode(code: str) -> PostcodeInfo | None:
     """The postcode's record, or None when it is not 4 digits or not an existing postcode."""
     if not isinstance(code, str) or not _POSTCODE.fullmatch(code.strip()):

@@ -15,27 +15,23 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import (
-    ColumnElement,
     Integer,
     Select,
     String,
     bindparam,
     case,
     cast,
-    func,
-    literal_column,
     or_,
     select,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.elements import BindParameter
 
 from backend.auth.actor import Actor
 from backend.campaigns.models import Campaign, Track
 from backend.db import dialect_of
 from backend.organisations.models import ServicePreferences
 from backend.placements import fit
-from backend.placements.lists import sync
+from backend.placements.lists import search, sync
 from backend.placements.lists.distance import (
     Origin,
     bounding_box,
@@ -45,7 +41,6 @@ from backend.placements.lists.distance import (
     origin_of,
     origin_values,
 )
-from backend.placements.lists.overview import like_pattern
 from backend.placements.models import (
     PlacementRequest,
 )
@@ -77,15 +72,11 @@ class _Shape:
     form: bool
     start_from: bool
     start_to: bool
-    words: int
+    terms: tuple[search.TermKind, ...]  # the kind of each term of `q` (lists/search.py)
     distance: bool
     max_km: bool
     sort: str
     after: bool  # a sync's position (lists/sync.py)
-
-
-def _words(q: str | None) -> list[str]:
-    return q.lower().split() if q else []
 
 
 def _shape(params: RequestListParams, origin: Origin | None) -> _Shape:
@@ -99,7 +90,7 @@ def _shape(params: RequestListParams, origin: Origin | None) -> _Shape:
         form=bool(params.form),
         start_from=bool(params.start_from),
         start_to=bool(params.start_to),
-        words=len(_words(params.q)),
+        terms=tuple(kind for kind, _ in search.terms(params.q)),
         distance=origin is not None,
         max_km=origin is not None and params.max_km is not None,
         sort="updated" if sync.is_sync(params) else params.sort or "newest",
@@ -122,7 +113,7 @@ def _json_list_has_any(column: Any, name: str, count: int) -> Any:
     return or_(*(text.contains(bindparam(f"{name}_{n}")) for n in range(count)))
 
 
-def _filters(shape: _Shape) -> list[Any]:
+def _filters(shape: _Shape, dialect: str) -> list[Any]:
     conditions: list[Any] = []
     if shape.track:
         conditions.append(Campaign.track == bindparam("track"))
@@ -142,30 +133,9 @@ def _filters(shape: _Shape) -> list[Any]:
         conditions.append(PlacementRequest.start_date >= bindparam("start_from"))
     if shape.start_to:
         conditions.append(PlacementRequest.start_date <= bindparam("start_to"))
-    # Every word must appear in a name, the city or the postcode.
-    for n in range(shape.words):
-        word: BindParameter[str] = bindparam(f"word_{n}")
-        conditions.append(search_text().like(word, escape="\\"))
+    # Every term of `q` must match (lists/search.py).
+    conditions += [search.matches(kind, f"term_{n}", dialect) for n, kind in enumerate(shape.terms)]
     return conditions
-
-
-def search_text() -> ColumnElement[str]:
-    """The text `q`'s words are looked for in: the names, the city and the postcode, lower
-    case, joined by spaces. A word holds no space, so it is found in this text exactly when it
-    is found in one of them. On PostgreSQL a trigram index holds this very expression
-    (migration 0014: the planner matches it only as written there)."""
-    space = literal_column("' '", String)
-    request = PlacementRequest
-    return func.lower(
-        request.first_name
-        + space
-        + request.last_name
-        + space
-        + request.city
-        + space
-        + request.postcode,
-        type_=String,
-    )
 
 
 def _order(sort: str) -> list[Any]:
@@ -191,7 +161,7 @@ def _order(sort: str) -> list[Any]:
 
 @lru_cache(maxsize=512)
 def _query(shape: _Shape, dialect: str) -> views.PageQuery:
-    conditions = [*_scope(shape.mine), *_filters(shape)]
+    conditions = [*_scope(shape.mine), *_filters(shape, dialect)]
     if shape.after:
         conditions.append(sync.after())
     order = _order(shape.sort)
@@ -204,19 +174,21 @@ def _query(shape: _Shape, dialect: str) -> views.PageQuery:
             order = [distance.is_(None), distance, *order]
     # Where the values decide the plan (how many requests are near, how many hold a word),
     # each call is planned for its own (reading/view.py).
-    plan_each_time = shape.distance or shape.words > 0
+    plan_each_time = shape.distance or bool(shape.terms)
     return views.page_query(
         conditions,
         order,
         dialect,
         plan_each_time=plan_each_time,
         own_only=True,
-        total_bound=views.SEARCH_TOTAL_BOUND if shape.words else views.TOTAL_BOUND,
+        total_bound=views.SEARCH_TOTAL_BOUND if shape.terms else views.TOTAL_BOUND,
     )
 
 
-def _values(actor: Actor, params: RequestListParams, origin: Origin | None) -> dict[str, Any]:
-    """The bind parameters of `_query(_shape(params, origin))` for this request."""
+def _values(
+    actor: Actor, params: RequestListParams, origin: Origin | None, dialect: str
+) -> dict[str, Any]:
+    """The bind parameters of `_query(_shape(params, origin), dialect)` for this request."""
     values: dict[str, Any] = viewer_values(actor)
     if params.track:
         values["track"] = Track(params.track)
@@ -233,8 +205,8 @@ def _values(actor: Actor, params: RequestListParams, origin: Origin | None) -> d
         values["start_from"] = params.start_from
     if params.start_to:
         values["start_to"] = params.start_to
-    for n, word in enumerate(_words(params.q)):
-        values[f"word_{n}"] = like_pattern(word)
+    for n, (kind, term) in enumerate(search.terms(params.q)):
+        values[f"term_{n}"] = search.value(kind, term, dialect)
     if origin is not None:
         values.update(origin_values(origin))
         if params.max_km is not None:
@@ -253,8 +225,9 @@ async def list_for_service(
         return await _by_fit(session, actor, params)
     begin = sync.start(params) if sync.is_sync(params) else None
     origin = origin_of(actor, params)
-    query = _query(_shape(params, origin), dialect_of(session))
-    values = {**_values(actor, params, origin), **sync.values(begin)}
+    dialect = dialect_of(session)
+    query = _query(_shape(params, origin), dialect)
+    values = {**_values(actor, params, origin, dialect), **sync.values(begin)}
     page, total = await views.load_page(session, query, values, params)
     items = await respond_many(session, actor, page, via="list")
     for view, item in zip(page, items, strict=True):
@@ -311,8 +284,8 @@ def coordinates_of(rows: Sequence[Any]) -> tuple[Any, Any]:
 
 
 @lru_cache(maxsize=256)
-def _features_query(shape: _Shape) -> Select[Any]:
-    conditions = [*_scope(None), *_filters(shape)]
+def _features_query(shape: _Shape, dialect: str) -> Select[Any]:
+    conditions = [*_scope(None), *_filters(shape, dialect)]
     if shape.max_km:
         conditions += [bounding_box(), distance_sql() <= bindparam("max_km")]
     return (
@@ -354,9 +327,10 @@ async def _by_fit(
     if params.max_km is None and preferences.max_distance_km is not None and origin is not None:
         params = params.model_copy(update={"max_km": preferences.max_distance_km})
     shape = _shape(params, origin)
-    values = _values(actor, params, origin)
+    dialect = dialect_of(session)
+    values = _values(actor, params, origin, dialect)
     connection = await session.connection()
-    rows = (await connection.execute(_features_query(shape), values)).all()
+    rows = (await connection.execute(_features_query(shape, dialect), values)).all()
     if origin is None:
         distance = np.full(len(rows), np.nan)
     else:

@@ -253,11 +253,12 @@ def _chosen(conditions: Sequence[Any]) -> Select[Any]:
 # further); past it the answer says "more than" (`Total.is_estimate`). Counting every match
 # would cost as much as the whole list, and grow with it (docs/PERFORMANCE.md, "Scale").
 TOTAL_BOUND = 1000
-# A text search's total is counted to a tenth of that: its matches are found walking the
-# newest-first index and testing each request's text, so the walk to the bound is as long as
-# the bound divided by the share of requests that match ("brugge": 1 in 140). Up to 100 a
-# common word walks about 14,000 requests at any size; a rare word is looked up in the
-# trigram index instead (docs/DECISIONS.md, "Lists that stay flat as the platform grows").
+# A text search's total is counted to a tenth of that: a word the index of its kind cannot
+# give newest first (a name, lists/search.py) is either looked up and its matches sorted, or
+# found walking the newest-first index and testing each request, so the walk to the bound is
+# as long as the bound divided by the word's share of the requests. Up to 100 a common word
+# walks about 14,000 requests at any size (docs/DECISIONS.md, "Lists that stay flat as the
+# platform grows", and "The search matches words, not any substring").
 SEARCH_TOTAL_BOUND = 100
 
 
