@@ -59,6 +59,8 @@ class PlacementRequest(IdMixin, TimestampMixin, Base):
         # "Scale"). PostgreSQL also has a trigram index on `lists.browse.search_text`,
         # made by the migration only where pg_trgm is available (migrations/env.py skips it).
         Index("ix_placement_request_created_at", "created_at"),
+        # A sync's order (lists/sync.py): a page after its cursor starts there and stops.
+        Index("ix_placement_request_updated_at_id", "updated_at", "id"),
     )
 
     campaign_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("campaign.id"))
