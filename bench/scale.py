@@ -56,6 +56,7 @@ VARIANTS = (
     ("browse_q", f"browse with `q={SEARCH_WORD}`", f"?q={SEARCH_WORD}&page_size=50"),
     ("browse_name", f"browse with `q={PUPIL}`", f"?q={PUPIL}&page_size=50"),
     ("browse_deep", f"browse, page {DEEP_PAGE}", f"?page={DEEP_PAGE}&page_size=50"),
+    ("browse_sync", "a sync's first page", "?sort=updated&page_size=50"),
     ("overview", "school overview, 200", "?page_size=200"),
 )
 # Measured and shown, outside the goal: nearest first sorts every request within the radius.
@@ -377,6 +378,7 @@ def render(report: dict) -> str:
             f"{label} {last['variants'][key]['total']}"
             + (" (more than)" if last["variants"][key]["total_is_estimate"] else "")
             for key, label, _ in VARIANTS
+            if last["variants"][key]["total"] is not None  # a sync's page has no total
         )
         + ".",
         "",

@@ -50,6 +50,7 @@ NEWEST = "ix_placement_request_created_at"
 TOWN = "ix_placement_request_city_created_at"
 POSTCODE = "ix_placement_request_postcode_created_at"
 WORDS = "ix_placement_request_search"
+SYNC = "ix_placement_request_updated_at_id"
 VARIANTS: dict[str, tuple[dict[str, Any], str | tuple[str, ...]]] = {
     "within 25 km": ({"max_km": 25, "page_size": 50}, NEWEST),
     "all": ({"page_size": 50}, NEWEST),
@@ -64,6 +65,9 @@ VARIANTS: dict[str, tuple[dict[str, Any], str | tuple[str, ...]]] = {
     "deep page": ({"page": 20, "page_size": 50}, NEWEST),
     "within 25 km, deep page": ({"max_km": 25, "page": 20, "page_size": 50}, NEWEST),
     "oldest first": ({"sort": "oldest", "page_size": 50}, NEWEST),
+    # An integration's sync, in order of change: from the start, and after a moment.
+    "sync": ({"sort": "updated", "page_size": 50}, SYNC),
+    "sync since a moment": ({"updated_since": "2026-01-01T00:00:00Z", "page_size": 50}, SYNC),
 }
 
 

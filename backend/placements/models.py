@@ -63,6 +63,8 @@ class PlacementRequest(IdMixin, TimestampMixin, Base):
         # first, read in this order and stopped after a page, however many the town has.
         Index("ix_placement_request_city_created_at", "city", "created_at"),
         Index("ix_placement_request_postcode_created_at", "postcode", "created_at"),
+        # A sync's order (lists/sync.py): a page after its cursor starts there and stops.
+        Index("ix_placement_request_updated_at_id", "updated_at", "id"),
     )
 
     campaign_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("campaign.id"))

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, or_
+from sqlalchemy import ColumnElement, bindparam, tuple_
 
 from backend import clock
 from backend.errors import FieldError
@@ -90,10 +90,9 @@ def after() -> ColumnElement[bool]:
     """The rows after the position of the bind parameters `after_at` and `after_id`."""
     at = bindparam("after_at", type_=PlacementRequest.__table__.c.updated_at.type)
     id_ = bindparam("after_id", type_=PlacementRequest.__table__.c.id.type)
-    return or_(
-        PlacementRequest.updated_at > at,
-        and_(PlacementRequest.updated_at == at, PlacementRequest.id > id_),
-    )
+    # One row comparison, not `updated_at > at OR (updated_at = at AND id > id)`: an index on
+    # (updated_at, id) then starts at the position instead of filtering every row before it.
+    return tuple_(PlacementRequest.updated_at, PlacementRequest.id) > tuple_(at, id_)
 
 
 ORDER = (PlacementRequest.updated_at, PlacementRequest.id)
