@@ -48,6 +48,8 @@ PLACES = (
 # fit sort does not exist yet; when it does, it belongs here.
 NEWEST = "ix_placement_request_created_at"
 TRIGRAMS = "ix_placement_request_search_trgm"
+# Nearest first: the GiST index of the points on the sphere, read in order (migration 0015).
+NEAREST = "ix_placement_request_position"
 VARIANTS: dict[str, tuple[dict[str, Any], str | tuple[str, ...]]] = {
     "within 25 km": ({"max_km": 25, "page_size": 50}, NEWEST),
     "all": ({"page_size": 50}, NEWEST),
@@ -61,6 +63,9 @@ VARIANTS: dict[str, tuple[dict[str, Any], str | tuple[str, ...]]] = {
     "deep page": ({"page": 20, "page_size": 50}, NEWEST),
     "within 25 km, deep page": ({"max_km": 25, "page": 20, "page_size": 50}, NEWEST),
     "oldest first": ({"sort": "oldest", "page_size": 50}, NEWEST),
+    "nearest first": ({"sort": "distance", "page_size": 50}, NEAREST),
+    "within 25 km, nearest first": ({"max_km": 25, "sort": "distance", "page_size": 50}, NEAREST),
+    "nearest first, deep page": ({"sort": "distance", "page": 20, "page_size": 50}, NEAREST),
 }
 
 
@@ -119,7 +124,7 @@ async def _page_plan(client, db, engine, params: dict[str, Any]) -> tuple[dict, 
     # The page's statement: the one that reads the invitations along (json_agg).
     statement, parameters = next((s, p) for s, p in captured if "json_agg" in s)
     connection = await db.connection()
-    if "max_km" in params or "q" in params:
+    if {"max_km", "q"} & params.keys() or params.get("sort") == "distance":
         # As the app plans it (reading/view.py, `plan_each_time`).
         await connection.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")
     result = await connection.exec_driver_sql(
