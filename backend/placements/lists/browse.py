@@ -225,26 +225,34 @@ def _query(shape: _Shape, dialect: str) -> views.PageQuery:
 
 def _among_the_nearest(conditions: list[Any]) -> Any:
     """PostgreSQL, nearest first: the request is among the first `count_limit` matches in
-    the order of the GiST index (migration 0015), or as near as the last of them. The index
-    gives the order of the distance alone (PostgreSQL 15 sorts no further key on top of a
-    KNN scan), so the list's statement orders these few completely (equal distances newest
-    first, then by id): every row of the page and of the bounded total is among them, the
-    ties at the bound included (WITH TIES). `conditions` hold no radius (`max_km`): those
-    within it come first in this order, so the first `count_limit` of them are among these,
-    and the walk of the index never goes past `count_limit` requests (a box of `cube` as an
-    index condition would be estimated at a fixed 0.1 % of the requests, and PostgreSQL would
-    then read every request in the box and sort them)."""
-    nearest = (
-        select(PlacementRequest.id)
+    the list's order, found on the GiST index (migration 0015). The index gives the order of
+    the distance alone (PostgreSQL 15 sorts no further key on top of a KNN scan), so its walk
+    takes the first `count_limit` and every request as near as the last (WITH TIES), and
+    these few are ordered completely (equal distances newest first, then by id) and cut to
+    `count_limit`: every row of the page and of the bounded total is among them.
+    `conditions` hold no radius (`max_km`): the requests within it come first in this
+    order, so the walk of the index never goes past `count_limit` requests (a box of `cube`
+    as an index condition would be estimated at a fixed 0.1 % of the requests, and
+    PostgreSQL would then read every request in the box and sort them)."""
+    chord = chord_to_origin()
+    ties = (
+        select(PlacementRequest.id, PlacementRequest.created_at, chord.label("chord"))
         .join(Campaign, Campaign.id == PlacementRequest.campaign_id)
         .where(*conditions)
-        .order_by(chord_to_origin())
+        .order_by(chord)
         .fetch(bindparam("count_limit"), with_ties=True)
+        .correlate(None)
+        .subquery("nearest")
+    )
+    first = (
+        select(ties.c.id)
+        .order_by(ties.c.chord, ties.c.created_at.desc(), ties.c.id)
+        .limit(bindparam("count_limit"))
         .correlate(None)
     )
     # As an array, computed once: the requests are then looked up by id (`IN (subquery)`
     # can make a join of it that reads the whole table).
-    return PlacementRequest.id == any_(func.array(nearest.scalar_subquery()))
+    return PlacementRequest.id == any_(func.array(first.scalar_subquery()))
 
 
 def _values(actor: Actor, params: RequestListParams, origin: Origin | None) -> dict[str, Any]:
