@@ -83,6 +83,60 @@ async def test_sort_by_distance_from_the_service_or_from_near(service_client, sc
     assert within["total"] == 2
 
 
+def _within(measured: float | None, max_km: float) -> bool:
+    return measured is not None and measured <= max_km
+
+
+async def test_nearest_first_orders_by_the_great_circle_distance_then_newest_then_id(
+    service_client, school_client, db
+):
+    """The order and the distances of nearest first, page after page, as the haversine
+    distance gives them: unknown distances last, equal ones newest first, then by id (on
+    PostgreSQL the GiST index's chord order, migration 0015, must give the very same)."""
+    from datetime import UTC, datetime, timedelta
+
+    from backend.reference.postcodes import distance_km, lookup_postcode
+
+    school_id = school_client.account.organisation_id
+    campaign = (await a_request(db, school_id, postcode="9000")).campaign
+    moment = datetime(2026, 11, 1, tzinfo=UTC)
+    postcodes = ("8400", "8000", "9000", "8500", "2000", "8400", "8000", "3500")
+    for n, postcode in enumerate(postcodes * 2):
+        # Two requests at each moment: equal distances and equal moments fall back on the id.
+        created_at = moment + timedelta(hours=n // 2)
+        await a_request(db, school_id, campaign=campaign, postcode=postcode, created_at=created_at)
+    for _ in range(2):
+        await a_request(db, school_id, campaign=campaign, latitude=None, longitude=None)
+
+    everything = await _browse(service_client, page_size=100)
+    oostende = lookup_postcode("8400")
+
+    def distance(item):
+        place = lookup_postcode(item["postcode"])
+        if item["postcode"] == "8000" and item.get("distance_km") is None:
+            return None  # the two without coordinates
+        return distance_km(oostende.latitude, oostende.longitude, place.latitude, place.longitude)
+
+    def key(item):
+        measured = distance(item)
+        newest = -datetime.fromisoformat(item["created_at"]).timestamp()
+        return (measured is None, measured or 0.0, newest, item["id"])
+
+    expected = sorted(everything["items"], key=key)
+    for max_km in (None, 60):
+        wanted = [i for i in expected if max_km is None or _within(distance(i), max_km)]
+        params = {"sort": "distance"} | ({} if max_km is None else {"max_km": max_km})
+        pages = [await _browse(service_client, page=p, page_size=4, **params) for p in (1, 2, 3)]
+        pages.append(await _browse(service_client, page=1, page_size=100, **params))
+        shown = [item for page in pages[:3] for item in page["items"]]
+        assert _ids({"items": shown}) == [i["id"] for i in wanted][:12], max_km
+        assert _ids(pages[3]) == [i["id"] for i in wanted], max_km
+        assert pages[3]["total"] == len(wanted)
+        for item in pages[3]["items"]:
+            measured = distance(item)
+            assert item.get("distance_km") == (None if measured is None else round(measured, 1))
+
+
 @pytest.mark.parametrize(
     ("params", "field", "code"),
     [

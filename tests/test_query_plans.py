@@ -51,6 +51,8 @@ TOWN = "ix_placement_request_city_created_at"
 POSTCODE = "ix_placement_request_postcode_created_at"
 WORDS = "ix_placement_request_search"
 SYNC = "ix_placement_request_updated_at_id"
+# Nearest first: the GiST index of the points on the sphere, read in order (migration 0015).
+NEAREST = "ix_placement_request_position"
 VARIANTS: dict[str, tuple[dict[str, Any], str | tuple[str, ...]]] = {
     "within 25 km": ({"max_km": 25, "page_size": 50}, NEWEST),
     "all": ({"page_size": 50}, NEWEST),
@@ -68,6 +70,9 @@ VARIANTS: dict[str, tuple[dict[str, Any], str | tuple[str, ...]]] = {
     # An integration's sync, in order of change: from the start, and after a moment.
     "sync": ({"sort": "updated", "page_size": 50}, SYNC),
     "sync since a moment": ({"updated_since": "2026-01-01T00:00:00Z", "page_size": 50}, SYNC),
+    "nearest first": ({"sort": "distance", "page_size": 50}, NEAREST),
+    "within 25 km, nearest first": ({"max_km": 25, "sort": "distance", "page_size": 50}, NEAREST),
+    "nearest first, deep page": ({"sort": "distance", "page": 20, "page_size": 50}, NEAREST),
 }
 
 
@@ -128,7 +133,7 @@ async def _page_plan(client, db, engine, params: dict[str, Any]) -> tuple[dict, 
     # The page's statement: the one that reads the invitations along (json_agg).
     statement, parameters = next((s, p) for s, p in captured if "json_agg" in s)
     connection = await db.connection()
-    if "max_km" in params or "q" in params:
+    if {"max_km", "q"} & params.keys() or params.get("sort") == "distance":
         # As the app plans it (reading/view.py, `plan_each_time`).
         await connection.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")
     result = await connection.exec_driver_sql(

@@ -5,8 +5,10 @@ sorting) and its own lists (`mine=`); every one of them within `access.readable_
 Distance: every request stores its postcode's coordinates. A bounding box narrows the rows in
 SQL (plain comparisons, which an index can serve), then the great-circle (haversine) distance
 is computed in SQL too, for the filter and the `distance` sort, so that only the page's rows
-leave the database (SQLite has the math functions since 3.35; `least` is its `min`). The
-statements issued do not depend on the number of rows."""
+leave the database (SQLite has the math functions since 3.35; `least` is its `min`). On
+PostgreSQL nearest first reads a GiST index in order of distance instead of sorting
+(lists/distance.py, `_among_the_nearest`). The statements issued do not depend on the
+number of rows."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,6 +20,7 @@ from sqlalchemy import (
     Integer,
     Select,
     String,
+    any_,
     bindparam,
     case,
     cast,
@@ -36,8 +39,10 @@ from backend.placements.lists.distance import (
     Origin,
     bounding_box,
     box_around,
+    chord_to_origin,
     distance_sql,
     distance_to,
+    nearest_first,
     origin_of,
     origin_values,
 )
@@ -166,12 +171,15 @@ def _query(shape: _Shape, dialect: str) -> views.PageQuery:
         conditions.append(sync.after())
     order = _order(shape.sort)
     if shape.distance:
-        distance = distance_sql()
+        nearest = shape.sort == "distance"
+        if nearest and dialect == "postgresql":
+            # Before the radius: the requests within it are the first of the nearest.
+            conditions.append(_among_the_nearest(conditions))
         if shape.max_km:
-            conditions += [bounding_box(), distance <= bindparam("max_km")]
-        if shape.sort == "distance":
+            conditions += [bounding_box(), distance_sql() <= bindparam("max_km")]
+        if nearest:
             # Unknown distances last; equal ones keep the newest-first order.
-            order = [distance.is_(None), distance, *order]
+            order = [*nearest_first(dialect), *order]
     # Where the values decide the plan (how many requests are near, how many hold a word),
     # each call is planned for its own (reading/view.py).
     plan_each_time = shape.distance or bool(shape.terms)
@@ -183,6 +191,38 @@ def _query(shape: _Shape, dialect: str) -> views.PageQuery:
         own_only=True,
         total_bound=views.SEARCH_TOTAL_BOUND if shape.terms else views.TOTAL_BOUND,
     )
+
+
+def _among_the_nearest(conditions: list[Any]) -> Any:
+    """PostgreSQL, nearest first: the request is among the first `count_limit` matches in
+    the list's order, found on the GiST index (migration 0015). The index gives the order of
+    the distance alone (PostgreSQL 15 sorts no further key on top of a KNN scan), so its walk
+    takes the first `count_limit` and every request as near as the last (WITH TIES), and
+    these few are ordered completely (equal distances newest first, then by id) and cut to
+    `count_limit`: every row of the page and of the bounded total is among them.
+    `conditions` hold no radius (`max_km`): the requests within it come first in this
+    order, so the walk of the index never goes past `count_limit` requests (a box of `cube`
+    as an index condition would be estimated at a fixed 0.1 % of the requests, and
+    PostgreSQL would then read every request in the box and sort them)."""
+    chord = chord_to_origin()
+    ties = (
+        select(PlacementRequest.id, PlacementRequest.created_at, chord.label("chord"))
+        .join(Campaign, Campaign.id == PlacementRequest.campaign_id)
+        .where(*conditions)
+        .order_by(chord)
+        .fetch(bindparam("count_limit"), with_ties=True)
+        .correlate(None)
+        .subquery("nearest")
+    )
+    first = (
+        select(ties.c.id)
+        .order_by(ties.c.chord, ties.c.created_at.desc(), ties.c.id)
+        .limit(bindparam("count_limit"))
+        .correlate(None)
+    )
+    # As an array, computed once: the requests are then looked up by id (`IN (subquery)`
+    # can make a join of it that reads the whole table).
+    return PlacementRequest.id == any_(func.array(first.scalar_subquery()))
 
 
 def _values(

@@ -1,13 +1,21 @@
 """Distance from a service (or a postcode it names) to a pupil's postcode: a bounding box
-that an index can serve, then the great-circle (haversine) distance in SQL."""
+that an index can serve, then the great-circle (haversine) distance in SQL.
+
+Nearest first on PostgreSQL: each request's position as a point on the unit sphere (a `cube`,
+`sphere_point`), which a GiST index holds (migration 0015); ordered by the straight (chord)
+distance to the origin's point, the index is read nearest first and the page is read off it,
+however many requests are near. The chord grows with the great-circle distance, so the order
+is the haversine order; requests at one postcode share one point, so their ties stay ties."""
 
 import math
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Float, and_, bindparam, func
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import GenericFunction
+from sqlalchemy.types import UserDefinedType
 
 from backend.auth.deps import Actor
 from backend.errors import FieldError
@@ -67,6 +75,51 @@ def bounding_box() -> Any:
     )
 
 
+class _Cube(UserDefinedType[Any]):
+    """PostgreSQL's `cube` (extension): the points on the sphere."""
+
+    cache_ok = True
+
+    def get_col_spec(self, **kw: Any) -> str:
+        return "cube"
+
+
+_CUBE = _Cube()
+
+
+def sphere_point() -> Any:
+    """PostgreSQL: the request's position as a point on the unit sphere; exactly the
+    expression migration 0015 indexes (`SPHERE_POINT`), or the planner cannot use the index."""
+    latitude = func.radians(PlacementRequest.latitude)
+    longitude = func.radians(PlacementRequest.longitude)
+    # One coordinate at a time: NULL without coordinates (an array holding NULLs is an error).
+    x = func.cos(latitude) * func.cos(longitude)
+    y = func.cos(latitude) * func.sin(longitude)
+    z = func.sin(latitude)
+    return func.cube(func.cube(func.cube(x, type_=_CUBE), y, type_=_CUBE), z, type_=_CUBE)
+
+
+def _floats(name: str) -> Any:
+    return bindparam(name, type_=ARRAY(Float()))
+
+
+def chord_to_origin() -> Any:
+    """PostgreSQL: the chord from the origin's point (bind parameter `origin_point`) to the
+    request's, which the GiST index orders by (KNN); NULL without coordinates."""
+    return sphere_point().op("<->", return_type=Float())(
+        func.cube(_floats("origin_point"), type_=_CUBE)
+    )
+
+
+def nearest_first(dialect: str) -> list[Any]:
+    """The order keys of nearest first, unknown distances last. PostgreSQL: the chord, which
+    the GiST index gives in order (its NULLs come last, as ascending NULLs do)."""
+    if dialect == "postgresql":
+        return [chord_to_origin()]
+    distance = distance_sql()
+    return [distance.is_(None), distance]
+
+
 class _least(GenericFunction[float]):  # noqa: N801 (SQL's name)
     """The smaller of two numbers: `least` on PostgreSQL, the two-argument `min` on SQLite."""
 
@@ -96,11 +149,21 @@ def distance_sql() -> Any:
     return 2 * EARTH_RADIUS_KM * func.asin(func.sqrt(_least(1.0, half_chord)))
 
 
-def origin_values(origin: Origin) -> dict[str, float]:
+def _unit_vector(origin: Origin) -> list[float]:
+    latitude, longitude = math.radians(origin.latitude), math.radians(origin.longitude)
+    return [
+        math.cos(latitude) * math.cos(longitude),
+        math.cos(latitude) * math.sin(longitude),
+        math.sin(latitude),
+    ]
+
+
+def origin_values(origin: Origin) -> dict[str, Any]:
     return {
         "origin_latitude": origin.latitude,
         "origin_longitude": origin.longitude,
         "origin_cos": math.cos(math.radians(origin.latitude)),
+        "origin_point": _unit_vector(origin),
     }
 
 

@@ -1,7 +1,7 @@
 """placement_request: the search's indexes, by kind of word
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 Create Date: 2026-12-03 09:00:00
 
 Issue 17: the browse list's `q` matches each kind of word its own way (`lists/search.py`).
@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0016"
-down_revision: str | None = "0014"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
