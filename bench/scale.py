@@ -385,18 +385,17 @@ def render(report: dict) -> str:
         "in the list's order (`reading/view.py`, `page_query`); newest first it walks "
         "`ix_placement_request_created_at` and stops, so browsing all, within 25 km and a "
         "deep page (inside those 1,001) cost the same at every size, and so does the "
-        "school's overview. A text search counts to 100 (`SEARCH_TOTAL_BOUND`): a common "
-        "word (a city) walks the same index and tests each request's text, about 100 ÷ its "
-        "share of the requests at any size; a rare word (a pupil's name) is looked up in the "
-        "trigram index (`ix_placement_request_search_trgm`), whose posting lists grow with the "
-        'data: every seeded first name is "Leerling<n>", so the trigrams of "leerling" and of '
-        "the number's digits are in a growing number of rows, and the name matches 1 request "
-        "at 10,000 and 111 at 1,000,000. Nearest first reads the GiST index of the "
-        "requests' points (`ix_placement_request_position`) in order of distance and stops "
-        "after 1,001 (and the requests as near as the last: at 1,000,000 the nearest "
-        "postcode alone holds about 1,800), so within 25 km or not it reads about the same "
-        'at every size. docs/DECISIONS.md, "Lists that stay flat as the platform grows", '
-        "says what would flatten the rest.",
+        "school's overview. A text search counts to 100 (`SEARCH_TOTAL_BOUND`) and matches "
+        "each kind of word through its own index (`lists/search.py`): a town's name walks "
+        "`ix_placement_request_city_created_at` in the list's order and stops, and a "
+        "pupil's name is looked up as a word prefix in the full-text index "
+        "(`ix_placement_request_search`), which holds each word once (it matches 1 request "
+        "at 10,000 and 111 at 1,000,000: Leerling4711, 47110, ...). Nearest first reads the "
+        "GiST index of the requests' points (`ix_placement_request_position`) in order of "
+        "distance and stops after 1,001 (and the requests as near as the last: at 1,000,000 "
+        "the nearest postcode alone holds about 1,800). A sync reads "
+        "`ix_placement_request_updated_at_id` from its position. docs/DECISIONS.md, "
+        '"Lists that stay flat as the platform grows", and the sections after it.',
         "",
     ]
     if "browse" in last:
