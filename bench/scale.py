@@ -339,7 +339,7 @@ def render(report: dict) -> str:
         "services, 20 % of the requests invited; a fresh database per size, seeded with COPY "
         "("
         + ", ".join(f"{size['requests']:,}: {size['seed_seconds']} s" for size in sizes)
-        + "), then migrated to head: the lists' indexes (migration 0014, CREATE "
+        + "), then migrated to head: the lists' indexes (migrations 0014 to 0017, CREATE "
         "INDEX CONCURRENTLY) built on the full table ("
         + ", ".join(f"{size['requests']:,}: {size['index_migration_seconds']} s" for size in sizes)
         + "), then ANALYZE.",
