@@ -19,8 +19,10 @@ class RequestListParams(PageParams):
     q: SingleLine | None = Field(
         None,
         max_length=100,
-        description="Free text: names, city, postcode; for a school also a pupil's national "
-        "number (11 digits, dots, dashes and spaces allowed), which finds its own request",
+        description="Free text, every word must match: names, city, postcode; for a school also "
+        "a pupil's national number (11 digits, dots, dashes and spaces allowed), which finds "
+        "its own request. A service's browse list matches a postcode or a whole town name "
+        "exactly and other words by their start (docs/integrations.md)",
     )
     # every role: incremental sync, in order of change (lists/sync.py)
     updated_since: AwareDatetime | None = Field(
