@@ -63,6 +63,7 @@ VARIANTS = (
         "browse within 25 km, nearest first",
         f"?max_km={run.BROWSE_KM}&sort=distance&page_size=50",
     ),
+    ("browse_fit", "browse, best fit first", "?sort=fit&page_size=50"),
 )
 
 

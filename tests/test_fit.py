@@ -1,12 +1,19 @@
 """A care service states what fits it (its preferences) and browses the requests best fit
 first, each with its score and the reasons; the score is one function (placements/fit.py)."""
 
-from datetime import date
+import hashlib
+import uuid
+from datetime import date, timedelta
 
 import numpy as np
 import pytest
+from sqlalchemy import insert
 
+from backend import clock, crypto
 from backend.placements import fit
+from backend.placements.lists import browse
+from backend.placements.models import PlacementRequest
+from backend.reference.postcodes import lookup_postcode
 from tests import factories
 from tests.services_helpers import a_request
 
@@ -264,3 +271,167 @@ async def test_hostile_preferences_are_refused_as_invalid(service_client, body):
     )
     assert response.status_code == 422, response.text
     assert response.json()["code"] == "validation_error"
+
+
+def _random_preferences(rng: np.random.Generator) -> fit.Preferences:
+    """Any part stated or not; ranges that may be empty of the candidates' values."""
+
+    def some(words: tuple[str, ...]) -> frozenset[str]:
+        return frozenset(w for w in words if rng.random() < 0.4)
+
+    hours = sorted(int(h) for h in rng.integers(0, 41, 2))
+    start = sorted(date(2027, 1, 1) + timedelta(days=int(d)) for d in rng.integers(0, 200, 2))
+    return fit.Preferences(
+        days=some(fit.DAYS),
+        hours_min=hours[0] if rng.random() < 0.5 else None,
+        hours_max=hours[1] if rng.random() < 0.5 else None,
+        start_from=start[0] if rng.random() < 0.5 else None,
+        start_until=start[1] if rng.random() < 0.5 else None,
+        max_distance_km=float(rng.uniform(1, 80)) if rng.random() < 0.6 else None,
+        transport_modes=some(fit.TRANSPORT),
+    )
+
+
+def test_no_candidate_as_far_or_farther_scores_above_the_best_possible():
+    """`best_possible(d)` bounds the score of every candidate at d or farther, and of every
+    candidate at an unknown distance for d unknown (brute force on random cases): what lets
+    the browse list by fit stop reading nearest first."""
+    rng = np.random.default_rng(17)
+    for _ in range(300):
+        preferences = _random_preferences(rng)
+        n = 300
+        distance = rng.uniform(0, 90, n).round(int(rng.integers(0, 4)))
+        distance[rng.random(n) < 0.1] = np.nan
+        start = np.where(rng.random(n) < 0.2, np.nan, rng.integers(20_800, 21_200, n))
+        candidates = fit.Candidates(
+            distance_km=distance,
+            days=rng.integers(0, 128, n),
+            hours=rng.integers(0, 41, n).astype(float),
+            start=start.astype(float),
+            transport=rng.integers(0, 16, n),
+        )
+        scores = fit.score(candidates, preferences).score
+        unknown = np.isnan(distance)
+        for d in [*distance[~unknown][:40], 0.0, 200.0]:
+            farther = unknown | (np.nan_to_num(distance, nan=np.inf) >= d)
+            assert scores[farther].max(initial=0) <= fit.best_possible(d, preferences)
+        assert scores[unknown].max(initial=0) <= fit.best_possible(np.nan, preferences)
+    # Next door, fitting all that is stated: the full score; unknown, distance only: none.
+    assert fit.best_possible(0.0, _random_preferences(rng)) == 100
+    assert fit.best_possible(np.nan, fit.Preferences()) == 0
+
+
+# --- best fit first reads nearest first until its page is certain -------------------------
+# Over a thousand candidates, so that the first read (views.count_limit) is not all of them:
+# 1,200 at the service's own postcode (8400: one distance, equal best scores), 1,300 around,
+# 100 without coordinates; half of them fit PREFERENCES' days, hours, start and transport.
+NEARBY = ("8420", "8430", "8450", "8460", "8470", "8490", "8000", "8200", "8370", "8600")
+FARTHER = ("8620", "8630", "8670", "8700", "8800", "8900", "9000", "8500", "8300", "8310")
+
+
+async def _many_pupils(db, school_id) -> int:
+    rng = np.random.default_rng(2026)
+    campaign = await factories.campaign(db)
+    supervisor = await factories.supervisor(db, school_id)
+    encrypted = crypto.encrypt(factories.national_number(1))
+    now = clock.now()
+    places = ["8400"] * 1200 + [*NEARBY, *FARTHER] * 65 + ["8000"] * 100
+    rows = []
+    for i, postcode in enumerate(places):
+        info = lookup_postcode(postcode)
+        located = i < 2500
+        good = rng.random() < 0.5
+        rows.append(
+            {
+                "id": uuid.uuid4(),
+                "campaign_id": campaign.id,
+                "school_id": school_id,
+                "supervisor_id": supervisor.id,
+                "first_name": f"Leerling{i}",
+                "last_name": "Janssens",
+                "national_number_encrypted": encrypted,
+                "national_number_hash": hashlib.sha256(f"fit{i}".encode()).hexdigest(),
+                "street": f"Kerkstraat {i}",
+                "postcode": postcode,
+                "city": info.municipalities[0].name_nl,
+                "province": info.province,
+                "latitude": info.latitude if located else None,
+                "longitude": info.longitude if located else None,
+                "phone": "+32470123456",
+                "email": f"leerling{i}@example.be",
+                "transport_modes": ["bike"] if good else [["car"], ["bike", "car"]][i % 2],
+                "hours_per_week": 20 if good else int(rng.integers(8, 40)),
+                "days": ["mon", "tue"] if good else [["mon", "thu"], ["fri"]][i % 2],
+                "start_date": date(2027, 2, 1) if good else [None, date(2027, 6, 1)][i % 2],
+                "form": "alternating",
+                "state": "open",
+                # Three by three at one moment: equal scores and ages are ordered by id.
+                "created_at": now - timedelta(seconds=i // 3),
+                "updated_at": now,
+            }
+        )
+    await db.execute(insert(PlacementRequest), rows)
+    await db.commit()
+    return len(rows)
+
+
+def _shown(page: dict) -> list:
+    return [(i["id"], i["fit"], i.get("distance_km")) for i in page["items"]]
+
+
+@pytest.mark.parametrize(
+    ("preferences", "params", "reading"),
+    [
+        # No preferences: 1,200 equal best scores at the postcode; the second read passes them.
+        (None, {"page_size": 20}, "stops early"),
+        ({**PREFERENCES, "max_distance_km": None}, {"page_size": 50}, "stops early"),
+        # Within 12 km (fewer than two reads): the second read ends at the first beyond.
+        (PREFERENCES, {"page_size": 50, "max_km": 12}, "ends at the radius"),
+        # Nobody fits the days or the way of coming: a far pupil could still score as well.
+        ({"days": ["sun"], "transport_modes": ["public_transport"]}, {"page_size": 20}, "all"),
+    ],
+)
+async def test_best_fit_first_reads_nearest_first_and_pages_as_the_full_read(
+    service_client, school_client, db, monkeypatch, preferences, params, reading
+):
+    """Page after page the same items, scores and total as when every candidate is read at
+    once; the reads stop before the last candidate where the bound says so."""
+    pupils = await _many_pupils(db, school_client.account.organisation_id)
+    if preferences is not None:
+        saved = await service_client.put(_preferences_url(service_client), json=preferences)
+        assert saved.status_code == 200, saved.text
+    reads: list[int] = []  # the candidates scored by each read
+    score = fit.score
+
+    def counted(candidates, stated):
+        reads.append(len(candidates.hours))
+        return score(candidates, stated)
+
+    monkeypatch.setattr(fit, "score", counted)
+
+    async def page(number: int) -> tuple[dict, list[int]]:
+        reads.clear()
+        response = await service_client.get(URL, params={**params, "sort": "fit", "page": number})
+        assert response.status_code == 200, response.text
+        return response.json(), list(reads)
+
+    numbers = (1, 2, 3, 30)
+    pages = [await page(number) for number in numbers]
+    with monkeypatch.context() as full:
+        full.setattr(browse, "_first_read", lambda params: 10 * pupils)
+        for number, (found, _) in zip(numbers, pages, strict=True):
+            expected, [every] = await page(number)
+            assert _shown(found) == _shown(expected), number
+            assert (found["total"], found["total_is_estimate"]) == (
+                expected["total"],
+                expected["total_is_estimate"],
+            )
+    size = params["page_size"]
+    assert [len(found["items"]) for found, _ in pages[:3]] == [size] * 3
+    first_reads = pages[0][1]
+    if reading == "stops early":
+        assert first_reads == [1001, 2002] and every > 2002
+    elif reading == "ends at the radius":
+        assert first_reads == [1001, every] and every < 2002
+    else:
+        assert first_reads == [1001, 2002, pupils] and every == pupils

@@ -115,30 +115,62 @@ class Fit:
 _POPCOUNT = np.array([bin(n).count("1") for n in range(128)], dtype=np.int64)
 
 
+def weighed(preferences: Preferences) -> tuple[str, ...]:
+    """The parts weighed for a service, in PARTS' order: the distance always (without a
+    stated maximum, against DEFAULT_REACH_KM), each other part when the service stated it."""
+    p = preferences
+    stated = {
+        "distance": True,
+        "days": bool(p.days),
+        "transport": bool(p.transport_modes),
+        "hours": p.hours_min is not None or p.hours_max is not None,
+        "start": p.start_from is not None or p.start_until is not None,
+    }
+    return tuple(part for part in PARTS if stated[part])
+
+
+def _distance_share(distance_km: Floats, preferences: Preferences) -> Floats:
+    """Full next door, none at the reach; none for an unknown distance (NaN)."""
+    reach = preferences.max_distance_km or DEFAULT_REACH_KM
+    known = ~np.isnan(distance_km)
+    share: Floats = np.where(
+        known, np.clip(1.0 - np.nan_to_num(distance_km) / reach, 0.0, 1.0), 0.0
+    )
+    return share
+
+
+def _points(earned: dict[str, Floats]) -> dict[str, Floats]:
+    """Each part's points: its share earned of its weight, over the weight of the parts."""
+    total_weight = sum(WEIGHTS[part] for part in earned)
+    return {part: share * (WEIGHTS[part] * 100.0 / total_weight) for part, share in earned.items()}
+
+
+def _rounded(points: dict[str, Floats], n: int) -> Ints:
+    # Added part by part in PARTS' order (`best_possible` adds the same way, so that its
+    # bound holds to the last bit), then rounded to the score.
+    total = sum(points.values(), start=np.zeros(n))
+    return np.rint(total).astype(np.int64)
+
+
 def score(candidates: Candidates, preferences: Preferences) -> Fit:
     """The fit of every candidate for the service of `preferences`, in one pass."""
     c, p = candidates, preferences
     n = len(c.hours)
-    earned: dict[str, Floats] = {}
-    # distance: always weighed (without a stated maximum, against DEFAULT_REACH_KM)
-    reach = p.max_distance_km or DEFAULT_REACH_KM
-    known = ~np.isnan(c.distance_km)
-    earned["distance"] = np.where(
-        known, np.clip(1.0 - np.nan_to_num(c.distance_km) / reach, 0.0, 1.0), 0.0
-    )
-    if p.days:
+    parts = weighed(p)
+    earned: dict[str, Floats] = {"distance": _distance_share(c.distance_km, p)}
+    if "days" in parts:
         wanted = mask_of(p.days, DAYS)
         own = _POPCOUNT[c.days & 127]
         earned["days"] = np.where(own > 0, _POPCOUNT[c.days & wanted] / np.maximum(own, 1), 0.0)
-    if p.transport_modes:
+    if "transport" in parts:
         accepted = mask_of(p.transport_modes, TRANSPORT)
         earned["transport"] = ((c.transport & accepted) != 0).astype(float)
-    if p.hours_min is not None or p.hours_max is not None:
+    if "hours" in parts:
         low = -np.inf if p.hours_min is None else p.hours_min
         high = np.inf if p.hours_max is None else p.hours_max
         gap = np.maximum(low - c.hours, 0.0) + np.maximum(c.hours - high, 0.0)
         earned["hours"] = np.clip(1.0 - gap / HOURS_SLACK, 0.0, 1.0)
-    if p.start_from is not None or p.start_until is not None:
+    if "start" in parts:
         low = -np.inf if p.start_from is None else day_number(p.start_from)
         high = np.inf if p.start_until is None else day_number(p.start_until)
         start = np.nan_to_num(c.start, nan=0.0)
@@ -147,17 +179,25 @@ def score(candidates: Candidates, preferences: Preferences) -> Fit:
         earned["start"] = np.where(
             np.isnan(c.start), 0.5, np.clip(1.0 - gap / START_SLACK_DAYS, 0.0, 1.0)
         )
-    total_weight = sum(WEIGHTS[part] for part in earned)
-    points = {
-        part: share * (WEIGHTS[part] * 100.0 / total_weight) for part, share in earned.items()
-    }
-    total = np.zeros(n) if not points else np.sum(list(points.values()), axis=0)
+    points = _points(earned)
+    known = ~np.isnan(c.distance_km)
     feasible = np.ones(n, dtype=bool)
     if p.max_distance_km is not None:
         feasible &= known & (np.nan_to_num(c.distance_km, nan=np.inf) <= p.max_distance_km)
     if p.transport_modes:
         feasible &= earned["transport"] > 0
-    return Fit(np.rint(total).astype(np.int64), points, earned, feasible)
+    return Fit(_rounded(points, n), points, earned, feasible)
+
+
+def best_possible(distance_km: float, preferences: Preferences) -> int:
+    """The highest score a candidate at `distance_km` or farther can have (NaN: at an unknown
+    distance, where the distance earns nothing): the distance part at that distance, every
+    other part weighed in full. Each share is at least the candidate's and the points are
+    added alike, so no such candidate's `score` is above it. The browse list by fit reads
+    the candidates nearest first and stops once this is below its page's last score."""
+    earned = {part: np.ones(1) for part in weighed(preferences)}
+    earned["distance"] = _distance_share(np.array([distance_km]), preferences)
+    return int(_rounded(_points(earned), 1)[0])
 
 
 def reasons(

@@ -7,8 +7,10 @@ SQL (plain comparisons, which an index can serve), then the great-circle (havers
 is computed in SQL too, for the filter and the `distance` sort, so that only the page's rows
 leave the database (SQLite has the math functions since 3.35; `least` is its `min`). On
 PostgreSQL nearest first reads a GiST index in order of distance instead of sorting
-(lists/distance.py, `_among_the_nearest`). The statements issued do not depend on the
-number of rows."""
+(lists/distance.py, `_among_the_nearest`), and best fit first reads the candidates from it
+nearest first until its page is certain (`_best_first`). The statements issued do not depend
+on the number of rows; best fit first's reads double until the page is certain, so their
+number grows at most with the logarithm of the candidates read."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -28,7 +30,7 @@ from sqlalchemy import (
     or_,
     select,
 )
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from backend.auth.actor import Actor
 from backend.campaigns.models import Campaign, Track
@@ -279,9 +281,14 @@ async def list_for_service(
 
 
 # --- the browse list by fit (sort=fit) -----------------------------------------------------
-# The whole candidate set's features in one statement (narrow columns, the days and modes of
-# transport as bitmasks computed in SQL), scored in one numpy pass (placements/fit.py), then
-# only the page's views loaded by id: three statements whatever the number of candidates.
+# The candidates' features (narrow columns, the days and modes of transport as bitmasks
+# computed in SQL) are read nearest first, a growing number at a time, each read scored in
+# one numpy pass (placements/fit.py), until no unread candidate can enter the page: each is
+# at least as far as the last one read, so its score is at most `fit.best_possible` there.
+# Then only the page's views are loaded by id. On PostgreSQL the reads walk the GiST index of
+# the points on the sphere (migration 0015): a page reads about as many candidates whatever
+# the number of requests, unless more of them tie for the best scores (docs/DECISIONS.md,
+# "Best fit first without reading every candidate").
 
 
 def _mask_sql(column: Any, vocabulary: tuple[str, ...]) -> Any:
@@ -326,14 +333,23 @@ def coordinates_of(rows: Sequence[Any]) -> tuple[Any, Any]:
 
 @lru_cache(maxsize=256)
 def _features_query(shape: _Shape, dialect: str) -> Select[Any]:
+    """The candidates' features (`feature_columns`) and age; with a distance, the first
+    `limit` of them nearest first (unknown distances last), and with `max_km` whether each
+    is `within` it. The radius is no condition: a walk of the index in order of distance,
+    filtered by it, would go on past it to the end of the table once fewer than `limit`
+    are within; the requests beyond it come after those within, so the first of them ends
+    the candidates (`_best_first`)."""
     conditions = [*_scope(None), *_filters(shape, dialect)]
-    if shape.max_km:
-        conditions += [bounding_box(), distance_sql() <= bindparam("max_km")]
-    return (
+    query = (
         select(*feature_columns(), PlacementRequest.created_at)
         .join(Campaign, Campaign.id == PlacementRequest.campaign_id)
         .where(*conditions)
     )
+    if not shape.distance:
+        return query
+    if shape.max_km:
+        query = query.add_columns((distance_sql() <= bindparam("max_km")).label("within"))
+    return query.order_by(*nearest_first(dialect)).limit(bindparam("limit"))
 
 
 @lru_cache(maxsize=8)
@@ -357,6 +373,71 @@ def preferences_of(found: ServicePreferences | None) -> fit.Preferences:
     )
 
 
+# The index orders by the chord, the score measures the haversine distance in numpy: the same
+# order, not the same last bits. A metre's slack keeps the bound above those bits.
+_ORDER_SLACK_KM = 0.001
+
+
+@dataclass(frozen=True)
+class _Read:
+    """The candidates read, nearest first, and their scores."""
+
+    rows: Sequence[Any]
+    candidates: fit.Candidates
+    scored: fit.Fit
+
+
+def _first_read(params: RequestListParams) -> int:
+    """How many candidates the first read takes: enough for the bounded total
+    (`views.count_limit`), and four times the rows up to the page's end, so that mostly one
+    read makes the page certain."""
+    return max(4 * (params.offset + params.page_size), views.count_limit(params))
+
+
+def _scored(rows: Sequence[Any], origin: Origin | None, preferences: fit.Preferences) -> _Read:
+    if origin is None:
+        distance = np.full(len(rows), np.nan)
+    else:
+        latitude, longitude = coordinates_of(rows)
+        distance = fit.distances_km(latitude, longitude, origin.latitude, origin.longitude)
+    candidates = candidates_of(rows, distance)
+    return _Read(rows, candidates, fit.score(candidates, preferences))
+
+
+def _page_is_certain(read: _Read, wanted: int, preferences: fit.Preferences) -> bool:
+    """Whether no unread candidate can be among the first `wanted` by fit: each is at least
+    as far as the last one read, so it scores at most `fit.best_possible` at that distance.
+    Strictly below the `wanted`-th best score: an equal score could still come first, newer."""
+    farthest = float(read.candidates.distance_km[-1]) - _ORDER_SLACK_KM
+    bound = fit.best_possible(farthest, preferences)
+    return bound < int(np.sort(read.scored.score)[-wanted])
+
+
+async def _best_first(
+    connection: AsyncConnection,
+    shape: _Shape,
+    values: dict[str, Any],
+    origin: Origin | None,
+    preferences: fit.Preferences,
+    params: RequestListParams,
+) -> _Read:
+    """The candidates read nearest first, twice as many each time, until the page's rows
+    are among them (`_page_is_certain`) or all are read; without a distance to order by,
+    all of them at once."""
+    query = _features_query(shape, connection.dialect.name)
+    limit = _first_read(params)
+    while True:
+        rows = (await connection.execute(query, {**values, "limit": limit})).all()
+        complete = origin is None or len(rows) < limit
+        if shape.max_km and not all(row.within for row in rows):
+            # Past the radius: every candidate within it is read.
+            rows, complete = [row for row in rows if row.within], True
+        read = _scored(rows, origin, preferences)
+        if complete or _page_is_certain(read, params.offset + params.page_size, preferences):
+            return read
+        limit *= 2
+
+
 async def _by_fit(
     session: AsyncSession, actor: Actor, params: RequestListParams
 ) -> CursorPage[dict[str, Any]]:
@@ -371,14 +452,12 @@ async def _by_fit(
     dialect = dialect_of(session)
     values = _values(actor, params, origin, dialect)
     connection = await session.connection()
-    rows = (await connection.execute(_features_query(shape, dialect), values)).all()
-    if origin is None:
-        distance = np.full(len(rows), np.nan)
-    else:
-        latitude, longitude = coordinates_of(rows)
-        distance = fit.distances_km(latitude, longitude, origin.latitude, origin.longitude)
-    candidates = candidates_of(rows, distance)
-    scored = fit.score(candidates, preferences)
+    if origin is not None:
+        # How far the walk goes depends on the origin and the limit (reading/view.py).
+        await views.plan_each_time(connection)
+    read = await _best_first(connection, shape, values, origin, preferences, params)
+    rows, candidates, scored = read.rows, read.candidates, read.scored
+    distance = candidates.distance_km
     # Best score first; equal scores newest first, then by id (np.lexsort: last key first).
     newest = np.array([-r.created_at.timestamp() for r in rows])
     ids = np.array([str(r.id) for r in rows])
@@ -388,7 +467,7 @@ async def _by_fit(
     found: dict[Any, RequestView] = {}
     if page_ids:
         loaded = await views.load_all(
-            session, _by_id_query(dialect_of(session)), {**viewer_values(actor), "ids": page_ids}
+            session, _by_id_query(dialect), {**viewer_values(actor), "ids": page_ids}
         )
         found = {view.id: view for view in loaded}
     page = [found[i] for i in page_ids if i in found]
@@ -402,7 +481,9 @@ async def _by_fit(
             "score": int(scored.score[i]),
             "reasons": fit.reasons(scored, i, candidates, preferences),
         }
-    return sync.page_of(params, items, page, views.Total(len(rows)), None)
+    # Not all read: more than the first read, which reaches past the total's bound.
+    total = views.bounded(len(rows), views.count_limit(params))
+    return sync.page_of(params, items, page, total, None)
 
 
 _ACCEPTED_ORDER = (

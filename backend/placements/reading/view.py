@@ -21,7 +21,7 @@ from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import JSON, RowMapping, Select, Subquery, bindparam, func, literal_column, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from backend.auth.actor import Actor
 from backend.campaigns.models import Campaign, Track
@@ -277,7 +277,8 @@ def count_limit(params: PageParams, bound: int = TOTAL_BOUND) -> int:
     return max(bound, params.offset + params.page_size) + 1
 
 
-def _bounded(counted: int, limit: int) -> Total:
+def bounded(counted: int, limit: int) -> Total:
+    """The total of `counted` matches, counted up to `limit` (`count_limit`)."""
     if counted >= limit:
         return Total(limit - 1, is_estimate=True)
     return Total(counted)
@@ -440,14 +441,21 @@ def _views(rows: Sequence[RowMapping]) -> list[RequestView]:
     return [_view(row, campaigns) for row in rows]
 
 
+async def plan_each_time(connection: AsyncConnection) -> None:
+    """PostgreSQL: the transaction's statements are planned for their own values, not once
+    for any (`PageQuery.plan_each_time`)."""
+    if connection.dialect.name == "postgresql":
+        await connection.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")
+
+
 async def load_page(
     session: AsyncSession, query: PageQuery, values: dict[str, Any], params: PageParams
 ) -> tuple[list[RequestView], Total]:
     """One page (`params`) of `query` with the bind parameters `values` (`viewer_values` and
     the filters'), and the total (exact up to `count_limit(params)`)."""
     connection = await session.connection()
-    if query.plan_each_time and connection.dialect.name == "postgresql":
-        await connection.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")
+    if query.plan_each_time:
+        await plan_each_time(connection)
     limit = count_limit(params, query.total_bound)
     values = {**values, "count_limit": limit}
     rows = await _rows(
@@ -458,8 +466,8 @@ async def load_page(
         counted = 0
         if params.offset:
             counted = (await connection.execute(query.count, values)).scalar() or 0
-        return [], _bounded(counted, limit)
-    return _views(rows), _bounded(rows[0]["total"], limit)
+        return [], bounded(counted, limit)
+    return _views(rows), bounded(rows[0]["total"], limit)
 
 
 async def load_all(
