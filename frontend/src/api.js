@@ -75,6 +75,9 @@ export function query(params) {
   return text ? `?${text}` : '';
 }
 
+// The requests sent and not yet answered: signing out lets them finish first (below).
+const inFlight = new Set();
+
 async function send(path, { method = 'GET', body, headers = {} } = {}) {
   const init = { method, headers: { Accept: 'application/json', ...headers }, credentials: 'same-origin' };
   if (accessToken) init.headers.Authorization = `Bearer ${accessToken}`;
@@ -83,10 +86,12 @@ async function send(path, { method = 'GET', body, headers = {} } = {}) {
     init.headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
   }
+  const sent = fetch(BASE + path, init).catch(() => null); // null: offline or the server is down
+  inFlight.add(sent);
   try {
-    return await fetch(BASE + path, init);
-  } catch {
-    return null; // offline or the server is down
+    return await sent;
+  } finally {
+    inFlight.delete(sent);
   }
 }
 
@@ -161,11 +166,17 @@ export async function api(path, options = {}) {
 
 let signingOut = false;
 
-/** Signs out: the server revokes the session and removes the refresh cookie; then the page
- * forgets the user. */
+// How long signing out waits for the requests already sent (an export may take longer).
+const SIGN_OUT_WAIT_MS = 5000;
+
+/** Signs out: the requests already sent are answered first (revoked under them, they would
+ * earn a 401), then the server revokes the session and removes the refresh cookie, and the
+ * page forgets the user. */
 export async function signOut() {
   signingOut = true;
   try {
+    const waited = new Promise((resolve) => setTimeout(resolve, SIGN_OUT_WAIT_MS));
+    await Promise.race([Promise.allSettled([...inFlight]), waited]);
     await api('/auth/logout', { method: 'POST', public: true }).catch(() => {});
   } finally {
     signingOut = false;
