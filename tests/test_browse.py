@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from backend.audit.models import AuditEntry
 from tests import factories
-from tests.services_helpers import a_request, arrange
+from tests.services_helpers import SITUATIONS, a_request, arrange
 
 URL = "/api/v1/placement-requests"
 
@@ -325,15 +325,8 @@ async def test_the_service_s_own_lists(service_client, school_client, db, mine, 
     other = (await factories.account(db, "service")).organisation_id
     made = {
         s: await arrange(db, s, school_id=school_id, me=me, other=other)
-        for s in (
-            "open",
-            "invited_by_me",
-            "invited_by_other",
-            "accepted_by_me",
-            "accepted_by_other",
-            "released",
-            "withdrawn",
-        )
+        for s in SITUATIONS
+        if s != "not_placed"
     }
     # The other service's view of the same requests differs: its lists are its own.
     page = await _browse(service_client, mine=mine)

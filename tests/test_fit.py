@@ -221,7 +221,7 @@ async def test_fit_lists_exactly_the_browse_list_and_shows_no_more_of_an_item(
     """`sort=fit` scores every candidate in numpy, apart from the browse list's statement: it
     must hold the same requests (none of a campaign not open yet or closed, none accepted or
     withdrawn), every item as the browse list shows it, plus its `fit`."""
-    from tests.services_helpers import arrange
+    from tests.services_helpers import SITUATIONS, arrange
 
     me = service_client.account.organisation_id
     other = (await factories.account(db, "service", postcode="8400")).organisation_id
@@ -229,16 +229,7 @@ async def test_fit_lists_exactly_the_browse_list_and_shows_no_more_of_an_item(
         school_client.account.organisation_id,
         other_school_client.account.organisation_id,
     ):
-        for situation in (
-            "open",
-            "invited_by_me",
-            "invited_by_other",
-            "accepted_by_me",
-            "accepted_by_other",
-            "released",
-            "withdrawn",
-            "not_placed",
-        ):
+        for situation in SITUATIONS:
             await arrange(db, situation, school_id=school_id, me=me, other=other)
         await a_request(db, school_id, phase="before_open")
     await db.commit()
