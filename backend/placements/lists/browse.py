@@ -7,7 +7,7 @@ SQL (plain comparisons, which an index can serve), then the great-circle (havers
 is computed in SQL too, for the filter and the `distance` sort, so that only the page's rows
 leave the database (SQLite has the math functions since 3.35; `least` is its `min`). On
 PostgreSQL nearest first reads a GiST index in order of distance instead of sorting
-(lists/distance.py, `_among_the_nearest`), and best fit first reads the candidates from it
+(`_among_the_nearest`, lists/distance.py), and best fit first reads the candidates from it
 nearest first until its page is certain (`_best_first`). The statements issued do not depend
 on the number of rows; best fit first's reads double until the page is certain, so their
 number grows at most with the logarithm of the candidates read."""

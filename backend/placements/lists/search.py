@@ -82,7 +82,7 @@ def _text() -> ColumnElement[str]:
         + space
         + request.city
         + space
-        + (request.postcode)
+        + request.postcode
     )
 
 
