@@ -1,6 +1,6 @@
 """The browse list issues the same number of SQL statements for 10 requests as for 10,000:
 no statement per row, whatever the filters (best fit first: one read more for each doubling
-of the candidates it must read)."""
+of the postcodes it walks, whatever the rows)."""
 
 import hashlib
 import uuid
@@ -115,10 +115,11 @@ async def test_browse_statements_do_not_grow_with_the_rows(
 
     assert large["total"] > small["total"] > 0
     assert len(large["items"]) >= len(small["items"]) > 0
-    # Best fit first reads the candidates nearest first, twice as many each time, until its
-    # page is certain (lists/browse.py, `_best_first`): its reads grow with the logarithm of
-    # the candidates that tie for the best scores, not with the rows. Here the 1,667 requests
-    # at the service's own postcode (8400) tie at 100, past the first read of 1,001: one
-    # read more.
-    more_reads = 1 if query == "fit" else 0
-    assert many == few + more_reads, (few, many)
+    if query == "fit":
+        # Best fit first asks twice as many postcodes each read, nearest first, until its page
+        # is certain (lists/browse.py, `_best_first`): its reads grow with the logarithm of
+        # the postcodes it walks, not with the rows. Ten candidates are found far apart;
+        # ten thousand, 1,667 at the service's own postcode (8400), make the page at once.
+        assert many <= few, (few, many)
+    else:
+        assert many == few, (few, many)

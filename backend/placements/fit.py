@@ -189,15 +189,17 @@ def score(candidates: Candidates, preferences: Preferences) -> Fit:
     return Fit(_rounded(points, n), points, earned, feasible)
 
 
-def best_possible(distance_km: float, preferences: Preferences) -> int:
-    """The highest score a candidate at `distance_km` or farther can have (NaN: at an unknown
-    distance, where the distance earns nothing): the distance part at that distance, every
-    other part weighed in full. Each share is at least the candidate's and the points are
-    added alike, so no such candidate's `score` is above it. The browse list by fit reads
-    the candidates nearest first and stops once this is below its page's last score."""
-    earned = {part: np.ones(1) for part in weighed(preferences)}
-    earned["distance"] = _distance_share(np.array([distance_km]), preferences)
-    return int(_rounded(_points(earned), 1)[0])
+def best_possible(distance_km: Floats, preferences: Preferences) -> Ints:
+    """For each distance, the highest score a candidate at that distance or farther can have
+    (NaN: at an unknown distance, where the distance earns nothing): the distance part at
+    that distance, every other part weighed in full. Each share is at least the candidate's
+    and the points are added alike, so no such candidate's `score` is above it. The browse
+    list by fit reads the candidates postcode by postcode, nearest first, and stops once
+    this is below its page's last score."""
+    n = len(distance_km)
+    earned = {part: np.ones(n) for part in weighed(preferences)}
+    earned["distance"] = _distance_share(distance_km, preferences)
+    return _rounded(_points(earned), n)
 
 
 def reasons(

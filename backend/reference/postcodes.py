@@ -230,6 +230,11 @@ def places_by_word() -> dict[str, tuple[str, ...]]:
     return {word: tuple(sorted(names)) for word, names in found.items()}
 
 
+def all_postcodes() -> list[PostcodeInfo]:
+    """Every postcode's record (the browse list by fit walks them nearest first)."""
+    return list(_table().values())
+
+
 def lookup_postcode(code: str) -> PostcodeInfo | None:
     """The postcode's record, or None when it is not 4 digits or not an existing postcode."""
     if not isinstance(code, str) or not _POSTCODE.fullmatch(code.strip()):

@@ -13,7 +13,7 @@ on the number of rows; best fit first's reads double until the page is certain, 
 number grows at most with the logarithm of the candidates read."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
@@ -29,7 +29,9 @@ from sqlalchemy import (
     func,
     or_,
     select,
+    true,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from backend.auth.actor import Actor
@@ -62,6 +64,7 @@ from backend.placements.reading.access import (
 )
 from backend.placements.reading.disclosure import respond_many
 from backend.placements.reading.view import RequestView
+from backend.reference.postcodes import all_postcodes
 from backend.schemas import CursorPage
 
 # The statements are built once for each shape of list (which list, which filters, how many
@@ -282,13 +285,14 @@ async def list_for_service(
 
 # --- the browse list by fit (sort=fit) -----------------------------------------------------
 # The candidates' features (narrow columns, the days and modes of transport as bitmasks
-# computed in SQL) are read nearest first, a growing number at a time, each read scored in
-# one numpy pass (placements/fit.py), until no unread candidate can enter the page: each is
-# at least as far as the last one read, so its score is at most `fit.best_possible` there.
-# Then only the page's views are loaded by id. On PostgreSQL the reads walk the GiST index of
-# the points on the sphere (migration 0015): a page reads about as many candidates whatever
-# the number of requests, unless more of them tie for the best scores (docs/DECISIONS.md,
-# "Best fit first without reading every candidate").
+# computed in SQL) are read postcode by postcode, nearest first, each postcode's newest first,
+# and scored in one numpy pass (placements/fit.py), until no unread candidate can enter the
+# page (`_best_first`). A request's coordinates are its postcode's (school/validation.py), so
+# a postcode's requests share a distance and a bound, `fit.best_possible` there. Then only the
+# page's views are loaded by id. On PostgreSQL the index on postcode and age gives each
+# postcode's newest (migration 0016): a page reads about as many candidates whatever the
+# number of requests, however many tie at one postcode (docs/DECISIONS.md, "Best fit first,
+# postcode by postcode").
 
 
 def _mask_sql(column: Any, vocabulary: tuple[str, ...]) -> Any:
@@ -333,23 +337,38 @@ def coordinates_of(rows: Sequence[Any]) -> tuple[Any, Any]:
 
 @lru_cache(maxsize=256)
 def _features_query(shape: _Shape, dialect: str) -> Select[Any]:
-    """The candidates' features (`feature_columns`) and age; with a distance, the first
-    `limit` of them nearest first (unknown distances last), and with `max_km` whether each
-    is `within` it. The radius is no condition: a walk of the index in order of distance,
-    filtered by it, would go on past it to the end of the table once fewer than `limit`
-    are within; the requests beyond it come after those within, so the first of them ends
-    the candidates (`_best_first`)."""
+    """The candidates' features (`feature_columns`), age and postcode; with a distance, those
+    at the postcodes `codes`, on PostgreSQL the newest `limits[n]` at `codes[n]` (the index
+    on postcode and age gives them: `LATERAL`), and with `max_km` whether each is `within`
+    it; without a distance, all of them."""
     conditions = [*_scope(None), *_filters(shape, dialect)]
+    columns = [*feature_columns(), PlacementRequest.created_at, PlacementRequest.postcode]
+    if shape.max_km:
+        columns.append((distance_sql() <= bindparam("max_km")).label("within"))
     query = (
-        select(*feature_columns(), PlacementRequest.created_at)
+        select(*columns)
         .join(Campaign, Campaign.id == PlacementRequest.campaign_id)
         .where(*conditions)
     )
     if not shape.distance:
         return query
-    if shape.max_km:
-        query = query.add_columns((distance_sql() <= bindparam("max_km")).label("within"))
-    return query.order_by(*nearest_first(dialect)).limit(bindparam("limit"))
+    if dialect != "postgresql":
+        # SQLite reads every candidate of the postcodes asked: correct, not flat.
+        return query.where(PlacementRequest.postcode.in_(bindparam("codes", expanding=True)))
+    place = (
+        func.unnest(
+            bindparam("codes", type_=ARRAY(String())), bindparam("limits", type_=ARRAY(Integer()))
+        )
+        .table_valued("code", "k", name="place")
+        .render_derived(with_types=False)
+    )
+    newest = (
+        query.where(PlacementRequest.postcode == place.c.code)
+        .order_by(PlacementRequest.created_at.desc(), PlacementRequest.id)
+        .limit(place.c.k)
+        .lateral("found")
+    )
+    return select(newest).select_from(place).join(newest, true())
 
 
 @lru_cache(maxsize=8)
@@ -373,25 +392,13 @@ def preferences_of(found: ServicePreferences | None) -> fit.Preferences:
     )
 
 
-# The index orders by the chord, the score measures the haversine distance in numpy: the same
-# order, not the same last bits. A metre's slack keeps the bound above those bits.
-_ORDER_SLACK_KM = 0.001
-
-
 @dataclass(frozen=True)
 class _Read:
-    """The candidates read, nearest first, and their scores."""
+    """The candidates read, and their scores."""
 
     rows: Sequence[Any]
     candidates: fit.Candidates
     scored: fit.Fit
-
-
-def _first_read(params: RequestListParams) -> int:
-    """How many candidates the first read takes: enough for the bounded total
-    (`views.count_limit`), and four times the rows up to the page's end, so that mostly one
-    read makes the page certain."""
-    return max(4 * (params.offset + params.page_size), views.count_limit(params))
 
 
 def _scored(rows: Sequence[Any], origin: Origin | None, preferences: fit.Preferences) -> _Read:
@@ -404,13 +411,36 @@ def _scored(rows: Sequence[Any], origin: Origin | None, preferences: fit.Prefere
     return _Read(rows, candidates, fit.score(candidates, preferences))
 
 
-def _page_is_certain(read: _Read, wanted: int, preferences: fit.Preferences) -> bool:
-    """Whether no unread candidate can be among the first `wanted` by fit: each is at least
-    as far as the last one read, so it scores at most `fit.best_possible` at that distance.
-    Strictly below the `wanted`-th best score: an equal score could still come first, newer."""
-    farthest = float(read.candidates.distance_km[-1]) - _ORDER_SLACK_KM
-    bound = fit.best_possible(farthest, preferences)
-    return bound < int(np.sort(read.scored.score)[-wanted])
+@lru_cache(maxsize=1)
+def _postcodes() -> tuple[tuple[str, ...], Any, Any]:
+    """Every postcode and its coordinates (NaN where it has none), as arrays."""
+    found = all_postcodes()
+    return (
+        tuple(info.code for info in found),
+        np.array([np.nan if info.latitude is None else info.latitude for info in found]),
+        np.array([np.nan if info.longitude is None else info.longitude for info in found]),
+    )
+
+
+# A postcode as far as `max_km` by numpy's haversine may hold requests within it by SQL's.
+_RADIUS_SLACK_KM = 0.001
+
+
+def _postcodes_nearest(origin: Origin, max_km: float | None) -> tuple[list[str], Any]:
+    """The postcodes nearest first (those without coordinates last; within `max_km` only),
+    and their distances from `origin`, computed as the candidates' (`_scored`)."""
+    codes, latitude, longitude = _postcodes()
+    distance = fit.distances_km(latitude, longitude, origin.latitude, origin.longitude)
+    order = np.argsort(distance, kind="stable")  # NaN last
+    if max_km is not None:
+        order = order[distance[order] <= max_km + _RADIUS_SLACK_KM]
+    return [codes[i] for i in order], distance[order]
+
+
+def _first_ask(params: RequestListParams) -> tuple[int, int]:
+    """How many postcodes the first read asks, and how many candidates of each: the page's
+    end (the newest of a postcode of equal best scores make its page)."""
+    return 4, params.offset + params.page_size
 
 
 async def _best_first(
@@ -420,22 +450,81 @@ async def _best_first(
     origin: Origin | None,
     preferences: fit.Preferences,
     params: RequestListParams,
+    total: views.Total,
 ) -> _Read:
-    """The candidates read nearest first, twice as many each time, until the page's rows
-    are among them (`_page_is_certain`) or all are read; without a distance to order by,
-    all of them at once."""
+    """The candidates that can be on the page (the first `wanted` by fit), postcode by
+    postcode nearest first (the requests of a postcode share its coordinates, so its
+    distance), each postcode's newest first; without a distance, all at once.
+
+    Each read asks, in one statement, for the next postcodes (twice as many each time) and
+    for twice as many of those postcodes' candidates where more could be on the page; it
+    stops when none can, or when all `total` are read. A candidate at an unread postcode
+    scores at most `fit.best_possible` at its distance (its bound), so it comes after every
+    candidate that scores more: once `wanted` do, no farther postcode is asked. An unread one
+    at a postcode read is older than those read there, so it also comes after those that
+    score the bound: once `wanted` come before it, that postcode is asked no more. A tie
+    with the page's last score could still come first, newer: so "more", never "as much"."""
     query = _features_query(shape, connection.dialect.name)
-    limit = _first_read(params)
+    if origin is None:
+        return _scored((await connection.execute(query, values)).all(), None, preferences)
+    codes, distance = _postcodes_nearest(origin, params.max_km)
+    bound = dict(zip(codes, fit.best_possible(distance, preferences).tolist(), strict=True))
+    batch, per_postcode = _first_ask(params)
+    wanted = params.offset + params.page_size
+    found: dict[str, list[Any]] = {}
+    asked: dict[str, int] = dict.fromkeys(codes[:batch], per_postcode)
+    unasked = batch
     while True:
-        rows = (await connection.execute(query, {**values, "limit": limit})).all()
-        complete = origin is None or len(rows) < limit
-        if shape.max_km and not all(row.within for row in rows):
-            # Past the radius: every candidate within it is read.
-            rows, complete = [row for row in rows if row.within], True
-        read = _scored(rows, origin, preferences)
-        if complete or _page_is_certain(read, params.offset + params.page_size, preferences):
+        rows = (
+            await connection.execute(
+                query, {**values, "codes": list(asked), "limits": list(asked.values())}
+            )
+        ).all()
+        for code in asked:
+            found[code] = []
+        for row in rows:
+            found[row.postcode].append(row)
+        read = _scored(
+            [r for code in found for r in found[code] if not shape.max_km or r.within],
+            origin,
+            preferences,
+        )
+        if not total.is_estimate and len(read.rows) >= total.count:
+            return read  # every candidate
+        scores = read.scored.score
+        ranked = np.sort(scores)
+        # The page's last score so far; below it no candidate can be on the page.
+        least = int(ranked[-wanted]) if len(scores) >= wanted else -1
+        at_best: dict[str, int] = {}  # how many read at a postcode score its bound
+        for row, value in zip(read.rows, scores.tolist(), strict=True):
+            at_best[row.postcode] = at_best.get(row.postcode, 0) + (value >= bound[row.postcode])
+        # An unread candidate at a postcode read comes after those that score above its bound
+        # and after those read there that score it (they are newer).
+        again = {
+            code: 2 * limit
+            for code, limit in asked.items()
+            if len(found[code]) == limit  # more may be unread
+            and not (shape.max_km and not all(r.within for r in found[code]))
+            and len(ranked) - np.searchsorted(ranked, bound[code], "right") + at_best.get(code, 0)
+            < wanted
+        }
+        if unasked < len(codes) and bound[codes[unasked]] >= least:
+            batch *= 2
+            again.update(dict.fromkeys(codes[unasked : unasked + batch], per_postcode))
+            unasked += batch
+        if not again:
             return read
-        limit *= 2
+        asked = again
+
+
+async def _total(
+    connection: AsyncConnection, shape: _Shape, values: dict[str, Any], params: RequestListParams
+) -> views.Total:
+    """How many candidates the list by fit holds: the browse list's total (newest first)."""
+    limit = views.count_limit(params)
+    count = _query(replace(shape, sort="newest"), connection.dialect.name).count
+    counted = (await connection.execute(count, {**values, "count_limit": limit})).scalar()
+    return views.bounded(counted or 0, limit)
 
 
 async def _by_fit(
@@ -455,7 +544,8 @@ async def _by_fit(
     if origin is not None:
         # How far the walk goes depends on the origin and the limit (reading/view.py).
         await views.plan_each_time(connection)
-    read = await _best_first(connection, shape, values, origin, preferences, params)
+    total = await _total(connection, shape, values, params)
+    read = await _best_first(connection, shape, values, origin, preferences, params, total)
     rows, candidates, scored = read.rows, read.candidates, read.scored
     distance = candidates.distance_km
     # Best score first; equal scores newest first, then by id (np.lexsort: last key first).
@@ -481,8 +571,6 @@ async def _by_fit(
             "score": int(scored.score[i]),
             "reasons": fit.reasons(scored, i, candidates, preferences),
         }
-    # Not all read: more than the first read, which reaches past the total's bound.
-    total = views.bounded(len(rows), views.count_limit(params))
     return sync.page_of(params, items, page, total, None)
 
 
