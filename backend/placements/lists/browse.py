@@ -19,14 +19,17 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import (
+    DateTime,
     Integer,
     Select,
     String,
+    Uuid,
     any_,
     bindparam,
     case,
     cast,
     func,
+    literal,
     or_,
     select,
     true,
@@ -357,13 +360,26 @@ def _features_query(shape: _Shape, dialect: str) -> Select[Any]:
         return query.where(PlacementRequest.postcode.in_(bindparam("codes", expanding=True)))
     place = (
         func.unnest(
-            bindparam("codes", type_=ARRAY(String())), bindparam("limits", type_=ARRAY(Integer()))
+            bindparam("codes", type_=ARRAY(String())),
+            bindparam("limits", type_=ARRAY(Integer())),
+            bindparam("before", type_=ARRAY(DateTime(timezone=True))),
+            bindparam("after_id", type_=ARRAY(Uuid())),
         )
-        .table_valued("code", "k", name="place")
+        .table_valued("code", "k", "before", "after_id", name="place")
         .render_derived(with_types=False)
     )
+    # A postcode asked again: its requests after the last one read (`_last_of`).
+    before = func.coalesce(place.c.before, cast(literal("infinity"), DateTime(timezone=True)))
     newest = (
-        query.where(PlacementRequest.postcode == place.c.code)
+        query.where(
+            PlacementRequest.postcode == place.c.code,
+            PlacementRequest.created_at <= before,
+            or_(
+                PlacementRequest.created_at < before,
+                place.c.after_id.is_(None),
+                PlacementRequest.id > place.c.after_id,
+            ),
+        )
         .order_by(PlacementRequest.created_at.desc(), PlacementRequest.id)
         .limit(place.c.k)
         .lateral("found")
@@ -451,10 +467,10 @@ async def _best_first(
     preferences: fit.Preferences,
     params: RequestListParams,
     total: views.Total,
-) -> _Read:
-    """The candidates that can be on the page (the first `wanted` by fit), postcode by
-    postcode nearest first (the requests of a postcode share its coordinates, so its
-    distance), each postcode's newest first; without a distance, all at once.
+) -> tuple[list[Any], Any]:
+    """The candidates that can be on the page (the first `wanted` by fit) and their scores,
+    read postcode by postcode nearest first (the requests of a postcode share its
+    coordinates, so its distance), each postcode's newest first; without a distance, all.
 
     Each read asks, in one statement, for the next postcodes (twice as many each time) and
     for twice as many of those postcodes' candidates where more could be on the page; it
@@ -466,46 +482,62 @@ async def _best_first(
     with the page's last score could still come first, newer: so "more", never "as much"."""
     query = _features_query(shape, connection.dialect.name)
     if origin is None:
-        return _scored((await connection.execute(query, values)).all(), None, preferences)
+        rows = (await connection.execute(query, values)).all()
+        return rows, _scored(rows, None, preferences).scored.score
     codes, distance = _postcodes_nearest(origin, params.max_km)
     bound = dict(zip(codes, fit.best_possible(distance, preferences).tolist(), strict=True))
     batch, per_postcode = _first_ask(params)
     wanted = params.offset + params.page_size
-    found: dict[str, list[Any]] = {}
+    # Each postcode's candidates read (newest first) and their scores; SQLite reads them all.
+    found: dict[str, tuple[list[Any], Any]] = {}
+    limited = connection.dialect.name == "postgresql"
     asked: dict[str, int] = dict.fromkeys(codes[:batch], per_postcode)
     unasked = batch
     while True:
+        after = [_last_of(found[code][0]) if code in found else (None, None) for code in asked]
         rows = (
             await connection.execute(
-                query, {**values, "codes": list(asked), "limits": list(asked.values())}
+                query,
+                {
+                    **values,
+                    "codes": list(asked),
+                    "limits": list(asked.values()),
+                    "before": [at for at, _ in after],
+                    "after_id": [last for _, last in after],
+                },
             )
         ).all()
-        for code in asked:
-            found[code] = []
+        got: dict[str, list[Any]] = {code: [] for code in asked}
         for row in rows:
-            found[row.postcode].append(row)
-        read = _scored(
-            [r for code in found for r in found[code] if not shape.max_km or r.within],
-            origin,
-            preferences,
-        )
-        if not total.is_estimate and len(read.rows) >= total.count:
-            return read  # every candidate
-        scores = read.scored.score
-        ranked = np.sort(scores)
+            got[row.postcode].append(row)
+        # A postcode's requests share its distance: with a radius, all within it or none.
+        if shape.max_km:
+            got = {code: [r for r in its if r.within] for code, its in got.items()}
+        # More may be unread where a postcode gave as many as asked (within the radius).
+        more = {code for code, its in got.items() if limited and len(its) == asked[code]}
+        scores = _scored([r for its in got.values() for r in its], origin, preferences).scored.score
+        start = 0
+        for code, its in got.items():
+            earlier, earlier_scores = found.get(code, ([], scores[:0]))
+            found[code] = (
+                earlier + its,
+                np.concatenate([earlier_scores, scores[start:][: len(its)]]),
+            )
+            start += len(its)
+        everything = [r for its, _ in found.values() for r in its]
+        if not total.is_estimate and len(everything) >= total.count:
+            break  # every candidate
+        ranked = np.sort(np.concatenate([s for _, s in found.values()]))
         # The page's last score so far; below it no candidate can be on the page.
-        least = int(ranked[-wanted]) if len(scores) >= wanted else -1
-        at_best: dict[str, int] = {}  # how many read at a postcode score its bound
-        for row, value in zip(read.rows, scores.tolist(), strict=True):
-            at_best[row.postcode] = at_best.get(row.postcode, 0) + (value >= bound[row.postcode])
+        least = int(ranked[-wanted]) if len(ranked) >= wanted else -1
         # An unread candidate at a postcode read comes after those that score above its bound
         # and after those read there that score it (they are newer).
         again = {
-            code: 2 * limit
-            for code, limit in asked.items()
-            if len(found[code]) == limit  # more may be unread
-            and not (shape.max_km and not all(r.within for r in found[code]))
-            and len(ranked) - np.searchsorted(ranked, bound[code], "right") + at_best.get(code, 0)
+            code: len(found[code][0])  # as many again
+            for code in more
+            if len(ranked)
+            - np.searchsorted(ranked, bound[code], "right")
+            + int((found[code][1] >= bound[code]).sum())
             < wanted
         }
         if unasked < len(codes) and bound[codes[unasked]] >= least:
@@ -513,8 +545,16 @@ async def _best_first(
             again.update(dict.fromkeys(codes[unasked : unasked + batch], per_postcode))
             unasked += batch
         if not again:
-            return read
+            break
         asked = again
+    return everything, np.concatenate([s for _, s in found.values()])
+
+
+def _last_of(rows: list[Any]) -> tuple[Any, Any]:
+    """The position of the last of `rows` in a postcode's order (newest first, then by id):
+    the next read of the postcode starts after it."""
+    oldest = min(row.created_at for row in rows)
+    return oldest, max(row.id for row in rows if row.created_at == oldest)
 
 
 async def _total(
@@ -545,31 +585,33 @@ async def _by_fit(
         # How far the walk goes depends on the origin and the limit (reading/view.py).
         await views.plan_each_time(connection)
     total = await _total(connection, shape, values, params)
-    read = await _best_first(connection, shape, values, origin, preferences, params, total)
-    rows, candidates, scored = read.rows, read.candidates, read.scored
-    distance = candidates.distance_km
+    rows, scores = await _best_first(connection, shape, values, origin, preferences, params, total)
     # Best score first; equal scores newest first, then by id (np.lexsort: last key first).
     newest = np.array([-r.created_at.timestamp() for r in rows])
     ids = np.array([str(r.id) for r in rows])
-    order = np.lexsort((ids, newest, -scored.score)) if rows else np.array([], dtype=int)
-    chosen = order[params.offset : params.offset + params.page_size]
-    page_ids = [rows[i].id for i in chosen]
+    order = np.lexsort((ids, newest, -scores)) if rows else np.array([], dtype=int)
+    chosen = [rows[i] for i in order[params.offset : params.offset + params.page_size]]
     found: dict[Any, RequestView] = {}
-    if page_ids:
+    if chosen:
         loaded = await views.load_all(
-            session, _by_id_query(dialect), {**viewer_values(actor), "ids": page_ids}
+            session,
+            _by_id_query(dialect),
+            {**viewer_values(actor), "ids": [row.id for row in chosen]},
         )
         found = {view.id: view for view in loaded}
-    page = [found[i] for i in page_ids if i in found]
+    page = [found[row.id] for row in chosen if row.id in found]
     items = await respond_many(session, actor, page, via="list")
-    position = {rows[i].id: int(i) for i in chosen}
+    # The page's rows scored again, for their reasons (the same score: the same function).
+    read = _scored(chosen, origin, preferences)
+    position = {row.id: i for i, row in enumerate(chosen)}
     for view, item in zip(page, items, strict=True):
         i = position[view.id]
-        if not np.isnan(distance[i]):
-            item["distance_km"] = round(float(distance[i]), 1)
+        distance = read.candidates.distance_km[i]
+        if not np.isnan(distance):
+            item["distance_km"] = round(float(distance), 1)
         item["fit"] = {
-            "score": int(scored.score[i]),
-            "reasons": fit.reasons(scored, i, candidates, preferences),
+            "score": int(read.scored.score[i]),
+            "reasons": fit.reasons(read.scored, i, read.candidates, preferences),
         }
     return sync.page_of(params, items, page, total, None)
 
