@@ -473,13 +473,14 @@ async def _best_first(
     coordinates, so its distance), each postcode's newest first; without a distance, all.
 
     Each read asks, in one statement, for the next postcodes (twice as many each time) and
-    for twice as many of those postcodes' candidates where more could be on the page; it
-    stops when none can, or when all `total` are read. A candidate at an unread postcode
-    scores at most `fit.best_possible` at its distance (its bound), so it comes after every
-    candidate that scores more: once `wanted` do, no farther postcode is asked. An unread one
-    at a postcode read is older than those read there, so it also comes after those that
-    score the bound: once `wanted` come before it, that postcode is asked no more. A tie
-    with the page's last score could still come first, newer: so "more", never "as much"."""
+    for as many again of the postcodes read where more could be on the page (after the last
+    one read there: `_last_of`); it stops when none can, or when all `total` are read. A
+    candidate at an unread postcode scores at most `fit.best_possible` at its distance (its
+    bound), so it comes after every candidate that scores more; one not read at a postcode
+    read is older than those read there, so it also comes after those that score the bound
+    (`_ahead_of_unread`). Once `wanted` come before them, none of them can be on the page,
+    and no more of a postcode is asked for than could be. A tie with the page's last score
+    could still come first, newer: so "more", never "as much"."""
     query = _features_query(shape, connection.dialect.name)
     if origin is None:
         rows = (await connection.execute(query, values)).all()
@@ -528,26 +529,34 @@ async def _best_first(
         if not total.is_estimate and len(everything) >= total.count:
             break  # every candidate
         ranked = np.sort(np.concatenate([s for _, s in found.values()]))
-        # The page's last score so far; below it no candidate can be on the page.
-        least = int(ranked[-wanted]) if len(ranked) >= wanted else -1
-        # An unread candidate at a postcode read comes after those that score above its bound
-        # and after those read there that score it (they are newer).
-        again = {
-            code: len(found[code][0])  # as many again
-            for code in more
-            if len(ranked)
-            - np.searchsorted(ranked, bound[code], "right")
-            + int((found[code][1] >= bound[code]).sum())
-            < wanted
-        }
-        if unasked < len(codes) and bound[codes[unasked]] >= least:
+
+        def room(code: str, ranked: Any = ranked) -> int:
+            """How many of the page's places a candidate not read at `code` could take."""
+            return wanted - _ahead_of_unread(ranked, bound[code], found.get(code))
+
+        # A postcode read is asked again, as many again, while there is room for more of it;
+        # the next postcodes (twice as many each time) for as many as there is room for.
+        again = {code: len(found[code][0]) for code in more if room(code) > 0}
+        if unasked < len(codes) and room(codes[unasked]) > 0:
             batch *= 2
-            again.update(dict.fromkeys(codes[unasked : unasked + batch], per_postcode))
+            for code in codes[unasked : unasked + batch]:
+                if room(code) > 0:
+                    again[code] = min(per_postcode, room(code))
             unasked += batch
         if not again:
             break
         asked = again
     return everything, np.concatenate([s for _, s in found.values()])
+
+
+def _ahead_of_unread(ranked: Any, bound: int, read_there: tuple[list[Any], Any] | None) -> int:
+    """How many candidates read come before every one not read at a postcode of `bound`:
+    those that score above it (`ranked`: every score read, ascending), and those read there
+    that score it (newer than any not read there)."""
+    above = len(ranked) - int(np.searchsorted(ranked, bound, "right"))
+    if read_there is None:
+        return above
+    return above + int((read_there[1] >= bound).sum())
 
 
 def _last_of(rows: list[Any]) -> tuple[Any, Any]:
