@@ -106,13 +106,19 @@ def create_engine(
         # SQLite has no statement timeout; what hangs there is the wait for the write lock.
         busy = statement_timeout or SQLITE_BUSY_SECONDS
         return _sqlite_engine(url, busy_seconds=busy, **kwargs)
+    # No parallel workers: a request's statement reads a page, and starting workers for it
+    # costs more than it saves (a few milliseconds each time), while under load they only
+    # take the cores the other requests wait for. PostgreSQL chose a parallel walk of the
+    # newest-first index for the browse list at 1,000,000 requests (docs/PERFORMANCE.md).
+    server_settings = {"max_parallel_workers_per_gather": "0"}
     connect_args: dict[str, Any] = {"timeout": settings.db_connect_timeout_seconds}
     if statement_timeout:
         # The server cancels a statement that runs (or waits for a lock) too long, and the
         # connection stays usable; the client's own timeout, a little later, is for a server
         # or network that stopped answering altogether.
-        connect_args["server_settings"] = {"statement_timeout": str(int(statement_timeout * 1000))}
+        server_settings["statement_timeout"] = str(int(statement_timeout * 1000))
         connect_args["command_timeout"] = statement_timeout + 0.5
+    connect_args["server_settings"] = server_settings
     kwargs["connect_args"] = {**connect_args, **kwargs.get("connect_args", {})}
     # JSON columns arrive as text; orjson reads them several times faster than json.
     kwargs.setdefault("json_deserializer", orjson.loads)

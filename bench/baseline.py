@@ -380,8 +380,11 @@ async def healthz(request: Request) -> Response:
 
 @asynccontextmanager
 async def _lifespan(app: Starlette):
-    # JSON columns arrive as text and are decoded with orjson where used.
-    app.state.pool = await asyncpg.create_pool(_dsn(), min_size=2, max_size=10)
+    # JSON columns arrive as text and are decoded with orjson where used. The database's
+    # settings are the API's (backend/db.py, no parallel workers): the ratio measures code.
+    app.state.pool = await asyncpg.create_pool(
+        _dsn(), min_size=2, max_size=10, server_settings={"max_parallel_workers_per_gather": "0"}
+    )
     app.state.fernet = _fernet()
     app.state.postcodes = {}
     try:

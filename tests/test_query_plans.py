@@ -206,3 +206,13 @@ async def test_each_browse_variant_uses_an_index_and_the_total_is_bounded(
     # A text search counts to SEARCH_TOTAL_BOUND: "brugge" matches 5,000 of them.
     search = (await service_client.get(URL, params={"q": "brugge", "page_size": 50})).json()
     assert (search["total"], search["total_is_estimate"]) == (SEARCH_TOTAL_BOUND, True)
+
+
+async def test_a_request_starts_no_parallel_workers(engine):
+    """The API's connections plan without parallel workers (backend/db.py): at 1,000,000
+    requests PostgreSQL walked the newest-first index for the browse list with two workers,
+    about 6 ms to start them for each page, and under load they take the cores that the
+    other requests wait for."""
+    async with engine.connect() as connection:
+        setting = await connection.exec_driver_sql("SHOW max_parallel_workers_per_gather")
+        assert setting.scalar() == "0"
