@@ -45,6 +45,8 @@ def migrate(settings: Settings, revision: str = "head") -> None:
 
 
 T = TypeVar("T")
+# How long an idle keep-alive connection stays open (`serve`).
+KEEP_ALIVE_SECONDS = 75
 
 
 async def _with_session(settings: Settings, fn: Callable[..., Awaitable[T]], *args: Any) -> T:
@@ -111,6 +113,10 @@ def serve(
         "timeout_graceful_shutdown": settings.shutdown_grace_seconds,
         # No `server: uvicorn` header: the stack's name and version help only an attacker.
         "server_header": False,
+        # An idle connection is kept longer than its client keeps it (httpx 5 s, browsers and
+        # proxies up to a minute): with uvicorn's 5 s a client sending on a connection just
+        # as the server closed it got a reset (`ReadError` in the rush, docs/DECISIONS.md).
+        "timeout_keep_alive": KEEP_ALIVE_SECONDS,
     }
     if workers > 1:
         # Separate processes: each has its own memory, so rate limits and live events need
