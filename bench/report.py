@@ -142,7 +142,8 @@ def render(report: dict, argv: list[str] | None = None) -> str:
         "1,001 matches newest first, as the API counts it, the overview's as `count(*) OVER "
         "()`), "
         "items built as dicts and encoded with orjson; it authenticates nobody (the service "
-        "or school is a query parameter), the API checks a bearer token and loads the user.",
+        "or school is a query parameter), the API checks a bearer token and loads the user. "
+        "Both connect with the same settings (no parallel workers: backend/db.py).",
         "",
     ]
     lines += _pair_section(
