@@ -196,6 +196,20 @@ async def test_only_a_service_s_browse_list_sorts_by_fit(
         assert response.json()["errors"][0]["code"] == "fit_for_browse"
 
 
+async def test_best_fit_first_pages_through_the_first_five_thousand(service_client):
+    """A page of best fit first reads every candidate that could be on it, so its depth is
+    bounded (deeper, a service narrows the list with filters)."""
+    deepest = await service_client.get(URL, params={"sort": "fit", "page": 100, "page_size": 50})
+    assert deepest.status_code == 200, deepest.text
+    deeper = await service_client.get(URL, params={"sort": "fit", "page": 26, "page_size": 200})
+    assert deeper.status_code == 422
+    assert deeper.json()["errors"][0]["field"] == "page"
+    assert deeper.json()["errors"][0]["code"] == "fit_too_deep"
+    # Other orders page as deep as before.
+    newest = await service_client.get(URL, params={"page": 26, "page_size": 200})
+    assert newest.status_code == 200, newest.text
+
+
 def test_the_score_is_one_vectorised_function():
     candidates = fit.Candidates.from_rows(
         distance_km=[0.0, 15.0, None, 40.0],

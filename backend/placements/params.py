@@ -67,5 +67,6 @@ class RequestListParams(PageParams):
         "`next_cursor` (the order of `updated_since` and `cursor`, which take no other). "
         "`fit` (a care service's browse list only): best fit first, by the service's "
         "preferences, each item with its `fit` (score and reasons); within the service's "
-        "maximum distance when it stated one and `max_km` is not given",
+        "maximum distance when it stated one and `max_km` is not given; its pages reach the "
+        "5,000th request (deeper: 422 `fit_too_deep`)",
     )
