@@ -431,11 +431,7 @@ def _scored(rows: Sequence[Any], origin: Origin | None, preferences: fit.Prefere
 def _postcodes() -> tuple[tuple[str, ...], Any, Any]:
     """Every postcode and its coordinates (NaN where it has none), as arrays."""
     found = all_postcodes()
-    return (
-        tuple(info.code for info in found),
-        np.array([np.nan if info.latitude is None else info.latitude for info in found]),
-        np.array([np.nan if info.longitude is None else info.longitude for info in found]),
-    )
+    return (tuple(info.code for info in found), *coordinates_of(found))
 
 
 # A postcode as far as `max_km` by numpy's haversine may hold requests within it by SQL's.
