@@ -69,10 +69,49 @@ def test_inviting_and_withdrawing_in_the_list_focus_the_message(page, live, camp
     focus_lands_on(page, f"Je uitnodiging van {name} is ingetrokken")
 
 
+# Frames come late, as in a browser on a loaded machine: requestAnimationFrame and the short
+# timers that stand in for a frame (Preact's fallback) wait 300 ms. The request's reload is
+# then answered before the dialog's leaving is painted.
+LATE_FRAMES = """(() => {
+  const later = window.setTimeout.bind(window);
+  const frame = window.requestAnimationFrame.bind(window);
+  const waiting = new Map();
+  let next = 1;
+  window.requestAnimationFrame = (callback) => {
+    const id = next++;
+    waiting.set(id, later(() => waiting.delete(id) && frame(callback), 300));
+    return id;
+  };
+  window.cancelAnimationFrame = (id) => {
+    clearTimeout(waiting.get(id));
+    waiting.delete(id);
+  };
+  window.setTimeout = (callback, ms, ...args) =>
+    later(callback, ms > 0 && ms < 100 ? 300 : ms, ...args);
+})();"""
+
+
+def focus_stays_on(page, words: str) -> None:
+    """After the next frame (when what the last render left behind has been cleaned up), the
+    focus is still on the element whose text holds `words`."""
+    page.evaluate("() => new Promise((done) => requestAnimationFrame(() => setTimeout(done, 0)))")
+    focused = page.evaluate(FOCUSED)
+    assert focused is not None and words in focused["text"], focused
+
+
 def test_accepting_and_releasing_in_the_dialog_focus_the_message(page, live, campaigns):
-    request, service = a_pupil_and_a_service(
-        live, "Sint-Amandus Kortrijk", "Familiehulp Kortrijk", "Lina", "Vermeulen"
-    )
+    accept_and_release(page, live, "Sint-Amandus Kortrijk", "Familiehulp Kortrijk")
+
+
+def test_the_focus_stays_on_the_message_when_the_page_draws_late(page, live, campaigns):
+    page.context.add_init_script(LATE_FRAMES)
+    accept_and_release(page, live, "Sint-Jozef Kortrijk", "Familiezorg Kortrijk", settle=True)
+
+
+def accept_and_release(page, live, school: str, service_name: str, settle: bool = False):
+    """A service accepts Lina Vermeulen and releases her, both through their dialog; with
+    `settle`, the focus must also stay on each message once the page has settled."""
+    request, service = a_pupil_and_a_service(live, school, service_name, "Lina", "Vermeulen")
     client = live.client_for(service["email"])
     client.post(f"/placement-requests/{request['id']}/invitations").raise_for_status()
     client.close()
@@ -89,12 +128,17 @@ def test_accepting_and_releasing_in_the_dialog_focus_the_message(page, live, cam
     focus_lands_on(page, "Lina Vermeulen is aanvaard")
     # (the dialog, with its own "Aanvaarden", may take a moment to close)
     expect(page.get_by_role("button", name="Aanvaarden")).to_have_count(0)
+    if settle:
+        focus_stays_on(page, "Lina Vermeulen is aanvaard")
 
     press(page, page.get_by_role("button", name="Aanvaarding ongedaan maken"))
     dialog = page.get_by_role("dialog", name="Aanvaarding ongedaan maken")
     dialog.get_by_label("Reden").fill("Geen begeleider vrij.")
     press(page, dialog.get_by_role("button", name="Ongedaan maken"))
     focus_lands_on(page, "De aanvaarding van Lina Vermeulen is ongedaan gemaakt")
+    if settle:
+        expect(page.get_by_role("button", name="Aanvaarding ongedaan maken")).to_have_count(0)
+        focus_stays_on(page, "De aanvaarding van Lina Vermeulen is ongedaan gemaakt")
 
 
 def test_a_reveal_focuses_its_message(page, live, campaigns):

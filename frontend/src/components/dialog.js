@@ -2,7 +2,7 @@
 // the control that opened it or, when that is gone or disabled (the action changed the
 // page), to the page's heading; a view that shows the action's result moves it there after
 // (focus.js).
-import { useEffect, useRef } from 'preact/hooks';
+import { useLayoutEffect, useRef } from 'preact/hooks';
 import { html } from '../html.js';
 import { t } from '../i18n/index.js';
 import { fieldError, TextArea } from './field.js';
@@ -14,7 +14,12 @@ let counter = 0;
 export function Dialog({ title, onClose, children }) {
   const ref = useRef(null);
   const titleId = useRef(`dialog-title-${++counter}`).current;
-  useEffect(() => {
+  // A layout effect: its cleanup runs as the dialog leaves the page, before any effect of
+  // that render. A passive one (useEffect) is cleaned up only after the next paint in Preact
+  // 11; when the request's reload re-rendered the view before that, the view had focused the
+  // action's message already (its pending effect runs first), and the late cleanup took the
+  // focus away again, to the heading once the opener was gone.
+  useLayoutEffect(() => {
     const dialog = ref.current;
     const opener = document.activeElement;
     if (!dialog.open) dialog.showModal();
