@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any, cast
 import orjson
 from fastapi import Depends, Request
 from sqlalchemy import JSON, CursorResult, DateTime, MetaData, Result, TypeDecorator, event
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -194,8 +194,9 @@ def _drop_when_timed_out(engine: AsyncEngine) -> None:
 # A pooled connection is pinged before use only when it sat idle this long. Under load the
 # connections go back and forth within milliseconds, and `pool_pre_ping` would cost a round
 # trip on every request; after a quiet spell (in which the database may have restarted) the
-# ping is what keeps the first request from failing. A connection that breaks in use makes
-# SQLAlchemy invalidate the whole pool, so the requests after it get fresh connections.
+# ping is what keeps the first request from failing. A connection that breaks in use, or
+# fails its ping, makes SQLAlchemy invalidate the whole pool: every connection opened before
+# is replaced at its next checkout, pinged or not, so the requests after it get fresh ones.
 IDLE_PING_SECONDS = 2.0
 
 
@@ -212,8 +213,11 @@ def _ping_when_idle(engine: AsyncEngine) -> None:
         try:
             engine.dialect.do_ping(dbapi_connection)
         except Exception as exc:
-            # The pool discards this connection and checks out another (a fresh one).
-            raise DisconnectionError() from exc
+            # The pool discards this connection and checks out another (a fresh one). Its
+            # siblings went down with it (a database restart or outage): the whole pool is
+            # invalidated, as SQLAlchemy's own pre-ping does, so that one given back less than
+            # IDLE_PING_SECONDS ago, which no ping checks, is not handed to a request dead.
+            raise InvalidatePoolError() from exc
 
 
 # The SQL functions the distance filter uses (placements/lists/distance.py). SQLite has them when

@@ -10,7 +10,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from backend.db import create_engine
+from backend.db import IDLE_PING_SECONDS, create_engine
+from tests.conftest import IS_POSTGRES, TEST_DATABASE_URL
+from tests.tcp_proxy import TcpProxy
 
 
 @pytest.fixture
@@ -54,3 +56,35 @@ async def test_a_wait_longer_than_the_pool_timeout_fails_and_the_pool_goes_on(on
     order: list[str] = []
     await asyncio.wait_for(_use(one_connection, "after", order), 5)
     assert order == ["after"]
+
+
+@pytest.mark.skipif(not IS_POSTGRES, reason="needs a database server that can go away")
+async def test_a_failed_ping_retires_the_connections_that_went_down_with_it(settings):
+    """A connection idle for less than IDLE_PING_SECONDS is used without a ping. When the
+    database restarts, the first checkout's ping finds its connection dead; the pool is then
+    invalidated as a whole, so the next checkout does not get a sibling that died with it
+    (used at once, that one answered the app's 503 within milliseconds)."""
+    proxy = TcpProxy()
+    await proxy.up()
+    url = TEST_DATABASE_URL.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}")
+    engine = create_engine(
+        settings.model_copy(update={"database_url": url}), pool_size=2, max_overflow=0
+    )
+    try:
+        pinged, unpinged = await engine.connect(), await engine.connect()
+        for connection in (pinged, unpinged):
+            await connection.execute(text("SELECT 1"))
+        await pinged.close()
+        await asyncio.sleep(IDLE_PING_SECONDS + 0.2)
+        await unpinged.close()  # given back just now: no ping at its next checkout
+        # The database restarts: both pooled connections are cut.
+        await proxy.down()
+        await proxy.up()
+        # The pool hands out the one given back first (first in, first out), then the other.
+        first, second = await engine.connect(), await engine.connect()
+        for connection in (first, second):
+            assert (await connection.execute(text("SELECT 1"))).scalar() == 1
+            await connection.close()
+    finally:
+        await engine.dispose()
+        await proxy.down()
