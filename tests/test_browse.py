@@ -376,7 +376,13 @@ def test_an_sqlite_without_math_functions_measures_the_same_distances(monkeypatc
     monkeypatch.setattr(
         db, "MATH_FUNCTIONS", {n: counted(n, f) for n, f in db.MATH_FUNCTIONS.items()}
     )
-    from backend.placements.lists.distance import Origin, distance_sql, origin_values
+    from backend.placements.lists.distance import (
+        Origin,
+        distance_sql,
+        origin_values,
+        radius_values,
+        within_radius,
+    )
     from backend.reference.postcodes import distance_km, lookup_postcode
 
     connection = sqlite3.connect(":memory:")
@@ -398,6 +404,18 @@ def test_an_sqlite_without_math_functions_measures_the_same_distances(monkeypatc
     assert abs(measured - expected) < 1e-6 and 15 < measured < 30
     assert unknown is None
     assert {"sin", "cos", "asin", "sqrt", "radians", "power"} <= set(calls)
+
+    def within(max_km):
+        query = (
+            select(within_radius())
+            .params(**origin_values(origin), **radius_values(max_km))
+            .compile(dialect=sqlite_dialect.dialect(), compile_kwargs={"literal_binds": True})
+        )
+        return [row[0] for row in connection.execute(str(query))]
+
+    # The radius compares the haversine, without arc sine and square root: the same answer.
+    assert within(expected + 0.01) == [1, None]
+    assert within(expected - 0.01) == [0, None]
 
 
 async def test_a_campaign_whose_opening_moved_later_is_unknown_to_services_in_list_and_detail(

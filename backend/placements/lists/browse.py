@@ -48,11 +48,12 @@ from backend.placements.lists.distance import (
     bounding_box,
     box_around,
     chord_to_origin,
-    distance_sql,
     distance_to,
     nearest_first,
     origin_of,
     origin_values,
+    radius_values,
+    within_radius,
 )
 from backend.placements.models import (
     PlacementRequest,
@@ -185,7 +186,7 @@ def _query(shape: _Shape, dialect: str) -> views.PageQuery:
             # Before the radius: the requests within it are the first of the nearest.
             conditions.append(_among_the_nearest(conditions))
         if shape.max_km:
-            conditions += [bounding_box(), distance_sql() <= bindparam("max_km")]
+            conditions += [bounding_box(), within_radius()]
         if nearest:
             # Unknown distances last; equal ones keep the newest-first order.
             order = [*nearest_first(dialect), *order]
@@ -260,7 +261,8 @@ def _values(
         values.update(origin_values(origin))
         if params.max_km is not None:
             south, north, west, east = box_around(origin, params.max_km)
-            values.update(south=south, north=north, west=west, east=east, max_km=params.max_km)
+            values.update(south=south, north=north, west=west, east=east)
+            values.update(radius_values(params.max_km))
     return values
 
 
@@ -347,7 +349,7 @@ def _features_query(shape: _Shape, dialect: str) -> Select[Any]:
     conditions = [*_scope(None), *_filters(shape, dialect)]
     columns = [*feature_columns(), PlacementRequest.created_at, PlacementRequest.postcode]
     if shape.max_km:
-        columns.append((distance_sql() <= bindparam("max_km")).label("within"))
+        columns.append(within_radius().label("within"))
     query = (
         select(*columns)
         .join(Campaign, Campaign.id == PlacementRequest.campaign_id)

@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Float, and_, bindparam, func
+from sqlalchemy import Float, and_, bindparam, func, literal_column
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import GenericFunction
@@ -133,20 +133,43 @@ def _least_on_sqlite(element: _least, compiler: Any, **kw: Any) -> str:
     return f"min({compiler.process(element.clauses, **kw)})"
 
 
-def distance_sql() -> Any:
-    """The haversine distance in km from the origin (bind parameters `origin_latitude`,
-    `origin_longitude`, and `origin_cos`, the cosine of its latitude) to the request's
-    coordinates, in SQL (`reference.postcodes.distance_km`'s formula); NULL without
-    coordinates."""
+# Constants are written into the statement, not bound: PostgreSQL folds them once when it
+# plans, where a bound one is cast again for each request the filter reads.
+_TWO = literal_column("2.0", Float())
+
+
+def _half_chord() -> Any:
+    """The haversine of the angle between the origin (bind parameters `origin_latitude`,
+    `origin_longitude`, and `origin_cos`, the cosine of its latitude) and the request's
+    coordinates (`reference.postcodes.distance_km`'s formula); NULL without coordinates."""
     latitude, longitude = PlacementRequest.latitude, PlacementRequest.longitude
     origin_latitude = bindparam("origin_latitude", type_=Float())
     origin_longitude = bindparam("origin_longitude", type_=Float())
-    half_chord = func.power(func.sin(func.radians(latitude - origin_latitude) / 2), 2) + (
+    return func.power(func.sin(func.radians(latitude - origin_latitude) / _TWO), _TWO) + (
         bindparam("origin_cos", type_=Float())
         * func.cos(func.radians(latitude))
-        * func.power(func.sin(func.radians(longitude - origin_longitude) / 2), 2)
+        * func.power(func.sin(func.radians(longitude - origin_longitude) / _TWO), _TWO)
     )
-    return 2 * EARTH_RADIUS_KM * func.asin(func.sqrt(_least(1.0, half_chord)))
+
+
+def distance_sql() -> Any:
+    """The haversine distance in km from the origin to the request's coordinates, in SQL;
+    NULL without coordinates."""
+    diameter = literal_column(repr(2 * EARTH_RADIUS_KM), Float())
+    return diameter * func.asin(func.sqrt(_least(literal_column("1.0", Float()), _half_chord())))
+
+
+def within_radius() -> Any:
+    """Whether the request is within the radius (bind parameter `max_half_chord`:
+    `radius_values`) of the origin: its haversine compared with the radius's, which orders
+    as the distance does, with no arc sine or square root for each request."""
+    return _half_chord() <= bindparam("max_half_chord", type_=Float())
+
+
+def radius_values(max_km: float) -> dict[str, Any]:
+    """The bind parameter of `within_radius`: the haversine of `max_km`'s angle."""
+    angle = min(max_km / (2 * EARTH_RADIUS_KM), math.pi / 2)
+    return {"max_half_chord": math.sin(angle) ** 2}
 
 
 def _unit_vector(origin: Origin) -> list[float]:

@@ -12,15 +12,15 @@ are built once for each shape (which filters, which order) and kept; the request
 bind parameters."""
 
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from itertools import chain
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
-from sqlalchemy import JSON, RowMapping, Select, Subquery, bindparam, func, literal_column, select
+from sqlalchemy import JSON, Result, Row, Select, Subquery, bindparam, func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from backend.auth.actor import Actor
@@ -107,14 +107,11 @@ class AcceptanceView:
 @dataclass(frozen=True, slots=True)
 class RequestView:
     """Everything any viewer may be shown of a request (who sees which part is `present`'s
-    business), with the status computed in SQL."""
+    business), with the status computed in SQL. The request's own columns first, then what
+    is composed from other columns (`_COMPOSED`): a view is built from its row by position."""
 
     id: uuid.UUID
     state: RequestState  # stored; what the table's rules read (the status is what is shown)
-    status: RequestStatus
-    campaign: CampaignView
-    school: OrganisationRef
-    supervisor: SupervisorView
     first_name: str
     last_name: str
     national_number_encrypted: str
@@ -138,6 +135,10 @@ class RequestView:
     created_at: datetime
     updated_at: datetime
     version: int
+    status: RequestStatus
+    campaign: CampaignView
+    school: OrganisationRef
+    supervisor: SupervisorView
     invitations: tuple[InvitationView, ...]  # oldest first
     acceptances: tuple[AcceptanceView, ...]  # oldest first, released ones included
 
@@ -161,18 +162,13 @@ class RequestView:
 # --- the statement ------------------------------------------------------------------------
 
 _REQUEST = PlacementRequest.__table__
-# The request's own columns of the view, read by these labels.
-_OWN = (
-    *("id", "state", "first_name", "last_name", "national_number_encrypted", "street", "postcode"),
-    *("city", "province", "latitude", "longitude", "phone", "email", "transport_modes"),
-    *("remarks", "start_date", "end_date", "hours_per_week", "days", "form", "withdrawn_at"),
-    *("round", "created_at", "updated_at", "version"),
-)
-_CAMPAIGN = (
-    *("school_year", "track", "opens_at", "request_deadline", "decision_deadline", "round"),
-    "purged_at",
-)
-_SUPERVISOR = ("first_name", "last_name", "phone", "email")
+# The parts of a view composed from other columns than the request's own, in its order.
+_COMPOSED = ("status", "campaign", "school", "supervisor", "invitations", "acceptances")
+# The request's own columns of the view (read by these labels), the campaign's and the
+# supervisor's: their views' fields, in their order.
+_OWN = tuple(f.name for f in fields(RequestView) if f.name not in _COMPOSED)
+_CAMPAIGN = tuple(f.name for f in fields(CampaignView) if f.name != "id")
+_SUPERVISOR = tuple(f.name for f in fields(SupervisorView) if f.name != "id")
 _INVITATION = (
     *("service_id", "invited_at", "outcome", "ended_at"),
     *("interview_starts_at", "interview_duration_minutes", "interview_place"),
@@ -410,35 +406,52 @@ def _acceptances(raw: list[dict[str, Any]] | None) -> tuple[AcceptanceView, ...]
     return tuple(sorted(found, key=attrgetter("accepted_at")))
 
 
-def _view(row: RowMapping, campaigns: dict[uuid.UUID, CampaignView]) -> RequestView:
-    """One view from one row, by label; the page's requests share their campaign's view."""
-    campaign = campaigns.get(row["campaign_id"])
-    if campaign is None:
-        campaign = CampaignView(row["campaign_id"], **{f: row[f"campaign_{f}"] for f in _CAMPAIGN})
-        campaigns[campaign.id] = campaign
-    return RequestView(
-        **{name: row[name] for name in _OWN},
-        status=row["status"],
-        campaign=campaign,
-        school=OrganisationRef(row["school_id"], row["school_name"]),
-        supervisor=SupervisorView(
-            row["supervisor_id"], **{f: row[f"supervisor_{f}"] for f in _SUPERVISOR}
-        ),
-        invitations=_invitations(row["invitations"]),
-        acceptances=_acceptances(row["acceptances"]),
+def _reader(labels: Sequence[str]) -> Callable[[Row[Any], dict[Any, CampaignView]], RequestView]:
+    """The function that builds a view from a wide row (`_views_of`) whose columns carry
+    `labels`: each part taken by its position, found once per statement's result."""
+    at = {label: n for n, label in enumerate(labels)}
+    own = itemgetter(*(at[name] for name in _OWN))
+    campaign_fields = itemgetter(*(at[f"campaign_{f}"] for f in _CAMPAIGN))
+    supervisor_fields = itemgetter(*(at[f"supervisor_{f}"] for f in _SUPERVISOR))
+    campaign_id, school_id, school_name, supervisor_id = (
+        at[label] for label in ("campaign_id", "school_id", "school_name", "supervisor_id")
+    )
+    status, invitations, acceptances = (
+        at[label] for label in ("status", "invitations", "acceptances")
     )
 
+    def view(row: Row[Any], campaigns: dict[Any, CampaignView]) -> RequestView:
+        # The page's requests share their campaign's view.
+        campaign = campaigns.get(row[campaign_id])
+        if campaign is None:
+            campaign = CampaignView(row[campaign_id], *campaign_fields(row))
+            campaigns[campaign.id] = campaign
+        # By position, which is several times faster than by keyword for this many fields
+        # (mypy cannot count what `own` holds).
+        return RequestView(  # type: ignore[call-arg]
+            *own(row),
+            row[status],
+            campaign,
+            OrganisationRef(row[school_id], row[school_name]),
+            SupervisorView(row[supervisor_id], *supervisor_fields(row)),
+            _invitations(row[invitations]),
+            _acceptances(row[acceptances]),
+        )
 
-async def _rows(
-    session: AsyncSession, statement: Any, values: dict[str, Any]
-) -> Sequence[RowMapping]:
+    return view
+
+
+async def _result(session: AsyncSession, statement: Any, values: dict[str, Any]) -> Result[Any]:
     connection = await session.connection()
-    return (await connection.execute(statement, values)).mappings().all()
+    result: Result[Any] = await connection.execute(statement, values)
+    return result
 
 
-def _views(rows: Sequence[RowMapping]) -> list[RequestView]:
-    campaigns: dict[uuid.UUID, CampaignView] = {}
-    return [_view(row, campaigns) for row in rows]
+def _views(result: Result[Any], rows: Sequence[Row[Any]] | None = None) -> list[RequestView]:
+    """The views of `result`'s rows (`rows`, where they were already fetched)."""
+    view = _reader(list(result.keys()))
+    campaigns: dict[Any, CampaignView] = {}
+    return [view(row, campaigns) for row in (result.all() if rows is None else rows)]
 
 
 async def plan_each_time(connection: AsyncConnection) -> None:
@@ -458,23 +471,24 @@ async def load_page(
         await plan_each_time(connection)
     limit = count_limit(params, query.total_bound)
     values = {**values, "count_limit": limit}
-    rows = await _rows(
+    result = await _result(
         session, query.page, {**values, "offset": params.offset, "limit": params.page_size}
     )
+    rows = result.all()
     if not rows:
         # A page past the end has no row to carry the total.
         counted = 0
         if params.offset:
             counted = (await connection.execute(query.count, values)).scalar() or 0
         return [], bounded(counted, limit)
-    return _views(rows), bounded(rows[0]["total"], limit)
+    return _views(result, rows), bounded(rows[0].total, limit)
 
 
 async def load_all(
     session: AsyncSession, statement: Select[Any], values: dict[str, Any]
 ) -> list[RequestView]:
     """Every request of `statement` (from `all_query`) as views."""
-    return _views(await _rows(session, statement, values))
+    return _views(await _result(session, statement, values))
 
 
 async def read_view(
@@ -483,7 +497,8 @@ async def read_view(
     """The request as a view if `actor` may know it (`readable_by`; `with_withdrawn`: a
     school's own withdrawn one too); otherwise 404, as for a missing one. One statement."""
     statement = one_query(actor.role, dialect_of(session), with_withdrawn)
-    rows = await _rows(session, statement, {**viewer_values(actor), "request_id": request_id})
-    if not rows:
+    result = await _result(session, statement, {**viewer_values(actor), "request_id": request_id})
+    found = _views(result)
+    if not found:
         raise NotFound("No such placement request")
-    return _views(rows)[0]
+    return found[0]
