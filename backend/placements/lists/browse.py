@@ -192,7 +192,7 @@ def _query(shape: _Shape, dialect: str) -> views.PageQuery:
             order = [*nearest_first(dialect), *order]
     # Where the values decide the plan (how many requests are near, how many hold a word),
     # each call is planned for its own (reading/view.py).
-    plan_each_time = shape.distance or bool(shape.terms)
+    plan_each_time = shape.max_km or shape.sort == "distance" or bool(shape.terms)
     return views.page_query(
         conditions,
         order,

@@ -1,6 +1,8 @@
-"""One typed view of a placement request (RequestView), read as plain Core rows by column
-label, and the one loader that builds it for the lists, the detail, the exports and the
-responses of the writes. A view is read, never changed: no ORM identity map, no lazy loads.
+"""One typed view of a placement request (RequestView), read as plain Core rows, and the one
+loader that builds it for the lists, the detail, the exports and the responses of the writes.
+A view is read, never changed: named tuples (immutable, and built from a row's values by
+position several times faster than a frozen dataclass by keyword), no ORM identity map, no
+lazy loads.
 
 One statement, whatever the number of rows: the requests are chosen on narrow rows in a
 subquery (for a page: the first matches in order, as far as the total is counted, and the
@@ -13,12 +15,12 @@ bind parameters."""
 
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from itertools import chain
 from operator import attrgetter, itemgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import JSON, Result, Row, Select, Subquery, bindparam, func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -48,16 +50,14 @@ from backend.supervisors.models import Supervisor
 # --- the view -----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class OrganisationRef:
+class OrganisationRef(NamedTuple):
     """A school or a service, as a request names it."""
 
     id: uuid.UUID
     name: str
 
 
-@dataclass(frozen=True, slots=True)
-class CampaignView:
+class CampaignView(NamedTuple):
     id: uuid.UUID
     school_year: str
     track: Track
@@ -68,8 +68,7 @@ class CampaignView:
     purged_at: datetime | None
 
 
-@dataclass(frozen=True, slots=True)
-class SupervisorView:
+class SupervisorView(NamedTuple):
     id: uuid.UUID
     first_name: str
     last_name: str
@@ -77,15 +76,13 @@ class SupervisorView:
     email: str
 
 
-@dataclass(frozen=True, slots=True)
-class InterviewView:
+class InterviewView(NamedTuple):
     starts_at: datetime
     duration_minutes: int
     place: str
 
 
-@dataclass(frozen=True, slots=True)
-class InvitationView:
+class InvitationView(NamedTuple):
     service: OrganisationRef
     invited_at: datetime
     outcome: InvitationOutcome
@@ -93,8 +90,7 @@ class InvitationView:
     interview: InterviewView | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class AcceptanceView:
+class AcceptanceView(NamedTuple):
     service: OrganisationRef
     accepted_at: datetime
     notes: str
@@ -104,8 +100,7 @@ class AcceptanceView:
     released_at: datetime | None
 
 
-@dataclass(frozen=True, slots=True)
-class RequestView:
+class RequestView(NamedTuple):
     """Everything any viewer may be shown of a request (who sees which part is `present`'s
     business), with the status computed in SQL. The request's own columns first, then what
     is composed from other columns (`_COMPOSED`): a view is built from its row by position."""
@@ -166,9 +161,9 @@ _REQUEST = PlacementRequest.__table__
 _COMPOSED = ("status", "campaign", "school", "supervisor", "invitations", "acceptances")
 # The request's own columns of the view (read by these labels), the campaign's and the
 # supervisor's: their views' fields, in their order.
-_OWN = tuple(f.name for f in fields(RequestView) if f.name not in _COMPOSED)
-_CAMPAIGN = tuple(f.name for f in fields(CampaignView) if f.name != "id")
-_SUPERVISOR = tuple(f.name for f in fields(SupervisorView) if f.name != "id")
+_OWN = tuple(name for name in RequestView._fields if name not in _COMPOSED)
+_CAMPAIGN = CampaignView._fields[1:]
+_SUPERVISOR = SupervisorView._fields[1:]
 _INVITATION = (
     *("service_id", "invited_at", "outcome", "ended_at"),
     *("interview_starts_at", "interview_duration_minutes", "interview_place"),
@@ -426,8 +421,7 @@ def _reader(labels: Sequence[str]) -> Callable[[Row[Any], dict[Any, CampaignView
         if campaign is None:
             campaign = CampaignView(row[campaign_id], *campaign_fields(row))
             campaigns[campaign.id] = campaign
-        # By position, which is several times faster than by keyword for this many fields
-        # (mypy cannot count what `own` holds).
+        # By position (mypy cannot count what `own` holds).
         return RequestView(  # type: ignore[call-arg]
             *own(row),
             row[status],
