@@ -280,7 +280,12 @@ def interpretation(report: dict) -> list[str]:
         "each request's `actions` then brought browse to 0.57: a care service's view now "
         "reads only its own invitations and acceptances (the only ones it is shown, as the "
         "baseline does) and the actions of each combination of relations, phase and state "
-        "are computed once.",
+        "are computed once. (10) For issue 17 at 1,000,000 requests: the typed views are "
+        "named tuples built from their row by position (a frozen dataclass of 31 fields "
+        "called by keyword cost ~11 µs a row; a page of 50 went from 0.58 to 0.18 ms), and "
+        "the radius compares each request's haversine with the radius's instead of "
+        "computing its distance (no arc sine or square root per request, the constants "
+        "written into the statement so that PostgreSQL folds them).",
         f"- **Rush.** {rush['result']['rps']} requests per second of writes over "
         f"{rush['services']} concurrent services, {rush['result']['errors']} errors; "
         f"{db['requests_accepted_twice']} requests accepted twice. Every write takes the "
