@@ -7,6 +7,7 @@ Both expressions read the request joined with its campaign and use two bind para
 `viewer` (the actor's organisation) and `now` (the clock), whose values `viewer_values` gives:
 a statement built with them can be kept and run again for any viewer of the same role."""
 
+import enum
 import uuid
 from datetime import datetime
 from functools import cache
@@ -16,10 +17,12 @@ from sqlalchemy import (
     ColumnElement,
     Enum,
     Exists,
+    String,
     and_,
     bindparam,
     case,
     exists,
+    literal_column,
     or_,
     select,
     true,
@@ -45,6 +48,18 @@ from backend.placements.models import (
 )
 
 LISTED_STATES = (RequestState.open, RequestState.invited)
+
+
+def word(value: enum.StrEnum) -> ColumnElement[str]:
+    """One of our fixed words (an enum's value: lowercase letters and underscores) written
+    into the statement, not bound: a list of bound values (`IN`) is expanded into the
+    statement's text again at every execution, and PostgreSQL folds a constant once when it
+    plans, where a plan made for any values reads a bound one again for each row."""
+    if not value.value.replace("_", "").isalpha():
+        raise ValueError(f"not a word: {value.value!r}")
+    return literal_column(f"'{value.value}'", String())
+
+
 _STATUS_TYPE = Enum(RequestStatus, native_enum=False, length=12, create_constraint=False)
 
 
@@ -59,7 +74,7 @@ def listed_to_services() -> ColumnElement[bool]:
     services see nothing of it; after its decision deadline nothing is listed."""
     now: BindParameter[datetime] = bindparam("now")
     return and_(
-        PlacementRequest.state.in_(LISTED_STATES),
+        PlacementRequest.state.in_([word(state) for state in LISTED_STATES]),
         Campaign.opens_at <= now,
         Campaign.decision_deadline > now,
     )
@@ -69,7 +84,7 @@ def _has_invitation(*outcomes: InvitationOutcome) -> Exists:
     return exists().where(
         Invitation.request_id == PlacementRequest.id,
         Invitation.service_id == bindparam("viewer"),
-        Invitation.outcome.in_(outcomes),
+        Invitation.outcome.in_([word(outcome) for outcome in outcomes]),
     )
 
 
@@ -156,9 +171,9 @@ def status_column(
     # The Enum type turns the column's text into a RequestStatus on the way out.
     status = type_coerce(
         case(
-            (request.state == RequestState.withdrawn, RequestStatus.withdrawn.value),
-            (request.state == RequestState.accepted, RequestStatus.accepted.value),
-            (campaign.decision_deadline <= bindparam("now"), RequestStatus.not_placed.value),
+            (request.state == word(RequestState.withdrawn), word(RequestStatus.withdrawn)),
+            (request.state == word(RequestState.accepted), word(RequestStatus.accepted)),
+            (campaign.decision_deadline <= bindparam("now"), word(RequestStatus.not_placed)),
             else_=request.state,
         ),
         _STATUS_TYPE,
