@@ -285,7 +285,10 @@ def interpretation(report: dict) -> list[str]:
         "called by keyword cost ~11 µs a row; a page of 50 went from 0.58 to 0.18 ms), and "
         "the radius compares each request's haversine with the radius's instead of "
         "computing its distance (no arc sine or square root per request, the constants "
-        "written into the statement so that PostgreSQL folds them).",
+        "written into the statement so that PostgreSQL folds them), the access rules' fixed "
+        "words are constants of the statements rather than bound values (no `IN` list "
+        "expanded at each execution), and a body's timestamps are written by orjson "
+        '(docs/DECISIONS.md, "A page\'s cost per request against the baseline").',
         f"- **Rush.** {rush['result']['rps']} requests per second of writes over "
         f"{rush['services']} concurrent services, {rush['result']['errors']} errors; "
         f"{db['requests_accepted_twice']} requests accepted twice. Every write takes the "
