@@ -248,7 +248,7 @@ def interpretation(report: dict) -> list[str]:
         "building each item's typed view and body (`placements/reading/view.py` and "
         "`present.py`: SPEC section 5's fields and the viewer's `actions`). PostgreSQL's share "
         "is the same query plan on both sides (the requests walked newest first, the "
-        "distance computed on each, the browse total counted up to 1,001 matches).",
+        "radius tested on each, the browse total counted up to 1,001 matches).",
         "- **Found and fixed by this benchmark** (the first run measured 0.22 and 0.16; CPU "
         "per request measured in-process on the same database): "
         "(1) the lists read plain rows instead of ORM objects, and browse filters and sorts "
