@@ -60,10 +60,6 @@ async def _with_session(settings: Settings, fn: Callable[..., Awaitable[T]], *ar
         await engine.dispose()
 
 
-# Allocations (less deallocations) of tracked objects between two young collections.
-YOUNG_COLLECTION_THRESHOLD = 20_000
-
-
 def served_app(settings: Settings | None = None) -> FastAPI:
     """The app as `serve` runs it, logging set up first: uvicorn's worker processes import
     this factory (without arguments: they read the settings themselves), and a fresh process
@@ -75,11 +71,6 @@ def served_app(settings: Settings | None = None) -> FastAPI:
     # collector's way, so that a collection during a request walks only what requests made.
     gc.collect()
     gc.freeze()
-    # A request makes some hundreds of objects the collector tracks, nearly all freed by
-    # reference counting when it ends. At the default threshold (700) a young collection ran
-    # about once a request (0.23 ms of a browse page's CPU); at this one, once in hundreds of
-    # requests. Garbage in cycles waits longer for its collection: a few megabytes at most.
-    gc.set_threshold(YOUNG_COLLECTION_THRESHOLD, *gc.get_threshold()[1:])
     return app
 
 

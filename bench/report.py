@@ -287,8 +287,7 @@ def interpretation(report: dict) -> list[str]:
         "computing its distance (no arc sine or square root per request, the constants "
         "written into the statement so that PostgreSQL folds them), the access rules' fixed "
         "words are constants of the statements rather than bound values (no `IN` list "
-        "expanded at each execution), a body's timestamps are written by orjson, and the "
-        "garbage collector's young generation is collected once in hundreds of requests "
+        "expanded at each execution), and a body's timestamps are written by orjson "
         '(docs/DECISIONS.md, "A page\'s cost per request against the baseline").',
         f"- **Rush.** {rush['result']['rps']} requests per second of writes over "
         f"{rush['services']} concurrent services, {rush['result']['errors']} errors; "
