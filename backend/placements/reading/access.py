@@ -105,18 +105,18 @@ def own_list(mine: str) -> ColumnElement[bool]:
             return _has_invitation(InvitationOutcome.pending)
         case "accepted":
             return and_(
-                PlacementRequest.state == RequestState.accepted,
+                PlacementRequest.state == word(RequestState.accepted),
                 PlacementRequest.accepted_service_id == me,
             )
         case "placed_elsewhere":
             return and_(
-                PlacementRequest.state == RequestState.accepted,
+                PlacementRequest.state == word(RequestState.accepted),
                 PlacementRequest.accepted_service_id != me,
                 _has_invitation(InvitationOutcome.placed_elsewhere),
             )
         case "withdrawn":
             return and_(
-                PlacementRequest.state == RequestState.withdrawn,
+                PlacementRequest.state == word(RequestState.withdrawn),
                 _has_invitation(InvitationOutcome.request_withdrawn),
             )
     raise AssertionError(mine)
@@ -144,7 +144,7 @@ def readable_by(role: OrganisationKind) -> ColumnElement[bool]:
         case OrganisationKind.school:
             return and_(
                 PlacementRequest.school_id == bindparam("viewer"),
-                PlacementRequest.state != RequestState.withdrawn,
+                PlacementRequest.state != word(RequestState.withdrawn),
             )
         case OrganisationKind.service:
             # The cheap condition first: most rows of the browse list are decided by it.

@@ -401,9 +401,12 @@ def _acceptances(raw: list[dict[str, Any]] | None) -> tuple[AcceptanceView, ...]
     return tuple(sorted(found, key=attrgetter("accepted_at")))
 
 
-def _reader(labels: Sequence[str]) -> Callable[[Row[Any], dict[Any, CampaignView]], RequestView]:
+@lru_cache(maxsize=32)
+def _reader(
+    labels: tuple[str, ...],
+) -> Callable[[Row[Any], dict[Any, CampaignView]], RequestView]:
     """The function that builds a view from a wide row (`_views_of`) whose columns carry
-    `labels`: each part taken by its position, found once per statement's result."""
+    `labels`: each part taken by its position, found once per shape of statement."""
     at = {label: n for n, label in enumerate(labels)}
     own = itemgetter(*(at[name] for name in _OWN))
     campaign_fields = itemgetter(*(at[f"campaign_{f}"] for f in _CAMPAIGN))
@@ -443,7 +446,7 @@ async def _result(session: AsyncSession, statement: Any, values: dict[str, Any])
 
 def _views(result: Result[Any], rows: Sequence[Row[Any]] | None = None) -> list[RequestView]:
     """The views of `result`'s rows (`rows`, where they were already fetched)."""
-    view = _reader(list(result.keys()))
+    view = _reader(tuple(result.keys()))
     campaigns: dict[Any, CampaignView] = {}
     return [view(row, campaigns) for row in (result.all() if rows is None else rows)]
 
